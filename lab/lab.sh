@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# mmprov test lab: real hosts on one machine.
+#
+# Each lab host hN is a network namespace (address 10.213.7.(10+N) on bridge mmlabbr0) plus a mount/uts/pid
+# namespace in which per-host folders are bind-mounted over /etc/mysql, /var/lib/mysql, /run/mysqld,
+# /var/log/mysql, /etc/ssh and /root/.ssh. Every host runs its own sshd (port 22, key auth only, its own host
+# key) and its own MariaDB from Debian's packages, so mmprov talks to it exactly as to a remote machine.
+#
+#   lab.sh install        apt-get the packages the lab needs (Debian, as root)
+#   lab.sh up N           raise hosts h1..hN (idempotent: running hosts are left alone)
+#   lab.sh status         one line per host: process, ssh, mysqld
+#   lab.sh down           stop every lab process (by recorded PID and namespace), remove namespaces and state
+#   lab.sh ssh hN [CMD]   open a shell (or run CMD) on a lab host with the lab's key and known_hosts
+#
+# State lives in $MMPROV_LAB_DIR (default: lab/.state beside this script): the SSH key, known_hosts, the
+# inventories (inventory.yml, inventory.ini) and one folder per host.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+state=${MMPROV_LAB_DIR:-$here/.state}
+bridge=mmlabbr0
+net_prefix=10.213.7
+max_hosts=60
+
+die() { echo "lab: $*" >&2; exit 1; }
+log() { echo "lab: $*" >&2; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (namespaces, bind mounts)"; }
+
+host_addr() { echo "$net_prefix.$((10 + ${1#h}))"; }
+
+install_packages() {
+  need_root
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq mariadb-server mariadb-client openssh-server openssh-client iproute2 util-linux procps \
+    >/dev/null
+}
+
+check_tools() {
+  local t
+  for t in ip unshare ssh ssh-keygen /usr/sbin/sshd mariadb-install-db mariadb-admin; do
+    command -v "$t" >/dev/null 2>&1 || die "missing $t: run '$0 install' first"
+  done
+}
+
+ensure_state() {
+  mkdir -p "$state/hosts"
+  touch "$state/.mmlab"
+  [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mmprov-lab -f "$state/id_ed25519"
+  # Mount points must exist in the root filesystem before they can be bound over.
+  mkdir -p /etc/mysql /var/lib/mysql /run/mysqld /var/log/mysql /etc/ssh /root/.ssh /run/sshd
+}
+
+ensure_bridge() {
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    ip link add "$bridge" type bridge
+    ip addr add "$net_prefix.1/24" dev "$bridge"
+  fi
+  ip link set "$bridge" up
+}
+
+host_running() {
+  local dir=$state/hosts/$1 pid
+  [ -f "$dir/pid" ] || return 1
+  pid=$(cat "$dir/pid")
+  kill -0 "$pid" 2>/dev/null && ip netns list | grep -qw "mmlab-$1"
+}
+
+# The per-host copy of /etc: private MariaDB config, a private sshd with its own host key.
+prepare_host_dir() {
+  local name=$1 dir=$state/hosts/$1 addr
+  addr=$(host_addr "$name")
+  [ -f "$dir/.prepared" ] && return 0
+  rm -rf "$dir"
+  mkdir -p "$dir"/{lib-mysql,run-mysqld,log-mysql,root-ssh,tmp}
+  chmod 1777 "$dir/tmp"
+  cp -a /etc/mysql "$dir/etc-mysql"
+  cp -a /etc/ssh "$dir/etc-ssh"
+  rm -f "$dir"/etc-ssh/ssh_host_*
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/etc-ssh/ssh_host_ed25519_key"
+  mkdir -p "$dir/etc-ssh/sshd_config.d"
+  cat >"$dir/etc-ssh/sshd_config.d/00-mmlab.conf" <<EOF
+# mmprov lab host $name
+ListenAddress $addr
+HostKey /etc/ssh/ssh_host_ed25519_key
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+PidFile none
+MaxSessions 64
+MaxStartups 64:30:128
+EOF
+  cp "$state/id_ed25519.pub" "$dir/root-ssh/authorized_keys"
+  chmod 700 "$dir/root-ssh"
+  chmod 600 "$dir/root-ssh/authorized_keys"
+  chown mysql:mysql "$dir/lib-mysql" "$dir/run-mysqld" "$dir/log-mysql"
+  touch "$dir/.prepared"
+}
+
+# Runs as PID 1 of the host's pid namespace, inside its own mount and uts namespaces.
+write_boot_script() {
+  cat >"$state/boot.sh" <<'EOF'
+#!/usr/bin/env bash
+set -eu
+dir=$1 name=$2
+mount --make-rprivate /
+mount --bind "$dir/etc-mysql" /etc/mysql
+mount --bind "$dir/lib-mysql" /var/lib/mysql
+mount --bind "$dir/run-mysqld" /run/mysqld
+mount --bind "$dir/log-mysql" /var/log/mysql
+mount --bind "$dir/etc-ssh" /etc/ssh
+mount --bind "$dir/root-ssh" /root/.ssh
+# Private /tmp: pid namespaces hand out the same PIDs, and mysqld names its temp files after them.
+mount --bind "$dir/tmp" /tmp
+# Hide the machine's systemd, so 'service' inside the host drives this host's sysv script, never the machine's.
+if [ -d /run/systemd ]; then mount -t tmpfs mmlab-nosystemd /run/systemd; fi
+hostname "$name"
+if [ ! -d /var/lib/mysql/mysql ]; then
+  mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >"$dir/install-db.log" 2>&1
+fi
+service mariadb start >"$dir/mariadb-start.log" 2>&1 || echo "mariadb did not start: see $dir/mariadb-start.log"
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -e &
+wait
+EOF
+  chmod 755 "$state/boot.sh"
+}
+
+start_host() {
+  local name=$1 ns=mmlab-$1 dir=$state/hosts/$1 addr
+  addr=$(host_addr "$name")
+  if host_running "$name"; then
+    log "$name already running"
+    return 0
+  fi
+  stop_host "$name" 2>/dev/null || true
+  prepare_host_dir "$name"
+  ip netns add "$ns"
+  ip link add "$ns-b" type veth peer name eth0 netns "$ns"
+  ip link set "$ns-b" master "$bridge" up
+  ip -n "$ns" addr add "$addr/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+  setsid ip netns exec "$ns" unshare --mount --uts --pid --kill-child --mount-proc \
+    "$state/boot.sh" "$dir" "$name" </dev/null >"$dir/boot.log" 2>&1 &
+  echo $! >"$dir/pid"
+  log "$name starting at $addr (pid $(cat "$dir/pid"))"
+}
+
+lab_ssh() {
+  local name=$1
+  shift
+  ssh -i "$state/id_ed25519" -o UserKnownHostsFile="$state/known_hosts" -o StrictHostKeyChecking=yes \
+    -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$(host_addr "$name")" "$@"
+}
+
+write_known_hosts() {
+  local dir name tmp=$state/known_hosts.tmp
+  : >"$tmp"
+  for dir in "$state"/hosts/h*; do
+    [ -d "$dir" ] || continue
+    name=$(basename "$dir")
+    echo "$(host_addr "$name") $(cut -d' ' -f1,2 "$dir/etc-ssh/ssh_host_ed25519_key.pub")" >>"$tmp"
+  done
+  mv "$tmp" "$state/known_hosts"
+}
+
+# Ansible inventories (YAML and INI) for the running hosts: usable by mmprov -i and by ansible alike.
+write_inventories() {
+  local names=("$@") name i=0 common
+  common="-o UserKnownHostsFile=$state/known_hosts -o StrictHostKeyChecking=yes"
+  {
+    echo "# mmprov lab inventory (generated by lab/lab.sh)"
+    echo "all:"
+    echo "  vars:"
+    echo "    ansible_user: root"
+    echo "    ansible_ssh_private_key_file: $state/id_ed25519"
+    echo "    ansible_ssh_common_args: \"$common\""
+    echo "  children:"
+    echo "    mmlab:"
+    echo "      hosts:"
+    for name in "${names[@]}"; do
+      i=$((i + 1))
+      echo "        $name:"
+      echo "          ansible_host: $(host_addr "$name")"
+      echo "          server_id: $i"
+      echo "          auto_increment_offset: $(( (i - 1) % 2 + 1 ))"
+    done
+  } >"$state/inventory.yml"
+  i=0
+  {
+    echo "# mmprov lab inventory (generated by lab/lab.sh)"
+    echo "[mmlab]"
+    for name in "${names[@]}"; do
+      i=$((i + 1))
+      echo "$name ansible_host=$(host_addr "$name") server_id=$i auto_increment_offset=$(( (i - 1) % 2 + 1 ))"
+    done
+    echo
+    echo "[all:vars]"
+    echo "ansible_user=root"
+    echo "ansible_ssh_private_key_file=$state/id_ed25519"
+    echo "ansible_ssh_common_args='$common'"
+  } >"$state/inventory.ini"
+}
+
+wait_ready() {
+  local name=$1 deadline=$((SECONDS + 90))
+  until lab_ssh "$name" true 2>/dev/null; do
+    host_running "$name" || die "$name: exited while booting: $(tail -n 5 "$state/hosts/$name"/*.log 2>/dev/null)"
+    [ $SECONDS -lt $deadline ] || die "$name: sshd did not answer in 90 s (see $state/hosts/$name/boot.log)"
+    sleep 0.2
+  done
+  until lab_ssh "$name" mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$name: mariadb did not answer in 90 s (see $state/hosts/$name/*.log)"
+    sleep 0.2
+  done
+}
+
+running_hosts() {
+  local dir
+  for dir in "$state"/hosts/h*; do
+    [ -d "$dir" ] && basename "$dir"
+  done | sort -V
+}
+
+cmd_up() {
+  local n=${1:-2} i names=()
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$max_hosts" ] || die "up takes a host count 1..$max_hosts"
+  need_root
+  check_tools
+  ensure_state
+  ensure_bridge
+  write_boot_script
+  for i in $(seq 1 "$n"); do names+=("h$i"); done
+  for name in "${names[@]}"; do start_host "$name"; done
+  write_known_hosts
+  mapfile -t names < <(running_hosts)
+  write_inventories "${names[@]}"
+  local pids=() name
+  for name in "${names[@]}"; do wait_ready "$name" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || die "a lab host did not become ready"; done
+  log "up: ${names[*]} (inventory: $state/inventory.yml)"
+}
+
+stop_host() {
+  local name=$1 ns=mmlab-$1 dir=$state/hosts/$1 pid
+  if [ -f "$dir/pid" ]; then
+    pid=$(cat "$dir/pid")
+    # Only the process this script started; --kill-child takes the host's PID 1 (and so the whole host) with it.
+    kill "$pid" 2>/dev/null || true
+    rm -f "$dir/pid"
+  fi
+  if ip netns list | grep -qw "$ns"; then
+    local p
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
+    ip netns del "$ns"
+  fi
+  ip link del "$ns-b" 2>/dev/null || true
+}
+
+cmd_down() {
+  need_root
+  local name
+  if [ -d "$state/hosts" ]; then
+    for name in $(running_hosts); do stop_host "$name"; done
+  fi
+  for ns in $(ip netns list | awk '{print $1}' | grep '^mmlab-h' || true); do stop_host "${ns#mmlab-}"; done
+  ip link del "$bridge" 2>/dev/null || true
+  if [ -f "$state/.mmlab" ]; then rm -rf "$state"; fi
+  log "down"
+}
+
+cmd_status() {
+  local name proc sshs db
+  [ -d "$state/hosts" ] || { echo "lab: no hosts"; return 0; }
+  for name in $(running_hosts); do
+    proc=down sshs=down db=down
+    host_running "$name" && proc=up
+    if [ $proc = up ] && lab_ssh "$name" true 2>/dev/null; then
+      sshs=up
+      lab_ssh "$name" mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1 && db=up
+    fi
+    printf '%-4s %-12s process=%-4s ssh=%-4s mysqld=%s\n' "$name" "$(host_addr "$name")" $proc $sshs $db
+  done
+}
+
+case "${1:-}" in
+  install) install_packages ;;
+  up) shift; cmd_up "$@" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  ssh) shift; [ $# -ge 1 ] || die "ssh takes a host name"; lab_ssh "$@" ;;
+  *) echo "usage: $0 install | up N | status | down | ssh hN [CMD]" >&2; exit 2 ;;
+esac
