@@ -1,0 +1,133 @@
+//! The command line: arguments (clap), one function per subcommand, and the one place that prints errors and
+//! picks the exit code. Subcommands write to the writer they are given, so tests drive them without a terminal.
+//!
+//! Exit codes: 0 success; 1 any error (bad input, unreachable host, failed command); 2 reserved for
+//! `plan --detailed-exitcode` ("there are changes").
+
+mod ping;
+mod render;
+mod validate;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+use crate::load::LoadOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mmprov",
+    version,
+    about = "Provision and verify MySQL/MariaDB master-master replication"
+)]
+pub struct Cli {
+    /// When to use colors in diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The playbook and where its hosts come from.
+#[derive(Debug, clap::Args)]
+pub struct Input {
+    /// The playbook (YAML).
+    pub playbook: PathBuf,
+    /// An Ansible inventory (YAML or INI), used as it is; overrides the playbook's `inventory:`.
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Option<PathBuf>,
+}
+
+impl Input {
+    fn options(&self) -> LoadOptions {
+        LoadOptions {
+            inventory: self.inventory.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a playbook and its inventory without contacting any host.
+    Validate(#[command(flatten)] Input),
+    /// Print the my.cnf mmprov would write on a host.
+    Render {
+        #[command(flatten)]
+        input: Input,
+        /// The host to render for.
+        #[arg(long)]
+        host: String,
+        /// Render for this server (e.g. mariadb-10.11, mysql-8.0.36) instead of the playbook's server_version.
+        #[arg(long)]
+        server_version: Option<String>,
+    },
+    /// Connect to every host of the playbook and report whether SSH and mysqld answer. Changes nothing.
+    Ping(#[command(flatten)] Input),
+}
+
+/// Parse arguments, run the command, print any error; the binary's whole life.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .build(),
+        )
+    }));
+    let mut stdout = std::io::stdout().lock();
+    match execute(&cli.command, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = stdout.flush();
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), Error> {
+    match command {
+        Command::Validate(input) => validate::run(&input.playbook, &input.options(), out),
+        Command::Render {
+            input,
+            host,
+            server_version,
+        } => render::run(
+            &input.playbook,
+            &input.options(),
+            host,
+            server_version.as_deref(),
+            out,
+        ),
+        Command::Ping(input) => ping::run(&input.playbook, &input.options(), out),
+    }
+}

@@ -1,0 +1,16 @@
+//! mmprov: turns bare-metal MySQL/MariaDB hosts into a verified master-master replication pair.
+//!
+//! Layers, arrows pointing one way (see docs/architecture.md):
+//! `cli` -> `load` -> `model` ; `cli` -> `template` -> `flavor` ; `cli` -> `transport`.
+//! `model`, `flavor` and `template` are pure; only `load` (local files) and `transport` (hosts) do I/O.
+
+pub mod cli;
+pub mod error;
+pub mod flavor;
+pub mod load;
+pub mod model;
+pub mod template;
+pub mod transport;
+
+pub use cli::run;
+pub use error::Error;

@@ -1,0 +1,291 @@
+//! Reading the playbook and its inventory into a [`Project`], and refusing bad input before anything runs.
+//!
+//! This layer reads local files only; it never contacts a host. All problems it can find are collected and
+//! returned together (one report, one exit), so a user fixes a playbook in one pass.
+//!
+//! 1. Read the playbook (YAML via the `yaml` adapter; syntax, unknown keys and wrong types stop here).
+//! 2. Read the inventory named by `-i` or the playbook's `inventory:` key (Ansible YAML or INI, as is).
+//! 3. Merge hosts and groups; resolve each play's host pattern, roles and vars.
+//! 4. Check what only makes sense across the whole (`validate`): server ids, offsets, secrets, templates.
+
+mod ansible_ini;
+mod ansible_yaml;
+mod inventory;
+mod pattern;
+mod playbook_file;
+mod problem;
+mod validate;
+mod yaml;
+
+pub use inventory::{default_user, expand_home};
+pub use problem::{LoadError, Problem, ProblemDiagnostic, plural};
+pub use validate::secret_problem;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use playbook_file::{ConnectionYaml, HostYaml, HostsField, PlayVarsYaml, PlaybookYaml, SshYaml};
+use serde_saphyr::Spanned;
+
+use crate::model::{
+    Connection, FileId, Host, Play, PlayVars, Project, Role, Source, Sourced, SshOptions,
+};
+
+/// Where to read from. `inventory` overrides the playbook's own `inventory:` key.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub inventory: Option<PathBuf>,
+}
+
+pub fn read_source(path: &Path) -> Result<Source, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Source {
+        path: path.to_path_buf(),
+        text: Arc::new(text),
+    })
+}
+
+/// Load and check a playbook. Either a whole, consistent project or every problem found.
+pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError> {
+    let mut sources = vec![read_source(playbook)?];
+    let book: PlaybookYaml = yaml::parse(&sources[0], "playbook")?;
+    let base = playbook.parent().map(Path::to_path_buf).unwrap_or_default();
+    let ssh_defaults = ssh_options(&book.ssh, &base);
+    let mut problems = Vec::new();
+
+    let inventory_path = match (&options.inventory, &book.inventory) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(path)) => Some(base.join(&path.value)),
+        (None, None) => None,
+    };
+    let (mut hosts, mut groups) = match inventory_path {
+        Some(path) => {
+            sources.push(read_source(&path)?);
+            let file = FileId(sources.len() - 1);
+            inventory::read(&sources[file.0], file)?.resolve(&ssh_defaults, &mut problems)
+        }
+        None => Default::default(),
+    };
+
+    let file = FileId(0);
+    for (name, spanned) in book.hosts {
+        let at = yaml::span(file, &spanned);
+        if hosts.contains_key(&name) {
+            problems.push(
+                Problem::at(
+                    at,
+                    format!("host `{name}` is declared both here and in the inventory"),
+                    "again here",
+                )
+                .help("declare each host once: in the inventory or in the playbook's `hosts`"),
+            );
+            continue;
+        }
+        let host = playbook_host(&name, spanned.value, at, &ssh_defaults, &base);
+        hosts.insert(name, host);
+    }
+    for (name, members) in book.groups {
+        let at = yaml::span(file, &members);
+        for m in &members.value {
+            if !hosts.contains_key(m) {
+                problems.push(Problem::at(
+                    at,
+                    format!("group `{name}` names unknown host `{m}`"),
+                    "in this list",
+                ));
+            }
+        }
+        if groups.insert(name.clone(), members.value).is_some() {
+            problems.push(Problem::at(
+                at,
+                format!("group `{name}` is also defined in the inventory"),
+                "here",
+            ));
+        }
+    }
+
+    let plays = book
+        .plays
+        .into_iter()
+        .map(|play| resolve_play(play, file, &base, &hosts, &groups, &mut problems))
+        .collect();
+    let project = Project {
+        sources,
+        hosts,
+        groups,
+        plays,
+    };
+    validate::check(&project, &mut problems);
+    if problems.is_empty() {
+        Ok(project)
+    } else {
+        Err(invalid(problems, &project.sources))
+    }
+}
+
+pub fn invalid(problems: Vec<Problem>, sources: &[Source]) -> LoadError {
+    LoadError::Invalid {
+        problems: problems
+            .into_iter()
+            .map(|p| p.into_diagnostic(sources))
+            .collect(),
+    }
+}
+
+fn ssh_options(ssh: &SshYaml, base: &Path) -> SshOptions {
+    let defaults = SshOptions::default();
+    SshOptions {
+        known_hosts: ssh
+            .known_hosts
+            .as_deref()
+            .map(|p| base.join(expand_home(p))),
+        strict_host_key_checking: ssh.strict_host_key_checking.unwrap_or(true),
+        connect_timeout: ssh
+            .connect_timeout
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.connect_timeout),
+        command_timeout: ssh
+            .command_timeout
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.command_timeout),
+    }
+}
+
+fn playbook_host(
+    name: &str,
+    h: HostYaml,
+    at: crate::model::Span,
+    defaults: &SshOptions,
+    base: &Path,
+) -> Host {
+    let mut ssh = defaults.clone();
+    if let Some(k) = &h.known_hosts {
+        ssh.known_hosts = Some(base.join(expand_home(k)));
+    }
+    Host {
+        name: name.to_string(),
+        address: h.address.unwrap_or_else(|| name.to_string()),
+        port: h.port.unwrap_or(22),
+        user: h.user.unwrap_or_else(default_user),
+        key: h.key.map(|k| base.join(expand_home(&k))),
+        connection: match h.connection {
+            Some(ConnectionYaml::Local) => Connection::Local,
+            _ => Connection::Ssh,
+        },
+        ssh,
+        server_id: h.server_id.map(|s| yaml::sourced(at.file, s)),
+        auto_increment_offset: h.auto_increment_offset.map(|s| yaml::sourced(at.file, s)),
+        mysqld: h.mysqld,
+        declared_at: at,
+    }
+}
+
+fn resolve_play(
+    spanned: Spanned<playbook_file::PlayYaml>,
+    file: FileId,
+    base: &Path,
+    hosts: &BTreeMap<String, Host>,
+    groups: &BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<Problem>,
+) -> Play {
+    let declared_at = yaml::span(file, &spanned);
+    let play = spanned.value;
+    let pattern_at = yaml::span(file, &play.hosts);
+    let pattern = match play.hosts.value {
+        HostsField::Pattern(p) => p,
+        HostsField::List(list) => list.join(":"),
+    };
+    let selected = match pattern::select(&pattern, hosts.keys(), groups) {
+        Ok(selected) => selected,
+        Err(unknown) => {
+            let names = unknown
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let known = hosts
+                .keys()
+                .chain(groups.keys())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            problems.push(
+                Problem::at(
+                    pattern_at,
+                    format!("play `{}` names unknown host or group {names}", play.name),
+                    "unknown",
+                )
+                .help(format!("known hosts and groups: {known}")),
+            );
+            Vec::new()
+        }
+    };
+    let roles = match play.roles {
+        None => Role::ALL.to_vec(),
+        Some(names) => names
+            .into_iter()
+            .filter_map(|r| role(r, file, problems))
+            .collect(),
+    };
+    Play {
+        name: play.name,
+        pattern: Sourced::new(pattern, pattern_at),
+        hosts: selected,
+        roles,
+        vars: play_vars(play.vars, file, base),
+        template: play.template.map(|t| {
+            let at = yaml::span(file, &t);
+            Sourced::new(base.join(expand_home(&t.value)), at)
+        }),
+        declared_at,
+    }
+}
+
+fn role(name: Spanned<String>, file: FileId, problems: &mut Vec<Problem>) -> Option<Role> {
+    let found = Role::ALL.into_iter().find(|r| r.name() == name.value);
+    if found.is_none() {
+        let known = Role::ALL.map(Role::name).join(", ");
+        problems.push(
+            Problem::at(
+                yaml::span(file, &name),
+                format!("unknown role `{}`", name.value),
+                "not a role",
+            )
+            .help(format!("mmprov's roles are: {known}")),
+        );
+    }
+    found
+}
+
+fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path) -> PlayVars {
+    let d = PlayVars::default();
+    let replication_password = v.replication_password.map(|s| {
+        let mut secret = yaml::sourced(file, s);
+        if let crate::model::SecretRef::File(path) = &secret.value {
+            secret.value = crate::model::SecretRef::File(base.join(path));
+        }
+        secret
+    });
+    PlayVars {
+        config_path: v.config_path.unwrap_or(d.config_path),
+        server_version: v.server_version.map(|s| yaml::sourced(file, s)),
+        binlog_expire_days: v.binlog_expire_days.unwrap_or(d.binlog_expire_days),
+        max_binlog_size: v.max_binlog_size.unwrap_or(d.max_binlog_size),
+        log_bin: v.log_bin.unwrap_or(d.log_bin),
+        relay_log: v.relay_log.unwrap_or(d.relay_log),
+        datadir: v.datadir.unwrap_or(d.datadir),
+        socket: v.socket.unwrap_or(d.socket),
+        bind_address: v.bind_address.unwrap_or(d.bind_address),
+        log_error: v.log_error.unwrap_or(d.log_error),
+        auto_increment_increment: v.auto_increment_increment.map(|s| yaml::sourced(file, s)),
+        replication_user: v.replication_user.unwrap_or(d.replication_user),
+        replication_password,
+        skip_errors: v.skip_errors.map(|s| yaml::sourced(file, s)),
+        mysqld: v.mysqld,
+    }
+}

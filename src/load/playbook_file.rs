@@ -1,0 +1,96 @@
+//! The playbook file as written: the YAML schema, with source locations where diagnostics need them.
+//! Unknown keys are errors (a typo must never be silently ignored); mysqld option maps are strings, so `ON`,
+//! `0777` and `1_000` reach my.cnf exactly as written.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::model::SecretRef;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaybookYaml {
+    /// An Ansible inventory (YAML or INI), relative to the playbook; `-i` overrides it.
+    pub inventory: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ssh: SshYaml,
+    #[serde(default)]
+    pub hosts: BTreeMap<String, Spanned<HostYaml>>,
+    #[serde(default)]
+    pub groups: BTreeMap<String, Spanned<Vec<String>>>,
+    pub plays: Vec<Spanned<PlayYaml>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshYaml {
+    pub known_hosts: Option<String>,
+    pub strict_host_key_checking: Option<bool>,
+    /// Seconds.
+    pub connect_timeout: Option<u64>,
+    /// Seconds.
+    pub command_timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionYaml {
+    Ssh,
+    Local,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostYaml {
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub key: Option<String>,
+    pub connection: Option<ConnectionYaml>,
+    pub known_hosts: Option<String>,
+    pub server_id: Option<Spanned<u32>>,
+    pub auto_increment_offset: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub mysqld: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum HostsField {
+    Pattern(String),
+    List(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlayYaml {
+    pub name: String,
+    pub hosts: Spanned<HostsField>,
+    pub roles: Option<Vec<Spanned<String>>>,
+    pub template: Option<Spanned<String>>,
+    #[serde(default)]
+    pub vars: PlayVarsYaml,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlayVarsYaml {
+    pub config_path: Option<String>,
+    pub server_version: Option<Spanned<String>>,
+    pub binlog_expire_days: Option<u32>,
+    pub max_binlog_size: Option<String>,
+    pub log_bin: Option<String>,
+    pub relay_log: Option<String>,
+    pub datadir: Option<String>,
+    pub socket: Option<String>,
+    pub bind_address: Option<String>,
+    pub log_error: Option<String>,
+    pub auto_increment_increment: Option<Spanned<u32>>,
+    pub replication_user: Option<String>,
+    pub replication_password: Option<Spanned<SecretRef>>,
+    pub skip_errors: Option<Spanned<Vec<u32>>>,
+    #[serde(default)]
+    pub mysqld: BTreeMap<String, String>,
+}

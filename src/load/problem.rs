@@ -1,0 +1,143 @@
+//! Load errors as miette diagnostics: one report for all problems found, each pointing at the file and line.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::model::{Source, Span};
+
+/// Something wrong with the input, found before anything is contacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub span: Option<Span>,
+    /// Short text under the pointed-at range.
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn at(span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            span: Some(span),
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    pub fn nowhere(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            span: None,
+            label: String::new(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn into_diagnostic(self, sources: &[Source]) -> ProblemDiagnostic {
+        let (src, span) = match self.span {
+            Some(span) => {
+                let source = &sources[span.file.0];
+                let named =
+                    NamedSource::new(source.path.display().to_string(), Arc::clone(&source.text));
+                (Some(named), Some(SourceSpan::from((span.offset, span.len))))
+            }
+            None => (None, None),
+        };
+        ProblemDiagnostic {
+            message: self.message,
+            label: self.label,
+            help: self.help,
+            src,
+            span,
+        }
+    }
+}
+
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(mmprov::invalid))]
+pub struct ProblemDiagnostic {
+    message: String,
+    label: String,
+    #[help]
+    help: Option<String>,
+    #[source_code]
+    src: Option<NamedSource<Arc<String>>>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read {path}")]
+    #[diagnostic(code(mmprov::read))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The YAML itself (syntax, unknown key, wrong type), as located by the parser.
+    #[error("{path} is not a valid {what}")]
+    #[diagnostic(code(mmprov::yaml))]
+    Yaml {
+        path: PathBuf,
+        what: &'static str,
+        #[related]
+        cause: Vec<ParserDiagnostic>,
+    },
+
+    #[error("{} found in the playbook; nothing was contacted", plural(problems.len(), "problem"))]
+    #[diagnostic(code(mmprov::invalid))]
+    Invalid {
+        #[related]
+        problems: Vec<ProblemDiagnostic>,
+    },
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The YAML parser's own report (it quotes the offending line), carried as a diagnostic of ours.
+#[derive(Debug)]
+pub struct ParserDiagnostic(pub miette::Report);
+
+impl std::fmt::Display for ParserDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for ParserDiagnostic {}
+
+impl Diagnostic for ParserDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.code()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.0.related()
+    }
+}

@@ -1,0 +1,55 @@
+//! One managed machine: how mmprov reaches it and what identifies it in a replication topology.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Sourced, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// Over SSH (the default, as in Ansible).
+    Ssh,
+    /// Commands run on this machine (`ansible_connection=local`).
+    Local,
+}
+
+/// How an SSH session to a host is checked and bounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshOptions {
+    /// known_hosts file to check the host key against; `~/.ssh/known_hosts` when unset.
+    pub known_hosts: Option<PathBuf>,
+    /// Refuse hosts whose key is not in known_hosts (true unless explicitly turned off).
+    pub strict_host_key_checking: bool,
+    pub connect_timeout: Duration,
+    pub command_timeout: Duration,
+}
+
+impl Default for SshOptions {
+    fn default() -> Self {
+        Self {
+            known_hosts: None,
+            strict_host_key_checking: true,
+            connect_timeout: Duration::from_secs(10),
+            command_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+    /// Private key file; when unset the SSH agent is asked, then the user's default keys.
+    pub key: Option<PathBuf>,
+    pub connection: Connection,
+    pub ssh: SshOptions,
+    pub server_id: Option<Sourced<u32>>,
+    pub auto_increment_offset: Option<Sourced<u32>>,
+    /// Extra `[mysqld]` options for this host only, kept as written.
+    pub mysqld: BTreeMap<String, String>,
+    /// Where the host was declared.
+    pub declared_at: Span,
+}

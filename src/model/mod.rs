@@ -1,0 +1,58 @@
+//! The desired state, resolved: hosts, plays and their variables, each value remembering where it was written.
+//!
+//! This layer owns plain data only. It never reads files (that is `load`) and never contacts a host (that is
+//! `transport` and later layers). Everything here is deterministic: maps are `BTreeMap`, host lists are sorted.
+//!
+//! 1. [`Source`] / [`Span`]: which file and which bytes a value came from, so diagnostics can point at them.
+//! 2. [`Host`]: one machine: how to reach it, and its per-host replication identity (server_id, offset).
+//! 3. [`Play`]: a group of hosts that form one replication topology, the roles to apply and the play's vars.
+//! 4. [`Project`]: everything loaded for one run.
+
+mod host;
+mod play;
+mod source;
+
+pub use host::{Connection, Host, SshOptions};
+pub use play::{Play, PlayVars, Role, SecretRef};
+pub use source::{FileId, Source, Sourced, Span};
+
+use std::collections::BTreeMap;
+
+/// Everything one run works from: the hosts of the inventory, the plays of the playbook, and the files they came from.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub sources: Vec<Source>,
+    pub hosts: BTreeMap<String, Host>,
+    pub groups: BTreeMap<String, Vec<String>>,
+    pub plays: Vec<Play>,
+}
+
+impl Project {
+    pub fn source(&self, id: FileId) -> &Source {
+        &self.sources[id.0]
+    }
+
+    /// The plays a host takes part in, in playbook order.
+    pub fn plays_of<'a>(&'a self, host: &'a str) -> impl Iterator<Item = &'a Play> + 'a {
+        self.plays
+            .iter()
+            .filter(move |p| p.hosts.iter().any(|h| h == host))
+    }
+}
+
+impl Project {
+    /// The host's auto_increment_offset in a play: as set for the host, or its place in the play's sorted list.
+    pub fn auto_increment_offset(&self, play: &Play, host: &str) -> u32 {
+        let explicit = self
+            .hosts
+            .get(host)
+            .and_then(|h| h.auto_increment_offset.as_ref());
+        match explicit {
+            Some(s) => s.value,
+            None => {
+                let place = play.hosts.iter().position(|h| h == host).unwrap_or(0);
+                u32::try_from(place + 1).unwrap_or(u32::MAX)
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! A play: hosts forming one replication topology, the roles applied to them and the play's settings.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::{Sourced, Span};
+
+/// What a play does to its hosts. Unknown names are rejected at load time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Server configuration (my.cnf) and the service that runs it.
+    Server,
+    /// Replication user, seeding and the cross CHANGE MASTER.
+    Replication,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Server, Role::Replication];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Server => "server",
+            Role::Replication => "replication",
+        }
+    }
+}
+
+/// Where a secret is read from. Secrets are never written inline in a playbook.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SecretRef {
+    /// The name of an environment variable holding the secret.
+    Env(String),
+    /// A file whose content (trailing newline removed) is the secret.
+    File(PathBuf),
+}
+
+/// The play's settings, with the classic master-master recipe as defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayVars {
+    /// The config file mmprov owns on each host.
+    pub config_path: String,
+    /// What server the hosts run, for offline rendering (`mariadb-10.11`, `mysql-8.0.36`); facts win when known.
+    pub server_version: Option<Sourced<String>>,
+    pub binlog_expire_days: u32,
+    pub max_binlog_size: String,
+    pub log_bin: String,
+    pub relay_log: String,
+    pub datadir: String,
+    pub socket: String,
+    pub bind_address: String,
+    pub log_error: String,
+    /// Defaults to the number of hosts in the play.
+    pub auto_increment_increment: Option<Sourced<u32>>,
+    pub replication_user: String,
+    pub replication_password: Option<Sourced<SecretRef>>,
+    /// Replication errors the replica skips. An explicit, risky opt-in: empty unless the playbook sets it.
+    pub skip_errors: Option<Sourced<Vec<u32>>>,
+    /// Extra `[mysqld]` options for every host of the play, kept as written.
+    pub mysqld: BTreeMap<String, String>,
+}
+
+impl Default for PlayVars {
+    fn default() -> Self {
+        Self {
+            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            server_version: None,
+            binlog_expire_days: 10,
+            max_binlog_size: "100M".into(),
+            log_bin: "/var/log/mysql/mysql-bin.log".into(),
+            relay_log: "/var/log/mysql/relay-bin".into(),
+            datadir: "/var/lib/mysql".into(),
+            socket: "/run/mysqld/mysqld.sock".into(),
+            bind_address: "0.0.0.0".into(),
+            log_error: "/var/log/mysql/error.log".into(),
+            auto_increment_increment: None,
+            replication_user: "repl".into(),
+            replication_password: None,
+            skip_errors: None,
+            mysqld: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Play {
+    pub name: String,
+    /// The host pattern as written (Ansible syntax), and where.
+    pub pattern: Sourced<String>,
+    /// Hosts the pattern selects, sorted by name.
+    pub hosts: Vec<String>,
+    pub roles: Vec<Role>,
+    pub vars: PlayVars,
+    /// A my.cnf template overriding the built-in one, resolved against the playbook's folder.
+    pub template: Option<Sourced<PathBuf>>,
+    pub declared_at: Span,
+}
+
+impl Play {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// The auto_increment_increment the play's hosts use: as set, or one step per host.
+    pub fn auto_increment_increment(&self) -> u32 {
+        match &self.vars.auto_increment_increment {
+            Some(s) => s.value,
+            None => u32::try_from(self.hosts.len()).unwrap_or(u32::MAX).max(1),
+        }
+    }
+}

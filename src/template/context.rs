@@ -1,0 +1,82 @@
+//! What a host's my.cnf is rendered from. Lists, not maps, reach the template, so output order is fixed.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::flavor::{Flavor, Setting};
+use crate::model::{Play, Project};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MyCnfContext {
+    pub host: String,
+    pub play: String,
+    /// The server the config is for, e.g. "MariaDB 10.11.19".
+    pub server: String,
+    /// Absent when the host has none; strict mode then refuses to render.
+    pub server_id: Option<u32>,
+    pub auto_increment_increment: u32,
+    pub auto_increment_offset: u32,
+    pub datadir: String,
+    pub socket: String,
+    pub log_error: String,
+    pub bind_address: String,
+    pub log_bin: String,
+    pub relay_log: String,
+    pub max_binlog_size: String,
+    pub binlog_expiry: Setting,
+    pub log_replica_updates: String,
+    pub skip_replica_start: String,
+    pub skip_errors: Option<Setting>,
+    /// Extra `[mysqld]` options: the play's, overridden by the host's, sorted by name.
+    pub extra: Vec<Setting>,
+}
+
+impl MyCnfContext {
+    pub fn new(project: &Project, play: &Play, host: &str, flavor: &dyn Flavor) -> Self {
+        let vars = &play.vars;
+        let host_entry = project.hosts.get(host);
+        let mut extra: BTreeMap<String, String> = vars.mysqld.clone();
+        if let Some(h) = host_entry {
+            extra.extend(h.mysqld.clone());
+        }
+        let skip_errors = vars
+            .skip_errors
+            .as_ref()
+            .filter(|s| !s.value.is_empty())
+            .map(|s| Setting {
+                name: flavor.skip_errors().to_string(),
+                value: s
+                    .value
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            });
+        Self {
+            host: host.to_string(),
+            play: play.name.clone(),
+            server: flavor.version().to_string(),
+            server_id: host_entry
+                .and_then(|h| h.server_id.as_ref())
+                .map(|s| s.value),
+            auto_increment_increment: play.auto_increment_increment(),
+            auto_increment_offset: project.auto_increment_offset(play, host),
+            datadir: vars.datadir.clone(),
+            socket: vars.socket.clone(),
+            log_error: vars.log_error.clone(),
+            bind_address: vars.bind_address.clone(),
+            log_bin: vars.log_bin.clone(),
+            relay_log: vars.relay_log.clone(),
+            max_binlog_size: vars.max_binlog_size.clone(),
+            binlog_expiry: flavor.binlog_expiry(vars.binlog_expire_days),
+            log_replica_updates: flavor.log_replica_updates().to_string(),
+            skip_replica_start: flavor.skip_replica_start().to_string(),
+            skip_errors,
+            extra: extra
+                .into_iter()
+                .map(|(name, value)| Setting { name, value })
+                .collect(),
+        }
+    }
+}

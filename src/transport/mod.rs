@@ -1,0 +1,217 @@
+//! Running commands and moving files on a host: the seam between mmprov and the machines it manages.
+//!
+//! A [`Transport`] is owned by one worker for one host (an SSH session is not shared between threads). Its one
+//! required operation streams a command's stdin/stdout so large transfers (a dump piped from host to host)
+//! never sit in memory; buffered exec and the file operations are built on it, the same for every backend.
+//!
+//! 1. [`SshTransport`]: ssh2, strict host-key checking against known_hosts, agent or key-file auth, timeouts on
+//!    connect and on every command.
+//! 2. [`LocalTransport`]: this machine, through `sh -c`, for `connection: local` hosts.
+//!
+//! Secrets never travel in command lines (they would show in process lists and errors): callers pass them on
+//! stdin.
+
+mod error;
+mod known_hosts;
+mod local;
+mod ssh;
+
+pub use error::TransportError;
+pub use local::LocalTransport;
+pub use ssh::SshTransport;
+
+use std::io::{Read, Write};
+
+use crate::model::{Connection, Host};
+
+/// How a finished command ended. Its stdout went to the caller's writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub status: i32,
+    pub stderr: Vec<u8>,
+}
+
+/// A finished command with its stdout collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.status == 0
+    }
+
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// Ownership and permissions of a file mmprov writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAttrs {
+    pub mode: u32,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+}
+
+impl Default for FileAttrs {
+    fn default() -> Self {
+        Self {
+            mode: 0o644,
+            owner: None,
+            group: None,
+        }
+    }
+}
+
+/// Exit code the file helpers use for "no such file"; chosen outside the range shells and coreutils use.
+const MISSING: i32 = 66;
+
+pub trait Transport: Send {
+    /// The inventory name of the host this transport reaches.
+    fn host(&self) -> &str;
+
+    /// Run `command` with a POSIX shell on the host, streaming `stdin` to it and its stdout to `stdout`.
+    fn run(
+        &mut self,
+        command: &str,
+        stdin: &mut (dyn Read + Send),
+        stdout: &mut (dyn Write + Send),
+    ) -> Result<Finished, TransportError>;
+
+    /// Run `command` with `input` on stdin and collect its output.
+    fn exec_with_input(&mut self, command: &str, input: &[u8]) -> Result<Output, TransportError> {
+        let mut stdout = Vec::new();
+        let mut stdin = input;
+        let finished = self.run(command, &mut stdin, &mut stdout)?;
+        Ok(Output {
+            status: finished.status,
+            stdout,
+            stderr: finished.stderr,
+        })
+    }
+
+    fn exec(&mut self, command: &str) -> Result<Output, TransportError> {
+        self.exec_with_input(command, &[])
+    }
+
+    /// Run `command` and fail unless it exits 0, with its stderr in the error.
+    fn check(&mut self, command: &str, input: &[u8]) -> Result<Output, TransportError> {
+        let out = self.exec_with_input(command, input)?;
+        if out.success() {
+            Ok(out)
+        } else {
+            Err(TransportError::CommandFailed {
+                host: self.host().to_string(),
+                command: command.to_string(),
+                status: out.status,
+                stderr: out.stderr_text().trim_end().to_string(),
+            })
+        }
+    }
+
+    /// A file's content, or `None` when there is no such file.
+    fn read_file(&mut self, path: &str) -> Result<Option<Vec<u8>>, TransportError> {
+        let p = quote(path);
+        let out = self.exec(&format!("[ -e {p} ] || exit {MISSING}; cat -- {p}"))?;
+        match out.status {
+            0 => Ok(Some(out.stdout)),
+            MISSING => Ok(None),
+            status => Err(TransportError::CommandFailed {
+                host: self.host().to_string(),
+                command: format!("read {path}"),
+                status,
+                stderr: out.stderr_text().trim_end().to_string(),
+            }),
+        }
+    }
+
+    /// Replace a file atomically: write a temporary file beside it, set mode and owner, flush it to disk, then
+    /// rename it over the target. Readers see the old or the new content, never a mix; a failure leaves the
+    /// old file as it was and no temporary file behind.
+    fn write_file(
+        &mut self,
+        path: &str,
+        contents: &[u8],
+        attrs: &FileAttrs,
+    ) -> Result<(), TransportError> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or((".", path));
+        let dir = if dir.is_empty() { "/" } else { dir };
+        let tmp = quote(&format!("{dir}/.{name}.mmprov-tmp-"));
+        let mut script =
+            format!("set -e; umask 077; tmp={tmp}$$; trap 'rm -f \"$tmp\"' EXIT; cat > \"$tmp\"; ");
+        script.push_str(&format!("chmod {:o} \"$tmp\"; ", attrs.mode));
+        match (&attrs.owner, &attrs.group) {
+            (Some(o), Some(g)) => {
+                script.push_str(&format!("chown {}:{} \"$tmp\"; ", quote(o), quote(g)))
+            }
+            (Some(o), None) => script.push_str(&format!("chown {} \"$tmp\"; ", quote(o))),
+            (None, Some(g)) => script.push_str(&format!("chgrp {} \"$tmp\"; ", quote(g))),
+            (None, None) => {}
+        }
+        script.push_str(&format!(
+            "sync \"$tmp\" 2>/dev/null || true; mv -f \"$tmp\" {}",
+            quote(path)
+        ));
+        self.check(&script, contents)
+            .map(drop)
+            .map_err(|e| match e {
+                TransportError::CommandFailed {
+                    host,
+                    status,
+                    stderr,
+                    ..
+                } => TransportError::CommandFailed {
+                    host,
+                    command: format!("write {path}"),
+                    status,
+                    stderr,
+                },
+                other => other,
+            })
+    }
+}
+
+/// Open the transport a host's inventory entry asks for.
+pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
+    match host.connection {
+        Connection::Ssh => Ok(Box::new(SshTransport::connect(host)?)),
+        Connection::Local => Ok(Box::new(LocalTransport::new(
+            &host.name,
+            host.ssh.command_timeout,
+        ))),
+    }
+}
+
+/// Quote a word for a POSIX shell.
+pub fn quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b))
+    {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quoting_keeps_plain_words_and_escapes_the_rest() {
+        assert_eq!(quote("/etc/mysql/my.cnf"), "/etc/mysql/my.cnf");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+}

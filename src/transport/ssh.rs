@@ -1,0 +1,283 @@
+//! The SSH backend (libssh2 through the `ssh2` crate): one session per host, owned by one worker thread.
+//!
+//! 1. TCP connect with a timeout; handshake offering only the host-key types known_hosts records.
+//! 2. Host key checked against known_hosts (strict by default); an unknown or changed key names its fingerprint.
+//! 3. Authenticate: the configured key file; else every identity of ssh-agent in turn (ssh2 alone tries only the
+//!    first); else the user's default keys.
+//! 4. Commands run on a channel driven in non-blocking mode, so stdin, stdout and stderr all move at once: a
+//!    command that fills stderr while mmprov feeds its stdin cannot deadlock, and the deadline is always checked.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ssh2::{ErrorCode, MethodType, Session};
+
+use super::known_hosts;
+use super::{Finished, Transport, TransportError};
+use crate::model::Host;
+
+const EAGAIN: i32 = -37;
+const CHUNK: usize = 64 * 1024;
+
+pub struct SshTransport {
+    host: String,
+    session: Session,
+    command_timeout: Duration,
+}
+
+impl SshTransport {
+    pub fn connect(host: &Host) -> Result<Self, TransportError> {
+        let name = host.name.clone();
+        let address = format!("{}:{}", host.address, host.port);
+        let connect_err = |source| TransportError::Connect {
+            host: name.clone(),
+            address: address.clone(),
+            source,
+        };
+        let socket = address
+            .to_socket_addrs()
+            .map_err(connect_err)?
+            .next()
+            .ok_or_else(|| {
+                connect_err(std::io::Error::new(
+                    ErrorKind::NotFound,
+                    "address did not resolve",
+                ))
+            })?;
+        let tcp =
+            TcpStream::connect_timeout(&socket, host.ssh.connect_timeout).map_err(connect_err)?;
+        tcp.set_nodelay(true).map_err(connect_err)?;
+
+        let ssh_err = |stage| {
+            move |source| TransportError::Ssh {
+                host: host.name.clone(),
+                stage,
+                source,
+            }
+        };
+        let mut session = Session::new().map_err(ssh_err("session setup"))?;
+        session.set_tcp_stream(tcp);
+        session.set_timeout(millis(host.ssh.connect_timeout));
+        let known_hosts: PathBuf = host
+            .ssh
+            .known_hosts
+            .clone()
+            .unwrap_or_else(known_hosts::default_file);
+        if let Some(algorithms) =
+            known_hosts::pinned_algorithms(&known_hosts, &host.address, host.port)
+        {
+            session
+                .method_pref(MethodType::HostKey, &algorithms)
+                .map_err(ssh_err("host key preference"))?;
+        }
+        session.handshake().map_err(ssh_err("handshake"))?;
+        known_hosts::verify(
+            &session,
+            &host.name,
+            &host.address,
+            host.port,
+            &known_hosts,
+            host.ssh.strict_host_key_checking,
+        )?;
+        authenticate(&session, host)?;
+        session.set_timeout(millis(host.ssh.command_timeout));
+        Ok(Self {
+            host: host.name.clone(),
+            session,
+            command_timeout: host.ssh.command_timeout,
+        })
+    }
+
+    fn io_err(&self, command: &str, source: std::io::Error) -> TransportError {
+        TransportError::Io {
+            host: self.host.clone(),
+            command: command.to_string(),
+            source,
+        }
+    }
+
+    fn ssh_err(&self, stage: &'static str, source: ssh2::Error) -> TransportError {
+        TransportError::Ssh {
+            host: self.host.clone(),
+            stage,
+            source,
+        }
+    }
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
+}
+
+fn authenticate(session: &Session, host: &Host) -> Result<(), TransportError> {
+    let mut tried = Vec::new();
+    if let Some(key) = &host.key {
+        tried.push(format!("key {}", key.display()));
+        if session
+            .userauth_pubkey_file(&host.user, None, key, None)
+            .is_ok()
+        {
+            return Ok(());
+        }
+    } else {
+        if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+            tried.push("ssh-agent".into());
+            if agent_auth(session, &host.user) {
+                return Ok(());
+            }
+        }
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/root"));
+        for name in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+            let key = home.join(".ssh").join(name);
+            if key.is_file() {
+                tried.push(format!("key {}", key.display()));
+                if session
+                    .userauth_pubkey_file(&host.user, None, &key, None)
+                    .is_ok()
+                {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if tried.is_empty() {
+        tried.push("no key file, no agent, no default key".into());
+    }
+    Err(TransportError::Auth {
+        host: host.name.clone(),
+        user: host.user.clone(),
+        tried: tried.join(", "),
+    })
+}
+
+fn agent_auth(session: &Session, user: &str) -> bool {
+    let Ok(mut agent) = session.agent() else {
+        return false;
+    };
+    if agent.connect().is_err() || agent.list_identities().is_err() {
+        return false;
+    }
+    let identities = agent.identities().unwrap_or_default();
+    let ok = identities
+        .iter()
+        .any(|identity| agent.userauth(user, identity).is_ok());
+    let _ = agent.disconnect();
+    ok
+}
+
+/// Progress of one read or write attempt on a non-blocking channel.
+fn attempt<T>(r: std::io::Result<T>) -> std::io::Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl Transport for SshTransport {
+    fn host(&self) -> &str {
+        &self.host
+    }
+
+    fn run(
+        &mut self,
+        command: &str,
+        stdin: &mut (dyn Read + Send),
+        stdout: &mut (dyn Write + Send),
+    ) -> Result<Finished, TransportError> {
+        self.session.set_blocking(true);
+        let mut channel = self
+            .session
+            .channel_session()
+            .map_err(|e| self.ssh_err("channel open", e))?;
+        channel.exec(command).map_err(|e| self.ssh_err("exec", e))?;
+        self.session.set_blocking(false);
+
+        let deadline = Instant::now() + self.command_timeout;
+        let mut stderr = Vec::new();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut sent = 0;
+        let mut input_done = false;
+        let mut eof_sent = false;
+        let mut buf = vec![0u8; CHUNK];
+        let result = loop {
+            let mut progressed = false;
+            if sent == pending.len() && !input_done {
+                pending.resize(CHUNK, 0);
+                let n = stdin
+                    .read(&mut pending)
+                    .map_err(|e| self.io_err(command, e))?;
+                pending.truncate(n);
+                sent = 0;
+                input_done = n == 0;
+            }
+            if sent < pending.len() {
+                match attempt(channel.write(&pending[sent..])) {
+                    Ok(Some(n)) => {
+                        sent += n;
+                        progressed = true;
+                    }
+                    Ok(None) => {}
+                    // The command stopped reading its stdin (exited early): its status will say why.
+                    Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                        pending.clear();
+                        sent = 0;
+                        input_done = true;
+                    }
+                    Err(e) => break Err(self.io_err(command, e)),
+                }
+            } else if input_done && !eof_sent {
+                match channel.send_eof() {
+                    Ok(()) => eof_sent = true,
+                    Err(e) if e.code() == ErrorCode::Session(EAGAIN) => {}
+                    Err(_) => eof_sent = true,
+                }
+            }
+            match attempt(channel.read(&mut buf)) {
+                Ok(Some(n)) if n > 0 => {
+                    stdout
+                        .write_all(&buf[..n])
+                        .map_err(|e| self.io_err(command, e))?;
+                    progressed = true;
+                }
+                Ok(_) => {}
+                Err(e) => break Err(self.io_err(command, e)),
+            }
+            match attempt(channel.stderr().read(&mut buf)) {
+                Ok(Some(n)) if n > 0 => {
+                    stderr.extend_from_slice(&buf[..n]);
+                    progressed = true;
+                }
+                Ok(_) => {}
+                Err(e) => break Err(self.io_err(command, e)),
+            }
+            if !progressed && channel.eof() {
+                break Ok(());
+            }
+            if !progressed {
+                if Instant::now() > deadline {
+                    break Err(TransportError::Timeout {
+                        host: self.host.clone(),
+                        command: command.to_string(),
+                        after: self.command_timeout,
+                    });
+                }
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        };
+        self.session.set_blocking(true);
+        result?;
+        stdout.flush().map_err(|e| self.io_err(command, e))?;
+        channel
+            .wait_close()
+            .map_err(|e| self.ssh_err("channel close", e))?;
+        let status = channel
+            .exit_status()
+            .map_err(|e| self.ssh_err("exit status", e))?;
+        Ok(Finished { status, stderr })
+    }
+}
