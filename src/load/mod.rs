@@ -128,7 +128,9 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     }
 }
 
-pub fn invalid(problems: Vec<Problem>, sources: &[Source]) -> LoadError {
+/// One report of all problems, in file order.
+pub fn invalid(mut problems: Vec<Problem>, sources: &[Source]) -> LoadError {
+    problems.sort_by_key(|p| p.span.map(|s| (s.file, s.offset)));
     LoadError::Invalid {
         problems: problems
             .into_iter()

@@ -1,0 +1,88 @@
+//! Ansible inventories load as they are, in both formats, with Ansible's variable precedence.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mmprov::load::{self, LoadOptions};
+use mmprov::model::Project;
+use support::fixture;
+
+fn project_with(inventory: &str) -> Project {
+    let options = LoadOptions {
+        inventory: Some(fixture(inventory)),
+    };
+    load::load(&fixture("inventory/playbook.yml"), &options).expect("inventory loads")
+}
+
+fn check_example_inventory(p: &Project) {
+    let db1 = &p.hosts["db1"];
+    assert_eq!(db1.address, "192.0.2.11");
+    assert_eq!(
+        db1.port, 2222,
+        "group var of `databases` reaches hosts of its child group"
+    );
+    assert_eq!(db1.user, "deploy", "`all` vars reach every host");
+    assert_eq!(db1.key, None);
+    assert_eq!(
+        db1.ssh.known_hosts,
+        Some(PathBuf::from("/etc/mmprov/known_hosts"))
+    );
+    assert_eq!(db1.ssh.connect_timeout, Duration::from_secs(7));
+    assert!(db1.ssh.strict_host_key_checking);
+    assert_eq!(db1.server_id.as_ref().map(|s| s.value), Some(11));
+
+    let db2 = &p.hosts["db2"];
+    assert_eq!(db2.port, 22, "a host's own var beats its groups'");
+    assert_eq!(
+        db2.key,
+        Some(PathBuf::from("/keys/backup_ed25519")),
+        "vars from every group a host is in"
+    );
+    assert_eq!(
+        db2.server_id.as_ref().map(|s| s.value),
+        Some(12),
+        "mysql_server_id is read as server_id"
+    );
+
+    let web1 = &p.hosts["web1"];
+    assert_eq!(
+        (web1.address.as_str(), web1.port),
+        ("web1", 22),
+        "address defaults to the inventory name"
+    );
+
+    assert_eq!(p.groups["databases"], ["db1", "db2"]);
+    assert_eq!(p.groups["orders"], ["db1", "db2"]);
+    assert_eq!(p.groups["backup"], ["db2"]);
+    assert_eq!(p.groups["web"], ["web1"]);
+}
+
+#[test]
+fn ansible_yaml_inventory_loads_as_is() {
+    check_example_inventory(&project_with("inventory/hosts.yml"));
+}
+
+#[test]
+fn ansible_ini_inventory_loads_as_is() {
+    check_example_inventory(&project_with("inventory/hosts.ini"));
+}
+
+#[test]
+fn playbook_inventory_key_is_relative_to_the_playbook() {
+    let p = load::load(&fixture("valid/pair.yml"), &LoadOptions::default()).expect("loads");
+    assert_eq!(p.plays[0].hosts, ["db1", "db2"]);
+    assert_eq!(p.plays[0].auto_increment_increment(), 2);
+    assert_eq!(p.auto_increment_offset(&p.plays[0], "db1"), 1);
+    assert_eq!(p.auto_increment_offset(&p.plays[0], "db2"), 2);
+}
+
+#[test]
+fn inventory_option_overrides_the_playbook_key() {
+    let options = LoadOptions {
+        inventory: Some(fixture("inventory/hosts.ini")),
+    };
+    let p = load::load(&fixture("valid/pair.yml"), &options).expect("loads");
+    assert_eq!(p.sources[1].path, fixture("inventory/hosts.ini"));
+}

@@ -1,0 +1,81 @@
+//! The lab is made of real, separate hosts: each answers SSH with the lab's key and known_hosts, runs its own
+//! MariaDB, and keeps its own /etc/mysql. Driven with the system's OpenSSH client, not mmprov's transport.
+
+mod support;
+
+use std::sync::{Mutex, MutexGuard};
+
+use support::lab::Lab;
+use support::text;
+
+/// These tests restart and query the same servers: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[test]
+fn every_host_answers_ssh_with_its_own_name_and_mariadb() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    for host in lab.hosts() {
+        let out = lab.ssh(
+            &host.name,
+            "hostname; mariadb -Nse 'SELECT @@hostname, VERSION()'",
+        );
+        assert!(out.status.success(), "{}: {}", host.name, text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let mut lines = stdout.lines();
+        assert_eq!(lines.next(), Some(host.name.as_str()));
+        let row = lines.next().unwrap_or_default();
+        assert!(
+            row.starts_with(&format!("{}\t", host.name)),
+            "mysqld of {} reports {row}",
+            host.name
+        );
+        assert!(row.contains("MariaDB"), "{row}");
+    }
+}
+
+#[test]
+fn a_file_written_in_one_hosts_etc_mysql_is_not_seen_by_another() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let marker = format!("/etc/mysql/lab-isolation-{}", std::process::id());
+    let wrote = lab.ssh("h1", &format!("echo h1 > {marker}"));
+    assert!(wrote.status.success(), "{}", text(&wrote.stderr));
+    let on_h2 = lab.ssh(
+        "h2",
+        &format!("test -e {marker} && echo visible || echo absent"),
+    );
+    let on_root = std::path::Path::new(&marker).exists();
+    lab.ssh("h1", &format!("rm -f {marker}"));
+    assert_eq!(text(&on_h2.stdout).trim(), "absent");
+    assert!(!on_root, "h1's /etc/mysql leaked into the machine's");
+}
+
+#[test]
+fn restarting_mariadb_on_one_host_leaves_the_other_running() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let uptime = |host: &str| {
+        let out = lab.ssh(
+            host,
+            "mariadb -Nse \"SHOW GLOBAL STATUS LIKE 'Uptime'\" | cut -f2",
+        );
+        text(&out.stdout).trim().parse::<u64>().unwrap_or(0)
+    };
+    let pid = |host: &str| {
+        text(&lab.ssh(host, "cat /run/mysqld/mysqld.pid").stdout)
+            .trim()
+            .to_string()
+    };
+    let h2_pid_before = pid("h2");
+    let restarted = lab.ssh("h1", "service mariadb restart");
+    assert!(restarted.status.success(), "{}", text(&restarted.stderr));
+    assert!(uptime("h1") < 30, "h1's mysqld was restarted");
+    assert_eq!(pid("h2"), h2_pid_before, "h2's mysqld was not touched");
+}

@@ -1,0 +1,80 @@
+//! `mmprov ping` against the lab: every host of the playbook reached over SSH, its mysqld asked.
+
+mod support;
+
+use support::lab::Lab;
+use support::{mmprov, text};
+
+#[test]
+fn ping_reaches_every_lab_host_with_either_inventory_format() {
+    let lab = Lab::require(2);
+    for inventory in [lab.inventory_yaml(), lab.inventory_ini()] {
+        let out = mmprov(
+            &[
+                "ping",
+                "playbooks/pair.yml",
+                "-i",
+                inventory.to_str().expect("utf-8"),
+            ],
+            &[("MMPROV_REPL_PASSWORD", "unused-by-ping")],
+        );
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        for host in lab.hosts() {
+            let line = stdout
+                .lines()
+                .find(|l| l.starts_with(&format!("{} ", host.name)))
+                .unwrap_or_default();
+            assert!(line.contains(" ok "), "{line}");
+            assert!(line.contains(&format!("hostname={}", host.name)), "{line}");
+            assert!(line.contains("mysqld is alive"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn ping_fails_naming_the_host_it_cannot_reach() {
+    let lab = Lab::require(1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("hosts.ini");
+    std::fs::write(
+        &inventory,
+        format!(
+            "[mmlab]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
+             ansible_user=root\nansible_ssh_private_key_file={}\n\
+             ansible_ssh_common_args='-o UserKnownHostsFile={} -o ConnectTimeout=1'\n",
+            lab.address("h1"),
+            lab.key().display(),
+            lab.known_hosts().display()
+        ),
+    )
+    .expect("write inventory");
+    let out = mmprov(
+        &[
+            "ping",
+            "playbooks/pair.yml",
+            "-i",
+            inventory.to_str().expect("utf-8"),
+        ],
+        &[("MMPROV_REPL_PASSWORD", "x")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("h1 ") && l.contains(" ok ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("ghost ") && l.contains("FAIL")),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("1 of 2 hosts could not be reached"),
+        "{}",
+        text(&out.stderr)
+    );
+}

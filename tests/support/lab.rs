@@ -1,0 +1,125 @@
+//! The lab of real hosts raised by `lab/lab.sh up N`: network namespaces with their own sshd and MariaDB.
+//! Tests that need it fail (never skip) when it is not up, with the command that raises it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use mmprov::model::{Connection, FileId, Host, Span, SshOptions};
+
+pub struct Lab {
+    pub dir: PathBuf,
+}
+
+pub struct LabHost {
+    pub name: String,
+    pub address: String,
+}
+
+impl Lab {
+    /// The running lab with at least `hosts` hosts.
+    pub fn require(hosts: usize) -> Lab {
+        let dir = std::env::var_os("MMPROV_LAB_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| super::root().join("lab/.state"));
+        let lab = Lab { dir };
+        let have = lab.hosts().len();
+        assert!(
+            have >= hosts && lab.dir.join("inventory.yml").is_file(),
+            "the lab is not up with {hosts} hosts (found {have} in {}): run `lab/lab.sh up {hosts}` as root",
+            lab.dir.display()
+        );
+        lab
+    }
+
+    pub fn hosts(&self) -> Vec<LabHost> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join("inventory.ini")) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter(|l| l.starts_with('h'))
+            .filter_map(|l| {
+                let mut words = l.split_whitespace();
+                let name = words.next()?.to_string();
+                let address = words
+                    .find_map(|w| w.strip_prefix("ansible_host="))?
+                    .to_string();
+                Some(LabHost { name, address })
+            })
+            .collect()
+    }
+
+    pub fn key(&self) -> PathBuf {
+        self.dir.join("id_ed25519")
+    }
+
+    pub fn known_hosts(&self) -> PathBuf {
+        self.dir.join("known_hosts")
+    }
+
+    pub fn inventory_yaml(&self) -> PathBuf {
+        self.dir.join("inventory.yml")
+    }
+
+    pub fn inventory_ini(&self) -> PathBuf {
+        self.dir.join("inventory.ini")
+    }
+
+    pub fn address(&self, name: &str) -> String {
+        self.hosts()
+            .into_iter()
+            .find(|h| h.name == name)
+            .map(|h| h.address)
+            .expect("a lab host of that name")
+    }
+
+    /// Run a command on a lab host with the system's OpenSSH client (independent of mmprov's transport).
+    pub fn ssh(&self, name: &str, command: &str) -> Output {
+        Command::new("ssh")
+            .arg("-i")
+            .arg(self.key())
+            .arg("-o")
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                self.known_hosts().display()
+            ))
+            .args([
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "LogLevel=ERROR",
+            ])
+            .arg(format!("root@{}", self.address(name)))
+            .arg(command)
+            .output()
+            .expect("ssh runs")
+    }
+
+    /// The inventory entry mmprov would build for a lab host.
+    pub fn host(&self, name: &str) -> Host {
+        Host {
+            name: name.to_string(),
+            address: self.address(name),
+            port: 22,
+            user: "root".into(),
+            key: Some(self.key()),
+            connection: Connection::Ssh,
+            ssh: SshOptions {
+                known_hosts: Some(self.known_hosts()),
+                strict_host_key_checking: true,
+                connect_timeout: Duration::from_secs(5),
+                command_timeout: Duration::from_secs(60),
+            },
+            server_id: None,
+            auto_increment_offset: None,
+            mysqld: Default::default(),
+            declared_at: Span {
+                file: FileId(0),
+                offset: 0,
+                len: 0,
+            },
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Shared test helpers: running the mmprov binary, and reaching the lab's real hosts.
+#![allow(dead_code)]
+
+pub mod lab;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    Path::new("tests/fixtures").join(path)
+}
+
+/// Run the mmprov binary from the repository root, colors off, with `env` added to its environment.
+pub fn mmprov(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mmprov"));
+    cmd.current_dir(root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("MMPROV_REPL_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the mmprov binary runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,80 @@
+//! `mmprov validate`: every problem reported at once, pointing at the line, exit 1, no host contacted.
+//! The rendered diagnostics are snapshot-tested: what a user reads is the feature.
+
+mod support;
+
+use support::{fixture, mmprov, text};
+
+fn validate(playbook: &str) -> (i32, String, String) {
+    let path = fixture(playbook);
+    let out = mmprov(&["validate", path.to_str().expect("utf-8 path")], &[]);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn a_valid_playbook_passes() {
+    let (code, stdout, stderr) = validate("valid/pair.yml");
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(
+        stdout,
+        "tests/fixtures/valid/pair.yml is valid: 1 play, 3 hosts (2 host entries).\n"
+    );
+}
+
+#[test]
+fn all_semantic_problems_are_reported_in_one_run() {
+    let (code, stdout, stderr) = validate("invalid/semantics.yml");
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("6 problems found"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn unknown_keys_are_refused_with_the_line() {
+    let (code, _, stderr) = validate("invalid/unknown-key.yml");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn wrong_types_are_refused_with_the_line() {
+    let (code, _, stderr) = validate("invalid/wrong-type.yml");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn malformed_yaml_is_refused_with_the_line() {
+    let (code, _, stderr) = validate("invalid/malformed.yml");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn template_errors_point_into_the_template() {
+    let (code, _, stderr) = validate("invalid/template-error.yml");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn overlapping_auto_increment_offsets_are_refused() {
+    let (code, _, stderr) = validate("invalid/offsets.yml");
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn a_missing_playbook_is_a_clear_error() {
+    let (code, _, stderr) = validate("invalid/no-such-playbook.yml");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("cannot read tests/fixtures/invalid/no-such-playbook.yml"),
+        "{stderr}"
+    );
+}
