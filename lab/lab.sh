@@ -105,6 +105,8 @@ write_boot_script() {
 #!/usr/bin/env bash
 set -eu
 dir=$1 name=$2
+# The host's folder may itself live under /tmp, which is replaced below: keep the log open from here on.
+exec 3>>"$dir/host.log"
 mount --make-rprivate /
 mount --bind "$dir/etc-mysql" /etc/mysql
 mount --bind "$dir/lib-mysql" /var/lib/mysql
@@ -118,9 +120,9 @@ mount --bind "$dir/tmp" /tmp
 if [ -d /run/systemd ]; then mount -t tmpfs mmlab-nosystemd /run/systemd; fi
 hostname "$name"
 if [ ! -d /var/lib/mysql/mysql ]; then
-  mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >"$dir/install-db.log" 2>&1
+  mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >&3 2>&1
 fi
-service mariadb start >"$dir/mariadb-start.log" 2>&1 || echo "mariadb did not start: see $dir/mariadb-start.log"
+service mariadb start >&3 2>&1 || echo "mariadb did not start: see $dir/host.log" >&3
 mkdir -p /run/sshd
 /usr/sbin/sshd -D -e &
 wait
