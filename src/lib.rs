@@ -6,9 +6,15 @@
 
 pub mod cli;
 pub mod error;
+pub mod facts;
+pub mod fanout;
 pub mod flavor;
 pub mod load;
 pub mod model;
+pub mod mycnf;
+pub mod plan;
+pub mod service;
+pub mod sql;
 pub mod template;
 pub mod transport;
 

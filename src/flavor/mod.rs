@@ -42,7 +42,36 @@ pub trait Flavor {
 
     /// The (risky, opt-in) list of replication errors a replica skips.
     fn skip_errors(&self) -> &'static str;
+
+    /// Whether `SET GLOBAL` changes this variable on a running server; otherwise a new value needs a restart.
+    /// Unknown variables are treated as needing one: a needless restart is safer than a setting never loaded.
+    fn is_dynamic(&self, variable: &str) -> bool {
+        DYNAMIC.contains(&variable)
+    }
 }
+
+/// Variables that all supported servers change at run time.
+const DYNAMIC: &[&str] = &[
+    "server_id",
+    "auto_increment_increment",
+    "auto_increment_offset",
+    "binlog_format",
+    "expire_logs_days",
+    "binlog_expire_logs_seconds",
+    "max_binlog_size",
+    "sync_binlog",
+    "innodb_flush_log_at_trx_commit",
+    "innodb_buffer_pool_size",
+    "max_connections",
+    "max_allowed_packet",
+    "character_set_server",
+    "collation_server",
+    "sql_mode",
+    "read_only",
+    "event_scheduler",
+    "slow_query_log",
+    "long_query_time",
+];
 
 fn seconds(days: u32) -> u64 {
     u64::from(days) * 86_400

@@ -7,13 +7,15 @@ use thiserror::Error;
 
 use super::{Flavor, MariaDb, MySql57, MySql80, MySql84};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Family {
     MariaDb,
     MySql,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServerVersion {
     pub family: Family,
     pub major: u32,
@@ -80,7 +82,7 @@ impl ServerVersion {
     }
 
     /// The dialect for this server, chosen once.
-    pub fn flavor(self) -> Box<dyn Flavor> {
+    pub fn flavor(self) -> Box<dyn Flavor + Send + Sync> {
         match self.family {
             Family::MariaDb => Box::new(MariaDb(self)),
             Family::MySql if self.at_least(8, 4, 0) => Box::new(MySql84(self)),

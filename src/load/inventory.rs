@@ -186,6 +186,7 @@ fn host_from_vars(
         ssh: defaults.clone(),
         server_id: None,
         auto_increment_offset: None,
+        service: Default::default(),
         mysqld: BTreeMap::new(),
         declared_at,
     };

@@ -180,6 +180,11 @@ fn playbook_host(
             _ => Connection::Ssh,
         },
         ssh,
+        service: crate::model::ServiceSpec {
+            manager: h.service_manager,
+            name: h.service_name,
+            restart_command: h.restart_command,
+        },
         server_id: h.server_id.map(|s| yaml::sourced(at.file, s)),
         auto_increment_offset: h.auto_increment_offset.map(|s| yaml::sourced(at.file, s)),
         mysqld: h.mysqld,

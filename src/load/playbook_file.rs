@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::model::SecretRef;
+use crate::model::{SecretRef, ServiceKind};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +50,9 @@ pub struct HostYaml {
     pub key: Option<String>,
     pub connection: Option<ConnectionYaml>,
     pub known_hosts: Option<String>,
+    pub service_manager: Option<ServiceKind>,
+    pub service_name: Option<String>,
+    pub restart_command: Option<String>,
     pub server_id: Option<Spanned<u32>>,
     pub auto_increment_offset: Option<Spanned<u32>>,
     #[serde(default)]

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Sourced, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +50,39 @@ pub struct Host {
     pub ssh: SshOptions,
     pub server_id: Option<Sourced<u32>>,
     pub auto_increment_offset: Option<Sourced<u32>>,
+    /// How mysqld is restarted here, when the inventory says; otherwise facts decide.
+    pub service: ServiceSpec,
     /// Extra `[mysqld]` options for this host only, kept as written.
     pub mysqld: BTreeMap<String, String>,
     /// Where the host was declared.
     pub declared_at: Span,
+}
+
+/// What the inventory may say about a host's service (`mmprov_service_manager`, `mmprov_service_name`,
+/// `mmprov_restart_command`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceSpec {
+    pub manager: Option<ServiceKind>,
+    pub name: Option<String>,
+    pub restart_command: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    Systemd,
+    /// SysV init scripts through `service` (also what works in containers without systemd).
+    Service,
+    Custom,
+}
+
+impl ServiceKind {
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "systemd" | "systemctl" => Some(Self::Systemd),
+            "service" | "sysv" => Some(Self::Service),
+            "custom" => Some(Self::Custom),
+            _ => None,
+        }
+    }
 }

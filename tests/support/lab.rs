@@ -114,6 +114,7 @@ impl Lab {
             },
             server_id: None,
             auto_increment_offset: None,
+            service: Default::default(),
             mysqld: Default::default(),
             declared_at: Span {
                 file: FileId(0),

@@ -1,0 +1,212 @@
+//! Facts: what each host is like now, read without changing anything.
+//!
+//! One transport per host, hosts in parallel (bounded by `forks`); the transports are handed back so an
+//! apply in the same run reuses the connections it planned with. Per host:
+//!
+//! 1. One shell probe: service manager (systemd only when it is running), service name, the installed
+//!    server binary's version, and the current content of the config file mmprov owns.
+//! 2. `SELECT VERSION(), @@version_comment`: whether mysqld serves, and which server it is. The family is read
+//!    from the server, the binary's version is the fallback when it is down.
+//! 3. `SHOW GLOBAL VARIABLES` for the variables the plan compares.
+//!
+//! A host that cannot be reached fails the whole gathering: nothing is planned, so nothing is changed anywhere.
+
+mod probe;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::Engine;
+use miette::Diagnostic;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::flavor::ServerVersion;
+use crate::model::{Project, Role, ServiceKind};
+use crate::mycnf::WATCHED_VARIABLES;
+use crate::sql::{ClientSql, SqlError, SqlExecutor};
+use crate::transport::{self, Transport, TransportError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostFacts {
+    pub host: String,
+    /// The server answering now, else the installed binary's version, else unknown.
+    pub server: Option<ServerVersion>,
+    pub running: bool,
+    pub service: ServiceKind,
+    pub service_name: String,
+    pub config_path: String,
+    /// The config file's content; `None` when there is no such file.
+    pub config: Option<String>,
+    /// Global variables by lower-case name, as the server reports them (empty when mysqld is down).
+    pub variables: BTreeMap<String, String>,
+}
+
+impl HostFacts {
+    /// A digest of everything the plan was computed from: a saved plan is stale when it changes.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&json);
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum FactsError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Transport(#[from] TransportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sql(#[from] SqlError),
+
+    #[error("{host}: the probe's answer could not be read: {detail}")]
+    #[diagnostic(code(mmprov::facts))]
+    Probe { host: String, detail: String },
+}
+
+/// Facts of every host, and the open transport to each.
+pub struct Gathered {
+    pub facts: BTreeMap<String, HostFacts>,
+    pub transports: BTreeMap<String, Box<dyn Transport>>,
+}
+
+/// What to read on one host: the config file its server play owns and the variables to compare.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub config_path: String,
+    pub variables: Vec<String>,
+}
+
+/// For each host in a play that configures servers, what its facts must include.
+pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
+    let mut out = BTreeMap::new();
+    for play in project.plays.iter().filter(|p| p.has_role(Role::Server)) {
+        for host in &play.hosts {
+            let mut variables: BTreeSet<String> =
+                WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect();
+            let extra_options = play.vars.mysqld.keys().chain(
+                project
+                    .hosts
+                    .get(host)
+                    .into_iter()
+                    .flat_map(|h| h.mysqld.keys()),
+            );
+            variables.extend(extra_options.map(|k| k.to_ascii_lowercase().replace('-', "_")));
+            out.insert(
+                host.clone(),
+                Wanted {
+                    config_path: play.vars.config_path.clone(),
+                    variables: variables.into_iter().collect(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Connect to every host that needs facts and read them, `forks` hosts at a time. Fails if any host fails,
+/// naming every one that did.
+pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsError>> {
+    let wanted = wanted(project);
+    let jobs: Vec<(String, Wanted)> = wanted.into_iter().collect();
+    let results = crate::fanout::fan_out(jobs, forks, |(name, wanted)| {
+        let host = project.hosts.get(&name).ok_or_else(|| FactsError::Probe {
+            host: name.clone(),
+            detail: "not in the inventory".into(),
+        })?;
+        let mut t = transport::connect(host)?;
+        let facts = read(t.as_mut(), &wanted)?;
+        Ok::<_, FactsError>((name, facts, t))
+    });
+    let mut gathered = Gathered {
+        facts: BTreeMap::new(),
+        transports: BTreeMap::new(),
+    };
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok((name, facts, t)) => {
+                gathered.facts.insert(name.clone(), facts);
+                gathered.transports.insert(name, t);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(gathered)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Read one host's facts over an open transport.
+pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsError> {
+    let host = t.host().to_string();
+    let probe = probe::run(t, &wanted.config_path)?;
+    let config = match probe.config_base64 {
+        None => None,
+        Some(encoded) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .map_err(|e| FactsError::Probe {
+                    host: host.clone(),
+                    detail: format!("config file content: {e}"),
+                })?;
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let mut sql = ClientSql::new(t);
+    let (running, server) = match sql.query(
+        "reading the server version",
+        "SELECT VERSION() AS version, @@version_comment AS comment",
+    ) {
+        Ok(rows) => {
+            let row = rows.first();
+            let version = row.and_then(|r| r.get(&["version"])).unwrap_or("");
+            let comment = row.and_then(|r| r.get(&["comment"])).unwrap_or("");
+            (true, ServerVersion::from_server(version, comment).ok())
+        }
+        Err(e) if e.is_not_serving() => (false, probe.binary_version),
+        Err(e) => return Err(e.into()),
+    };
+    let variables = if running {
+        read_variables(&mut sql, &wanted.variables)?
+    } else {
+        BTreeMap::new()
+    };
+    Ok(HostFacts {
+        host,
+        server: server.or(probe.binary_version),
+        running,
+        service: probe.service,
+        service_name: probe.service_name,
+        config_path: wanted.config_path.clone(),
+        config,
+        variables,
+    })
+}
+
+fn read_variables(
+    sql: &mut dyn SqlExecutor,
+    names: &[String],
+) -> Result<BTreeMap<String, String>, SqlError> {
+    let list: Vec<String> = names.iter().map(|n| crate::sql::literal(n)).collect();
+    let rows = sql.query(
+        "reading global variables",
+        &format!(
+            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",
+            list.join(", ")
+        ),
+    )?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.at(0)?.to_ascii_lowercase(),
+                r.at(1).unwrap_or("").to_string(),
+            ))
+        })
+        .collect())
+}

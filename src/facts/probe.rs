@@ -1,0 +1,91 @@
+//! The one shell round trip that reads a host's environment: service manager, server binary, config file.
+
+use super::FactsError;
+use crate::flavor::ServerVersion;
+use crate::model::ServiceKind;
+use crate::transport::{Transport, quote};
+
+pub struct Probe {
+    pub service: ServiceKind,
+    pub service_name: String,
+    pub binary_version: Option<ServerVersion>,
+    pub config_base64: Option<String>,
+}
+
+fn script(config_path: &str) -> String {
+    format!(
+        r#"cfg={cfg}
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo manager=systemd; else echo manager=service; fi
+if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [ -e /usr/lib/systemd/system/mariadb.service ]; then echo unit=mariadb; else echo unit=mysql; fi
+for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld; do
+  if command -v "$b" >/dev/null 2>&1; then echo "binary=$("$b" --version 2>/dev/null | head -n 1)"; break; fi
+done
+if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
+"#,
+        cfg = quote(config_path)
+    )
+}
+
+pub fn run(t: &mut dyn Transport, config_path: &str) -> Result<Probe, FactsError> {
+    let out = t.check(&script(config_path), &[])?.stdout_text();
+    let host = t.host().to_string();
+    let mut probe = Probe {
+        service: ServiceKind::Service,
+        service_name: "mysql".into(),
+        binary_version: None,
+        config_base64: None,
+    };
+    let mut lines = out.lines();
+    let mut saw_config = false;
+    while let Some(line) = lines.next() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        match key {
+            "manager" if value == "systemd" => probe.service = ServiceKind::Systemd,
+            "unit" => probe.service_name = value.to_string(),
+            "binary" => probe.binary_version = binary_version(value),
+            "config" => {
+                saw_config = true;
+                if value == "present" {
+                    probe.config_base64 = Some(lines.next().unwrap_or("").to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if !saw_config {
+        return Err(FactsError::Probe {
+            host,
+            detail: "no config line in the probe output".into(),
+        });
+    }
+    Ok(probe)
+}
+
+/// `/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu ...`
+fn binary_version(line: &str) -> Option<ServerVersion> {
+    let version = line.split_whitespace().skip_while(|w| *w != "Ver").nth(1)?;
+    ServerVersion::from_server(version, line).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::binary_version;
+    use crate::flavor::Family;
+
+    #[test]
+    fn reads_the_installed_binary_version() {
+        let v = binary_version(
+            "/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu on x86_64 (Debian 12)",
+        );
+        assert_eq!(
+            v.map(|v| (v.family, v.major, v.minor, v.patch)),
+            Some((Family::MariaDb, 10, 11, 19))
+        );
+        let v = binary_version(
+            "/usr/sbin/mysqld  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)",
+        );
+        assert_eq!(v.map(|v| (v.family, v.major)), Some((Family::MySql, 8)));
+    }
+}

@@ -1,0 +1,194 @@
+//! Reading my.cnf text and relating its options to the server variables they set. Pure.
+//!
+//! An option is written in many ways (`log-bin`, `log_bin`, `skip-slave-start` with no value, `100M`); the
+//! server reports the variable under one name in its own format (`log_bin ON`, `104857600`). Comparing the two
+//! is what lets a plan say "restart needed because log_bin is OFF and must be ON" instead of restarting on
+//! every file write, and lets a re-run after an interruption see that a written config was never loaded.
+
+use std::collections::BTreeMap;
+
+/// Server variables every plan reads, whatever the template: the recipe's settings under every name they have
+/// on any flavor (a server reports only those it knows).
+pub const WATCHED_VARIABLES: &[&str] = &[
+    "server_id",
+    "auto_increment_increment",
+    "auto_increment_offset",
+    "log_bin",
+    "log_bin_basename",
+    "log_bin_index",
+    "binlog_format",
+    "expire_logs_days",
+    "binlog_expire_logs_seconds",
+    "max_binlog_size",
+    "sync_binlog",
+    "innodb_flush_log_at_trx_commit",
+    "relay_log",
+    "relay_log_index",
+    "log_slave_updates",
+    "log_replica_updates",
+    "skip_slave_start",
+    "skip_replica_start",
+    "slave_skip_errors",
+    "replica_skip_errors",
+    "datadir",
+    "socket",
+    "log_error",
+    "bind_address",
+];
+
+/// The `[mysqld]`-group options of a config file, in file order, keys as variable names.
+/// Later groups and later lines override earlier ones, as the server reads them.
+pub fn server_options(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut in_server_group = false;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(group) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let group = group.trim().to_ascii_lowercase();
+            in_server_group =
+                matches!(group.as_str(), "mysqld" | "server" | "mariadb" | "mariadbd")
+                    || group.starts_with("mariadb-")
+                    || group.starts_with("mysqld-");
+            continue;
+        }
+        if !in_server_group || line.starts_with('!') {
+            continue;
+        }
+        let (key, value) = match line.split_once('=') {
+            Some((k, v)) => (k.trim(), unquote(v.trim())),
+            None => (line, String::new()),
+        };
+        let (name, value) = variable_of(key, value);
+        out.insert(name, value);
+    }
+    out
+}
+
+/// The server variable an option sets, and the value the server will report for it.
+/// `log-bin = PATH` turns `log_bin` ON (its path shows as `log_bin_basename`); a bare switch means ON.
+fn variable_of(option: &str, value: String) -> (String, String) {
+    let name = option.to_ascii_lowercase().replace('-', "_");
+    match name.as_str() {
+        "log_bin" => ("log_bin".into(), "ON".into()),
+        "skip_slave_start" | "skip_replica_start" | "log_slave_updates" | "log_replica_updates"
+            if value.is_empty() =>
+        {
+            (name, "ON".into())
+        }
+        _ if value.is_empty() => (name, "ON".into()),
+        _ => (name, value),
+    }
+}
+
+fn unquote(v: &str) -> String {
+    let quoted = v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')));
+    if quoted {
+        v[1..v.len() - 1].to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// Whether a configured value and the server's reported value mean the same.
+pub fn same_value(configured: &str, reported: &str) -> bool {
+    let (a, b) = (configured.trim(), reported.trim());
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    if let (Some(x), Some(y)) = (boolean(a), boolean(b)) {
+        return x == y;
+    }
+    if let (Some(x), Some(y)) = (size(a), size(b)) {
+        return x == y;
+    }
+    let path = |s: &str| s.trim_end_matches('/').to_string();
+    a.starts_with('/') && path(a) == path(b)
+}
+
+fn boolean(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Some(true),
+        "off" | "false" | "no" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// `100M` -> 104857600; plain numbers as they are.
+pub fn size(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let (digits, unit) = match v.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&v[..i], c.to_ascii_uppercase()),
+        _ => (v, ' '),
+    };
+    let n: u64 = digits.parse().ok()?;
+    let factor: u64 = match unit {
+        ' ' => 1,
+        'K' => 1 << 10,
+        'M' => 1 << 20,
+        'G' => 1 << 30,
+        'T' => 1 << 40,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+/// The value to hand to `SET GLOBAL`: sizes in bytes, numbers and switches bare, anything else quoted.
+pub fn set_global_value(configured: &str) -> String {
+    if let Some(n) = size(configured) {
+        return n.to_string();
+    }
+    match boolean(configured) {
+        Some(true) => "ON".into(),
+        Some(false) => "OFF".into(),
+        None => crate::sql::literal(configured),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_become_variables_as_the_server_reports_them() {
+        let text = "[client]\nport=1\n[mysqld]\nlog-bin = /var/log/mysql/mysql-bin.log\nskip-slave-start\n\
+                    max_binlog_size = 100M\nsql_mode = \"STRICT_ALL_TABLES\"\n[mariadb-10.11]\nserver-id=7\n";
+        let opts = server_options(text);
+        assert_eq!(opts.get("log_bin").map(String::as_str), Some("ON"));
+        assert_eq!(opts.get("skip_slave_start").map(String::as_str), Some("ON"));
+        assert_eq!(
+            opts.get("max_binlog_size").map(String::as_str),
+            Some("100M")
+        );
+        assert_eq!(
+            opts.get("sql_mode").map(String::as_str),
+            Some("STRICT_ALL_TABLES")
+        );
+        assert_eq!(opts.get("server_id").map(String::as_str), Some("7"));
+        assert!(
+            !opts.contains_key("port"),
+            "client options are not server options"
+        );
+    }
+
+    #[test]
+    fn values_compare_by_meaning() {
+        assert!(same_value("100M", "104857600"));
+        assert!(same_value("1", "ON"));
+        assert!(same_value("ON", "on"));
+        assert!(same_value("/var/lib/mysql", "/var/lib/mysql/"));
+        assert!(!same_value("ROW", "MIXED"));
+        assert!(!same_value("0", "ON"));
+        assert!(!same_value("100M", "1073741824"));
+    }
+
+    #[test]
+    fn set_global_values_are_literal_safe() {
+        assert_eq!(set_global_value("100M"), "104857600");
+        assert_eq!(set_global_value("ROW"), "'ROW'");
+        assert_eq!(set_global_value("on"), "ON");
+        assert_eq!(set_global_value("x'; DROP"), "'x''; DROP'");
+    }
+}

@@ -1,0 +1,130 @@
+//! The desired state of each host: its rendered config, the flavor it is for and how it is restarted.
+//! Pure: computed from the project and the facts (the server's real version decides the dialect).
+
+use std::collections::BTreeMap;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::facts::HostFacts;
+use crate::flavor::{Flavor, ServerVersion};
+use crate::model::{Play, Project, Role};
+use crate::service;
+use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
+
+pub struct Desired {
+    pub host: String,
+    pub config_path: String,
+    pub config: String,
+    pub flavor: Box<dyn Flavor + Send + Sync>,
+    pub restart_command: String,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum DesiredError {
+    #[error(transparent)]
+    #[diagnostic(code(mmprov::template))]
+    Template(#[from] TemplateError),
+
+    #[error("cannot read template {path}")]
+    #[diagnostic(code(mmprov::template))]
+    TemplateRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{host}: no facts were gathered")]
+    #[diagnostic(code(mmprov::facts))]
+    NoFacts { host: String },
+}
+
+/// The desired state of every host of every play that configures servers, in host order.
+/// `templates` maps a play's template path to its text (read by the caller; this stays pure).
+pub fn desired_state(
+    project: &Project,
+    facts: &BTreeMap<String, HostFacts>,
+    templates: &BTreeMap<String, String>,
+) -> Result<Vec<Desired>, DesiredError> {
+    let mut out = Vec::new();
+    for play in project.plays.iter().filter(|p| p.has_role(Role::Server)) {
+        let template = compile(play, templates)?;
+        for host in &play.hosts {
+            let f = facts
+                .get(host)
+                .ok_or_else(|| DesiredError::NoFacts { host: host.clone() })?;
+            out.push(desired_host(project, play, host, f, &template)?);
+        }
+    }
+    out.sort_by(|a, b| a.host.cmp(&b.host));
+    Ok(out)
+}
+
+fn compile(
+    play: &Play,
+    templates: &BTreeMap<String, String>,
+) -> Result<MyCnfTemplate, DesiredError> {
+    match &play.template {
+        None => Ok(MyCnfTemplate::builtin()?),
+        Some(path) => {
+            let key = path.value.display().to_string();
+            let text = templates
+                .get(&key)
+                .ok_or_else(|| DesiredError::TemplateRead {
+                    path: key.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not loaded"),
+                })?;
+            Ok(MyCnfTemplate::compile(text, &path.value)?)
+        }
+    }
+}
+
+fn desired_host(
+    project: &Project,
+    play: &Play,
+    host: &str,
+    facts: &HostFacts,
+    template: &MyCnfTemplate,
+) -> Result<Desired, DesiredError> {
+    let hint = play
+        .vars
+        .server_version
+        .as_ref()
+        .and_then(|h| ServerVersion::parse_hint(&h.value).ok());
+    let version = facts
+        .server
+        .or(hint)
+        .unwrap_or(ServerVersion::DEBIAN_DEFAULT);
+    let flavor = version.flavor();
+    let config = template.render(&MyCnfContext::new(project, play, host, flavor.as_ref()))?;
+    let spec = project
+        .hosts
+        .get(host)
+        .map(|h| h.service.clone())
+        .unwrap_or_default();
+    let manager = service::choose(&spec, facts.service, &facts.service_name);
+    let mut warnings = Vec::new();
+    if let Some(skip) = play
+        .vars
+        .skip_errors
+        .as_ref()
+        .filter(|s| !s.value.is_empty())
+    {
+        let codes: Vec<String> = skip.value.iter().map(u32::to_string).collect();
+        warnings.push(format!(
+            "{} = {}: the replica will skip these errors instead of stopping; the nodes can then hold \
+             different data without any alarm (1062 duplicate key, 1064 syntax are the usual ones)",
+            flavor.skip_errors(),
+            codes.join(",")
+        ));
+    }
+    Ok(Desired {
+        host: host.to_string(),
+        config_path: play.vars.config_path.clone(),
+        config,
+        flavor,
+        restart_command: manager.restart_command(),
+        warnings,
+    })
+}

@@ -1,0 +1,139 @@
+//! The plan: desired state + facts -> ordered steps per host, each with its reason. PURE: no transport, no
+//! clock, no environment; the same inputs give a byte-identical plan, which is what makes it unit-testable
+//! without hosts and snapshot-stable.
+//!
+//! Per host ([`plan_host`]):
+//! 1. The config file: written when its content differs from the rendered one (a diff, shown by `render`).
+//! 2. Each `[mysqld]` option of the rendered file is compared with the value the running server reports:
+//!    - equal: nothing to do;
+//!    - different and changeable at run time: `SET GLOBAL`;
+//!    - different and static: a restart, naming the option, the live and the wanted value;
+//!    - not reported by the server: a restart only if the file changes that option.
+//! 3. A server that is down is started (a restart step whose reason says so). When a restart is planned,
+//!    `SET GLOBAL`s are dropped: the restart loads every value from the file.
+//!
+//! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
+//! apply converge: a config written but never loaded still shows as a pending restart.
+
+mod desired;
+mod step;
+
+pub use desired::{Desired, DesiredError, desired_state};
+pub use step::{RestartReason, Step};
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::HostFacts;
+use crate::flavor::Flavor;
+use crate::mycnf::{same_value, server_options, set_global_value};
+
+/// What will be done on one host, and the fingerprint of the facts it was computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostPlan {
+    pub host: String,
+    /// The server the plan was computed for, e.g. "MariaDB 10.11.19".
+    pub server: String,
+    pub fingerprint: String,
+    pub steps: Vec<Step>,
+    /// Risks the operator must see before applying (explicit opt-ins such as skipping replication errors).
+    pub warnings: Vec<String>,
+    /// Where the server writes its error log, read when a restart fails.
+    pub log_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub hosts: Vec<HostPlan>,
+}
+
+/// The counts of the summary line, Terraform's way: resources added, changed, destroyed; plus restarts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    pub restarts: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for step in self.hosts.iter().flat_map(|h| &h.steps) {
+            match step {
+                Step::WriteConfig { before: None, .. } => s.add += 1,
+                Step::WriteConfig { .. } | Step::SetGlobal { .. } => s.change += 1,
+                Step::Restart { .. } => s.restarts += 1,
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.hosts.iter().any(|h| !h.steps.is_empty())
+    }
+}
+
+pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> HostPlan {
+    let mut steps = Vec::new();
+    let config_changes = facts.config.as_deref() != Some(desired.config.as_str());
+    if config_changes {
+        steps.push(Step::WriteConfig {
+            path: desired.config_path.clone(),
+            before: facts.config.clone(),
+            after: desired.config.clone(),
+        });
+    }
+
+    let wanted = server_options(&desired.config);
+    let before = facts
+        .config
+        .as_deref()
+        .map(server_options)
+        .unwrap_or_default();
+    let mut reasons = Vec::new();
+    let mut set_globals = Vec::new();
+    if !facts.running {
+        reasons.push(RestartReason::NotRunning);
+    } else {
+        for (variable, value) in &wanted {
+            match facts.variables.get(variable) {
+                Some(live) if same_value(value, live) => {}
+                Some(live) if flavor.is_dynamic(variable) => set_globals.push(Step::SetGlobal {
+                    variable: variable.clone(),
+                    value: set_global_value(value),
+                    live: live.clone(),
+                }),
+                Some(live) => reasons.push(RestartReason::StaticChanged {
+                    variable: variable.clone(),
+                    live: live.clone(),
+                    wanted: value.clone(),
+                }),
+                None if before.get(variable) != Some(value) => {
+                    reasons.push(RestartReason::Unverifiable {
+                        variable: variable.clone(),
+                    })
+                }
+                None => {}
+            }
+        }
+    }
+    if reasons.is_empty() {
+        steps.extend(set_globals);
+    } else {
+        steps.push(Step::Restart {
+            command: desired.restart_command.clone(),
+            reasons,
+        });
+    }
+    HostPlan {
+        host: desired.host.clone(),
+        server: flavor.version().to_string(),
+        fingerprint: facts.fingerprint(),
+        steps,
+        warnings: desired.warnings.clone(),
+        log_error: wanted.get("log_error").cloned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! Steps and the reasons for them: plain data, saved in plan files, rendered in one place (`render`).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// Replace the config file mmprov owns (backed up first). `before` is `None` for a new file.
+    WriteConfig {
+        path: String,
+        before: Option<String>,
+        after: String,
+    },
+    /// Change a variable on the running server; the file carries the same value for the next start.
+    SetGlobal {
+        variable: String,
+        value: String,
+        live: String,
+    },
+    /// Restart (or start) mysqld with the service manager's command, then wait until it serves.
+    Restart {
+        command: String,
+        reasons: Vec<RestartReason>,
+    },
+}
+
+impl Step {
+    /// The statement a `SetGlobal` runs.
+    pub fn sql(&self) -> Option<String> {
+        match self {
+            Step::SetGlobal {
+                variable, value, ..
+            } => Some(format!("SET GLOBAL {variable} = {value}")),
+            _ => None,
+        }
+    }
+}
+
+/// Why a restart is needed. Each names the setting and both values, so the operator can judge it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum RestartReason {
+    NotRunning,
+    /// The server runs with another value, and this variable cannot change at run time.
+    StaticChanged {
+        variable: String,
+        live: String,
+        wanted: String,
+    },
+    /// The server does not report this option, and the file changes it.
+    Unverifiable {
+        variable: String,
+    },
+}
+
+impl RestartReason {
+    pub fn describe(&self) -> String {
+        match self {
+            RestartReason::NotRunning => "mysqld is not running".into(),
+            RestartReason::StaticChanged {
+                variable,
+                live,
+                wanted,
+            } => {
+                let live = if live.is_empty() { "(empty)" } else { live };
+                format!("{variable} is {live}, wants {wanted} (only read at start)")
+            }
+            RestartReason::Unverifiable { variable } => {
+                format!("{variable} changes in the file and the server does not report it")
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The plan over scripted facts: no host, no I/O.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::facts::HostFacts;
+use crate::flavor::ServerVersion;
+use crate::model::ServiceKind;
+
+const CONFIG: &str = "[mysqld]\nserver-id = 1\nlog-bin = /var/log/mysql/mysql-bin.log\nmax_binlog_size = 100M\n\
+                      bind-address = 0.0.0.0\nskip-slave-start\n";
+
+fn desired() -> Desired {
+    Desired {
+        host: "h1".into(),
+        config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+        config: CONFIG.into(),
+        flavor: ServerVersion::DEBIAN_DEFAULT.flavor(),
+        restart_command: "service mariadb restart".into(),
+        warnings: Vec::new(),
+    }
+}
+
+/// A server already running with everything the config asks for.
+fn converged() -> HostFacts {
+    let variables: BTreeMap<String, String> = [
+        ("server_id", "1"),
+        ("log_bin", "ON"),
+        ("max_binlog_size", "104857600"),
+        ("bind_address", "0.0.0.0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    HostFacts {
+        host: "h1".into(),
+        server: Some(ServerVersion::DEBIAN_DEFAULT),
+        running: true,
+        service: ServiceKind::Service,
+        service_name: "mariadb".into(),
+        config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+        config: Some(CONFIG.into()),
+        variables,
+    }
+}
+
+fn plan_for(facts: &HostFacts) -> HostPlan {
+    let d = desired();
+    plan_host(&d, facts, d.flavor.as_ref())
+}
+
+#[test]
+fn a_converged_host_has_nothing_to_do() {
+    let plan = plan_for(&converged());
+    assert_eq!(plan.steps, vec![]);
+}
+
+#[test]
+fn a_fresh_host_gets_the_file_and_one_restart_naming_the_static_settings() {
+    let mut facts = converged();
+    facts.config = None;
+    facts.variables.insert("log_bin".into(), "OFF".into());
+    facts
+        .variables
+        .insert("bind_address".into(), "127.0.0.1".into());
+    facts.variables.insert("server_id".into(), "0".into());
+    let plan = plan_for(&facts);
+    assert!(matches!(
+        &plan.steps[0],
+        Step::WriteConfig { before: None, .. }
+    ));
+    let Step::Restart { command, reasons } = &plan.steps[1] else {
+        panic!("expected a restart: {plan:?}")
+    };
+    assert_eq!(command, "service mariadb restart");
+    assert!(reasons.contains(&RestartReason::StaticChanged {
+        variable: "log_bin".into(),
+        live: "OFF".into(),
+        wanted: "ON".into()
+    }));
+    assert!(reasons.contains(&RestartReason::Unverifiable {
+        variable: "skip_slave_start".into()
+    }));
+    assert_eq!(
+        plan.steps.len(),
+        2,
+        "SET GLOBAL server_id is folded into the restart"
+    );
+}
+
+#[test]
+fn a_dynamic_change_is_set_live_without_a_restart() {
+    let mut facts = converged();
+    facts.config = Some(CONFIG.replace("100M", "1G"));
+    facts
+        .variables
+        .insert("max_binlog_size".into(), "1073741824".into());
+    let plan = plan_for(&facts);
+    assert!(matches!(
+        &plan.steps[0],
+        Step::WriteConfig {
+            before: Some(_),
+            ..
+        }
+    ));
+    assert_eq!(
+        plan.steps[1].sql().as_deref(),
+        Some("SET GLOBAL max_binlog_size = 104857600")
+    );
+    assert_eq!(plan.steps.len(), 2);
+}
+
+#[test]
+fn a_config_written_but_never_loaded_still_restarts() {
+    // An earlier apply wrote the file and was interrupted before the restart.
+    let mut facts = converged();
+    facts.variables.insert("log_bin".into(), "OFF".into());
+    let plan = plan_for(&facts);
+    assert!(
+        matches!(&plan.steps[..], [Step::Restart { .. }]),
+        "{:?}",
+        plan.steps
+    );
+}
+
+#[test]
+fn a_stopped_server_is_started() {
+    let mut facts = converged();
+    facts.running = false;
+    facts.variables.clear();
+    let plan = plan_for(&facts);
+    assert_eq!(
+        plan.steps,
+        vec![Step::Restart {
+            command: "service mariadb restart".into(),
+            reasons: vec![RestartReason::NotRunning]
+        }]
+    );
+}
+
+#[test]
+fn a_hand_edit_shows_as_a_config_change() {
+    let mut facts = converged();
+    facts.config = Some(format!("{CONFIG}# edited by hand\n"));
+    let plan = plan_for(&facts);
+    assert!(
+        matches!(
+            &plan.steps[..],
+            [Step::WriteConfig {
+                before: Some(_),
+                ..
+            }]
+        ),
+        "{:?}",
+        plan.steps
+    );
+}
+
+#[test]
+fn summary_counts_like_terraform() {
+    let mut fresh = converged();
+    fresh.config = None;
+    fresh.running = false;
+    let plan = Plan {
+        hosts: vec![plan_for(&fresh), plan_for(&converged())],
+    };
+    assert_eq!(
+        plan.summary(),
+        Summary {
+            add: 1,
+            change: 0,
+            destroy: 0,
+            restarts: 1
+        }
+    );
+    assert!(plan.has_changes());
+    assert!(
+        !Plan {
+            hosts: vec![plan_for(&converged())]
+        }
+        .has_changes()
+    );
+}
+
+#[test]
+fn same_inputs_give_the_same_plan() {
+    let a = serde_json::to_string(&plan_for(&converged())).expect("serializes");
+    let b = serde_json::to_string(&plan_for(&converged())).expect("serializes");
+    assert_eq!(a, b);
+}
