@@ -3,7 +3,12 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
+use std::path::PathBuf;
+
+use crate::apply::ApplyError;
+use crate::facts::FactsError;
 use crate::load::LoadError;
+use crate::plan::DesiredError;
 use crate::transport::TransportError;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -16,13 +21,45 @@ pub enum Error {
     #[diagnostic(transparent)]
     Transport(#[from] TransportError),
 
-    #[error("{} of {total} hosts could not be reached or are not serving", failed.len())]
+    #[error("{} of {total} hosts could not be read; nothing was changed anywhere", failed.len())]
     #[diagnostic(code(mmprov::unreachable))]
     Unreachable {
         total: usize,
         #[related]
-        failed: Vec<TransportError>,
+        failed: Vec<FactsError>,
     },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Desired(#[from] DesiredError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Apply(#[from] ApplyError),
+
+    #[error("the saved plan is stale: {hosts} changed since it was made; nothing was applied")]
+    #[diagnostic(code(mmprov::stale_plan), help("run `mmprov plan` again and review the new plan"))]
+    StalePlan { hosts: String },
+
+    #[error("{} is not a plan mmprov can apply: {reason}", path.display())]
+    #[diagnostic(code(mmprov::plan_file))]
+    BadPlanFile { path: PathBuf, reason: String },
+
+    #[error("cannot save the plan to {}", path.display())]
+    #[diagnostic(code(mmprov::plan_file))]
+    WritePlan {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("apply needs confirmation, and there is no terminal to ask on")]
+    #[diagnostic(code(mmprov::confirm), help("review the plan above, then run again with --yes"))]
+    NeedsConfirmation,
+
+    #[error("apply cancelled; nothing was changed")]
+    #[diagnostic(code(mmprov::cancelled))]
+    NotConfirmed,
 
     #[error("host `{host}` is not in any play that configures servers")]
     #[diagnostic(

@@ -4,6 +4,7 @@
 //! `cli` -> `load` -> `model` ; `cli` -> `template` -> `flavor` ; `cli` -> `transport`.
 //! `model`, `flavor` and `template` are pure; only `load` (local files) and `transport` (hosts) do I/O.
 
+pub mod apply;
 pub mod cli;
 pub mod error;
 pub mod facts;
@@ -13,6 +14,7 @@ pub mod load;
 pub mod model;
 pub mod mycnf;
 pub mod plan;
+pub mod render;
 pub mod service;
 pub mod sql;
 pub mod template;

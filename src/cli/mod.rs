@@ -4,7 +4,9 @@
 //! Exit codes: 0 success; 1 any error (bad input, unreachable host, failed command); 2 reserved for
 //! `plan --detailed-exitcode` ("there are changes").
 
+mod apply;
 mod ping;
+mod plan;
 mod render;
 mod validate;
 
@@ -75,6 +77,48 @@ pub enum Command {
     },
     /// Connect to every host of the playbook and report whether SSH and mysqld answer. Changes nothing.
     Ping(#[command(flatten)] Input),
+    /// Read every host (read-only) and print what apply would change.
+    Plan {
+        #[command(flatten)]
+        input: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Save the plan, with a fingerprint of each host's state, for `mmprov apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        forks: Forks,
+    },
+    /// Plan and carry out the changes (or carry out a plan saved with `plan --out`, if the hosts are unchanged).
+    Apply {
+        /// A playbook, or a plan file saved by `mmprov plan --out`.
+        target: PathBuf,
+        /// An Ansible inventory (YAML or INI); overrides the playbook's `inventory:`.
+        #[arg(short = 'i', long = "inventory")]
+        inventory: Option<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        forks: Forks,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Forks {
+    /// How many hosts are worked on at once.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
+    pub forks: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
 }
 
 /// Parse arguments, run the command, print any error; the binary's whole life.
@@ -105,7 +149,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }));
     let mut stdout = std::io::stdout().lock();
     match execute(&cli.command, &mut stdout) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             let _ = stdout.flush();
             eprintln!("{:?}", miette::Report::new(e));
@@ -114,20 +158,33 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
-pub fn execute(command: &Command, out: &mut dyn Write) -> Result<(), Error> {
+/// Run one command; the exit code on success (0, or 2 for `plan --detailed-exitcode` with changes).
+pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
     match command {
-        Command::Validate(input) => validate::run(&input.playbook, &input.options(), out),
-        Command::Render {
-            input,
-            host,
-            server_version,
-        } => render::run(
-            &input.playbook,
-            &input.options(),
-            host,
-            server_version.as_deref(),
-            out,
-        ),
-        Command::Ping(input) => ping::run(&input.playbook, &input.options(), out),
+        Command::Validate(input) => validate::run(&input.playbook, &input.options(), out).map(|()| 0),
+        Command::Render { input, host, server_version } => {
+            render::run(&input.playbook, &input.options(), host, server_version.as_deref(), out).map(|()| 0)
+        }
+        Command::Ping(input) => ping::run(&input.playbook, &input.options(), out).map(|()| 0),
+        Command::Plan { input, format, detailed_exitcode, out: save_to, forks } => {
+            let request = plan::PlanRequest {
+                playbook: &input.playbook,
+                options: input.options(),
+                json: *format == Format::Json,
+                detailed_exitcode: *detailed_exitcode,
+                save_to: save_to.as_deref(),
+                forks: usize::from(forks.forks),
+            };
+            plan::run(&request, out)
+        }
+        Command::Apply { target, inventory, yes, forks } => {
+            let request = apply::ApplyRequest {
+                target,
+                options: LoadOptions { inventory: inventory.clone() },
+                yes: *yes,
+                forks: usize::from(forks.forks),
+            };
+            apply::run(&request, out)
+        }
     }
 }

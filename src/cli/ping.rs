@@ -47,7 +47,7 @@ pub fn run(playbook: &Path, options: &LoadOptions, out: &mut dyn Write) -> Resul
             )?,
             Err(e) => {
                 writeln!(out, "{:<12} FAIL {target:<24} {e}", host.name)?;
-                failed.push(e);
+                failed.push(e.into());
             }
         }
     }

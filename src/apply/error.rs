@@ -1,0 +1,51 @@
+//! How an apply fails; every variant names its host.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::sql::SqlError;
+use crate::transport::TransportError;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum ApplyError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Transport(#[from] TransportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sql(#[from] SqlError),
+
+    #[error("{host}: no connection to apply with")]
+    #[diagnostic(code(mmprov::apply))]
+    NoConnection { host: String },
+
+    #[error(
+        "{host}: mysqld did not come back with the new config; the previous config was put back and mysqld \
+         restarted with it. The server said:\n{server_said}"
+    )]
+    #[diagnostic(code(mmprov::rolled_back), help("fix the playbook (or template) and run apply again"))]
+    RolledBack { host: String, server_said: String },
+
+    #[error(
+        "{host}: mysqld did not come back with the new config, and not with the previous one either \
+         ({rollback}). The server said:\n{server_said}"
+    )]
+    #[diagnostic(code(mmprov::rollback_failed), help("the host needs a DBA: mysqld is down"))]
+    RollbackFailed { host: String, server_said: String, rollback: String },
+
+    #[error("{host}: mysqld did not start. The server said:\n{server_said}")]
+    #[diagnostic(code(mmprov::start_failed))]
+    StartFailed { host: String, server_said: String },
+
+    #[error("{host}: after the restart the server still runs with {settings}: another config file overrides mmprov's")]
+    #[diagnostic(code(mmprov::overridden), help("find the option in the server's other config files (mysqld --print-defaults) and remove it there"))]
+    NotLoaded { host: String, settings: String },
+
+    #[error("apply failed on {} host(s)", failed.len())]
+    #[diagnostic(code(mmprov::apply_failed))]
+    Hosts {
+        #[related]
+        failed: Vec<ApplyError>,
+    },
+}

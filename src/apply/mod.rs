@@ -1,0 +1,129 @@
+//! Apply: carry out a plan, hosts in parallel (at most `forks` at once), each host's steps in order.
+//!
+//! Workers own their host's transport and report progress as [`Event`]s over a channel; they never print.
+//! Per host:
+//! 1. `WriteConfig`: keep a timestamped backup of the old file beside it (a name mysqld never includes), then
+//!    write the new one atomically (temp file, fsync, rename), mode 0644, root-owned.
+//! 2. `SetGlobal`: the statement, on the running server.
+//! 3. `Restart`: the service manager's command, then wait (bounded) until mysqld answers SQL; then check that
+//!    what the file sets is what the server now runs (another file may override it).
+//! 4. If mysqld does not come back: read the server's own error lines (what it logged during this attempt),
+//!    put the previous config back (or remove the new file), restart again, and fail naming the host and
+//!    those lines. Nothing else is touched on that host after a failure; other hosts finish their steps.
+
+mod error;
+mod restart;
+
+pub use error::ApplyError;
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use crate::plan::{HostPlan, Plan, Step};
+use crate::sql::{ClientSql, SqlExecutor};
+use crate::transport::{quote, FileAttrs, Transport};
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub forks: usize,
+    /// How long mysqld may take to answer after a restart.
+    pub serve_timeout: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self { forks: 10, serve_timeout: Duration::from_secs(90) }
+    }
+}
+
+/// Progress, sent by workers to whoever owns the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Step { host: String, message: String },
+    Done { host: String, steps: usize },
+    Failed { host: String, message: String },
+}
+
+/// Apply every host's steps. Hosts with nothing to do are not touched. Fails if any host failed, with all
+/// failures.
+pub fn apply(
+    plan: &Plan,
+    transports: BTreeMap<String, Box<dyn Transport>>,
+    options: &ApplyOptions,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    let mut transports = transports;
+    let jobs: Vec<(&HostPlan, Option<Box<dyn Transport>>)> = plan
+        .hosts
+        .iter()
+        .filter(|h| !h.steps.is_empty())
+        .map(|h| (h, transports.remove(&h.host)))
+        .collect();
+    let results = crate::fanout::fan_out(jobs, options.forks, |(host_plan, transport)| {
+        let events = events.clone();
+        let result = match transport {
+            Some(mut t) => apply_host(host_plan, t.as_mut(), options, &events),
+            None => Err(ApplyError::NoConnection { host: host_plan.host.clone() }),
+        };
+        let _ = match &result {
+            Ok(()) => events.send(Event::Done { host: host_plan.host.clone(), steps: host_plan.steps.len() }),
+            Err(e) => events.send(Event::Failed { host: host_plan.host.clone(), message: e.to_string() }),
+        };
+        result
+    });
+    let failed: Vec<ApplyError> = results.into_iter().filter_map(Result::err).collect();
+    if failed.is_empty() { Ok(()) } else { Err(ApplyError::Hosts { failed }) }
+}
+
+/// What this run has written on a host, so a failed restart can put it back.
+pub(crate) struct Written {
+    pub path: String,
+    pub before: Option<String>,
+    pub after: String,
+}
+
+fn apply_host(
+    host_plan: &HostPlan,
+    t: &mut dyn Transport,
+    options: &ApplyOptions,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    let host = host_plan.host.clone();
+    let say = |message: String| {
+        let _ = events.send(Event::Step { host: host.clone(), message });
+    };
+    let mut written: Option<Written> = None;
+    for step in &host_plan.steps {
+        match step {
+            Step::WriteConfig { path, before, after } => {
+                if before.is_some() {
+                    say(format!("backing up {path}"));
+                    backup(t, path)?;
+                }
+                say(format!("writing {path}"));
+                let attrs = FileAttrs { mode: 0o644, owner: Some("root".into()), group: Some("root".into()) };
+                t.write_file(path, after.as_bytes(), &attrs)?;
+                written = Some(Written { path: path.clone(), before: before.clone(), after: after.clone() });
+            }
+            Step::SetGlobal { variable, .. } => {
+                let sql = step.sql().unwrap_or_default();
+                say(sql.clone());
+                ClientSql::new(t).execute(&format!("setting {variable}"), &sql)?;
+            }
+            Step::Restart { command, .. } => {
+                say(format!("restarting mysqld ({command})"));
+                restart::restart_or_roll_back(t, command, host_plan, written.as_ref(), options, &say)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copy the file to `PATH.mmprov-backup-<UTC time>`; mysqld's `!includedir` reads only `*.cnf`, so a backup
+/// is never loaded.
+fn backup(t: &mut dyn Transport, path: &str) -> Result<(), ApplyError> {
+    let p = quote(path);
+    t.check(&format!("cp -p -- {p} {p}.mmprov-backup-$(date -u +%Y%m%dT%H%M%SZ)"), &[])?;
+    Ok(())
+}

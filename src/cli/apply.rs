@@ -1,0 +1,162 @@
+//! `mmprov apply`: plan (or load a saved plan and check it is still current), show it, confirm, carry it
+//! out with progress per host, and report.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use super::plan::{plan_project, SavedPlan, SAVED_FORMAT};
+use crate::apply::{self, ApplyOptions, Event};
+use crate::error::Error;
+use crate::load::LoadOptions;
+use crate::plan::Plan;
+use crate::render;
+use crate::transport::Transport;
+
+pub struct ApplyRequest<'a> {
+    /// A playbook, or a plan saved by `plan --out`.
+    pub target: &'a Path,
+    pub options: LoadOptions,
+    pub yes: bool,
+    pub forks: usize,
+}
+
+pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
+    let (plan, transports) = match read_saved(req.target) {
+        Some(saved) => current_saved_plan(saved?, req.forks)?,
+        None => {
+            let (_, plan, gathered) = super::plan::compute(req.target, &req.options, req.forks)?;
+            (plan, gathered.transports)
+        }
+    };
+    out.write_all(render::human(&plan).as_bytes())?;
+    if !plan.has_changes() {
+        return Ok(0);
+    }
+    if !req.yes {
+        confirm(out)?;
+    }
+    let options = ApplyOptions { forks: req.forks, ..ApplyOptions::default() };
+    execute(&plan, transports, &options, out)?;
+    let s = plan.summary();
+    writeln!(out, "Apply complete: {} added, {} changed, {} destroyed; {} restarted.", s.add, s.change, s.destroy, s.restarts)?;
+    Ok(0)
+}
+
+/// `Some` when the target is a saved plan (`None`: treat it as a playbook).
+fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    Some(serde_json::from_str::<SavedPlan>(&text).map_err(|e| Error::BadPlanFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }))
+}
+
+/// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
+fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Plan, BTreeMap<String, Box<dyn Transport>>), Error> {
+    if saved.mmprov_plan != SAVED_FORMAT {
+        return Err(Error::BadPlanFile { path: saved.playbook, reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan) });
+    }
+    let options = LoadOptions { inventory: saved.inventory.clone() };
+    let project = super::validate::validated(&saved.playbook, &options)?;
+    let (_, gathered) = plan_project(&project, forks)?;
+    let stale: Vec<String> = saved
+        .plan
+        .hosts
+        .iter()
+        .filter(|h| gathered.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone()))
+        .map(|h| h.host.clone())
+        .collect();
+    if !stale.is_empty() {
+        return Err(Error::StalePlan { hosts: stale.join(", ") });
+    }
+    Ok((saved.plan, gathered.transports))
+}
+
+fn confirm(out: &mut dyn Write) -> Result<(), Error> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::NeedsConfirmation);
+    }
+    write!(out, "Do you want to perform these actions? Only 'yes' is accepted: ")?;
+    out.flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    if answer.trim() == "yes" { Ok(()) } else { Err(Error::NotConfirmed) }
+}
+
+/// Run the apply on worker threads; this thread owns the terminal and shows their events.
+fn execute(
+    plan: &Plan,
+    transports: BTreeMap<String, Box<dyn Transport>>,
+    options: &ApplyOptions,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let (tx, rx) = mpsc::channel();
+    let mut display = Display::new(plan);
+    let result = std::thread::scope(|scope| {
+        let worker = scope.spawn(move || apply::apply(plan, transports, options, &tx));
+        for event in rx {
+            display.show(&event, out);
+        }
+        worker.join().unwrap_or_else(|_| Err(apply::ApplyError::Hosts { failed: Vec::new() }))
+    });
+    display.finish();
+    result.map_err(Error::from)
+}
+
+/// Spinners per host on a terminal; plain lines otherwise (logs, CI).
+struct Display {
+    bars: Option<BTreeMap<String, ProgressBar>>,
+}
+
+impl Display {
+    fn new(plan: &Plan) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Self { bars: None };
+        }
+        let multi = MultiProgress::new();
+        let style = ProgressStyle::with_template("{spinner} {prefix:<12} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let bars = plan
+            .hosts
+            .iter()
+            .filter(|h| !h.steps.is_empty())
+            .map(|h| {
+                let bar = multi.add(ProgressBar::new_spinner().with_style(style.clone()).with_prefix(h.host.clone()));
+                bar.enable_steady_tick(Duration::from_millis(120));
+                (h.host.clone(), bar)
+            })
+            .collect();
+        Self { bars: Some(bars) }
+    }
+
+    fn show(&mut self, event: &Event, out: &mut dyn Write) {
+        let (host, text, finished) = match event {
+            Event::Step { host, message } => (host, message.clone(), false),
+            Event::Done { host, steps } => (host, format!("done ({steps} steps)"), true),
+            Event::Failed { host, message } => (host, format!("FAILED: {}", message.lines().next().unwrap_or("")), true),
+        };
+        match self.bars.as_ref().and_then(|b| b.get(host)) {
+            Some(bar) if finished => bar.finish_with_message(text),
+            Some(bar) => bar.set_message(text),
+            None => {
+                let _ = writeln!(out, "{host}: {text}");
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        for bar in self.bars.iter().flat_map(|b| b.values()) {
+            if !bar.is_finished() {
+                bar.finish();
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `mmprov plan`: read every host (read-only), compute the plan, print it; optionally save it for `apply`.
+//! Also the planning half of `mmprov apply`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::facts::{self, Gathered};
+use crate::load::{self, LoadOptions};
+use crate::model::Project;
+use crate::plan::{self, Plan};
+use crate::render;
+
+/// A plan written by `plan --out`, applied later by `apply FILE`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedPlan {
+    /// Format marker and version.
+    pub mmprov_plan: u32,
+    pub playbook: PathBuf,
+    pub inventory: Option<PathBuf>,
+    pub plan: Plan,
+}
+
+pub const SAVED_FORMAT: u32 = 1;
+
+/// Load, check, gather facts and plan. Any unreachable host fails the whole run before anything changes.
+pub fn compute(playbook: &Path, options: &LoadOptions, forks: usize) -> Result<(Project, Plan, Gathered), Error> {
+    let project = super::validate::validated(playbook, options)?;
+    let (plan, gathered) = plan_project(&project, forks)?;
+    Ok((project, plan, gathered))
+}
+
+pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered), Error> {
+    let total = facts::wanted(project).len();
+    let gathered = facts::gather(project, forks).map_err(|failed| Error::Unreachable { total, failed })?;
+    let mut templates = BTreeMap::new();
+    for path in project.plays.iter().filter_map(|p| p.template.as_ref()) {
+        let source = load::read_source(&path.value)?;
+        templates.insert(path.value.display().to_string(), source.text.to_string());
+    }
+    let desired = plan::desired_state(project, &gathered.facts, &templates)?;
+    let hosts = desired
+        .iter()
+        .filter_map(|d| gathered.facts.get(&d.host).map(|f| plan::plan_host(d, f, d.flavor.as_ref())))
+        .collect();
+    Ok((Plan { hosts }, gathered))
+}
+
+pub struct PlanRequest<'a> {
+    pub playbook: &'a Path,
+    pub options: LoadOptions,
+    pub json: bool,
+    pub detailed_exitcode: bool,
+    pub save_to: Option<&'a Path>,
+    pub forks: usize,
+}
+
+/// Returns the exit code: 0, or 2 for "changes" under `--detailed-exitcode`.
+pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
+    let (_, plan, _) = compute(req.playbook, &req.options, req.forks)?;
+    if req.json {
+        out.write_all(render::json(&plan).as_bytes())?;
+    } else {
+        out.write_all(render::human(&plan).as_bytes())?;
+    }
+    if let Some(path) = req.save_to {
+        let saved = SavedPlan {
+            mmprov_plan: SAVED_FORMAT,
+            playbook: absolute(req.playbook),
+            inventory: req.options.inventory.as_deref().map(absolute),
+            plan: plan.clone(),
+        };
+        let text = serde_json::to_string_pretty(&saved).map_err(std::io::Error::other)?;
+        std::fs::write(path, text).map_err(|source| Error::WritePlan { path: path.to_path_buf(), source })?;
+        if !req.json {
+            writeln!(out, "Saved the plan to {}: `mmprov apply {}` carries it out.", path.display(), path.display())?;
+        }
+    }
+    Ok(if req.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,81 @@
+//! Snapshots of what an operator reads.
+
+use super::*;
+use crate::plan::RestartReason;
+
+fn fresh_and_converged() -> Plan {
+    Plan {
+        hosts: vec![
+            HostPlan {
+                host: "h1".into(),
+                server: "MariaDB 10.11.19".into(),
+                fingerprint: "00".into(),
+                steps: vec![
+                    Step::WriteConfig {
+                        path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+                        before: None,
+                        after: "[mysqld]\nserver-id = 1\nlog-bin = /var/log/mysql/mysql-bin.log\n".into(),
+                    },
+                    Step::Restart {
+                        command: "service mariadb restart".into(),
+                        reasons: vec![
+                            RestartReason::StaticChanged { variable: "log_bin".into(), live: "OFF".into(), wanted: "ON".into() },
+                            RestartReason::Unverifiable { variable: "skip_slave_start".into() },
+                        ],
+                    },
+                ],
+                warnings: vec!["slave_skip_errors = 1062: the replica will skip these errors".into()],
+                log_error: None,
+            },
+            HostPlan {
+                host: "h2".into(),
+                server: "MariaDB 10.11.19".into(),
+                fingerprint: "01".into(),
+                steps: vec![
+                    Step::WriteConfig {
+                        path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+                        before: Some("[mysqld]\nserver-id = 2\nmax_binlog_size = 1G\n".into()),
+                        after: "[mysqld]\nserver-id = 2\nmax_binlog_size = 100M\n".into(),
+                    },
+                    Step::SetGlobal { variable: "max_binlog_size".into(), value: "104857600".into(), live: "1073741824".into() },
+                ],
+                warnings: vec![],
+                log_error: None,
+            },
+            HostPlan {
+                host: "h3".into(),
+                server: "MySQL 8.4.3".into(),
+                fingerprint: "02".into(),
+                steps: vec![],
+                warnings: vec![],
+                log_error: None,
+            },
+        ],
+    }
+}
+
+#[test]
+fn human_plan_reads_like_terraform() {
+    insta::assert_snapshot!(human(&fresh_and_converged()));
+}
+
+#[test]
+fn an_empty_plan_says_no_changes() {
+    let mut plan = fresh_and_converged();
+    for h in &mut plan.hosts {
+        h.steps.clear();
+        h.warnings.clear();
+    }
+    let text = human(&plan);
+    assert!(text.ends_with("No changes. The hosts match the playbook.\n"), "{text}");
+}
+
+#[test]
+fn json_plan_carries_steps_and_summary() {
+    let value: serde_json::Value = serde_json::from_str(&json(&fresh_and_converged())).expect("valid JSON");
+    assert_eq!(value["summary"]["add"], 1);
+    assert_eq!(value["summary"]["change"], 2);
+    assert_eq!(value["summary"]["restarts"], 1);
+    assert_eq!(value["hosts"][0]["steps"][1]["kind"], "restart");
+    assert_eq!(value["hosts"][0]["steps"][1]["reasons"][0]["reason"], "static_changed");
+}
