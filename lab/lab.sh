@@ -3,7 +3,7 @@
 #
 # Each lab host hN is a network namespace (address 10.213.7.(10+N) on bridge mmlabbr0) plus a mount/uts/pid
 # namespace in which per-host folders are bind-mounted over /etc/mysql, /var/lib/mysql, /run/mysqld,
-# /var/log/mysql, /etc/ssh and /root/.ssh. Every host runs its own sshd (port 22, key auth only, its own host
+# /var/log/mysql, /etc/ssh, /root and /tmp. Every host runs its own sshd (port 22, key auth only, its own host
 # key) and its own MariaDB from Debian's packages, so mmprov talks to it exactly as to a remote machine.
 #
 #   lab.sh install        apt-get the packages the lab needs (Debian, as root)
@@ -49,7 +49,7 @@ ensure_state() {
   touch "$state/.mmlab"
   [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mmprov-lab -f "$state/id_ed25519"
   # Mount points must exist in the root filesystem before they can be bound over.
-  mkdir -p /etc/mysql /var/lib/mysql /run/mysqld /var/log/mysql /etc/ssh /root/.ssh /run/sshd
+  mkdir -p /etc/mysql /var/lib/mysql /run/mysqld /var/log/mysql /etc/ssh /run/sshd
 }
 
 ensure_bridge() {
@@ -73,7 +73,7 @@ prepare_host_dir() {
   addr=$(host_addr "$name")
   [ -f "$dir/.prepared" ] && return 0
   rm -rf "$dir"
-  mkdir -p "$dir"/{lib-mysql,run-mysqld,log-mysql,root-ssh,tmp}
+  mkdir -p "$dir"/{lib-mysql,run-mysqld,log-mysql,root-home/.ssh,tmp}
   chmod 1777 "$dir/tmp"
   cp -a /etc/mysql "$dir/etc-mysql"
   cp -a /etc/ssh "$dir/etc-ssh"
@@ -92,9 +92,9 @@ PidFile none
 MaxSessions 64
 MaxStartups 64:30:128
 EOF
-  cp "$state/id_ed25519.pub" "$dir/root-ssh/authorized_keys"
-  chmod 700 "$dir/root-ssh"
-  chmod 600 "$dir/root-ssh/authorized_keys"
+  cp "$state/id_ed25519.pub" "$dir/root-home/.ssh/authorized_keys"
+  chmod 700 "$dir/root-home" "$dir/root-home/.ssh"
+  chmod 600 "$dir/root-home/.ssh/authorized_keys"
   chown mysql:mysql "$dir/lib-mysql" "$dir/run-mysqld" "$dir/log-mysql"
   touch "$dir/.prepared"
 }
@@ -113,7 +113,8 @@ mount --bind "$dir/lib-mysql" /var/lib/mysql
 mount --bind "$dir/run-mysqld" /run/mysqld
 mount --bind "$dir/log-mysql" /var/log/mysql
 mount --bind "$dir/etc-ssh" /etc/ssh
-mount --bind "$dir/root-ssh" /root/.ssh
+# Its own root home: the machine's shell start-up files are not the host's.
+mount --bind "$dir/root-home" /root
 # Private /tmp: pid namespaces hand out the same PIDs, and mysqld names its temp files after them.
 mount --bind "$dir/tmp" /tmp
 # Hide the machine's systemd, so 'service' inside the host drives this host's sysv script, never the machine's.

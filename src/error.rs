@@ -38,7 +38,10 @@ pub enum Error {
     Apply(#[from] ApplyError),
 
     #[error("the saved plan is stale: {hosts} changed since it was made; nothing was applied")]
-    #[diagnostic(code(mmprov::stale_plan), help("run `mmprov plan` again and review the new plan"))]
+    #[diagnostic(
+        code(mmprov::stale_plan),
+        help("run `mmprov plan` again and review the new plan")
+    )]
     StalePlan { hosts: String },
 
     #[error("{} is not a plan mmprov can apply: {reason}", path.display())]
@@ -54,7 +57,10 @@ pub enum Error {
     },
 
     #[error("apply needs confirmation, and there is no terminal to ask on")]
-    #[diagnostic(code(mmprov::confirm), help("review the plan above, then run again with --yes"))]
+    #[diagnostic(
+        code(mmprov::confirm),
+        help("review the plan above, then run again with --yes")
+    )]
     NeedsConfirmation,
 
     #[error("apply cancelled; nothing was changed")]

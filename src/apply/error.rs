@@ -24,22 +24,39 @@ pub enum ApplyError {
         "{host}: mysqld did not come back with the new config; the previous config was put back and mysqld \
          restarted with it. The server said:\n{server_said}"
     )]
-    #[diagnostic(code(mmprov::rolled_back), help("fix the playbook (or template) and run apply again"))]
+    #[diagnostic(
+        code(mmprov::rolled_back),
+        help("fix the playbook (or template) and run apply again")
+    )]
     RolledBack { host: String, server_said: String },
 
     #[error(
         "{host}: mysqld did not come back with the new config, and not with the previous one either \
          ({rollback}). The server said:\n{server_said}"
     )]
-    #[diagnostic(code(mmprov::rollback_failed), help("the host needs a DBA: mysqld is down"))]
-    RollbackFailed { host: String, server_said: String, rollback: String },
+    #[diagnostic(
+        code(mmprov::rollback_failed),
+        help("the host needs a DBA: mysqld is down")
+    )]
+    RollbackFailed {
+        host: String,
+        server_said: String,
+        rollback: String,
+    },
 
     #[error("{host}: mysqld did not start. The server said:\n{server_said}")]
     #[diagnostic(code(mmprov::start_failed))]
     StartFailed { host: String, server_said: String },
 
-    #[error("{host}: after the restart the server still runs with {settings}: another config file overrides mmprov's")]
-    #[diagnostic(code(mmprov::overridden), help("find the option in the server's other config files (mysqld --print-defaults) and remove it there"))]
+    #[error(
+        "{host}: after the restart the server still runs with {settings}: another config file overrides mmprov's"
+    )]
+    #[diagnostic(
+        code(mmprov::overridden),
+        help(
+            "find the option in the server's other config files (mysqld --print-defaults) and remove it there"
+        )
+    )]
     NotLoaded { host: String, settings: String },
 
     #[error("apply failed on {} host(s)", failed.len())]

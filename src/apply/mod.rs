@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::plan::{HostPlan, Plan, Step};
 use crate::sql::{ClientSql, SqlExecutor};
-use crate::transport::{quote, FileAttrs, Transport};
+use crate::transport::{FileAttrs, Transport, quote};
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -33,7 +33,10 @@ pub struct ApplyOptions {
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        Self { forks: 10, serve_timeout: Duration::from_secs(90) }
+        Self {
+            forks: 10,
+            serve_timeout: Duration::from_secs(90),
+        }
     }
 }
 
@@ -64,16 +67,28 @@ pub fn apply(
         let events = events.clone();
         let result = match transport {
             Some(mut t) => apply_host(host_plan, t.as_mut(), options, &events),
-            None => Err(ApplyError::NoConnection { host: host_plan.host.clone() }),
+            None => Err(ApplyError::NoConnection {
+                host: host_plan.host.clone(),
+            }),
         };
         let _ = match &result {
-            Ok(()) => events.send(Event::Done { host: host_plan.host.clone(), steps: host_plan.steps.len() }),
-            Err(e) => events.send(Event::Failed { host: host_plan.host.clone(), message: e.to_string() }),
+            Ok(()) => events.send(Event::Done {
+                host: host_plan.host.clone(),
+                steps: host_plan.steps.len(),
+            }),
+            Err(e) => events.send(Event::Failed {
+                host: host_plan.host.clone(),
+                message: e.to_string(),
+            }),
         };
         result
     });
     let failed: Vec<ApplyError> = results.into_iter().filter_map(Result::err).collect();
-    if failed.is_empty() { Ok(()) } else { Err(ApplyError::Hosts { failed }) }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::Hosts { failed })
+    }
 }
 
 /// What this run has written on a host, so a failed restart can put it back.
@@ -91,20 +106,35 @@ fn apply_host(
 ) -> Result<(), ApplyError> {
     let host = host_plan.host.clone();
     let say = |message: String| {
-        let _ = events.send(Event::Step { host: host.clone(), message });
+        let _ = events.send(Event::Step {
+            host: host.clone(),
+            message,
+        });
     };
     let mut written: Option<Written> = None;
     for step in &host_plan.steps {
         match step {
-            Step::WriteConfig { path, before, after } => {
+            Step::WriteConfig {
+                path,
+                before,
+                after,
+            } => {
                 if before.is_some() {
                     say(format!("backing up {path}"));
                     backup(t, path)?;
                 }
                 say(format!("writing {path}"));
-                let attrs = FileAttrs { mode: 0o644, owner: Some("root".into()), group: Some("root".into()) };
+                let attrs = FileAttrs {
+                    mode: 0o644,
+                    owner: Some("root".into()),
+                    group: Some("root".into()),
+                };
                 t.write_file(path, after.as_bytes(), &attrs)?;
-                written = Some(Written { path: path.clone(), before: before.clone(), after: after.clone() });
+                written = Some(Written {
+                    path: path.clone(),
+                    before: before.clone(),
+                    after: after.clone(),
+                });
             }
             Step::SetGlobal { variable, .. } => {
                 let sql = step.sql().unwrap_or_default();
@@ -113,7 +143,14 @@ fn apply_host(
             }
             Step::Restart { command, .. } => {
                 say(format!("restarting mysqld ({command})"));
-                restart::restart_or_roll_back(t, command, host_plan, written.as_ref(), options, &say)?;
+                restart::restart_or_roll_back(
+                    t,
+                    command,
+                    host_plan,
+                    written.as_ref(),
+                    options,
+                    &say,
+                )?;
             }
         }
     }
@@ -124,6 +161,9 @@ fn apply_host(
 /// is never loaded.
 fn backup(t: &mut dyn Transport, path: &str) -> Result<(), ApplyError> {
     let p = quote(path);
-    t.check(&format!("cp -p -- {p} {p}.mmprov-backup-$(date -u +%Y%m%dT%H%M%SZ)"), &[])?;
+    t.check(
+        &format!("cp -p -- {p} {p}.mmprov-backup-$(date -u +%Y%m%dT%H%M%SZ)"),
+        &[],
+    )?;
     Ok(())
 }

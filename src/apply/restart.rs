@@ -6,7 +6,7 @@ use super::{ApplyError, ApplyOptions, Written};
 use crate::mycnf::{same_value, server_options};
 use crate::plan::HostPlan;
 use crate::sql::{ClientSql, SqlExecutor};
-use crate::transport::{quote, FileAttrs, Transport};
+use crate::transport::{FileAttrs, Transport, quote};
 
 pub(super) fn restart_or_roll_back(
     t: &mut dyn Transport,
@@ -27,23 +27,42 @@ pub(super) fn restart_or_roll_back(
     let Some(written) = written else {
         return Err(ApplyError::StartFailed { host, server_said });
     };
-    say(format!("mysqld did not come back: restoring the previous {}", written.path));
+    say(format!(
+        "mysqld did not come back: restoring the previous {}",
+        written.path
+    ));
     let restore = match &written.before {
         Some(old) => {
-            let attrs = FileAttrs { mode: 0o644, owner: Some("root".into()), group: Some("root".into()) };
-            t.write_file(&written.path, old.as_bytes(), &attrs).map_err(|e| e.to_string())
+            let attrs = FileAttrs {
+                mode: 0o644,
+                owner: Some("root".into()),
+                group: Some("root".into()),
+            };
+            t.write_file(&written.path, old.as_bytes(), &attrs)
+                .map_err(|e| e.to_string())
         }
-        None => t.check(&format!("rm -f -- {}", quote(&written.path)), &[]).map(drop).map_err(|e| e.to_string()),
+        None => t
+            .check(&format!("rm -f -- {}", quote(&written.path)), &[])
+            .map(drop)
+            .map_err(|e| e.to_string()),
     };
     let restarted = restore.and_then(|()| restart_and_wait(t, command, options));
     match restarted {
         Ok(()) => Err(ApplyError::RolledBack { host, server_said }),
-        Err(rollback) => Err(ApplyError::RollbackFailed { host, server_said, rollback }),
+        Err(rollback) => Err(ApplyError::RollbackFailed {
+            host,
+            server_said,
+            rollback,
+        }),
     }
 }
 
 /// Run the restart command, then wait until SQL works. The error is the command's own output.
-fn restart_and_wait(t: &mut dyn Transport, command: &str, options: &ApplyOptions) -> Result<(), String> {
+fn restart_and_wait(
+    t: &mut dyn Transport,
+    command: &str,
+    options: &ApplyOptions,
+) -> Result<(), String> {
     let out = t.exec(command).map_err(|e| e.to_string())?;
     let said = format!("{}{}", out.stdout_text(), out.stderr_text());
     if !out.success() {
@@ -63,9 +82,12 @@ fn log_size(t: &mut dyn Transport, log: &str) -> u64 {
     if log.is_empty() {
         return 0;
     }
-    t.exec(&format!("stat -c %s -- {} 2>/dev/null || echo 0", quote(log)))
-        .map(|o| o.stdout_text().trim().parse().unwrap_or(0))
-        .unwrap_or(0)
+    t.exec(&format!(
+        "stat -c %s -- {} 2>/dev/null || echo 0",
+        quote(log)
+    ))
+    .map(|o| o.stdout_text().trim().parse().unwrap_or(0))
+    .unwrap_or(0)
 }
 
 /// The `[ERROR]` lines the server logged during this attempt, else the restart command's own output.
@@ -73,24 +95,48 @@ fn server_errors(t: &mut dyn Transport, log: &str, from: u64, restart_output: &s
     let logged = if log.is_empty() {
         String::new()
     } else {
-        t.exec(&format!("tail -c +{} -- {} 2>/dev/null | grep -F '[ERROR]' | tail -n 20", from + 1, quote(log)))
-            .map(|o| o.stdout_text())
-            .unwrap_or_default()
+        t.exec(&format!(
+            "tail -c +{} -- {} 2>/dev/null | grep -F '[ERROR]' | tail -n 20",
+            from + 1,
+            quote(log)
+        ))
+        .map(|o| o.stdout_text())
+        .unwrap_or_default()
     };
-    let text = if logged.trim().is_empty() { restart_output } else { logged.as_str() };
-    let lines: Vec<&str> = text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
+    let text = if logged.trim().is_empty() {
+        restart_output
+    } else {
+        logged.as_str()
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let tail = &lines[lines.len().saturating_sub(20)..];
-    tail.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    tail.iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// After a restart, every option of mmprov's file that the server reports must have the file's value.
-fn verify_loaded(t: &mut dyn Transport, host_plan: &HostPlan, written: Option<&Written>) -> Result<(), ApplyError> {
-    let Some(written) = written else { return Ok(()) };
+fn verify_loaded(
+    t: &mut dyn Transport,
+    host_plan: &HostPlan,
+    written: Option<&Written>,
+) -> Result<(), ApplyError> {
+    let Some(written) = written else {
+        return Ok(());
+    };
     let wanted = server_options(&written.after);
     let names: Vec<String> = wanted.keys().map(|k| crate::sql::literal(k)).collect();
     let rows = ClientSql::new(t).query(
         "checking the loaded settings",
-        &format!("SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})", names.join(", ")),
+        &format!(
+            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",
+            names.join(", ")
+        ),
     )?;
     let mismatched: Vec<String> = rows
         .iter()
@@ -104,6 +150,9 @@ fn verify_loaded(t: &mut dyn Transport, host_plan: &HostPlan, written: Option<&W
     if mismatched.is_empty() {
         Ok(())
     } else {
-        Err(ApplyError::NotLoaded { host: host_plan.host.clone(), settings: mismatched.join(", ") })
+        Err(ApplyError::NotLoaded {
+            host: host_plan.host.clone(),
+            settings: mismatched.join(", "),
+        })
     }
 }

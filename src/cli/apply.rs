@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::plan::{plan_project, SavedPlan, SAVED_FORMAT};
+use super::plan::{SAVED_FORMAT, SavedPlan, plan_project};
 use crate::apply::{self, ApplyOptions, Event};
 use crate::error::Error;
 use crate::load::LoadOptions;
@@ -40,10 +40,17 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     if !req.yes {
         confirm(out)?;
     }
-    let options = ApplyOptions { forks: req.forks, ..ApplyOptions::default() };
+    let options = ApplyOptions {
+        forks: req.forks,
+        ..ApplyOptions::default()
+    };
     execute(&plan, transports, &options, out)?;
     let s = plan.summary();
-    writeln!(out, "Apply complete: {} added, {} changed, {} destroyed; {} restarted.", s.add, s.change, s.destroy, s.restarts)?;
+    writeln!(
+        out,
+        "Apply complete: {} added, {} changed, {} destroyed; {} restarted.",
+        s.add, s.change, s.destroy, s.restarts
+    )?;
     Ok(0)
 }
 
@@ -53,29 +60,43 @@ fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
     if !text.trim_start().starts_with('{') {
         return None;
     }
-    Some(serde_json::from_str::<SavedPlan>(&text).map_err(|e| Error::BadPlanFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }))
+    Some(
+        serde_json::from_str::<SavedPlan>(&text).map_err(|e| Error::BadPlanFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    )
 }
 
 /// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
-fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Plan, BTreeMap<String, Box<dyn Transport>>), Error> {
+fn current_saved_plan(
+    saved: SavedPlan,
+    forks: usize,
+) -> Result<(Plan, BTreeMap<String, Box<dyn Transport>>), Error> {
     if saved.mmprov_plan != SAVED_FORMAT {
-        return Err(Error::BadPlanFile { path: saved.playbook, reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan) });
+        return Err(Error::BadPlanFile {
+            path: saved.playbook,
+            reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan),
+        });
     }
-    let options = LoadOptions { inventory: saved.inventory.clone() };
+    let options = LoadOptions {
+        inventory: saved.inventory.clone(),
+    };
     let project = super::validate::validated(&saved.playbook, &options)?;
     let (_, gathered) = plan_project(&project, forks)?;
     let stale: Vec<String> = saved
         .plan
         .hosts
         .iter()
-        .filter(|h| gathered.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone()))
+        .filter(|h| {
+            gathered.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone())
+        })
         .map(|h| h.host.clone())
         .collect();
     if !stale.is_empty() {
-        return Err(Error::StalePlan { hosts: stale.join(", ") });
+        return Err(Error::StalePlan {
+            hosts: stale.join(", "),
+        });
     }
     Ok((saved.plan, gathered.transports))
 }
@@ -85,11 +106,18 @@ fn confirm(out: &mut dyn Write) -> Result<(), Error> {
     if !stdin.is_terminal() {
         return Err(Error::NeedsConfirmation);
     }
-    write!(out, "Do you want to perform these actions? Only 'yes' is accepted: ")?;
+    write!(
+        out,
+        "Do you want to perform these actions? Only 'yes' is accepted: "
+    )?;
     out.flush()?;
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
-    if answer.trim() == "yes" { Ok(()) } else { Err(Error::NotConfirmed) }
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::NotConfirmed)
+    }
 }
 
 /// Run the apply on worker threads; this thread owns the terminal and shows their events.
@@ -106,7 +134,9 @@ fn execute(
         for event in rx {
             display.show(&event, out);
         }
-        worker.join().unwrap_or_else(|_| Err(apply::ApplyError::Hosts { failed: Vec::new() }))
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(apply::ApplyError::Hosts { failed: Vec::new() }))
     });
     display.finish();
     result.map_err(Error::from)
@@ -123,13 +153,18 @@ impl Display {
             return Self { bars: None };
         }
         let multi = MultiProgress::new();
-        let style = ProgressStyle::with_template("{spinner} {prefix:<12} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let style = ProgressStyle::with_template("{spinner} {prefix:<12} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
         let bars = plan
             .hosts
             .iter()
             .filter(|h| !h.steps.is_empty())
             .map(|h| {
-                let bar = multi.add(ProgressBar::new_spinner().with_style(style.clone()).with_prefix(h.host.clone()));
+                let bar = multi.add(
+                    ProgressBar::new_spinner()
+                        .with_style(style.clone())
+                        .with_prefix(h.host.clone()),
+                );
                 bar.enable_steady_tick(Duration::from_millis(120));
                 (h.host.clone(), bar)
             })
@@ -141,7 +176,11 @@ impl Display {
         let (host, text, finished) = match event {
             Event::Step { host, message } => (host, message.clone(), false),
             Event::Done { host, steps } => (host, format!("done ({steps} steps)"), true),
-            Event::Failed { host, message } => (host, format!("FAILED: {}", message.lines().next().unwrap_or("")), true),
+            Event::Failed { host, message } => (
+                host,
+                format!("FAILED: {}", message.lines().next().unwrap_or("")),
+                true,
+            ),
         };
         match self.bars.as_ref().and_then(|b| b.get(host)) {
             Some(bar) if finished => bar.finish_with_message(text),

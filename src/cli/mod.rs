@@ -161,12 +161,29 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Run one command; the exit code on success (0, or 2 for `plan --detailed-exitcode` with changes).
 pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
     match command {
-        Command::Validate(input) => validate::run(&input.playbook, &input.options(), out).map(|()| 0),
-        Command::Render { input, host, server_version } => {
-            render::run(&input.playbook, &input.options(), host, server_version.as_deref(), out).map(|()| 0)
+        Command::Validate(input) => {
+            validate::run(&input.playbook, &input.options(), out).map(|()| 0)
         }
+        Command::Render {
+            input,
+            host,
+            server_version,
+        } => render::run(
+            &input.playbook,
+            &input.options(),
+            host,
+            server_version.as_deref(),
+            out,
+        )
+        .map(|()| 0),
         Command::Ping(input) => ping::run(&input.playbook, &input.options(), out).map(|()| 0),
-        Command::Plan { input, format, detailed_exitcode, out: save_to, forks } => {
+        Command::Plan {
+            input,
+            format,
+            detailed_exitcode,
+            out: save_to,
+            forks,
+        } => {
             let request = plan::PlanRequest {
                 playbook: &input.playbook,
                 options: input.options(),
@@ -177,10 +194,17 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
             };
             plan::run(&request, out)
         }
-        Command::Apply { target, inventory, yes, forks } => {
+        Command::Apply {
+            target,
+            inventory,
+            yes,
+            forks,
+        } => {
             let request = apply::ApplyRequest {
                 target,
-                options: LoadOptions { inventory: inventory.clone() },
+                options: LoadOptions {
+                    inventory: inventory.clone(),
+                },
                 yes: *yes,
                 forks: usize::from(forks.forks),
             };

@@ -27,7 +27,11 @@ pub struct SavedPlan {
 pub const SAVED_FORMAT: u32 = 1;
 
 /// Load, check, gather facts and plan. Any unreachable host fails the whole run before anything changes.
-pub fn compute(playbook: &Path, options: &LoadOptions, forks: usize) -> Result<(Project, Plan, Gathered), Error> {
+pub fn compute(
+    playbook: &Path,
+    options: &LoadOptions,
+    forks: usize,
+) -> Result<(Project, Plan, Gathered), Error> {
     let project = super::validate::validated(playbook, options)?;
     let (plan, gathered) = plan_project(&project, forks)?;
     Ok((project, plan, gathered))
@@ -35,7 +39,8 @@ pub fn compute(playbook: &Path, options: &LoadOptions, forks: usize) -> Result<(
 
 pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered), Error> {
     let total = facts::wanted(project).len();
-    let gathered = facts::gather(project, forks).map_err(|failed| Error::Unreachable { total, failed })?;
+    let gathered =
+        facts::gather(project, forks).map_err(|failed| Error::Unreachable { total, failed })?;
     let mut templates = BTreeMap::new();
     for path in project.plays.iter().filter_map(|p| p.template.as_ref()) {
         let source = load::read_source(&path.value)?;
@@ -44,7 +49,12 @@ pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered),
     let desired = plan::desired_state(project, &gathered.facts, &templates)?;
     let hosts = desired
         .iter()
-        .filter_map(|d| gathered.facts.get(&d.host).map(|f| plan::plan_host(d, f, d.flavor.as_ref())))
+        .filter_map(|d| {
+            gathered
+                .facts
+                .get(&d.host)
+                .map(|f| plan::plan_host(d, f, d.flavor.as_ref()))
+        })
         .collect();
     Ok((Plan { hosts }, gathered))
 }
@@ -74,12 +84,24 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             plan: plan.clone(),
         };
         let text = serde_json::to_string_pretty(&saved).map_err(std::io::Error::other)?;
-        std::fs::write(path, text).map_err(|source| Error::WritePlan { path: path.to_path_buf(), source })?;
+        std::fs::write(path, text).map_err(|source| Error::WritePlan {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if !req.json {
-            writeln!(out, "Saved the plan to {}: `mmprov apply {}` carries it out.", path.display(), path.display())?;
+            writeln!(
+                out,
+                "Saved the plan to {}: `mmprov apply {}` carries it out.",
+                path.display(),
+                path.display()
+            )?;
         }
     }
-    Ok(if req.detailed_exitcode && plan.has_changes() { 2 } else { 0 })
+    Ok(if req.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -27,8 +27,15 @@ pub fn summary_line(plan: &Plan) -> String {
         return "No changes. The hosts match the playbook.".into();
     }
     let s = plan.summary();
-    let restarts = if s.restarts == 1 { "1 restart".to_string() } else { format!("{} restarts", s.restarts) };
-    format!("Plan: {} to add, {} to change, {} to destroy; {restarts}.", s.add, s.change, s.destroy)
+    let restarts = if s.restarts == 1 {
+        "1 restart".to_string()
+    } else {
+        format!("{} restarts", s.restarts)
+    };
+    format!(
+        "Plan: {} to add, {} to change, {} to destroy; {restarts}.",
+        s.add, s.change, s.destroy
+    )
 }
 
 fn host_section(out: &mut String, host: &HostPlan) {
@@ -38,8 +45,16 @@ fn host_section(out: &mut String, host: &HostPlan) {
     }
     for step in &host.steps {
         match step {
-            Step::WriteConfig { path, before, after } => {
-                let (symbol, what) = if before.is_some() { ('~', "update") } else { ('+', "create") };
+            Step::WriteConfig {
+                path,
+                before,
+                after,
+            } => {
+                let (symbol, what) = if before.is_some() {
+                    ('~', "update")
+                } else {
+                    ('+', "create")
+                };
                 let _ = writeln!(out, "  {symbol} config {path} ({what})");
                 let old = before.as_deref().unwrap_or("");
                 let diff = TextDiff::from_lines(old, after.as_str());

@@ -14,17 +14,26 @@ fn fresh_and_converged() -> Plan {
                     Step::WriteConfig {
                         path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
                         before: None,
-                        after: "[mysqld]\nserver-id = 1\nlog-bin = /var/log/mysql/mysql-bin.log\n".into(),
+                        after: "[mysqld]\nserver-id = 1\nlog-bin = /var/log/mysql/mysql-bin.log\n"
+                            .into(),
                     },
                     Step::Restart {
                         command: "service mariadb restart".into(),
                         reasons: vec![
-                            RestartReason::StaticChanged { variable: "log_bin".into(), live: "OFF".into(), wanted: "ON".into() },
-                            RestartReason::Unverifiable { variable: "skip_slave_start".into() },
+                            RestartReason::StaticChanged {
+                                variable: "log_bin".into(),
+                                live: "OFF".into(),
+                                wanted: "ON".into(),
+                            },
+                            RestartReason::Unverifiable {
+                                variable: "skip_slave_start".into(),
+                            },
                         ],
                     },
                 ],
-                warnings: vec!["slave_skip_errors = 1062: the replica will skip these errors".into()],
+                warnings: vec![
+                    "slave_skip_errors = 1062: the replica will skip these errors".into(),
+                ],
                 log_error: None,
             },
             HostPlan {
@@ -37,7 +46,11 @@ fn fresh_and_converged() -> Plan {
                         before: Some("[mysqld]\nserver-id = 2\nmax_binlog_size = 1G\n".into()),
                         after: "[mysqld]\nserver-id = 2\nmax_binlog_size = 100M\n".into(),
                     },
-                    Step::SetGlobal { variable: "max_binlog_size".into(), value: "104857600".into(), live: "1073741824".into() },
+                    Step::SetGlobal {
+                        variable: "max_binlog_size".into(),
+                        value: "104857600".into(),
+                        live: "1073741824".into(),
+                    },
                 ],
                 warnings: vec![],
                 log_error: None,
@@ -67,15 +80,22 @@ fn an_empty_plan_says_no_changes() {
         h.warnings.clear();
     }
     let text = human(&plan);
-    assert!(text.ends_with("No changes. The hosts match the playbook.\n"), "{text}");
+    assert!(
+        text.ends_with("No changes. The hosts match the playbook.\n"),
+        "{text}"
+    );
 }
 
 #[test]
 fn json_plan_carries_steps_and_summary() {
-    let value: serde_json::Value = serde_json::from_str(&json(&fresh_and_converged())).expect("valid JSON");
+    let value: serde_json::Value =
+        serde_json::from_str(&json(&fresh_and_converged())).expect("valid JSON");
     assert_eq!(value["summary"]["add"], 1);
     assert_eq!(value["summary"]["change"], 2);
     assert_eq!(value["summary"]["restarts"], 1);
     assert_eq!(value["hosts"][0]["steps"][1]["kind"], "restart");
-    assert_eq!(value["hosts"][0]["steps"][1]["reasons"][0]["reason"], "static_changed");
+    assert_eq!(
+        value["hosts"][0]["steps"][1]["reasons"][0]["reason"],
+        "static_changed"
+    );
 }
