@@ -16,13 +16,12 @@ mod restart;
 
 pub use error::ApplyError;
 
-use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use crate::plan::{HostPlan, Plan, Step};
 use crate::sql::{ClientSql, SqlExecutor};
-use crate::transport::{FileAttrs, Transport, quote};
+use crate::transport::{Connections, FileAttrs, Transport, quote};
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -52,7 +51,7 @@ pub enum Event {
 /// failures.
 pub fn apply(
     plan: &Plan,
-    transports: BTreeMap<String, Box<dyn Transport>>,
+    transports: Connections,
     options: &ApplyOptions,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::load::LoadOptions;
 use crate::plan::Plan;
 use crate::render;
-use crate::transport::Transport;
+use crate::transport::Connections;
 
 pub struct ApplyRequest<'a> {
     /// A playbook, or a plan saved by `plan --out`.
@@ -69,10 +69,7 @@ fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
 }
 
 /// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
-fn current_saved_plan(
-    saved: SavedPlan,
-    forks: usize,
-) -> Result<(Plan, BTreeMap<String, Box<dyn Transport>>), Error> {
+fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Plan, Connections), Error> {
     if saved.mmprov_plan != SAVED_FORMAT {
         return Err(Error::BadPlanFile {
             path: saved.playbook,
@@ -123,7 +120,7 @@ fn confirm(out: &mut dyn Write) -> Result<(), Error> {
 /// Run the apply on worker threads; this thread owns the terminal and shows their events.
 fn execute(
     plan: &Plan,
-    transports: BTreeMap<String, Box<dyn Transport>>,
+    transports: Connections,
     options: &ApplyOptions,
     out: &mut dyn Write,
 ) -> Result<(), Error> {

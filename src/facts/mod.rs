@@ -25,7 +25,7 @@ use crate::flavor::ServerVersion;
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
 use crate::sql::{ClientSql, SqlError, SqlExecutor};
-use crate::transport::{self, Transport, TransportError};
+use crate::transport::{self, Connections, Transport, TransportError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostFacts {
@@ -69,7 +69,7 @@ pub enum FactsError {
 /// Facts of every host, and the open transport to each.
 pub struct Gathered {
     pub facts: BTreeMap<String, HostFacts>,
-    pub transports: BTreeMap<String, Box<dyn Transport>>,
+    pub transports: Connections,
 }
 
 /// What to read on one host: the config file its server play owns and the variables to compare.

@@ -179,6 +179,9 @@ pub trait Transport: Send {
     }
 }
 
+/// Open transports by host name: one connection per host for a whole run.
+pub type Connections = std::collections::BTreeMap<String, Box<dyn Transport>>;
+
 /// Open the transport a host's inventory entry asks for.
 pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
     match host.connection {
