@@ -73,7 +73,7 @@ fn ping_fails_naming_the_host_it_cannot_reach() {
         "{stdout}"
     );
     assert!(
-        text(&out.stderr).contains("1 of 2 hosts could not be reached"),
+        text(&out.stderr).contains("1 of 2 hosts could not be read"),
         "{}",
         text(&out.stderr)
     );

@@ -139,11 +139,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    // On a terminal, diagnostics wrap to its width; in logs and pipes lines stay whole, so server error lines
+    // quoted in a diagnostic can be searched for as they are.
+    let terminal = std::io::stderr().is_terminal();
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(
             miette::MietteHandlerOpts::new()
                 .color(color)
                 .unicode(color)
+                .wrap_lines(terminal)
                 .build(),
         )
     }));

@@ -124,3 +124,56 @@ impl Lab {
         }
     }
 }
+
+impl Lab {
+    /// Put a host back to a fresh Debian MariaDB: no mmprov config (nor backups), server restarted.
+    pub fn reset_server(&self, name: &str) {
+        let out = self.ssh(
+            name,
+            "rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* \
+             && service mariadb restart >/dev/null",
+        );
+        assert!(
+            out.status.success(),
+            "reset {name}: {}",
+            super::text(&out.stderr)
+        );
+    }
+
+    /// One value from the host's server, through its own client.
+    pub fn sql(&self, name: &str, query: &str) -> String {
+        let out = self.ssh(name, &format!("mariadb -NBe {}", shell_quote(query)));
+        assert!(
+            out.status.success(),
+            "{name}: {query}: {}",
+            super::text(&out.stderr)
+        );
+        super::text(&out.stdout).trim_end().to_string()
+    }
+
+    /// The PID of the host's mysqld: unchanged means not restarted.
+    pub fn mysqld_pid(&self, name: &str) -> String {
+        super::text(&self.ssh(name, "cat /run/mysqld/mysqld.pid").stdout)
+            .trim()
+            .to_string()
+    }
+
+    /// A playbook for the lab pair in `dir`, with `extra_vars` (YAML lines at the vars level) added.
+    pub fn pair_playbook(&self, dir: &std::path::Path, hosts: &str, extra_vars: &str) -> PathBuf {
+        let path = dir.join("pair.yml");
+        let mut text = format!(
+            "inventory: {}\nplays:\n  - name: lab pair\n    hosts: {hosts}\n    roles: [server]\n    vars:\n      \
+             max_binlog_size: 100M\n",
+            self.inventory_yaml().display()
+        );
+        for line in extra_vars.lines() {
+            text.push_str(&format!("      {line}\n"));
+        }
+        std::fs::write(&path, text).expect("write playbook");
+        path
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
