@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mmprov::load::{self, LoadOptions};
-use mmprov::model::Project;
+use mmprov::model::{Project, ServiceKind};
 use support::fixture;
 
 fn project_with(inventory: &str) -> Project {
@@ -32,6 +32,8 @@ fn check_example_inventory(p: &Project) {
     assert_eq!(db1.ssh.connect_timeout, Duration::from_secs(7));
     assert!(db1.ssh.strict_host_key_checking);
     assert_eq!(db1.server_id.as_ref().map(|s| s.value), Some(11));
+    assert_eq!(db1.service.manager, Some(ServiceKind::Systemd));
+    assert_eq!(db1.service.name.as_deref(), Some("mysql"));
 
     let db2 = &p.hosts["db2"];
     assert_eq!(db2.port, 22, "a host's own var beats its groups'");

@@ -324,3 +324,46 @@ fn apply_without_a_terminal_asks_for_yes_and_changes_nothing() {
         "absent"
     );
 }
+
+#[test]
+fn a_custom_restart_command_from_the_inventory_is_used() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.ssh("h1", "rm -f /tmp/custom-restart-used");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("hosts.yml");
+    std::fs::write(
+        &inventory,
+        format!(
+            "all:\n  vars:\n    ansible_user: root\n    ansible_ssh_private_key_file: {}\n    \
+             ansible_ssh_common_args: -o UserKnownHostsFile={}\n  children:\n    mmlab:\n      hosts:\n        h1:\n          \
+             ansible_host: {}\n          server_id: 1\n          mmprov_service_manager: custom\n          \
+             mmprov_restart_command: touch /tmp/custom-restart-used && service mariadb restart\n",
+            lab.key().display(),
+            lab.known_hosts().display(),
+            lab.address("h1")
+        ),
+    )
+    .expect("write inventory");
+    let playbook = lab.pair_playbook(dir.path(), "h1", "");
+    let (code, plan, stderr) = run(&["plan", path(&playbook), "-i", path(&inventory)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        plan.contains(
+            "~ restart mysqld: touch /tmp/custom-restart-used && service mariadb restart"
+        ),
+        "{plan}"
+    );
+    let (code, out, stderr) = run(&["apply", path(&playbook), "-i", path(&inventory), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert_eq!(
+        text(
+            &lab.ssh("h1", "test -e /tmp/custom-restart-used && echo used")
+                .stdout
+        )
+        .trim(),
+        "used"
+    );
+    assert_eq!(lab.sql("h1", "SELECT @@log_bin"), "1");
+}

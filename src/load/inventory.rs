@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::problem::Problem;
-use crate::model::{Connection, FileId, Host, Source, Sourced, Span, SshOptions};
+use crate::model::{Connection, FileId, Host, ServiceKind, Source, Sourced, Span, SshOptions};
 
 /// A variable's value as an inventory wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +223,18 @@ fn host_from_vars(
             apply_ssh_args(&text(v, problems), v.span, &mut host.ssh, problems);
         }
     }
+    if let Some(v) = get(&["mmprov_service_manager"]) {
+        let word = text(v, problems);
+        host.service.manager = ServiceKind::parse(&word);
+        if host.service.manager.is_none() {
+            problems.push(
+                Problem::at(v.span, format!("unknown service manager `{word}`"), "here")
+                    .help("use systemd, service or custom (with mmprov_restart_command)"),
+            );
+        }
+    }
+    host.service.name = get(&["mmprov_service_name"]).map(|v| text(v, problems));
+    host.service.restart_command = get(&["mmprov_restart_command"]).map(|v| text(v, problems));
     host.server_id =
         get(&["server_id", "mysql_server_id"]).and_then(|v| sourced_number(v, problems));
     host.auto_increment_offset = get(&["auto_increment_offset", "mysql_auto_increment_offset"])

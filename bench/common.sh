@@ -1,0 +1,19 @@
+# Shared by the bench scripts (sourced): a release build, a lab pair, and a median helper.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export MMPROV_REPL_PASSWORD=${MMPROV_REPL_PASSWORD:-bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+cargo build --release --locked --quiet
+mmprov=target/release/mmprov
+lab/lab.sh up 2 >/dev/null 2>&1
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# median of the numbers given as arguments
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# Put both lab servers back to a fresh Debian MariaDB (no mmprov config), for converge runs.
+reset_pair() {
+  for h in h1 h2; do
+    lab/lab.sh ssh "$h" 'rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf* && service mariadb restart >/dev/null'
+  done
+}

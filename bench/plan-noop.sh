@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Wall time of a no-op `mmprov plan` on a converged lab pair: median, min and max of N runs (N=15).
+. "$(dirname "$0")/common.sh"
+runs=${N:-15}
+$mmprov apply playbooks/pair.yml --yes >/dev/null
+times=()
+for _ in $(seq "$runs"); do
+  start=$(now_ms)
+  $mmprov plan playbooks/pair.yml --detailed-exitcode >/dev/null || { echo "bench: the pair is not converged" >&2; exit 1; }
+  times+=($(( $(now_ms) - start )))
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+echo "no-op plan, 2 hosts: median $(median "${times[@]}") ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms ($runs runs)"
