@@ -1,14 +1,21 @@
-//! Server families and their dialects: what a setting is called on a given server, and which server a version
-//! string names. Pure string logic, so every difference is a plain unit test.
+//! Server families and their dialects: what a setting is called, and which SQL a server understands for
+//! replication. Pure string logic, so every difference is a plain unit test over the whole matrix.
 //!
 //! 1. [`ServerVersion`]: a family plus version numbers, parsed from a playbook hint (`mariadb-10.11`) or from
 //!    the server's own `VERSION()` / `@@version_comment`. The family is decided first, then numbers compared.
-//! 2. [`Flavor`]: one implementation per family ([`MariaDb`], [`MySql57`], [`MySql80`], [`MySql84`]), chosen
-//!    once by [`ServerVersion::flavor`].
+//! 2. [`Flavor`]: one implementation per family ([`MariaDb`]; [`MySql57`], [`MySql80`], [`MySql84`]), chosen
+//!    once by [`ServerVersion::flavor`]. Config names (`log_slave_updates` / `log_replica_updates`), statements
+//!    (`CHANGE MASTER` / `CHANGE REPLICATION SOURCE`), status commands and dump options all come from here.
 
+mod mariadb;
+mod mysql;
 mod version;
 
+pub use mariadb::MariaDb;
+pub use mysql::{MySql57, MySql80, MySql84};
 pub use version::{Family, ServerVersion, VersionError};
+
+use crate::sql::{Statement, literal};
 
 /// A `[mysqld]` setting as the server spells it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -26,7 +33,17 @@ impl Setting {
     }
 }
 
-/// What differs between server families, as config names and values.
+/// Where a replica reads from. The password is only ever placed in a [`Statement`]'s secret text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub log_file: Option<String>,
+    pub log_pos: Option<u64>,
+}
+
+/// What differs between server families, as config names, values and statements.
 pub trait Flavor {
     fn version(&self) -> &ServerVersion;
 
@@ -47,6 +64,39 @@ pub trait Flavor {
     /// Unknown variables are treated as needing one: a needless restart is safer than a setting never loaded.
     fn is_dynamic(&self, variable: &str) -> bool {
         DYNAMIC.contains(&variable)
+    }
+
+    /// Point this server's replication at a source, with the password as a secret.
+    fn change_source(&self, source: &SourceSpec, password: &str) -> Statement;
+
+    fn start_replica(&self) -> &'static str;
+
+    fn stop_replica(&self) -> &'static str;
+
+    /// The statement that shows the replica's threads, errors and positions (one row per channel).
+    fn replica_status(&self) -> &'static str;
+
+    /// The statement that shows this server's current binary log file and position.
+    fn binlog_status(&self) -> &'static str;
+
+    /// The dump option that writes the source's binlog coordinates into the dump as a comment.
+    fn dump_coordinates_option(&self) -> &'static str;
+
+    /// The variable that skips the next N events of the replica's SQL thread.
+    fn skip_counter(&self) -> &'static str;
+
+    /// The replication account on a source, for the replica connecting from `from_host`: created if missing,
+    /// its password set, its only privilege REPLICATION SLAVE; kept out of the binary log so it never replicates.
+    fn replication_user(&self, user: &str, from_host: &str, password: &str) -> Statement {
+        let account = format!("{}@{}", literal(user), literal(from_host));
+        let text = |password: &str| {
+            format!(
+                "SET SESSION sql_log_bin = 0;\nCREATE USER IF NOT EXISTS {account} IDENTIFIED BY {p};\n\
+                 ALTER USER {account} IDENTIFIED BY {p};\nGRANT REPLICATION SLAVE ON *.* TO {account};\n",
+                p = password
+            )
+        };
+        Statement::secret(text("(sensitive)"), text(&literal(password)))
     }
 }
 
@@ -77,100 +127,29 @@ fn seconds(days: u32) -> u64 {
     u64::from(days) * 86_400
 }
 
-pub struct MariaDb(pub ServerVersion);
-pub struct MySql57(pub ServerVersion);
-pub struct MySql80(pub ServerVersion);
-pub struct MySql84(pub ServerVersion);
-
-impl Flavor for MariaDb {
-    fn version(&self) -> &ServerVersion {
-        &self.0
-    }
-    fn binlog_expiry(&self, days: u32) -> Setting {
-        // binlog_expire_logs_seconds exists from MariaDB 10.6.1.
-        if self.0.at_least(10, 6, 1) {
-            Setting::new("binlog_expire_logs_seconds", seconds(days))
-        } else {
-            Setting::new("expire_logs_days", days)
+/// `KEY='value', ...` options of a CHANGE statement, with the password kept apart for redaction.
+fn change_statement(
+    head: &str,
+    prefix: &str,
+    source: &SourceSpec,
+    password: &str,
+    extra: &[&str],
+) -> Statement {
+    let build = |password: &str| {
+        let mut parts = vec![
+            format!("{prefix}_HOST = {}", literal(&source.host)),
+            format!("{prefix}_PORT = {}", source.port),
+            format!("{prefix}_USER = {}", literal(&source.user)),
+            format!("{prefix}_PASSWORD = {password}"),
+        ];
+        if let (Some(file), Some(pos)) = (&source.log_file, source.log_pos) {
+            parts.push(format!("{prefix}_LOG_FILE = {}", literal(file)));
+            parts.push(format!("{prefix}_LOG_POS = {pos}"));
         }
-    }
-    fn log_replica_updates(&self) -> &'static str {
-        "log_slave_updates"
-    }
-    fn skip_replica_start(&self) -> &'static str {
-        "skip-slave-start"
-    }
-    fn skip_errors(&self) -> &'static str {
-        "slave_skip_errors"
-    }
-}
-
-impl Flavor for MySql57 {
-    fn version(&self) -> &ServerVersion {
-        &self.0
-    }
-    fn binlog_expiry(&self, days: u32) -> Setting {
-        Setting::new("expire_logs_days", days)
-    }
-    fn log_replica_updates(&self) -> &'static str {
-        "log_slave_updates"
-    }
-    fn skip_replica_start(&self) -> &'static str {
-        "skip-slave-start"
-    }
-    fn skip_errors(&self) -> &'static str {
-        "slave_skip_errors"
-    }
-}
-
-impl Flavor for MySql80 {
-    fn version(&self) -> &ServerVersion {
-        &self.0
-    }
-    fn binlog_expiry(&self, days: u32) -> Setting {
-        Setting::new("binlog_expire_logs_seconds", seconds(days))
-    }
-    // The REPLICA spellings of these options arrived in 8.0.26.
-    fn log_replica_updates(&self) -> &'static str {
-        if self.0.at_least(8, 0, 26) {
-            "log_replica_updates"
-        } else {
-            "log_slave_updates"
-        }
-    }
-    fn skip_replica_start(&self) -> &'static str {
-        if self.0.at_least(8, 0, 26) {
-            "skip_replica_start"
-        } else {
-            "skip-slave-start"
-        }
-    }
-    fn skip_errors(&self) -> &'static str {
-        if self.0.at_least(8, 0, 26) {
-            "replica_skip_errors"
-        } else {
-            "slave_skip_errors"
-        }
-    }
-}
-
-impl Flavor for MySql84 {
-    fn version(&self) -> &ServerVersion {
-        &self.0
-    }
-    fn binlog_expiry(&self, days: u32) -> Setting {
-        // expire_logs_days was removed in 8.4.
-        Setting::new("binlog_expire_logs_seconds", seconds(days))
-    }
-    fn log_replica_updates(&self) -> &'static str {
-        "log_replica_updates"
-    }
-    fn skip_replica_start(&self) -> &'static str {
-        "skip_replica_start"
-    }
-    fn skip_errors(&self) -> &'static str {
-        "replica_skip_errors"
-    }
+        parts.extend(extra.iter().map(|e| e.to_string()));
+        format!("{head} {}", parts.join(", "))
+    };
+    Statement::secret(build("(sensitive)"), build(&literal(password)))
 }
 
 #[cfg(test)]
@@ -225,5 +204,142 @@ mod tests {
             "skip-slave-start"
         );
         assert_eq!(flavor("mysql-5.7.44").skip_errors(), "slave_skip_errors");
+    }
+
+    fn source() -> SourceSpec {
+        SourceSpec {
+            host: "10.0.0.1".into(),
+            port: 3306,
+            user: "repl".into(),
+            log_file: Some("mysql-bin.000002".into()),
+            log_pos: Some(345),
+        }
+    }
+
+    #[test]
+    fn change_source_follows_the_server_and_hides_the_password() {
+        let maria = flavor("mariadb-10.11").change_source(&source(), "pa'ss");
+        assert_eq!(
+            maria.shown(),
+            "CHANGE MASTER TO MASTER_HOST = '10.0.0.1', MASTER_PORT = 3306, MASTER_USER = 'repl', \
+             MASTER_PASSWORD = (sensitive), MASTER_LOG_FILE = 'mysql-bin.000002', MASTER_LOG_POS = 345, \
+             MASTER_USE_GTID = no"
+        );
+        assert!(maria.expose().contains("MASTER_PASSWORD = 'pa''ss'"));
+        assert!(!maria.shown().contains("pa'ss"));
+        let old = flavor("mysql-8.0.22").change_source(&source(), "x");
+        assert!(
+            old.shown().starts_with("CHANGE MASTER TO MASTER_HOST"),
+            "{}",
+            old.shown()
+        );
+        assert!(old.shown().ends_with("GET_MASTER_PUBLIC_KEY = 1"));
+        let new = flavor("mysql-8.0.23").change_source(&source(), "x");
+        assert!(
+            new.shown()
+                .starts_with("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.0.1'"),
+            "{}",
+            new.shown()
+        );
+        assert!(
+            new.shown()
+                .contains("SOURCE_LOG_POS = 345, GET_SOURCE_PUBLIC_KEY = 1")
+        );
+        assert!(
+            flavor("mysql-8.4")
+                .change_source(&source(), "x")
+                .shown()
+                .starts_with("CHANGE REPLICATION SOURCE")
+        );
+        assert!(
+            flavor("mysql-5.7")
+                .change_source(&source(), "x")
+                .shown()
+                .starts_with("CHANGE MASTER TO")
+        );
+    }
+
+    #[test]
+    fn statements_and_options_across_the_matrix() {
+        let table = [
+            (
+                "mariadb-10.11",
+                "START SLAVE",
+                "SHOW SLAVE STATUS",
+                "SHOW MASTER STATUS",
+                "--master-data=2",
+                "sql_slave_skip_counter",
+            ),
+            (
+                "mysql-5.7",
+                "START SLAVE",
+                "SHOW SLAVE STATUS",
+                "SHOW MASTER STATUS",
+                "--master-data=2",
+                "sql_slave_skip_counter",
+            ),
+            (
+                "mysql-8.0.21",
+                "START SLAVE",
+                "SHOW SLAVE STATUS",
+                "SHOW MASTER STATUS",
+                "--master-data=2",
+                "sql_slave_skip_counter",
+            ),
+            (
+                "mysql-8.0.22",
+                "START REPLICA",
+                "SHOW REPLICA STATUS",
+                "SHOW MASTER STATUS",
+                "--master-data=2",
+                "sql_slave_skip_counter",
+            ),
+            (
+                "mysql-8.0.26",
+                "START REPLICA",
+                "SHOW REPLICA STATUS",
+                "SHOW MASTER STATUS",
+                "--source-data=2",
+                "sql_replica_skip_counter",
+            ),
+            (
+                "mysql-8.4.3",
+                "START REPLICA",
+                "SHOW REPLICA STATUS",
+                "SHOW BINARY LOG STATUS",
+                "--source-data=2",
+                "sql_replica_skip_counter",
+            ),
+        ];
+        for (server, start, status, binlog, dump, skip) in table {
+            let f = flavor(server);
+            assert_eq!(
+                (
+                    f.start_replica(),
+                    f.replica_status(),
+                    f.binlog_status(),
+                    f.dump_coordinates_option(),
+                    f.skip_counter()
+                ),
+                (start, status, binlog, dump, skip),
+                "{server}"
+            );
+            assert_eq!(f.stop_replica(), start.replace("START", "STOP"), "{server}");
+        }
+    }
+
+    #[test]
+    fn the_replication_user_is_least_privilege_unlogged_and_redacted() {
+        let s = flavor("mariadb-10.11").replication_user("repl", "10.0.0.2", "it's");
+        assert!(s.shown().starts_with("SET SESSION sql_log_bin = 0;"));
+        assert!(
+            s.shown()
+                .contains("CREATE USER IF NOT EXISTS 'repl'@'10.0.0.2' IDENTIFIED BY (sensitive);")
+        );
+        assert!(
+            s.shown()
+                .contains("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.0.0.2';")
+        );
+        assert!(!s.shown().contains("it's") && s.expose().contains("IDENTIFIED BY 'it''s'"));
     }
 }

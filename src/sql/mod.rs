@@ -13,6 +13,7 @@ mod row;
 pub use row::Row;
 
 use miette::Diagnostic;
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 use crate::transport::{Transport, TransportError};
@@ -112,6 +113,42 @@ fn parse_client_error(stderr: &str) -> (u32, String) {
         .trim()
         .to_string();
     (code, message)
+}
+
+/// A statement to run, and how it may be shown. Statements carrying a secret keep their real text in a
+/// `SecretString` (never printed by `Debug`); everything that displays SQL uses [`Statement::shown`].
+#[derive(Debug, Clone)]
+pub struct Statement {
+    shown: String,
+    text: SecretString,
+}
+
+impl Statement {
+    /// A statement with nothing to hide.
+    pub fn plain(sql: impl Into<String>) -> Self {
+        let sql = sql.into();
+        Self {
+            text: SecretString::from(sql.clone()),
+            shown: sql,
+        }
+    }
+
+    /// A statement whose real text holds a secret; `shown` has `(sensitive)` in its place.
+    pub fn secret(shown: String, text: String) -> Self {
+        Self {
+            shown,
+            text: SecretString::from(text),
+        }
+    }
+
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// The text to send to the server, and nowhere else.
+    pub fn expose(&self) -> &str {
+        self.text.expose_secret()
+    }
 }
 
 /// A string literal for SQL text, safe for any content (quotes, backslashes, NUL).

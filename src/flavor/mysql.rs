@@ -1,0 +1,181 @@
+//! MySQL 5.7, 8.0 and 8.4+. 8.0 renamed replication step by step: REPLICA statements from 8.0.22, SOURCE_*
+//! options from 8.0.23, REPLICA option names and `--source-data` from 8.0.26; 8.4 removed the old forms and
+//! `expire_logs_days`. Accounts use caching_sha2_password from 8.0, so replicas ask for the source's key.
+
+use super::{Flavor, ServerVersion, Setting, SourceSpec, change_statement, seconds};
+use crate::sql::Statement;
+
+pub struct MySql57(pub ServerVersion);
+pub struct MySql80(pub ServerVersion);
+pub struct MySql84(pub ServerVersion);
+
+impl Flavor for MySql57 {
+    fn version(&self) -> &ServerVersion {
+        &self.0
+    }
+    fn binlog_expiry(&self, days: u32) -> Setting {
+        Setting::new("expire_logs_days", days)
+    }
+    fn log_replica_updates(&self) -> &'static str {
+        "log_slave_updates"
+    }
+    fn skip_replica_start(&self) -> &'static str {
+        "skip-slave-start"
+    }
+    fn skip_errors(&self) -> &'static str {
+        "slave_skip_errors"
+    }
+    fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
+        change_statement("CHANGE MASTER TO", "MASTER", source, password, &[])
+    }
+    fn start_replica(&self) -> &'static str {
+        "START SLAVE"
+    }
+    fn stop_replica(&self) -> &'static str {
+        "STOP SLAVE"
+    }
+    fn replica_status(&self) -> &'static str {
+        "SHOW SLAVE STATUS"
+    }
+    fn binlog_status(&self) -> &'static str {
+        "SHOW MASTER STATUS"
+    }
+    fn dump_coordinates_option(&self) -> &'static str {
+        "--master-data=2"
+    }
+    fn skip_counter(&self) -> &'static str {
+        "sql_slave_skip_counter"
+    }
+}
+
+impl Flavor for MySql80 {
+    fn version(&self) -> &ServerVersion {
+        &self.0
+    }
+    fn binlog_expiry(&self, days: u32) -> Setting {
+        Setting::new("binlog_expire_logs_seconds", seconds(days))
+    }
+    fn log_replica_updates(&self) -> &'static str {
+        if self.0.at_least(8, 0, 26) {
+            "log_replica_updates"
+        } else {
+            "log_slave_updates"
+        }
+    }
+    fn skip_replica_start(&self) -> &'static str {
+        if self.0.at_least(8, 0, 26) {
+            "skip_replica_start"
+        } else {
+            "skip-slave-start"
+        }
+    }
+    fn skip_errors(&self) -> &'static str {
+        if self.0.at_least(8, 0, 26) {
+            "replica_skip_errors"
+        } else {
+            "slave_skip_errors"
+        }
+    }
+    fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
+        if self.0.at_least(8, 0, 23) {
+            change_statement(
+                "CHANGE REPLICATION SOURCE TO",
+                "SOURCE",
+                source,
+                password,
+                &["GET_SOURCE_PUBLIC_KEY = 1"],
+            )
+        } else {
+            change_statement(
+                "CHANGE MASTER TO",
+                "MASTER",
+                source,
+                password,
+                &["GET_MASTER_PUBLIC_KEY = 1"],
+            )
+        }
+    }
+    fn start_replica(&self) -> &'static str {
+        if self.0.at_least(8, 0, 22) {
+            "START REPLICA"
+        } else {
+            "START SLAVE"
+        }
+    }
+    fn stop_replica(&self) -> &'static str {
+        if self.0.at_least(8, 0, 22) {
+            "STOP REPLICA"
+        } else {
+            "STOP SLAVE"
+        }
+    }
+    fn replica_status(&self) -> &'static str {
+        if self.0.at_least(8, 0, 22) {
+            "SHOW REPLICA STATUS"
+        } else {
+            "SHOW SLAVE STATUS"
+        }
+    }
+    fn binlog_status(&self) -> &'static str {
+        "SHOW MASTER STATUS"
+    }
+    fn dump_coordinates_option(&self) -> &'static str {
+        if self.0.at_least(8, 0, 26) {
+            "--source-data=2"
+        } else {
+            "--master-data=2"
+        }
+    }
+    fn skip_counter(&self) -> &'static str {
+        if self.0.at_least(8, 0, 26) {
+            "sql_replica_skip_counter"
+        } else {
+            "sql_slave_skip_counter"
+        }
+    }
+}
+
+impl Flavor for MySql84 {
+    fn version(&self) -> &ServerVersion {
+        &self.0
+    }
+    fn binlog_expiry(&self, days: u32) -> Setting {
+        Setting::new("binlog_expire_logs_seconds", seconds(days))
+    }
+    fn log_replica_updates(&self) -> &'static str {
+        "log_replica_updates"
+    }
+    fn skip_replica_start(&self) -> &'static str {
+        "skip_replica_start"
+    }
+    fn skip_errors(&self) -> &'static str {
+        "replica_skip_errors"
+    }
+    fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
+        change_statement(
+            "CHANGE REPLICATION SOURCE TO",
+            "SOURCE",
+            source,
+            password,
+            &["GET_SOURCE_PUBLIC_KEY = 1"],
+        )
+    }
+    fn start_replica(&self) -> &'static str {
+        "START REPLICA"
+    }
+    fn stop_replica(&self) -> &'static str {
+        "STOP REPLICA"
+    }
+    fn replica_status(&self) -> &'static str {
+        "SHOW REPLICA STATUS"
+    }
+    fn binlog_status(&self) -> &'static str {
+        "SHOW BINARY LOG STATUS"
+    }
+    fn dump_coordinates_option(&self) -> &'static str {
+        "--source-data=2"
+    }
+    fn skip_counter(&self) -> &'static str {
+        "sql_replica_skip_counter"
+    }
+}
