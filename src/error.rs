@@ -37,6 +37,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Apply(#[from] ApplyError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Refused(#[from] crate::plan::Refusal),
+
     #[error("the saved plan is stale: {hosts} changed since it was made; nothing was applied")]
     #[diagnostic(
         code(mmprov::stale_plan),

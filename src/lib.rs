@@ -15,6 +15,7 @@ pub mod model;
 pub mod mycnf;
 pub mod plan;
 pub mod render;
+pub mod replication;
 pub mod service;
 pub mod sql;
 pub mod template;

@@ -59,6 +59,31 @@ pub enum ApplyError {
     )]
     NotLoaded { host: String, settings: String },
 
+    #[error("{host}: seeding failed in the {stage}: {detail}")]
+    #[diagnostic(
+        code(mmprov::seed),
+        help(
+            "nothing was changed on the source; the target may hold part of the dump and is not replicating"
+        )
+    )]
+    SeedFailed {
+        host: String,
+        stage: &'static str,
+        detail: String,
+    },
+
+    #[error("{replica} does not replicate from {from}: {detail}")]
+    #[diagnostic(code(mmprov::replication))]
+    NotReplicating {
+        replica: String,
+        from: String,
+        detail: String,
+    },
+
+    #[error("play `{play}`: the replication password cannot be read: {detail}")]
+    #[diagnostic(code(mmprov::secret))]
+    Secret { play: String, detail: String },
+
     #[error("apply failed on {} host(s)", failed.len())]
     #[diagnostic(code(mmprov::apply_failed))]
     Hosts {

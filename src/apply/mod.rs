@@ -10,11 +10,16 @@
 //! 4. If mysqld does not come back: read the server's own error lines (what it logged during this attempt),
 //!    put the previous config back (or remove the new file), restart again, and fail naming the host and
 //!    those lines. Nothing else is touched on that host after a failure; other hosts finish their steps.
+//! 5. When every host succeeded: each play's replication steps (`replication`), seeds streamed host to host
+//!    (`seed`), then every replica watched until it runs.
 
 mod error;
+mod replication;
 mod restart;
+mod seed;
 
 pub use error::ApplyError;
+pub use replication::ReplicationContext;
 
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -47,12 +52,13 @@ pub enum Event {
     Failed { host: String, message: String },
 }
 
-/// Apply every host's steps. Hosts with nothing to do are not touched. Fails if any host failed, with all
-/// failures.
+/// Apply every host's steps (hosts with nothing to do are not touched), then, if all succeeded, each
+/// play's replication steps. Fails with every host's failure.
 pub fn apply(
     plan: &Plan,
     transports: Connections,
     options: &ApplyOptions,
+    replication: &ReplicationContext,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
     let mut transports = transports;
@@ -63,12 +69,17 @@ pub fn apply(
         .map(|h| (h, transports.remove(&h.host)))
         .collect();
     let results = crate::fanout::fan_out(jobs, options.forks, |(host_plan, transport)| {
-        let events = events.clone();
-        let result = match transport {
-            Some(mut t) => apply_host(host_plan, t.as_mut(), options, &events),
-            None => Err(ApplyError::NoConnection {
-                host: host_plan.host.clone(),
-            }),
+        let (transport, result) = match transport {
+            Some(mut t) => {
+                let result = apply_host(host_plan, t.as_mut(), options, events);
+                (Some(t), result)
+            }
+            None => (
+                None,
+                Err(ApplyError::NoConnection {
+                    host: host_plan.host.clone(),
+                }),
+            ),
         };
         let _ = match &result {
             Ok(()) => events.send(Event::Done {
@@ -80,14 +91,30 @@ pub fn apply(
                 message: e.to_string(),
             }),
         };
-        result
+        (host_plan.host.clone(), transport, result)
     });
-    let failed: Vec<ApplyError> = results.into_iter().filter_map(Result::err).collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(ApplyError::Hosts { failed })
+    let mut failed = Vec::new();
+    for (host, transport, result) in results {
+        if let Some(t) = transport {
+            transports.insert(host, t);
+        }
+        if let Err(e) = result {
+            failed.push(e);
+        }
     }
+    if !failed.is_empty() {
+        return Err(ApplyError::Hosts { failed });
+    }
+    for replication_plan in plan.replication.iter().filter(|r| !r.steps.is_empty()) {
+        if let Err(e) = replication::run(replication_plan, &mut transports, replication, events) {
+            let _ = events.send(Event::Failed {
+                host: format!("play {}", replication_plan.play),
+                message: e.to_string(),
+            });
+            return Err(ApplyError::Hosts { failed: vec![e] });
+        }
+    }
+    Ok(())
 }
 
 /// What this run has written on a host, so a failed restart can put it back.

@@ -10,9 +10,11 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::plan::{SAVED_FORMAT, SavedPlan, plan_project};
-use crate::apply::{self, ApplyOptions, Event};
+use crate::apply::{self, ApplyError, ApplyOptions, Event, ReplicationContext};
 use crate::error::Error;
+use crate::facts::{Gathered, HostFacts};
 use crate::load::LoadOptions;
+use crate::model::{Project, Role};
 use crate::plan::Plan;
 use crate::render;
 use crate::transport::Connections;
@@ -26,12 +28,9 @@ pub struct ApplyRequest<'a> {
 }
 
 pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
-    let (plan, transports) = match read_saved(req.target) {
+    let (project, plan, gathered) = match read_saved(req.target) {
         Some(saved) => current_saved_plan(saved?, req.forks)?,
-        None => {
-            let (_, plan, gathered) = super::plan::compute(req.target, &req.options, req.forks)?;
-            (plan, gathered.transports)
-        }
+        None => super::plan::compute(req.target, &req.options, req.forks)?,
     };
     out.write_all(render::human(&plan).as_bytes())?;
     if !plan.has_changes() {
@@ -44,7 +43,8 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         forks: req.forks,
         ..ApplyOptions::default()
     };
-    execute(&plan, transports, &options, out)?;
+    let replication = replication_context(&project, &gathered.facts)?;
+    execute(&plan, gathered.transports, &options, &replication, out)?;
     let s = plan.summary();
     writeln!(
         out,
@@ -68,8 +68,39 @@ fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
     )
 }
 
+/// The replication password of each play (read now, from where the playbook says) and each server's version.
+fn replication_context(
+    project: &Project,
+    facts: &BTreeMap<String, HostFacts>,
+) -> Result<ReplicationContext, Error> {
+    let mut passwords = BTreeMap::new();
+    for play in project
+        .plays
+        .iter()
+        .filter(|p| p.has_role(Role::Replication))
+    {
+        if let Some(secret) = &play.vars.replication_password {
+            let password =
+                crate::load::secret::read(&secret.value).map_err(|e| ApplyError::Secret {
+                    play: play.name.clone(),
+                    detail: e.to_string(),
+                })?;
+            passwords.insert(play.name.clone(), password);
+        }
+    }
+    let versions = facts
+        .iter()
+        .filter_map(|(h, f)| Some((h.clone(), f.server?)))
+        .collect();
+    Ok(ReplicationContext {
+        passwords,
+        versions,
+        healthy_timeout: Duration::from_secs(60),
+    })
+}
+
 /// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
-fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Plan, Connections), Error> {
+fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Project, Plan, Gathered), Error> {
     if saved.mmprov_plan != SAVED_FORMAT {
         return Err(Error::BadPlanFile {
             path: saved.playbook,
@@ -95,7 +126,7 @@ fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Plan, Connectio
             hosts: stale.join(", "),
         });
     }
-    Ok((saved.plan, gathered.transports))
+    Ok((project, saved.plan, gathered))
 }
 
 fn confirm(out: &mut dyn Write) -> Result<(), Error> {
@@ -122,12 +153,13 @@ fn execute(
     plan: &Plan,
     transports: Connections,
     options: &ApplyOptions,
+    replication: &ReplicationContext,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (tx, rx) = mpsc::channel();
     let mut display = Display::new(plan);
     let result = std::thread::scope(|scope| {
-        let worker = scope.spawn(move || apply::apply(plan, transports, options, &tx));
+        let worker = scope.spawn(move || apply::apply(plan, transports, options, replication, &tx));
         for event in rx {
             display.show(&event, out);
         }

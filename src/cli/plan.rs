@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::facts::{self, Gathered};
 use crate::load::{self, LoadOptions};
-use crate::model::Project;
+use crate::model::{Project, Role};
 use crate::plan::{self, Plan};
 use crate::render;
 
@@ -56,7 +56,13 @@ pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered),
                 .map(|f| plan::plan_host(d, f, d.flavor.as_ref()))
         })
         .collect();
-    Ok((Plan { hosts }, gathered))
+    let replication = project
+        .plays
+        .iter()
+        .filter(|p| p.has_role(Role::Replication))
+        .map(|p| plan::plan_replication(project, p, &gathered.facts))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((Plan { hosts, replication }, gathered))
 }
 
 pub struct PlanRequest<'a> {

@@ -21,10 +21,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::flavor::ServerVersion;
+use crate::flavor::{Flavor, ServerVersion};
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
-use crate::sql::{ClientSql, SqlError, SqlExecutor};
+use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS};
+use crate::sql::{ClientSql, SqlError, SqlExecutor, literal};
 use crate::transport::{self, Connections, Transport, TransportError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,33 @@ pub struct HostFacts {
     pub config: Option<String>,
     /// Global variables by lower-case name, as the server reports them (empty when mysqld is down).
     pub variables: BTreeMap<String, String>,
+    /// For hosts of a replication play whose server runs.
+    pub replication: Option<ReplicationFacts>,
+}
+
+/// What replication needs to know of a running server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicationFacts {
+    /// Application schemas (system schemas and mmprov's own left out).
+    pub schemas: Vec<SchemaSize>,
+    /// Hosts the replication account exists for.
+    pub account_hosts: Vec<String>,
+    /// The replica's current source, threads and errors; `None` when it replicates from nothing.
+    pub replica: Option<ReplicaStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaSize {
+    pub name: String,
+    pub tables: u64,
+    pub bytes: u64,
+}
+
+impl ReplicationFacts {
+    /// Whether any application schema has a table: data that seeding would replace.
+    pub fn holds_data(&self) -> bool {
+        self.schemas.iter().any(|s| s.tables > 0)
+    }
 }
 
 impl HostFacts {
@@ -77,30 +105,40 @@ pub struct Gathered {
 pub struct Wanted {
     pub config_path: String,
     pub variables: Vec<String>,
+    /// The replication account's name, for hosts of a replication play.
+    pub replication_user: Option<String>,
 }
 
-/// For each host in a play that configures servers, what its facts must include.
+/// For each host of any play, what its facts must include.
 pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
-    let mut out = BTreeMap::new();
-    for play in project.plays.iter().filter(|p| p.has_role(Role::Server)) {
+    let mut out: BTreeMap<String, Wanted> = BTreeMap::new();
+    for play in &project.plays {
         for host in &play.hosts {
-            let mut variables: BTreeSet<String> =
-                WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect();
-            let extra_options = play.vars.mysqld.keys().chain(
-                project
+            let entry = out.entry(host.clone()).or_insert_with(|| Wanted {
+                config_path: play.vars.config_path.clone(),
+                variables: WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect(),
+                replication_user: None,
+            });
+            if play.has_role(Role::Server) {
+                entry.config_path = play.vars.config_path.clone();
+                let host_options = project
                     .hosts
                     .get(host)
                     .into_iter()
-                    .flat_map(|h| h.mysqld.keys()),
-            );
-            variables.extend(extra_options.map(|k| k.to_ascii_lowercase().replace('-', "_")));
-            out.insert(
-                host.clone(),
-                Wanted {
-                    config_path: play.vars.config_path.clone(),
-                    variables: variables.into_iter().collect(),
-                },
-            );
+                    .flat_map(|h| h.mysqld.keys());
+                let mut variables: BTreeSet<String> = entry.variables.iter().cloned().collect();
+                variables.extend(
+                    play.vars
+                        .mysqld
+                        .keys()
+                        .chain(host_options)
+                        .map(|k| k.to_ascii_lowercase().replace('-', "_")),
+                );
+                entry.variables = variables.into_iter().collect();
+            }
+            if play.has_role(Role::Replication) {
+                entry.replication_user = Some(play.vars.replication_user.clone());
+            }
         }
     }
     out
@@ -176,6 +214,12 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
     } else {
         BTreeMap::new()
     };
+    let replication = match (&wanted.replication_user, running, server) {
+        (Some(user), true, Some(version)) => {
+            Some(read_replication(&mut sql, user, version.flavor().as_ref())?)
+        }
+        _ => None,
+    };
     Ok(HostFacts {
         host,
         server: server.or(probe.binary_version),
@@ -185,6 +229,54 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
         config_path: wanted.config_path.clone(),
         config,
         variables,
+        replication,
+    })
+}
+
+fn read_replication(
+    sql: &mut dyn SqlExecutor,
+    user: &str,
+    flavor: &dyn Flavor,
+) -> Result<ReplicationFacts, SqlError> {
+    let system: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| literal(s)).collect();
+    let schemas = sql
+        .query(
+            "listing application schemas",
+            &format!(
+                "SELECT s.schema_name AS name, COUNT(t.table_name) AS tables, \
+                 COALESCE(SUM(t.data_length + t.index_length), 0) AS bytes \
+                 FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t \
+                 ON t.table_schema = s.schema_name WHERE s.schema_name NOT IN ({}) \
+                 GROUP BY s.schema_name ORDER BY s.schema_name",
+                system.join(", ")
+            ),
+        )?
+        .iter()
+        .map(|r| SchemaSize {
+            name: r.get(&["name"]).unwrap_or("").to_string(),
+            tables: r.get(&["tables"]).and_then(|v| v.parse().ok()).unwrap_or(0),
+            bytes: r.get(&["bytes"]).and_then(|v| v.parse().ok()).unwrap_or(0),
+        })
+        .collect();
+    let account_hosts = sql
+        .query(
+            "listing the replication account",
+            &format!(
+                "SELECT Host AS host FROM mysql.user WHERE User = {} ORDER BY Host",
+                literal(user)
+            ),
+        )?
+        .iter()
+        .filter_map(|r| r.get(&["host"]).map(str::to_string))
+        .collect();
+    let replica = sql
+        .query("reading the replica status", flavor.replica_status())?
+        .first()
+        .map(ReplicaStatus::from_row);
+    Ok(ReplicationFacts {
+        schemas,
+        account_hosts,
+        replica,
     })
 }
 

@@ -14,6 +14,7 @@ mod inventory;
 mod pattern;
 mod playbook_file;
 mod problem;
+pub mod secret;
 mod validate;
 mod yaml;
 
@@ -294,5 +295,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path) -> PlayVars {
         replication_password,
         skip_errors: v.skip_errors.map(|s| yaml::sourced(file, s)),
         mysqld: v.mysqld,
+        seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
+        seed_overwrite: v.seed_overwrite.unwrap_or(false),
     }
 }

@@ -96,4 +96,6 @@ pub struct PlayVarsYaml {
     pub skip_errors: Option<Spanned<Vec<u32>>>,
     #[serde(default)]
     pub mysqld: BTreeMap<String, String>,
+    pub seed_from: Option<Spanned<String>>,
+    pub seed_overwrite: Option<bool>,
 }

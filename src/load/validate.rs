@@ -22,6 +22,18 @@ pub fn check(project: &Project, problems: &mut Vec<Problem>) {
         }
         if play.has_role(Role::Replication) {
             check_replication_secret(play, problems);
+            if let Some(seed) = &play.vars.seed_from
+                && !play.hosts.contains(&seed.value)
+            {
+                problems.push(Problem::at(
+                    seed.span,
+                    format!(
+                        "seed_from `{}` is not a host of play `{}`",
+                        seed.value, play.name
+                    ),
+                    "not in the play",
+                ));
+            }
         }
         if let Some(template) = &play.template
             && !template.value.is_file()

@@ -61,6 +61,10 @@ pub struct PlayVars {
     pub skip_errors: Option<Sourced<Vec<u32>>>,
     /// Extra `[mysqld]` options for every host of the play, kept as written.
     pub mysqld: BTreeMap<String, String>,
+    /// The node whose data is the truth when the others must be seeded; the play's first host by default.
+    pub seed_from: Option<Sourced<String>>,
+    /// Allow seeding over a node that already holds application data (its data is replaced).
+    pub seed_overwrite: bool,
 }
 
 impl Default for PlayVars {
@@ -81,6 +85,8 @@ impl Default for PlayVars {
             replication_password: None,
             skip_errors: None,
             mysqld: BTreeMap::new(),
+            seed_from: None,
+            seed_overwrite: false,
         }
     }
 }
@@ -102,6 +108,26 @@ pub struct Play {
 impl Play {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// The node the others are seeded from.
+    pub fn seed_source(&self) -> Option<&str> {
+        match &self.vars.seed_from {
+            Some(s) => Some(s.value.as_str()),
+            None => self.hosts.first().map(String::as_str),
+        }
+    }
+
+    /// The replication ring in host order: each host with the host it replicates from (its predecessor).
+    /// Two hosts make the classic pair: each replicates from the other.
+    pub fn ring(&self) -> Vec<(&str, &str)> {
+        let n = self.hosts.len();
+        if n < 2 {
+            return Vec::new();
+        }
+        (0..n)
+            .map(|i| (self.hosts[i].as_str(), self.hosts[(i + n - 1) % n].as_str()))
+            .collect()
     }
 
     /// The auto_increment_increment the play's hosts use: as set, or one step per host.

@@ -16,9 +16,11 @@
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod desired;
+mod replication;
 mod step;
 
 pub use desired::{Desired, DesiredError, desired_state};
+pub use replication::{MYSQL_PORT, Position, Refusal, ReplStep, ReplicationPlan, plan_replication};
 pub use step::{RestartReason, Step};
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +46,9 @@ pub struct HostPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub hosts: Vec<HostPlan>,
+    /// Replication set-up, per play, carried out after every host's own steps.
+    #[serde(default)]
+    pub replication: Vec<ReplicationPlan>,
 }
 
 /// The counts of the summary line, Terraform's way: resources added, changed, destroyed; plus restarts.
@@ -65,11 +70,18 @@ impl Plan {
                 Step::Restart { .. } => s.restarts += 1,
             }
         }
+        for step in self.replication.iter().flat_map(|r| &r.steps) {
+            match step {
+                ReplStep::Account { .. } | ReplStep::Connect { .. } => s.add += 1,
+                ReplStep::Seed { .. } | ReplStep::Start { .. } => s.change += 1,
+            }
+        }
         s
     }
 
     pub fn has_changes(&self) -> bool {
         self.hosts.iter().any(|h| !h.steps.is_empty())
+            || self.replication.iter().any(|r| !r.steps.is_empty())
     }
 }
 

@@ -41,6 +41,7 @@ fn converged() -> HostFacts {
         config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
         config: Some(CONFIG.into()),
         variables,
+        replication: None,
     }
 }
 
@@ -163,6 +164,7 @@ fn summary_counts_like_terraform() {
     fresh.running = false;
     let plan = Plan {
         hosts: vec![plan_for(&fresh), plan_for(&converged())],
+        replication: vec![],
     };
     assert_eq!(
         plan.summary(),
@@ -176,7 +178,8 @@ fn summary_counts_like_terraform() {
     assert!(plan.has_changes());
     assert!(
         !Plan {
-            hosts: vec![plan_for(&converged())]
+            hosts: vec![plan_for(&converged())],
+            replication: vec![]
         }
         .has_changes()
     );

@@ -10,12 +10,15 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::plan::{HostPlan, Plan, Step};
+use crate::plan::{HostPlan, Plan, Position, ReplStep, ReplicationPlan, Step};
 
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
     for host in &plan.hosts {
         host_section(&mut out, host);
+    }
+    for replication in &plan.replication {
+        replication_section(&mut out, replication);
     }
     out.push_str(&summary_line(plan));
     out.push('\n');
@@ -85,10 +88,105 @@ fn host_section(out: &mut String, host: &HostPlan) {
     out.push('\n');
 }
 
+fn replication_section(out: &mut String, plan: &ReplicationPlan) {
+    let _ = writeln!(out, "replication (play \"{}\")", plan.play);
+    if plan.steps.is_empty() {
+        let _ = writeln!(out, "  no changes: every node replicates from its source");
+    }
+    for step in &plan.steps {
+        let _ = match step {
+            ReplStep::Account {
+                source,
+                replica,
+                replica_address,
+                user,
+            } => writeln!(
+                out,
+                "  + account '{user}'@'{replica_address}' on {source}, for {replica}: REPLICATION SLAVE only, \
+                 password (sensitive), not written to the binary log"
+            ),
+            ReplStep::Seed {
+                from,
+                to,
+                schemas,
+                tables,
+                bytes,
+                overwrite,
+            } => {
+                let symbol = if *overwrite { "-/+" } else { "~" };
+                let replaces = if *overwrite {
+                    "; REPLACES the data on the target"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "  {symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
+                     host to host, restored with binary logging off{replaces}",
+                    plural(schemas.len(), "schema"),
+                    schemas.join(", "),
+                    human_bytes(*bytes)
+                )
+            }
+            ReplStep::Connect {
+                replica,
+                source,
+                source_address,
+                port,
+                user,
+                position,
+            } => {
+                let from = match position {
+                    Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
+                    Position::SourceNow => {
+                        format!("at {source}'s binary log position when connected")
+                    }
+                };
+                writeln!(
+                    out,
+                    "  + {replica} replicates from {source} ({source_address}:{port} as {user}, password \
+                     (sensitive)), {from}"
+                )
+            }
+            ReplStep::Start { replica, source } => {
+                writeln!(out, "  ~ start replication on {replica} (from {source})")
+            }
+        };
+    }
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "  ! WARNING: {warning}");
+    }
+    out.push('\n');
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// The plan for machines: the steps, the fingerprints and the summary.
 pub fn json(plan: &Plan) -> String {
     let value = serde_json::json!({
         "hosts": plan.hosts,
+        "replication": plan.replication,
         "summary": plan.summary(),
         "changes": plan.has_changes(),
     });

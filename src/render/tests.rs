@@ -1,7 +1,7 @@
 //! Snapshots of what an operator reads.
 
 use super::*;
-use crate::plan::RestartReason;
+use crate::plan::{Position, ReplStep, ReplicationPlan, RestartReason};
 
 fn fresh_and_converged() -> Plan {
     Plan {
@@ -64,6 +64,38 @@ fn fresh_and_converged() -> Plan {
                 log_error: None,
             },
         ],
+        replication: vec![ReplicationPlan {
+            play: "pair".into(),
+            steps: vec![
+                ReplStep::Account {
+                    source: "h1".into(),
+                    replica: "h2".into(),
+                    replica_address: "10.0.0.2".into(),
+                    user: "repl".into(),
+                },
+                ReplStep::Seed {
+                    from: "h1".into(),
+                    to: "h2".into(),
+                    schemas: vec!["shop".into(), "crm".into()],
+                    tables: 7,
+                    bytes: 3 * 1024 * 1024 + 512 * 1024,
+                    overwrite: false,
+                },
+                ReplStep::Connect {
+                    replica: "h2".into(),
+                    source: "h1".into(),
+                    source_address: "10.0.0.1".into(),
+                    port: 3306,
+                    user: "repl".into(),
+                    position: Position::Seed,
+                },
+                ReplStep::Start {
+                    replica: "h1".into(),
+                    source: "h2".into(),
+                },
+            ],
+            warnings: vec!["h1 stopped replicating from h2: error 1062".into()],
+        }],
     }
 }
 
@@ -79,6 +111,7 @@ fn an_empty_plan_says_no_changes() {
         h.steps.clear();
         h.warnings.clear();
     }
+    plan.replication[0].steps.clear();
     let text = human(&plan);
     assert!(
         text.ends_with("No changes. The hosts match the playbook.\n"),
@@ -90,8 +123,8 @@ fn an_empty_plan_says_no_changes() {
 fn json_plan_carries_steps_and_summary() {
     let value: serde_json::Value =
         serde_json::from_str(&json(&fresh_and_converged())).expect("valid JSON");
-    assert_eq!(value["summary"]["add"], 1);
-    assert_eq!(value["summary"]["change"], 2);
+    assert_eq!(value["summary"]["add"], 3);
+    assert_eq!(value["summary"]["change"], 4);
     assert_eq!(value["summary"]["restarts"], 1);
     assert_eq!(value["hosts"][0]["steps"][1]["kind"], "restart");
     assert_eq!(

@@ -10,7 +10,7 @@
 
 mod row;
 
-pub use row::Row;
+pub use row::{Row, parse_batch};
 
 use miette::Diagnostic;
 use secrecy::{ExposeSecret, SecretString};
@@ -64,7 +64,7 @@ pub struct ClientSql<'t> {
 }
 
 /// Picks whichever client the host has; `--batch` gives tab-separated rows with a header line.
-const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; \
+pub const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; \
                       exec $c --batch --connect-timeout=5 --default-character-set=utf8mb4";
 
 impl<'t> ClientSql<'t> {

@@ -1,0 +1,275 @@
+//! Carrying out a play's replication steps, in order, after every host's own steps succeeded:
+//! accounts on the sources, seeds, then each replica pointed at its source and started; finally every
+//! replica of the play is watched until both of its threads run without error (bounded).
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{ApplyError, Event, seed};
+use crate::flavor::{Flavor, ServerVersion, SourceSpec};
+use crate::plan::{Position, ReplStep, ReplicationPlan};
+use crate::replication::{Coordinates, ReplicaStatus, explain};
+use crate::sql::{ClientSql, SqlError, SqlExecutor, Statement};
+use crate::transport::{Connections, Transport};
+
+/// What replication needs beyond the plan: the secret and each server's version.
+pub struct ReplicationContext {
+    pub passwords: BTreeMap<String, SecretString>,
+    pub versions: BTreeMap<String, ServerVersion>,
+    /// How long the replicas may take to report both threads running.
+    pub healthy_timeout: Duration,
+}
+
+fn flavor_of(ctx: &ReplicationContext, host: &str) -> Box<dyn Flavor + Send + Sync> {
+    ctx.versions
+        .get(host)
+        .copied()
+        .unwrap_or(ServerVersion::DEBIAN_DEFAULT)
+        .flavor()
+}
+
+fn transport<'a>(
+    transports: &'a mut Connections,
+    host: &str,
+) -> Result<&'a mut Box<dyn Transport>, ApplyError> {
+    transports
+        .get_mut(host)
+        .ok_or_else(|| ApplyError::NoConnection {
+            host: host.to_string(),
+        })
+}
+
+/// Run a statement that may carry the password; an error never repeats it.
+fn execute(
+    t: &mut dyn Transport,
+    what: &str,
+    statement: &Statement,
+    password: &str,
+) -> Result<(), ApplyError> {
+    ClientSql::new(t)
+        .execute(what, statement.expose())
+        .map_err(|e| match e {
+            SqlError::Server {
+                host,
+                what,
+                code,
+                message,
+            } => {
+                let message = if password.is_empty() {
+                    message
+                } else {
+                    message.replace(password, "(sensitive)")
+                };
+                ApplyError::Sql(SqlError::Server {
+                    host,
+                    what,
+                    code,
+                    message,
+                })
+            }
+            other => ApplyError::Sql(other),
+        })
+}
+
+pub fn run(
+    plan: &ReplicationPlan,
+    transports: &mut Connections,
+    ctx: &ReplicationContext,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    let password = ctx
+        .passwords
+        .get(&plan.play)
+        .ok_or_else(|| ApplyError::Secret {
+            play: plan.play.clone(),
+            detail: "not provided".into(),
+        })?;
+    let password = password.expose_secret();
+    let say = |host: &str, message: String| {
+        let _ = events.send(Event::Step {
+            host: host.to_string(),
+            message,
+        });
+    };
+    let mut seeded: BTreeMap<String, Coordinates> = BTreeMap::new();
+    let mut watched = Vec::new();
+    for step in &plan.steps {
+        match step {
+            ReplStep::Account {
+                source,
+                replica_address,
+                user,
+                ..
+            } => {
+                say(
+                    source,
+                    format!("replication account '{user}'@'{replica_address}'"),
+                );
+                let statement =
+                    flavor_of(ctx, source).replication_user(user, replica_address, password);
+                execute(
+                    transport(transports, source)?.as_mut(),
+                    "creating the replication account",
+                    &statement,
+                    password,
+                )?;
+            }
+            ReplStep::Seed {
+                from,
+                to,
+                schemas,
+                overwrite,
+                ..
+            } => {
+                say(to, format!("seeding from {from}"));
+                let mut source = transports
+                    .remove(from)
+                    .ok_or_else(|| ApplyError::NoConnection { host: from.clone() })?;
+                let result = match transports.get_mut(to) {
+                    Some(target) => seed::stream(
+                        source.as_mut(),
+                        target.as_mut(),
+                        flavor_of(ctx, from).as_ref(),
+                        schemas,
+                        *overwrite,
+                    ),
+                    None => Err(ApplyError::NoConnection { host: to.clone() }),
+                };
+                transports.insert(from.clone(), source);
+                let done = result?;
+                say(
+                    to,
+                    format!(
+                        "seeded from {from}: {:.1} MiB in {:.1} s ({:.1} MiB/s)",
+                        done.bytes as f64 / 1048576.0,
+                        done.seconds,
+                        done.bytes as f64 / 1048576.0 / done.seconds.max(0.001)
+                    ),
+                );
+                seeded.insert(to.clone(), done.coordinates);
+            }
+            ReplStep::Connect {
+                replica,
+                source,
+                source_address,
+                port,
+                user,
+                position,
+            } => {
+                let coordinates = match position {
+                    Position::Seed => seeded.get(replica).cloned(),
+                    Position::SourceNow => binlog_position(
+                        transport(transports, source)?.as_mut(),
+                        flavor_of(ctx, source).as_ref(),
+                    )?,
+                };
+                let spec = SourceSpec {
+                    host: source_address.clone(),
+                    port: *port,
+                    user: user.clone(),
+                    log_file: coordinates.as_ref().map(|c| c.file.clone()),
+                    log_pos: coordinates.as_ref().map(|c| c.pos),
+                };
+                say(
+                    replica,
+                    format!("replicating from {source} ({source_address}:{port})"),
+                );
+                let flavor = flavor_of(ctx, replica);
+                let t = transport(transports, replica)?.as_mut();
+                // Stopping a replica that is not running is not an error worth stopping for.
+                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
+                execute(
+                    t,
+                    "pointing the replica at its source",
+                    &flavor.change_source(&spec, password),
+                    password,
+                )?;
+                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                watched.push((replica.clone(), source.clone()));
+            }
+            ReplStep::Start { replica, source } => {
+                say(replica, format!("starting replication from {source}"));
+                let flavor = flavor_of(ctx, replica);
+                ClientSql::new(transport(transports, replica)?.as_mut())
+                    .execute("starting replication", flavor.start_replica())?;
+                watched.push((replica.clone(), source.clone()));
+            }
+        }
+    }
+    for (replica, source) in watched {
+        let flavor = flavor_of(ctx, &replica);
+        wait_healthy(
+            transport(transports, &replica)?.as_mut(),
+            flavor.as_ref(),
+            &replica,
+            &source,
+            ctx.healthy_timeout,
+        )?;
+        say(
+            &replica,
+            format!("replicating from {source}: both threads running"),
+        );
+    }
+    Ok(())
+}
+
+fn binlog_position(
+    t: &mut dyn Transport,
+    flavor: &dyn Flavor,
+) -> Result<Option<Coordinates>, ApplyError> {
+    let rows =
+        ClientSql::new(t).query("reading the binary log position", flavor.binlog_status())?;
+    Ok(rows.first().and_then(|r| {
+        Some(Coordinates {
+            file: r.get(&["File"])?.to_string(),
+            pos: r.get(&["Position"])?.parse().ok()?,
+        })
+    }))
+}
+
+/// Poll the replica until both threads run without error; a hard error (anything but a connect retry)
+/// fails at once, with its explanation.
+fn wait_healthy(
+    t: &mut dyn Transport,
+    flavor: &dyn Flavor,
+    replica: &str,
+    source: &str,
+    timeout: Duration,
+) -> Result<(), ApplyError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let rows =
+            ClientSql::new(t).query("reading the replica status", flavor.replica_status())?;
+        let status = rows.first().map(ReplicaStatus::from_row);
+        let detail = match &status {
+            Some(s) if s.healthy() => return Ok(()),
+            Some(s) => match s.error() {
+                Some((errno, text)) => {
+                    let why = explain(errno).map(|w| format!(" {w}")).unwrap_or_default();
+                    let transient = matches!(errno, 2003 | 2005 | 2013);
+                    if !transient {
+                        return Err(ApplyError::NotReplicating {
+                            replica: replica.into(),
+                            from: source.into(),
+                            detail: format!("error {errno}: {text}.{why}"),
+                        });
+                    }
+                    format!("error {errno}: {text}.{why}")
+                }
+                None => format!("IO thread {}, SQL thread {}", s.io_running, s.sql_running),
+            },
+            None => "no replication configured".into(),
+        };
+        if Instant::now() > deadline {
+            return Err(ApplyError::NotReplicating {
+                replica: replica.into(),
+                from: source.into(),
+                detail,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
