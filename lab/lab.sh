@@ -189,8 +189,10 @@ write_inventories() {
       echo "        $name:"
       echo "          ansible_host: $(host_addr "$name")"
       echo "          server_id: $i"
-      echo "          auto_increment_offset: $(( (i - 1) % 2 + 1 ))"
     done
+    echo "    pair:"
+    echo "      hosts:"
+    for name in "${names[@]:0:2}"; do echo "        $name:"; done
   } >"$state/inventory.yml"
   i=0
   {
@@ -198,8 +200,11 @@ write_inventories() {
     echo "[mmlab]"
     for name in "${names[@]}"; do
       i=$((i + 1))
-      echo "$name ansible_host=$(host_addr "$name") server_id=$i auto_increment_offset=$(( (i - 1) % 2 + 1 ))"
+      echo "$name ansible_host=$(host_addr "$name") server_id=$i"
     done
+    echo
+    echo "[pair]"
+    for name in "${names[@]:0:2}"; do echo "$name"; done
     echo
     echo "[all:vars]"
     echo "ansible_user=root"

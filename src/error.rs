@@ -60,6 +60,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("replication is broken: {directions}")]
+    #[diagnostic(
+        code(mmprov::broken),
+        help("see the explanation under each broken direction above")
+    )]
+    Broken { directions: String },
+
+    #[error("verification failed: {failures}")]
+    #[diagnostic(code(mmprov::verify))]
+    VerifyFailed { failures: String },
+
     #[error("apply needs confirmation, and there is no terminal to ask on")]
     #[diagnostic(
         code(mmprov::confirm),

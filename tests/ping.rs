@@ -40,7 +40,7 @@ fn ping_fails_naming_the_host_it_cannot_reach() {
     std::fs::write(
         &inventory,
         format!(
-            "[mmlab]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
+            "[pair]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
              ansible_user=root\nansible_ssh_private_key_file={}\n\
              ansible_ssh_common_args='-o UserKnownHostsFile={} -o ConnectTimeout=1'\n",
             lab.address("h1"),

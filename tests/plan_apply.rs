@@ -36,7 +36,7 @@ fn path(p: &std::path::Path) -> &str {
 fn converged_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
     lab.reset_server("h1");
     lab.reset_server("h2");
-    let playbook = lab.pair_playbook(dir, "mmlab", "");
+    let playbook = lab.pair_playbook(dir, "pair", "");
     let (code, stdout, stderr) = run(&["apply", path(&playbook), "--yes"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     playbook
@@ -49,7 +49,7 @@ fn a_fresh_pair_converges_and_a_second_run_changes_and_restarts_nothing() {
     lab.reset_server("h1");
     lab.reset_server("h2");
     let dir = tempfile::tempdir().expect("tempdir");
-    let playbook = lab.pair_playbook(dir.path(), "mmlab", "");
+    let playbook = lab.pair_playbook(dir.path(), "pair", "");
 
     let (code, plan, stderr) = run(&["plan", path(&playbook), "--detailed-exitcode"]);
     assert_eq!(code, 2, "changes pending: {plan}{stderr}");
@@ -158,7 +158,7 @@ fn a_dynamic_setting_changes_live_without_a_restart() {
     converged_pair(&lab, dir.path());
     let pids = (lab.mysqld_pid("h1"), lab.mysqld_pid("h2"));
 
-    let playbook = lab.pair_playbook(dir.path(), "mmlab", "");
+    let playbook = lab.pair_playbook(dir.path(), "pair", "");
     let text_now = std::fs::read_to_string(&playbook)
         .expect("read")
         .replace("100M", "200M");
@@ -187,7 +187,7 @@ fn a_saved_plan_applies_only_while_the_hosts_are_unchanged() {
     lab.reset_server("h1");
     lab.reset_server("h2");
     let dir = tempfile::tempdir().expect("tempdir");
-    let playbook = lab.pair_playbook(dir.path(), "mmlab", "");
+    let playbook = lab.pair_playbook(dir.path(), "pair", "");
     let saved = dir.path().join("pair.plan");
 
     let (code, out, stderr) = run(&["plan", path(&playbook), "--out", path(&saved)]);
@@ -268,7 +268,7 @@ fn an_unreachable_host_stops_the_run_before_anything_changes() {
     std::fs::write(
         &inventory,
         format!(
-            "[mmlab]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
+            "[pair]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
              ansible_user=root\nansible_ssh_private_key_file={}\n\
              ansible_ssh_common_args='-o UserKnownHostsFile={} -o ConnectTimeout=1'\n",
             lab.address("h1"),
@@ -277,7 +277,7 @@ fn an_unreachable_host_stops_the_run_before_anything_changes() {
         ),
     )
     .expect("write inventory");
-    let playbook = lab.pair_playbook(dir.path(), "mmlab", "");
+    let playbook = lab.pair_playbook(dir.path(), "pair", "");
     let (code, _, stderr) = run(&["apply", path(&playbook), "-i", path(&inventory), "--yes"]);
     assert_eq!(code, 1);
     assert!(

@@ -8,7 +8,9 @@ mod apply;
 mod ping;
 mod plan;
 mod render;
+mod status;
 mod validate;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -103,6 +105,28 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+        #[command(flatten)]
+        forks: Forks,
+    },
+    /// Show every replication direction: threads, lag, position, last error explained. Exit 1 if any is broken.
+    Status {
+        #[command(flatten)]
+        input: Input,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        #[command(flatten)]
+        forks: Forks,
+    },
+    /// Prove replication works: a probe row written on each node must arrive on every other one.
+    Verify {
+        #[command(flatten)]
+        input: Input,
+        /// Seconds a probe may take to arrive.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Also compare CHECKSUM TABLE of every application table across the nodes (at a quiet point).
+        #[arg(long)]
+        checksum: bool,
         #[command(flatten)]
         forks: Forks,
     },
@@ -213,6 +237,33 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
                 forks: usize::from(forks.forks),
             };
             apply::run(&request, out)
+        }
+        Command::Status {
+            input,
+            format,
+            forks,
+        } => status::run(
+            &input.playbook,
+            &input.options(),
+            *format == Format::Json,
+            usize::from(forks.forks),
+            out,
+        )
+        .map(|()| 0),
+        Command::Verify {
+            input,
+            timeout,
+            checksum,
+            forks,
+        } => {
+            let request = verify::VerifyRequest {
+                playbook: &input.playbook,
+                options: input.options(),
+                timeout: std::time::Duration::from_secs(*timeout),
+                checksum: *checksum,
+                forks: usize::from(forks.forks),
+            };
+            verify::run(&request, out).map(|()| 0)
         }
     }
 }

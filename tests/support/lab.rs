@@ -126,12 +126,26 @@ impl Lab {
 }
 
 impl Lab {
-    /// Put a host back to a fresh Debian MariaDB: no mmprov config (nor backups), server restarted.
+    /// Put a host back to a fresh Debian MariaDB: no replication, no test schemas or replication accounts, no
+    /// mmprov config (nor backups), server restarted.
     pub fn reset_server(&self, name: &str) {
+        let accounts: Vec<String> = self
+            .hosts()
+            .iter()
+            .map(|h| format!("'repl'@'{}'", h.address))
+            .collect();
+        let sql = format!(
+            "SET sql_log_bin = 0; STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS shop; \
+             DROP DATABASE IF EXISTS crm; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS {};",
+            accounts.join(", ")
+        );
         let out = self.ssh(
             name,
-            "rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* \
-             && service mariadb restart >/dev/null",
+            &format!(
+                "mariadb -e {} && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf \
+                 /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* && service mariadb restart >/dev/null",
+                shell_quote(&sql)
+            ),
         );
         assert!(
             out.status.success(),
