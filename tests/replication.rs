@@ -1,0 +1,314 @@
+//! Replication on the lab's real hosts: one apply turns a fresh pair (data on h1 only) into a pair that
+//! replicates both ways; seeding never overwrites data unless told; status explains a broken direction;
+//! verify proves the pair; a ring of three converges; the password appears in no output and no plan file.
+
+mod support;
+
+use std::sync::{Mutex, MutexGuard};
+
+use support::lab::Lab;
+use support::{mmprov, text};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Quotes of both kinds and a backslash: the password must survive SQL and shell quoting.
+const PASSWORD: &str = r#"re'pl "pa\ss" 42"#;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", PASSWORD)]);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn playbook(lab: &Lab, dir: &std::path::Path, hosts: &str, extra: &str) -> std::path::PathBuf {
+    let file = dir.join("replicated.yml");
+    let mut text = format!(
+        "inventory: {}\nplays:\n  - name: replicated\n    hosts: {hosts}\n    roles: [server, replication]\n    vars:\n      \
+         replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
+        lab.inventory_yaml().display()
+    );
+    for line in extra.lines() {
+        text.push_str(&format!("      {line}\n"));
+    }
+    std::fs::write(&file, text).expect("write playbook");
+    file
+}
+
+fn shop_on(lab: &Lab, host: &str) {
+    lab.sql(
+        host,
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(50), \
+         node VARCHAR(10)); INSERT INTO shop.orders (item, node) VALUES ('a', 'seed'), ('b', 'seed')",
+    );
+}
+
+fn wait_for(lab: &Lab, host: &str, query: &str, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = lab.sql(host, query);
+        if got == expected || std::time::Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(&lab, "h1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = playbook(&lab, dir.path(), "pair", "");
+    let saved = dir.path().join("replicated.plan");
+
+    let (code, plan, plan_err) = run(&["plan", path(&book), "--out", path(&saved)]);
+    assert_eq!(code, 0, "{plan}{plan_err}");
+    assert!(
+        plan.contains("~ seed h2 from h1: 1 schema (shop), 1 tables"),
+        "{plan}"
+    );
+    assert!(plan.contains("+ h2 replicates from h1"), "{plan}");
+    let (code, applied, apply_err) = run(&["apply", path(&saved), "--yes"]);
+    assert_eq!(code, 0, "{applied}{apply_err}");
+
+    assert_eq!(
+        lab.sql(
+            "h2",
+            "SELECT GROUP_CONCAT(item ORDER BY id) FROM shop.orders"
+        ),
+        "a,b",
+        "h2 was seeded"
+    );
+    lab.sql(
+        "h1",
+        "INSERT INTO shop.orders (item, node) VALUES ('c', 'h1'), ('d', 'h1')",
+    );
+    lab.sql(
+        "h2",
+        "INSERT INTO shop.orders (item, node) VALUES ('e', 'h2'), ('f', 'h2')",
+    );
+    let all = "SELECT GROUP_CONCAT(CONCAT(id, item) ORDER BY id) FROM shop.orders";
+    let on_h1 = wait_for(&lab, "h1", "SELECT COUNT(*) FROM shop.orders", "6");
+    let on_h2 = wait_for(&lab, "h2", "SELECT COUNT(*) FROM shop.orders", "6");
+    assert_eq!(
+        (on_h1.as_str(), on_h2.as_str()),
+        ("6", "6"),
+        "rows written on each node reach the other"
+    );
+    assert_eq!(lab.sql("h1", all), lab.sql("h2", all));
+    let parity = |node: &str| {
+        lab.sql(
+            "h1",
+            &format!("SELECT GROUP_CONCAT(DISTINCT id % 2) FROM shop.orders WHERE node = '{node}'"),
+        )
+    };
+    assert_eq!(
+        (parity("h1"), parity("h2")),
+        ("1".to_string(), "0".to_string()),
+        "h1 hands out odd ids, h2 even ones"
+    );
+
+    let (code, again, _) = run(&["plan", path(&book), "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{again}");
+    assert!(
+        again.ends_with("No changes. The hosts match the playbook.\n"),
+        "{again}"
+    );
+    let (code, status, status_err) = run(&["status", path(&book)]);
+    assert_eq!(code, 0, "{status}{status_err}");
+    assert!(status.contains("ok   h2 <- h1  IO Yes SQL Yes"), "{status}");
+    let (code, verified, verify_err) = run(&["verify", path(&book), "--checksum"]);
+    assert_eq!(code, 0, "{verified}{verify_err}");
+    assert!(
+        verified.contains("ok   checksum shop.orders agrees on 2 nodes"),
+        "{verified}"
+    );
+
+    let plan_file = std::fs::read_to_string(&saved).expect("saved plan");
+    for (what, output) in [
+        ("plan", &plan),
+        ("plan stderr", &plan_err),
+        ("apply", &applied),
+        ("apply stderr", &apply_err),
+        ("status", &status),
+        ("verify", &verified),
+        ("saved plan", &plan_file),
+    ] {
+        assert!(
+            !output.contains(PASSWORD) && !output.contains("pa\\ss"),
+            "the password leaked into {what}"
+        );
+    }
+    let on_host = text(
+        &lab.ssh(
+            "h2",
+            "grep -rl 'pa\\\\ss' /etc/mysql /var/log/mysql/error.log 2>/dev/null || true",
+        )
+        .stdout,
+    );
+    assert_eq!(
+        on_host.trim(),
+        "",
+        "the password is in no config or log file"
+    );
+}
+
+#[test]
+fn seeding_never_overwrites_a_node_holding_data_unless_told_and_never_changes_the_source() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(&lab, "h1");
+    lab.sql("h2", "CREATE DATABASE crm; CREATE TABLE crm.people (id INT PRIMARY KEY); INSERT INTO crm.people VALUES (7)");
+    let source_before = lab.sql("h1", "CHECKSUM TABLE shop.orders");
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let book = playbook(&lab, dir.path(), "pair", "");
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 1, "{out}{stderr}");
+    assert!(
+        stderr.contains("h2 holds application data and does not replicate yet"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("seed_overwrite: true"), "{stderr}");
+    assert_eq!(
+        lab.sql("h2", "SELECT id FROM crm.people"),
+        "7",
+        "h2's data is untouched"
+    );
+    assert_eq!(lab.sql("h2", "SHOW DATABASES LIKE 'shop'"), "");
+
+    let book = playbook(&lab, dir.path(), "pair", "seed_overwrite: true");
+    let (code, plan, _) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0);
+    assert!(
+        plan.contains("-/+ seed h2 from h1") && plan.contains("REPLACES the data on the target"),
+        "{plan}"
+    );
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert_eq!(lab.sql("h2", "SELECT COUNT(*) FROM shop.orders"), "2");
+    assert_eq!(
+        lab.sql("h1", "CHECKSUM TABLE shop.orders"),
+        source_before,
+        "the seed source is never changed"
+    );
+}
+
+#[test]
+fn status_explains_a_duplicate_key_and_exits_non_zero() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(&lab, "h1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = playbook(&lab, dir.path(), "pair", "");
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+
+    // A row written on h2 behind replication's back, then the same key written on h1: the classic 1062.
+    lab.sql(
+        "h2",
+        "SET sql_log_bin = 0; INSERT INTO shop.orders (id, item, node) VALUES (101, 'x', 'hand')",
+    );
+    lab.sql(
+        "h1",
+        "INSERT INTO shop.orders (id, item, node) VALUES (101, 'y', 'h1')",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (code, status, stderr) = loop {
+        let result = run(&["status", path(&book)]);
+        if result.0 != 0 || std::time::Instant::now() > deadline {
+            break result;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(code, 1, "{status}");
+    assert!(status.contains("FAIL h2 <- h1"), "{status}");
+    assert!(status.contains("error 1062"), "{status}");
+    assert!(
+        status.contains("duplicate key: a row was written on both nodes"),
+        "{status}"
+    );
+    assert!(
+        stderr.contains("replication is broken: h2 <- h1"),
+        "{stderr}"
+    );
+    let (code, json, _) = run(&["status", path(&book), "--format", "json"]);
+    assert_eq!(code, 1);
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON status");
+    let broken = parsed
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["replica"] == "h2"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(broken["healthy"], false);
+    assert_eq!(broken["status"]["last_sql_errno"], 1062);
+}
+
+#[test]
+fn a_ring_of_three_converges_and_verifies() {
+    let _serial = serial();
+    let lab = Lab::require(3);
+    for h in ["h1", "h2", "h3"] {
+        lab.reset_server(h);
+    }
+    shop_on(&lab, "h1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = playbook(&lab, dir.path(), "h1:h2:h3", "");
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert_eq!(
+        lab.sql(
+            "h3",
+            "SELECT @@auto_increment_increment, @@auto_increment_offset, @@log_slave_updates"
+        ),
+        "3\t3\t1"
+    );
+    lab.sql(
+        "h2",
+        "INSERT INTO shop.orders (item, node) VALUES ('ring', 'h2')",
+    );
+    for h in ["h1", "h3"] {
+        assert_eq!(
+            wait_for(
+                &lab,
+                h,
+                "SELECT COUNT(*) FROM shop.orders WHERE item = 'ring'",
+                "1"
+            ),
+            "1",
+            "{h}"
+        );
+    }
+    let (code, verified, stderr) = run(&["verify", path(&book)]);
+    assert_eq!(code, 0, "{verified}{stderr}");
+    assert_eq!(
+        verified.matches("ok   ").count(),
+        6,
+        "every node's probe reached both others: {verified}"
+    );
+    let (code, again, _) = run(&["plan", path(&book), "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{again}");
+    for h in ["h1", "h2", "h3"] {
+        lab.reset_server(h);
+    }
+}
