@@ -67,6 +67,10 @@ pub enum Error {
     )]
     Broken { directions: String },
 
+    #[error("{host}: nothing to skip: {reason}")]
+    #[diagnostic(code(mmprov::skip))]
+    SkipRefused { host: String, reason: String },
+
     #[error("verification failed: {failures}")]
     #[diagnostic(code(mmprov::verify))]
     VerifyFailed { failures: String },

@@ -262,6 +262,43 @@ fn status_explains_a_duplicate_key_and_exits_non_zero() {
         .unwrap_or_default();
     assert_eq!(broken["healthy"], false);
     assert_eq!(broken["status"]["last_sql_errno"], 1062);
+
+    // Recovery is explicit: without a terminal, skip wants --yes and changes nothing.
+    let (code, shown, stderr) = run(&["skip", path(&book), "--host", "h2", "--count", "1"]);
+    assert_eq!(code, 1, "{shown}{stderr}");
+    assert!(
+        shown.contains("h2: replication from 10.213.7.11 stopped with error 1062"),
+        "{shown}"
+    );
+    assert!(stderr.contains("--yes"), "{stderr}");
+    let (code, skipped, stderr) =
+        run(&["skip", path(&book), "--host", "h2", "--count", "1", "--yes"]);
+    assert_eq!(code, 0, "{skipped}{stderr}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let code = loop {
+        let (code, _, _) = run(&["status", path(&book)]);
+        if code == 0 || std::time::Instant::now() > deadline {
+            break code;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(code, 0, "replication runs again after the skip");
+    let log = text(&lab.ssh("h2", "cat /var/log/mysql/mmprov-skips.log").stdout);
+    assert!(
+        log.contains("mmprov skip: 1 event(s) from 10.213.7.11") && log.contains("error 1062"),
+        "{log}"
+    );
+    assert_eq!(
+        lab.sql("h2", "SELECT item FROM shop.orders WHERE id = 101"),
+        "x",
+        "the skipped change is not applied"
+    );
+    let (code, _, stderr) = run(&["skip", path(&book), "--host", "h2", "--yes"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("h2: nothing to skip: its replication reports no error"),
+        "{stderr}"
+    );
 }
 
 #[test]

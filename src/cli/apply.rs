@@ -129,7 +129,7 @@ fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Project, Plan, 
     Ok((project, saved.plan, gathered))
 }
 
-fn confirm(out: &mut dyn Write) -> Result<(), Error> {
+pub(super) fn confirm(out: &mut dyn Write) -> Result<(), Error> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Error::NeedsConfirmation);

@@ -8,6 +8,7 @@ mod apply;
 mod ping;
 mod plan;
 mod render;
+mod skip;
 mod status;
 mod validate;
 mod verify;
@@ -116,6 +117,20 @@ pub enum Command {
         format: Format,
         #[command(flatten)]
         forks: Forks,
+    },
+    /// Skip N events on a replica stopped by an error (explicit, confirmed, logged on the host).
+    Skip {
+        #[command(flatten)]
+        input: Input,
+        /// The replica to recover.
+        #[arg(long)]
+        host: String,
+        /// How many events to skip.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        count: u32,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Prove replication works: a probe row written on each node must arrive on every other one.
     Verify {
@@ -250,6 +265,21 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
             out,
         )
         .map(|()| 0),
+        Command::Skip {
+            input,
+            host,
+            count,
+            yes,
+        } => {
+            let request = skip::SkipRequest {
+                playbook: &input.playbook,
+                options: input.options(),
+                host,
+                count: *count,
+                yes: *yes,
+            };
+            skip::run(&request, out).map(|()| 0)
+        }
         Command::Verify {
             input,
             timeout,
