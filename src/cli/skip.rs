@@ -86,22 +86,20 @@ pub fn run(req: &SkipRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
     );
     sql.execute("skipping replication events", &statement)
         .map_err(sql_err)?;
+    // The record travels on stdin: the server's error text is never interpreted by a shell.
     let record = format!(
-        "$(date -u +%Y-%m-%dT%H:%M:%SZ) mmprov skip: {} event(s) from {} at {}:{}, error {errno}: {}",
+        "mmprov skip: {} event(s) from {} at {}:{}, error {errno}: {}",
         req.count,
         status.source_host,
         status.source_log_file,
         status.exec_pos,
         text.replace(['\n', '\r'], " ")
     );
-    t.check(
-        &format!(
-            "echo \"{}\" >> {}",
-            record.replace('"', "'").replace('`', "'"),
-            quote(SKIP_LOG)
-        ),
-        &[],
-    )?;
+    let append = format!(
+        "printf '%s %s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \"$(cat)\" >> {}",
+        quote(SKIP_LOG)
+    );
+    t.check(&append, record.as_bytes())?;
     writeln!(
         out,
         "{}: skipped {} event(s) and restarted replication; recorded in {SKIP_LOG}",
