@@ -190,6 +190,27 @@ pub fn run(
                 ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
                 watched.push((replica.clone(), source.clone()));
             }
+            ReplStep::Credentials {
+                replica,
+                source,
+                user,
+            } => {
+                say(
+                    replica,
+                    format!("new credentials for replicating from {source}"),
+                );
+                let flavor = flavor_of(ctx, replica);
+                let t = transport(transports, replica)?.as_mut();
+                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
+                execute(
+                    t,
+                    "changing the replication account",
+                    &flavor.change_credentials(user, password),
+                    password,
+                )?;
+                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                watched.push((replica.clone(), source.clone()));
+            }
             ReplStep::Start { replica, source } => {
                 say(replica, format!("starting replication from {source}"));
                 let flavor = flavor_of(ctx, replica);

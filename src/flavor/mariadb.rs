@@ -1,6 +1,8 @@
 //! MariaDB 10.x and 11.x: MASTER/SLAVE statements throughout, `binlog_expire_logs_seconds` from 10.6.1.
 
-use super::{Flavor, ServerVersion, Setting, SourceSpec, change_statement, seconds};
+use super::{
+    Flavor, ServerVersion, Setting, SourceSpec, change_statement, credentials_statement, seconds,
+};
 use crate::sql::Statement;
 
 pub struct MariaDb(pub ServerVersion);
@@ -34,6 +36,9 @@ impl Flavor for MariaDb {
             password,
             &["MASTER_USE_GTID = no"],
         )
+    }
+    fn change_credentials(&self, user: &str, password: &str) -> Statement {
+        credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
     }
     fn start_replica(&self) -> &'static str {
         "START SLAVE"

@@ -69,6 +69,9 @@ pub trait Flavor {
     /// Point this server's replication at a source, with the password as a secret.
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement;
 
+    /// Change only the account a replica uses, keeping its source and position.
+    fn change_credentials(&self, user: &str, password: &str) -> Statement;
+
     fn start_replica(&self) -> &'static str;
 
     fn stop_replica(&self) -> &'static str;
@@ -125,6 +128,17 @@ const DYNAMIC: &[&str] = &[
 
 fn seconds(days: u32) -> u64 {
     u64::from(days) * 86_400
+}
+
+/// A CHANGE statement that sets only user and password: position and source stay as they are.
+fn credentials_statement(head: &str, prefix: &str, user: &str, password: &str) -> Statement {
+    let build = |password: &str| {
+        format!(
+            "{head} {prefix}_USER = {}, {prefix}_PASSWORD = {password}",
+            literal(user)
+        )
+    };
+    Statement::secret(build("(sensitive)"), build(&literal(password)))
 }
 
 /// `KEY='value', ...` options of a CHANGE statement, with the password kept apart for redaction.

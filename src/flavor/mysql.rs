@@ -2,7 +2,9 @@
 //! options from 8.0.23, REPLICA option names and `--source-data` from 8.0.26; 8.4 removed the old forms and
 //! `expire_logs_days`. Accounts use caching_sha2_password from 8.0, so replicas ask for the source's key.
 
-use super::{Flavor, ServerVersion, Setting, SourceSpec, change_statement, seconds};
+use super::{
+    Flavor, ServerVersion, Setting, SourceSpec, change_statement, credentials_statement, seconds,
+};
 use crate::sql::Statement;
 
 pub struct MySql57(pub ServerVersion);
@@ -27,6 +29,9 @@ impl Flavor for MySql57 {
     }
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
         change_statement("CHANGE MASTER TO", "MASTER", source, password, &[])
+    }
+    fn change_credentials(&self, user: &str, password: &str) -> Statement {
+        credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
     }
     fn start_replica(&self) -> &'static str {
         "START SLAVE"
@@ -95,6 +100,13 @@ impl Flavor for MySql80 {
             )
         }
     }
+    fn change_credentials(&self, user: &str, password: &str) -> Statement {
+        if self.0.at_least(8, 0, 23) {
+            credentials_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", user, password)
+        } else {
+            credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
+        }
+    }
     fn start_replica(&self) -> &'static str {
         if self.0.at_least(8, 0, 22) {
             "START REPLICA"
@@ -159,6 +171,9 @@ impl Flavor for MySql84 {
             password,
             &["GET_SOURCE_PUBLIC_KEY = 1"],
         )
+    }
+    fn change_credentials(&self, user: &str, password: &str) -> Statement {
+        credentials_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", user, password)
     }
     fn start_replica(&self) -> &'static str {
         "START REPLICA"

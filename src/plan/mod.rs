@@ -73,7 +73,9 @@ impl Plan {
         for step in self.replication.iter().flat_map(|r| &r.steps) {
             match step {
                 ReplStep::Account { .. } | ReplStep::Connect { .. } => s.add += 1,
-                ReplStep::Seed { .. } | ReplStep::Start { .. } => s.change += 1,
+                ReplStep::Seed { .. } | ReplStep::Start { .. } | ReplStep::Credentials { .. } => {
+                    s.change += 1
+                }
             }
         }
         s

@@ -6,7 +6,9 @@
 //! 1. The source needs the account `user@replica-address` unless it has it (and the replica was not refused).
 //! 2. A replica not yet pointing at its source is connected. If the seed source holds application data, every
 //!    such replica is first seeded from it; one that holds data itself is refused unless `seed_overwrite`.
-//! 3. A replica pointing at the right source with stopped threads is started.
+//! 3. A replica pointing at the right source with stopped threads is started; one pointing at the right host
+//!    and port with another (or a refused) account gets new credentials only. CHANGE MASTER is never re-issued
+//!    with the same host and port just to converge: it would reset the replica's position.
 //!
 //! Positions are decided at apply time: a replica seeded from its own source starts at the dump's coordinates;
 //! every other one at its source's binlog position at that moment (after any restore into that source, which
@@ -57,6 +59,12 @@ pub enum ReplStep {
     Start {
         replica: String,
         source: String,
+    },
+    /// Right source, wrong or refused account: change only user and password (the position is kept).
+    Credentials {
+        replica: String,
+        source: String,
+        user: String,
     },
 }
 
@@ -116,6 +124,17 @@ pub fn plan_replication(
             });
         }
         match status {
+            Some(s)
+                if s.source_host == address(source)
+                    && s.source_port == MYSQL_PORT
+                    && (s.source_user != user || refused) =>
+            {
+                starts.push(ReplStep::Credentials {
+                    replica: replica.into(),
+                    source: source.into(),
+                    user: user.clone(),
+                });
+            }
             Some(s) if s.points_at(&address(source), MYSQL_PORT, &user) => {
                 if let Some((errno, text)) = s.error() {
                     let why =
@@ -124,7 +143,7 @@ pub fn plan_replication(
                         "{replica} stopped replicating from {source}: error {errno}: {text}. {why}"
                     ));
                 }
-                if !s.healthy() && s.error().is_none_or(|(errno, _)| errno == 1045) {
+                if !s.healthy() && s.error().is_none() {
                     starts.push(ReplStep::Start {
                         replica: replica.into(),
                         source: source.into(),
@@ -200,4 +219,151 @@ pub fn plan_replication(
         steps,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::facts::{ReplicationFacts, SchemaSize};
+    use crate::flavor::ServerVersion;
+    use crate::model::ServiceKind;
+
+    fn project() -> Project {
+        let path = std::path::Path::new("tests/fixtures/valid/pair.yml");
+        crate::load::load(path, &Default::default()).expect("fixture loads")
+    }
+
+    fn facts(host: &str, replication: ReplicationFacts) -> HostFacts {
+        HostFacts {
+            host: host.into(),
+            server: Some(ServerVersion::DEBIAN_DEFAULT),
+            running: true,
+            service: ServiceKind::Service,
+            service_name: "mariadb".into(),
+            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            config: None,
+            variables: BTreeMap::new(),
+            replication: Some(replication),
+        }
+    }
+
+    fn shop() -> Vec<SchemaSize> {
+        vec![SchemaSize {
+            name: "shop".into(),
+            tables: 3,
+            bytes: 49152,
+        }]
+    }
+
+    fn replicating_from(address: &str, user: &str) -> Option<crate::replication::ReplicaStatus> {
+        let row = crate::sql::parse_batch(&format!(
+            "Master_Host\tMaster_Port\tMaster_User\tSlave_IO_Running\tSlave_SQL_Running\tLast_IO_Errno\tLast_SQL_Errno\n\
+             {address}\t3306\t{user}\tYes\tYes\t0\t0\n"
+        ));
+        row.first().map(crate::replication::ReplicaStatus::from_row)
+    }
+
+    fn plan(db1: ReplicationFacts, db2: ReplicationFacts) -> Result<ReplicationPlan, Refusal> {
+        let p = project();
+        let all = [
+            ("db1".to_string(), facts("db1", db1)),
+            ("db2".to_string(), facts("db2", db2)),
+        ]
+        .into_iter()
+        .collect();
+        plan_replication(&p, &p.plays[0], &all)
+    }
+
+    #[test]
+    fn a_fresh_pair_with_data_on_the_first_node_is_seeded_and_crossed() {
+        let plan = plan(
+            ReplicationFacts {
+                schemas: shop(),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .expect("plans");
+        let kinds: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| format!("{s:?}").split(' ').next().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(kinds, ["Account", "Account", "Seed", "Connect", "Connect"]);
+        assert!(plan.steps.contains(&ReplStep::Seed {
+            from: "db1".into(),
+            to: "db2".into(),
+            schemas: vec!["shop".into()],
+            tables: 3,
+            bytes: 49152,
+            overwrite: false,
+        }));
+        assert!(plan.steps.iter().any(|s| matches!(s, ReplStep::Connect { replica, position: Position::Seed, .. } if replica == "db2")));
+        assert!(plan.steps.iter().any(|s| matches!(s, ReplStep::Connect { replica, position: Position::SourceNow, .. } if replica == "db1")));
+    }
+
+    #[test]
+    fn a_converged_pair_needs_nothing() {
+        let db1 = ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec!["192.0.2.12".into()],
+            replica: replicating_from("192.0.2.12", "repl"),
+        };
+        let db2 = ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec!["192.0.2.11".into()],
+            replica: replicating_from("192.0.2.11", "repl"),
+        };
+        assert_eq!(plan(db1, db2).expect("plans").steps, vec![]);
+    }
+
+    #[test]
+    fn a_target_holding_data_is_refused() {
+        let db2 = ReplicationFacts {
+            schemas: vec![SchemaSize {
+                name: "crm".into(),
+                tables: 1,
+                bytes: 1,
+            }],
+            ..Default::default()
+        };
+        let refusal = plan(
+            ReplicationFacts {
+                schemas: shop(),
+                ..Default::default()
+            },
+            db2,
+        )
+        .expect_err("refused");
+        assert!(
+            refusal.message.starts_with("db2 holds application data"),
+            "{}",
+            refusal.message
+        );
+    }
+
+    #[test]
+    fn another_account_changes_credentials_only_never_the_source() {
+        let db1 = ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec!["192.0.2.12".into()],
+            replica: replicating_from("192.0.2.12", "old"),
+        };
+        let db2 = ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec!["192.0.2.11".into()],
+            replica: replicating_from("192.0.2.11", "repl"),
+        };
+        let steps = plan(db1, db2).expect("plans").steps;
+        assert_eq!(
+            steps,
+            vec![ReplStep::Credentials {
+                replica: "db1".into(),
+                source: "db2".into(),
+                user: "repl".into()
+            }]
+        );
+    }
 }

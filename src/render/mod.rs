@@ -148,6 +148,14 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
                      (sensitive)), {from}"
                 )
             }
+            ReplStep::Credentials {
+                replica,
+                source,
+                user,
+            } => writeln!(
+                out,
+                "  ~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
+            ),
             ReplStep::Start { replica, source } => {
                 writeln!(out, "  ~ start replication on {replica} (from {source})")
             }
