@@ -140,6 +140,42 @@ fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
         "{verified}"
     );
 
+    // Another account for the same sources: credentials change, positions stay (a reset would replay
+    // rows already applied and stop on duplicate keys).
+    let renamed = std::fs::read_to_string(&book)
+        .expect("read")
+        .replace("    vars:\n", "    vars:\n      replication_user: repl2\n");
+    std::fs::write(&book, renamed).expect("write");
+    let (code, changed, stderr) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        changed.contains(
+            "~ h1: replicate from h2 as repl2, password (sensitive); source and position kept"
+        ),
+        "{changed}"
+    );
+    assert!(
+        !changed.contains("replicates from"),
+        "no CHANGE MASTER to a new source: {changed}"
+    );
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    lab.sql(
+        "h1",
+        "INSERT INTO shop.orders (item, node) VALUES ('g', 'h1')",
+    );
+    assert_eq!(
+        wait_for(&lab, "h2", "SELECT COUNT(*) FROM shop.orders", "7"),
+        "7"
+    );
+    let (code, status, _) = run(&["status", path(&book)]);
+    assert_eq!(code, 0, "{status}");
+    assert_eq!(
+        lab.sql("h2", "SELECT COUNT(*) FROM shop.orders"),
+        "7",
+        "nothing was replayed"
+    );
+
     let plan_file = std::fs::read_to_string(&saved).expect("saved plan");
     for (what, output) in [
         ("plan", &plan),
