@@ -11,9 +11,15 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # median of the numbers given as arguments
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# Put both lab servers back to a fresh Debian MariaDB (no mmprov config), for converge runs.
+# Put a lab server back to a fresh Debian MariaDB: no replication, no replication account, no bench or shop
+# schema, no mmprov config.
+reset_host() {
+  lab/lab.sh ssh "$1" "mariadb -e \"SET sql_log_bin=0; STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS bench; \
+    DROP DATABASE IF EXISTS shop; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS 'repl'@'10.213.7.11', 'repl'@'10.213.7.12'\" \
+    && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf* && service mariadb restart >/dev/null"
+}
+
 reset_pair() {
-  for h in h1 h2; do
-    lab/lab.sh ssh "$h" 'rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf* && service mariadb restart >/dev/null'
-  done
+  reset_host h1
+  reset_host h2
 }
