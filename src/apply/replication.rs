@@ -128,13 +128,24 @@ pub fn run(
                 let mut source = transports
                     .remove(from)
                     .ok_or_else(|| ApplyError::NoConnection { host: from.clone() })?;
+                let report = |bytes: u64| {
+                    say(
+                        to,
+                        format!(
+                            "seeding from {from}: {:.1} MiB streamed",
+                            bytes as f64 / 1048576.0
+                        ),
+                    )
+                };
+                let flavor = flavor_of(ctx, from);
                 let result = match transports.get_mut(to) {
                     Some(target) => seed::stream(
                         source.as_mut(),
                         target.as_mut(),
-                        flavor_of(ctx, from).as_ref(),
+                        flavor.as_ref(),
                         schemas,
                         *overwrite,
+                        &report,
                     ),
                     None => Err(ApplyError::NoConnection { host: to.clone() }),
                 };

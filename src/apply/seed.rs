@@ -35,12 +35,37 @@ fn dump_command(flavor: &dyn Flavor, schemas: &[String], overwrite: bool) -> Str
     )
 }
 
+/// Counts what passes and reports it at most once a second.
+struct Progress<'a, W> {
+    inner: W,
+    bytes: u64,
+    last: Instant,
+    report: &'a (dyn Fn(u64) + Sync),
+}
+
+impl<W: std::io::Write> std::io::Write for Progress<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        if self.last.elapsed().as_secs() >= 1 {
+            self.last = Instant::now();
+            (self.report)(self.bytes);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 pub fn stream(
     source: &mut dyn Transport,
     target: &mut dyn Transport,
     flavor: &dyn Flavor,
     schemas: &[String],
     overwrite: bool,
+    report: &(dyn Fn(u64) + Sync),
 ) -> Result<Seeded, ApplyError> {
     let started = Instant::now();
     let dump = dump_command(flavor, schemas, overwrite);
@@ -52,7 +77,13 @@ pub fn stream(
     })?;
     let (dumped, restored) = std::thread::scope(|scope| {
         let dumper = scope.spawn(move || {
-            let mut sniffer = CoordinatesSniffer::new(writer);
+            let progress = Progress {
+                inner: writer,
+                bytes: 0,
+                last: Instant::now(),
+                report,
+            };
+            let mut sniffer = CoordinatesSniffer::new(progress);
             let finished = source.run(&dump, &mut std::io::empty(), &mut sniffer);
             // Dropping the sniffer closes the pipe: the restore sees the end of the dump.
             (finished, sniffer.found.clone(), sniffer.bytes)
