@@ -3,8 +3,9 @@
 #
 # Each lab host hN is a network namespace (address 10.213.7.(10+N) on bridge mmlabbr0) plus a mount/uts/pid
 # namespace in which per-host folders are bind-mounted over /etc/mysql, /var/lib/mysql, /run/mysqld,
-# /var/log/mysql, /etc/ssh, /root and /tmp. Every host runs its own sshd (port 22, key auth only, its own host
-# key) and its own MariaDB from Debian's packages, so mmprov talks to it exactly as to a remote machine.
+# /var/log/mysql, /var/lib/mmprov, /etc/ssh, /root and /tmp, with a private tmpfs over /run/lock. Every host
+# runs its own sshd (port 22, key auth only, its own host key) and its own MariaDB from Debian's packages, so
+# mmprov talks to it exactly as to a remote machine.
 #
 #   lab.sh install        apt-get the packages the lab needs (Debian, as root)
 #   lab.sh up N           raise hosts h1..hN (idempotent: running hosts are left alone)
@@ -49,7 +50,7 @@ ensure_state() {
   touch "$state/.mmlab"
   [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mmprov-lab -f "$state/id_ed25519"
   # Mount points must exist in the root filesystem before they can be bound over.
-  mkdir -p /etc/mysql /var/lib/mysql /run/mysqld /var/log/mysql /etc/ssh /run/sshd
+  mkdir -p /etc/mysql /var/lib/mysql /var/lib/mmprov /run/mysqld /var/log/mysql /etc/ssh /run/sshd
 }
 
 ensure_bridge() {
@@ -73,7 +74,7 @@ prepare_host_dir() {
   addr=$(host_addr "$name")
   [ -f "$dir/.prepared" ] && return 0
   rm -rf "$dir"
-  mkdir -p "$dir"/{lib-mysql,run-mysqld,log-mysql,root-home/.ssh,tmp}
+  mkdir -p "$dir"/{lib-mysql,run-mysqld,log-mysql,lib-mmprov,root-home/.ssh,tmp}
   chmod 1777 "$dir/tmp"
   cp -a /etc/mysql "$dir/etc-mysql"
   cp -a /etc/ssh "$dir/etc-ssh"
@@ -112,11 +113,15 @@ mount --bind "$dir/etc-mysql" /etc/mysql
 mount --bind "$dir/lib-mysql" /var/lib/mysql
 mount --bind "$dir/run-mysqld" /run/mysqld
 mount --bind "$dir/log-mysql" /var/log/mysql
+mount --bind "$dir/lib-mmprov" /var/lib/mmprov
 mount --bind "$dir/etc-ssh" /etc/ssh
 # Its own root home: the machine's shell start-up files are not the host's.
 mount --bind "$dir/root-home" /root
 # Private /tmp: pid namespaces hand out the same PIDs, and mysqld names its temp files after them.
 mount --bind "$dir/tmp" /tmp
+# Its own /run/lock: locks taken on one host must not be seen by another.
+mkdir -p /run/lock
+mount -t tmpfs mmlab-lock /run/lock
 # Hide the machine's systemd, so 'service' inside the host drives this host's sysv script, never the machine's.
 if [ -d /run/systemd ]; then mount -t tmpfs mmlab-nosystemd /run/systemd; fi
 hostname "$name"

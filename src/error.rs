@@ -41,6 +41,13 @@ pub enum Error {
     #[diagnostic(transparent)]
     Refused(#[from] crate::plan::Refusal),
 
+    #[error("another apply holds {} of the hosts; nothing was changed", failed.len())]
+    #[diagnostic(code(mmprov::locked))]
+    Locked {
+        #[related]
+        failed: Vec<crate::apply::lock::LockError>,
+    },
+
     #[error("the saved plan is stale: {hosts} changed since it was made; nothing was applied")]
     #[diagnostic(
         code(mmprov::stale_plan),

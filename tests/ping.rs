@@ -38,19 +38,7 @@ fn ping_reaches_every_lab_host_with_either_inventory_format() {
 fn ping_fails_naming_the_host_it_cannot_reach() {
     let lab = Lab::require(1);
     let dir = tempfile::tempdir().expect("tempdir");
-    let inventory = dir.path().join("hosts.ini");
-    std::fs::write(
-        &inventory,
-        format!(
-            "[pair]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
-             ansible_user=root\nansible_ssh_private_key_file={}\n\
-             ansible_ssh_common_args='-o UserKnownHostsFile={} -o ConnectTimeout=1'\n",
-            lab.address("h1"),
-            lab.key().display(),
-            lab.known_hosts().display()
-        ),
-    )
-    .expect("write inventory");
+    let inventory = lab.inventory_with_ghost(dir.path());
     let out = mmprov(
         &[
             "ping",

@@ -199,17 +199,7 @@ fn a_saved_plan_applies_only_while_the_hosts_are_unchanged() {
         stderr.contains("the saved plan is stale: h2 changed since it was made"),
         "{stderr}"
     );
-    assert_eq!(
-        text(
-            &lab.ssh(
-                "h1",
-                &format!("test -e {CONFIG} && echo present || echo absent")
-            )
-            .stdout
-        )
-        .trim(),
-        "absent"
-    );
+    assert!(!lab.file_exists("h1", CONFIG), "nothing was written on h1");
 
     let (code, out, stderr) = run(&[
         "plan",
@@ -264,19 +254,7 @@ fn an_unreachable_host_stops_the_run_before_anything_changes() {
     let lab = Lab::require(2);
     lab.reset_server("h1");
     let dir = tempfile::tempdir().expect("tempdir");
-    let inventory = dir.path().join("hosts.ini");
-    std::fs::write(
-        &inventory,
-        format!(
-            "[pair]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
-             ansible_user=root\nansible_ssh_private_key_file={}\n\
-             ansible_ssh_common_args='-o UserKnownHostsFile={} -o ConnectTimeout=1'\n",
-            lab.address("h1"),
-            lab.key().display(),
-            lab.known_hosts().display()
-        ),
-    )
-    .expect("write inventory");
+    let inventory = lab.inventory_with_ghost(dir.path());
     let playbook = lab.pair_playbook(dir.path(), "pair", "");
     let (code, _, stderr) = run(&["apply", path(&playbook), "-i", path(&inventory), "--yes"]);
     assert_eq!(code, 1);
@@ -285,17 +263,7 @@ fn an_unreachable_host_stops_the_run_before_anything_changes() {
         "{stderr}"
     );
     assert!(stderr.contains("ghost"), "{stderr}");
-    assert_eq!(
-        text(
-            &lab.ssh(
-                "h1",
-                &format!("test -e {CONFIG} && echo present || echo absent")
-            )
-            .stdout
-        )
-        .trim(),
-        "absent"
-    );
+    assert!(!lab.file_exists("h1", CONFIG), "nothing was written on h1");
 }
 
 #[test]
@@ -312,17 +280,7 @@ fn apply_without_a_terminal_asks_for_yes_and_changes_nothing() {
         "the plan is shown first: {out}"
     );
     assert!(stderr.contains("run again with --yes"), "{stderr}");
-    assert_eq!(
-        text(
-            &lab.ssh(
-                "h1",
-                &format!("test -e {CONFIG} && echo present || echo absent")
-            )
-            .stdout
-        )
-        .trim(),
-        "absent"
-    );
+    assert!(!lab.file_exists("h1", CONFIG), "nothing was written on h1");
 }
 
 #[test]
@@ -366,4 +324,79 @@ fn a_custom_restart_command_from_the_inventory_is_used() {
         "used"
     );
     assert_eq!(lab.sql("h1", "SELECT @@log_bin"), "1");
+}
+
+#[test]
+fn two_applies_never_interleave_and_the_lock_names_its_holder() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let playbook = lab.pair_playbook(dir.path(), "h1", "");
+
+    // Someone else holds h1's lock (as mmprov does: flock held by a session reading its stdin).
+    let mut holder = std::process::Command::new("ssh")
+        .arg("-i")
+        .arg(lab.key())
+        .arg("-o")
+        .arg(format!("UserKnownHostsFile={}", lab.known_hosts().display()))
+        .arg(format!("root@{}", lab.address("h1")))
+        .arg(
+            "mkdir -p /run/lock; exec 9>>/run/lock/mmprov.lock; flock 9; \
+             echo 'ops@elsewhere, pid 4242 since earlier' > /run/lock/mmprov.holder; echo held; cat >/dev/null",
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("ssh runs");
+    let mut first_line = String::new();
+    let stdout = holder.stdout.take().expect("holder stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first_line)
+        .expect("holder answers");
+    assert_eq!(first_line, "held\n");
+    let (code, _, stderr) = run(&["apply", path(&playbook), "--yes"]);
+    drop(holder.stdin.take());
+    let _ = holder.wait();
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(
+            "h1 is locked by another mmprov apply: ops@elsewhere, pid 4242 since earlier"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !lab.file_exists("h1", CONFIG),
+        "nothing was written while another apply held the lock"
+    );
+
+    // Two real applies at once: one runs, the other is refused naming the first; neither leaves a lock.
+    let exe = env!("CARGO_BIN_EXE_mmprov");
+    let spawn = || {
+        std::process::Command::new(exe)
+            .args(["apply", path(&playbook), "--yes"])
+            .env("NO_COLOR", "1")
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (
+            a.join().expect("joins").expect("runs"),
+            b.join().expect("joins").expect("runs"),
+        )
+    });
+    let codes = [a.status.code(), b.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "exactly one apply ran: {codes:?}"
+    );
+    let refused = if a.status.success() { &b } else { &a };
+    assert!(
+        text(&refused.stderr).contains("h1 is locked by another mmprov apply: "),
+        "{}",
+        text(&refused.stderr)
+    );
+    let (code, out, stderr) = run(&["apply", path(&playbook), "--yes"]);
+    assert_eq!(code, 0, "the lock is free again: {out}{stderr}");
+    assert!(!lab.file_exists("h1", "/run/lock/mmprov.holder"));
 }

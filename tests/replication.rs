@@ -385,3 +385,52 @@ fn a_ring_of_three_converges_and_verifies() {
         lab.reset_server(h);
     }
 }
+
+#[test]
+fn a_seed_interrupted_midway_is_redone_by_the_next_apply() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(&lab, "h1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = playbook(&lab, dir.path(), "pair", "");
+
+    // What a seed cut off halfway leaves: the marker, and part of the source's data.
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    lab.reset_server("h2");
+    lab.sql(
+        "h2",
+        "SET sql_log_bin = 0; CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY)",
+    );
+    lab.ssh(
+        "h2",
+        "mkdir -p /var/lib/mmprov && date > /var/lib/mmprov/seed-incomplete",
+    );
+
+    let (code, plan, stderr) = run(&["plan", path(&book)]);
+    assert_eq!(
+        code, 0,
+        "an interrupted seed is not refused: {plan}{stderr}"
+    );
+    assert!(
+        plan.contains("-/+ seed h2 from h1") && plan.contains("redoes an interrupted seed"),
+        "{plan}"
+    );
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert_eq!(
+        lab.sql(
+            "h2",
+            "SELECT GROUP_CONCAT(item ORDER BY id) FROM shop.orders"
+        ),
+        "a,b"
+    );
+    assert!(
+        !lab.file_exists("h2", "/var/lib/mmprov/seed-incomplete"),
+        "the marker goes with a complete seed"
+    );
+    let (code, again, _) = run(&["plan", path(&book), "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{again}");
+}

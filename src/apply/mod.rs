@@ -14,6 +14,7 @@
 //!    (`seed`), then every replica watched until it runs.
 
 mod error;
+pub mod lock;
 mod replication;
 mod restart;
 mod seed;

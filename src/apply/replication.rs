@@ -12,7 +12,7 @@ use super::{ApplyError, Event, seed};
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::plan::{Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, explain};
-use crate::sql::{ClientSql, SqlError, SqlExecutor, Statement};
+use crate::sql::{ClientSql, SqlError, SqlExecutor, Statement, literal};
 use crate::transport::{Connections, Transport};
 
 /// What replication needs beyond the plan: the secret and each server's version.
@@ -42,7 +42,7 @@ fn transport<'a>(
         })
 }
 
-/// Run a statement that may carry the password; an error never repeats it.
+/// Run a statement that may carry the password; an error never repeats it, raw or as it was quoted.
 fn execute(
     t: &mut dyn Transport,
     what: &str,
@@ -57,21 +57,25 @@ fn execute(
                 what,
                 code,
                 message,
-            } => {
-                let message = if password.is_empty() {
-                    message
-                } else {
-                    message.replace(password, "(sensitive)")
-                };
-                ApplyError::Sql(SqlError::Server {
-                    host,
-                    what,
-                    code,
-                    message,
-                })
-            }
+            } => ApplyError::Sql(SqlError::Server {
+                host,
+                what,
+                code,
+                message: scrub(&message, password),
+            }),
             other => ApplyError::Sql(other),
         })
+}
+
+fn scrub(message: &str, password: &str) -> String {
+    if password.is_empty() {
+        return message.to_string();
+    }
+    let quoted = literal(password);
+    let escaped = &quoted[1..quoted.len() - 1];
+    message
+        .replace(escaped, "(sensitive)")
+        .replace(password, "(sensitive)")
 }
 
 pub fn run(
@@ -303,5 +307,21 @@ fn wait_healthy(
             });
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn server_messages_never_repeat_the_password() {
+        let said = r"You have an error in your SQL syntax near 'it''s se\\cret' at line 1";
+        assert_eq!(
+            super::scrub(said, r"it's se\cret"),
+            "You have an error in your SQL syntax near '(sensitive)' at line 1"
+        );
+        assert_eq!(
+            super::scrub("access denied using it's", "it's"),
+            "access denied using (sensitive)"
+        );
     }
 }

@@ -3,12 +3,15 @@
 //! The dump runs on the source (`--single-transaction` for a consistent InnoDB snapshot, binlog coordinates
 //! as a comment, routines, events, triggers); its stdout goes through an OS pipe straight into the target's
 //! client, whose session turns binary logging off first, so the restored rows are not replicated back. The
-//! coordinates are read from the stream as it passes. Nothing is written on the source.
+//! coordinates are read from the stream as it passes. Nothing is written on the source. A marker on the target
+//! (`facts::SEED_MARKER`) lives exactly as long as the seed: if it is interrupted, the next plan knows the
+//! target's data is a partial copy of ours and seeds it again instead of refusing to touch it.
 
 use std::io::{Cursor, Read};
 use std::time::Instant;
 
 use super::ApplyError;
+use crate::facts::SEED_MARKER;
 use crate::flavor::Flavor;
 use crate::replication::{Coordinates, CoordinatesSniffer};
 use crate::sql::CLIENT;
@@ -69,6 +72,8 @@ pub fn stream(
 ) -> Result<Seeded, ApplyError> {
     let started = Instant::now();
     let dump = dump_command(flavor, schemas, overwrite);
+    let marker = format!("mkdir -p /var/lib/mmprov && date -u +%Y-%m-%dT%H:%M:%SZ > {SEED_MARKER}");
+    target.check(&marker, &[])?;
     let target_host = target.host().to_string();
     let (reader, writer) = std::io::pipe().map_err(|source| TransportError::Io {
         host: target_host.clone(),
@@ -129,6 +134,7 @@ pub fn stream(
         stage: "dump",
         detail: "the dump carried no binlog coordinates (is log_bin on at the source?)".into(),
     })?;
+    target.check(&format!("rm -f {SEED_MARKER}"), &[])?;
     Ok(Seeded {
         coordinates,
         bytes,

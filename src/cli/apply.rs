@@ -10,9 +10,10 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::plan::{SAVED_FORMAT, SavedPlan, plan_project};
+use crate::apply::lock::{self, HostLock};
 use crate::apply::{self, ApplyError, ApplyOptions, Event, ReplicationContext};
 use crate::error::Error;
-use crate::facts::{Gathered, HostFacts};
+use crate::facts::{self, FactsError, Gathered, HostFacts};
 use crate::load::LoadOptions;
 use crate::model::{Project, Role};
 use crate::plan::Plan;
@@ -28,9 +29,22 @@ pub struct ApplyRequest<'a> {
 }
 
 pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
-    let (project, plan, gathered) = match read_saved(req.target) {
-        Some(saved) => current_saved_plan(saved?, req.forks)?,
-        None => super::plan::compute(req.target, &req.options, req.forks)?,
+    let saved = read_saved(req.target).transpose()?;
+    let project = match &saved {
+        Some(saved) => {
+            check_format(saved)?;
+            let options = LoadOptions {
+                inventory: saved.inventory.clone(),
+            };
+            super::validate::validated(&saved.playbook, &options)?
+        }
+        None => super::validate::validated(req.target, &req.options)?,
+    };
+    // Locked before the hosts are read, so the plan cannot go stale under another apply.
+    let _locks = lock_all(&project, req.forks)?;
+    let (plan, gathered) = match saved {
+        Some(saved) => current_saved_plan(saved, &project, req.forks)?,
+        None => plan_project(&project, req.forks)?,
     };
     out.write_all(render::human(&plan).as_bytes())?;
     if !plan.has_changes() {
@@ -99,19 +113,55 @@ fn replication_context(
     })
 }
 
-/// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
-fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Project, Plan, Gathered), Error> {
-    if saved.mmprov_plan != SAVED_FORMAT {
-        return Err(Error::BadPlanFile {
-            path: saved.playbook,
-            reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan),
+fn check_format(saved: &SavedPlan) -> Result<(), Error> {
+    if saved.mmprov_plan == SAVED_FORMAT {
+        return Ok(());
+    }
+    Err(Error::BadPlanFile {
+        path: saved.playbook.clone(),
+        reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan),
+    })
+}
+
+/// Every host the project touches, locked in parallel; all or none.
+fn lock_all(project: &Project, forks: usize) -> Result<Vec<HostLock>, Error> {
+    let holder = lock::holder();
+    let hosts: Vec<&crate::model::Host> = facts::wanted(project)
+        .keys()
+        .filter_map(|h| project.hosts.get(h))
+        .collect();
+    let results = crate::fanout::fan_out(hosts, forks, |host| lock::acquire(host, &holder));
+    let total = results.len();
+    let mut locks = Vec::new();
+    let mut held = Vec::new();
+    let mut unreachable = Vec::new();
+    for result in results {
+        match result {
+            Ok(lock) => locks.push(lock),
+            Err(lock::LockError::Transport(e)) => unreachable.push(FactsError::Transport(e)),
+            Err(e) => held.push(e),
+        }
+    }
+    if !unreachable.is_empty() {
+        return Err(Error::Unreachable {
+            total,
+            failed: unreachable,
         });
     }
-    let options = LoadOptions {
-        inventory: saved.inventory.clone(),
-    };
-    let project = super::validate::validated(&saved.playbook, &options)?;
-    let (_, gathered) = plan_project(&project, forks)?;
+    if held.is_empty() {
+        Ok(locks)
+    } else {
+        Err(Error::Locked { failed: held })
+    }
+}
+
+/// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
+fn current_saved_plan(
+    saved: SavedPlan,
+    project: &Project,
+    forks: usize,
+) -> Result<(Plan, Gathered), Error> {
+    let (_, gathered) = plan_project(project, forks)?;
     let stale: Vec<String> = saved
         .plan
         .hosts
@@ -126,7 +176,7 @@ fn current_saved_plan(saved: SavedPlan, forks: usize) -> Result<(Project, Plan, 
             hosts: stale.join(", "),
         });
     }
-    Ok((project, saved.plan, gathered))
+    Ok((saved.plan, gathered))
 }
 
 pub(super) fn confirm(out: &mut dyn Write) -> Result<(), Error> {

@@ -26,7 +26,7 @@ use crate::load::LoadOptions;
 #[derive(Debug, Parser)]
 #[command(
     name = "mmprov",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("MMPROV_GIT_SHA"), ")"),
     about = "Provision and verify MySQL/MariaDB master-master replication"
 )]
 pub struct Cli {
@@ -132,6 +132,13 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Prove replication works: a probe row written on each node must arrive on every other one.
     Verify {
         #[command(flatten)]
@@ -265,6 +272,19 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
             out,
         )
         .map(|()| 0),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mmprov",
+                out,
+            );
+            Ok(0)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)?;
+            Ok(0)
+        }
         Command::Skip {
             input,
             host,

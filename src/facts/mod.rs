@@ -13,6 +13,8 @@
 
 mod probe;
 
+pub use probe::SEED_MARKER;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
@@ -43,6 +45,9 @@ pub struct HostFacts {
     pub variables: BTreeMap<String, String>,
     /// For hosts of a replication play whose server runs.
     pub replication: Option<ReplicationFacts>,
+    /// An earlier seed into this node was interrupted: its data is a partial copy.
+    #[serde(default)]
+    pub seed_incomplete: bool,
 }
 
 /// What replication needs to know of a running server.
@@ -230,6 +235,7 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
         config,
         variables,
         replication,
+        seed_incomplete: probe.seed_incomplete,
     })
 }
 

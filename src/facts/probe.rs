@@ -10,7 +10,12 @@ pub struct Probe {
     pub service_name: String,
     pub binary_version: Option<ServerVersion>,
     pub config_base64: Option<String>,
+    pub seed_incomplete: bool,
 }
+
+/// Left on a node while a seed streams into it, removed when the seed is complete: its presence means the
+/// node's data is an interrupted seed, which a re-run may redo.
+pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
 
 fn script(config_path: &str) -> String {
     format!(
@@ -20,9 +25,11 @@ if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [
 for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld; do
   if command -v "$b" >/dev/null 2>&1; then echo "binary=$("$b" --version 2>/dev/null | head -n 1)"; break; fi
 done
+if [ -e {marker} ]; then echo seed=incomplete; fi
 if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
-        cfg = quote(config_path)
+        cfg = quote(config_path),
+        marker = SEED_MARKER
     )
 }
 
@@ -34,6 +41,7 @@ pub fn run(t: &mut dyn Transport, config_path: &str) -> Result<Probe, FactsError
         service_name: "mysql".into(),
         binary_version: None,
         config_base64: None,
+        seed_incomplete: false,
     };
     let mut lines = out.lines();
     let mut saw_config = false;
@@ -45,6 +53,7 @@ pub fn run(t: &mut dyn Transport, config_path: &str) -> Result<Probe, FactsError
             "manager" if value == "systemd" => probe.service = ServiceKind::Systemd,
             "unit" => probe.service_name = value.to_string(),
             "binary" => probe.binary_version = binary_version(value),
+            "seed" => probe.seed_incomplete = value == "incomplete",
             "config" => {
                 saw_config = true;
                 if value == "present" {

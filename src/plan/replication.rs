@@ -47,6 +47,9 @@ pub enum ReplStep {
         tables: u64,
         bytes: u64,
         overwrite: bool,
+        /// Redoes a seed of this node that was interrupted.
+        #[serde(default)]
+        interrupted: bool,
     },
     Connect {
         replica: String,
@@ -163,9 +166,11 @@ pub fn plan_replication(
             continue;
         }
         let target_has_data = repl(replica).is_some_and(|r| r.holds_data());
+        // Data left by an interrupted seed of ours is not the operator's: the seed is simply redone.
+        let interrupted = facts.get(*replica).is_some_and(|f| f.seed_incomplete);
         match truth {
             Some(t) if t.holds_data() => {
-                if target_has_data && !play.vars.seed_overwrite {
+                if target_has_data && !play.vars.seed_overwrite && !interrupted {
                     return Err(refuse(
                         format!("{replica} holds application data and does not replicate yet: seeding it from {seed_source} would replace that data"),
                         Some("if its data may go, set `seed_overwrite: true` in the play's vars; if it is the truth, set `seed_from` to it".into()),
@@ -178,11 +183,12 @@ pub fn plan_replication(
                     schemas: schemas.iter().map(|s| s.name.clone()).collect(),
                     tables: schemas.iter().map(|s| s.tables).sum(),
                     bytes: schemas.iter().map(|s| s.bytes).sum(),
-                    overwrite: target_has_data,
+                    overwrite: target_has_data || interrupted,
+                    interrupted,
                 });
                 seeded.push(*replica);
             }
-            _ if target_has_data => {
+            _ if target_has_data && !interrupted => {
                 return Err(refuse(
                     format!(
                         "{replica} holds application data but the seed source {seed_source} holds none"
@@ -246,6 +252,7 @@ mod tests {
             config: None,
             variables: BTreeMap::new(),
             replication: Some(replication),
+            seed_incomplete: false,
         }
     }
 
@@ -299,6 +306,7 @@ mod tests {
             tables: 3,
             bytes: 49152,
             overwrite: false,
+            interrupted: false,
         }));
         assert!(plan.steps.iter().any(|s| matches!(s, ReplStep::Connect { replica, position: Position::Seed, .. } if replica == "db2")));
         assert!(plan.steps.iter().any(|s| matches!(s, ReplStep::Connect { replica, position: Position::SourceNow, .. } if replica == "db1")));
@@ -317,6 +325,39 @@ mod tests {
             replica: replicating_from("192.0.2.11", "repl"),
         };
         assert_eq!(plan(db1, db2).expect("plans").steps, vec![]);
+    }
+
+    #[test]
+    fn data_left_by_an_interrupted_seed_is_seeded_again() {
+        let p = project();
+        let db1 = facts(
+            "db1",
+            ReplicationFacts {
+                schemas: shop(),
+                ..Default::default()
+            },
+        );
+        let mut db2 = facts(
+            "db2",
+            ReplicationFacts {
+                schemas: shop(),
+                ..Default::default()
+            },
+        );
+        db2.seed_incomplete = true;
+        let all = [("db1".to_string(), db1), ("db2".to_string(), db2)]
+            .into_iter()
+            .collect();
+        let plan = plan_replication(&p, &p.plays[0], &all)
+            .expect("an interrupted seed is redone, not refused");
+        assert!(plan.steps.iter().any(|s| matches!(
+            s,
+            ReplStep::Seed {
+                overwrite: true,
+                interrupted: true,
+                ..
+            }
+        )));
     }
 
     #[test]

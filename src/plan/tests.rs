@@ -42,6 +42,7 @@ fn converged() -> HostFacts {
         config: Some(CONFIG.into()),
         variables,
         replication: None,
+        seed_incomplete: false,
     }
 }
 

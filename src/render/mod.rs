@@ -112,12 +112,13 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
                 tables,
                 bytes,
                 overwrite,
+                interrupted,
             } => {
                 let symbol = if *overwrite { "-/+" } else { "~" };
-                let replaces = if *overwrite {
-                    "; REPLACES the data on the target"
-                } else {
-                    ""
+                let replaces = match (interrupted, overwrite) {
+                    (true, _) => "; redoes an interrupted seed (the partial copy is replaced)",
+                    (false, true) => "; REPLACES the data on the target",
+                    (false, false) => "",
                 };
                 writeln!(
                     out,

@@ -80,6 +80,7 @@ fn fresh_and_converged() -> Plan {
                     tables: 7,
                     bytes: 3 * 1024 * 1024 + 512 * 1024,
                     overwrite: false,
+                    interrupted: false,
                 },
                 ReplStep::Connect {
                     replica: "h2".into(),

@@ -79,6 +79,8 @@ pub trait Transport: Send {
     fn host(&self) -> &str;
 
     /// Run `command` with a POSIX shell on the host, streaming `stdin` to it and its stdout to `stdout`.
+    /// Returns when the command has ended and `stdin` has reached its end (or could not be delivered), so a
+    /// caller feeding stdin from a pipe closes its end when it has nothing more to give.
     fn run(
         &mut self,
         command: &str,

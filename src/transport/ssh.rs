@@ -5,11 +5,14 @@
 //! 3. Authenticate: the configured key file; else every identity of ssh-agent in turn (ssh2 alone tries only the
 //!    first); else the user's default keys.
 //! 4. Commands run on a channel driven in non-blocking mode, so stdin, stdout and stderr all move at once: a
-//!    command that fills stderr while mmprov feeds its stdin cannot deadlock, and the deadline is always checked.
+//!    command that fills stderr while mmprov feeds its stdin cannot deadlock. stdin is read on a thread of its
+//!    own, so a source with nothing to give yet never stops the output from being drained. A command fails
+//!    with a timeout after `command_timeout` without any progress (long transfers that keep moving are fine).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ssh2::{ErrorCode, MethodType, Session};
@@ -196,24 +199,73 @@ impl Transport for SshTransport {
             .map_err(|e| self.ssh_err("channel open", e))?;
         channel.exec(command).map_err(|e| self.ssh_err("exec", e))?;
         self.session.set_blocking(false);
+        // stdin is read on its own thread: a source that has nothing yet (a pipe, a held lock) must never stop
+        // this thread from draining the command's output.
+        let pumped = std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel(4);
+            scope.spawn(move || read_chunks(stdin, &tx));
+            self.pump(&mut channel, command, rx, stdout)
+        });
+        self.session.set_blocking(true);
+        let stderr = pumped?;
+        stdout.flush().map_err(|e| self.io_err(command, e))?;
+        channel
+            .wait_close()
+            .map_err(|e| self.ssh_err("channel close", e))?;
+        let status = channel
+            .exit_status()
+            .map_err(|e| self.ssh_err("exit status", e))?;
+        Ok(Finished { status, stderr })
+    }
+}
 
-        let deadline = Instant::now() + self.command_timeout;
+/// Forward stdin in chunks; an empty chunk is the end. Stops when the receiver is gone.
+fn read_chunks(stdin: &mut (dyn Read + Send), tx: &mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let chunk = match stdin.read(&mut buf) {
+            Ok(n) => Ok(buf[..n].to_vec()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => Err(e),
+        };
+        let last = !matches!(&chunk, Ok(c) if !c.is_empty());
+        if tx.send(chunk).is_err() || last {
+            return;
+        }
+    }
+}
+
+impl SshTransport {
+    /// Move stdin, stdout and stderr on a non-blocking channel until the command's output ends. The command
+    /// fails with a timeout after `command_timeout` without any progress. Returns the command's stderr.
+    fn pump(
+        &mut self,
+        channel: &mut ssh2::Channel,
+        command: &str,
+        input: mpsc::Receiver<std::io::Result<Vec<u8>>>,
+        stdout: &mut (dyn Write + Send),
+    ) -> Result<Vec<u8>, TransportError> {
+        let mut last_progress = Instant::now();
         let mut stderr = Vec::new();
         let mut pending: Vec<u8> = Vec::new();
         let mut sent = 0;
         let mut input_done = false;
         let mut eof_sent = false;
         let mut buf = vec![0u8; CHUNK];
-        let result = loop {
+        loop {
             let mut progressed = false;
             if sent == pending.len() && !input_done {
-                pending.resize(CHUNK, 0);
-                let n = stdin
-                    .read(&mut pending)
-                    .map_err(|e| self.io_err(command, e))?;
-                pending.truncate(n);
-                sent = 0;
-                input_done = n == 0;
+                match input.try_recv() {
+                    Ok(Ok(chunk)) => {
+                        input_done = chunk.is_empty();
+                        pending = chunk;
+                        sent = 0;
+                        progressed = true;
+                    }
+                    Ok(Err(e)) => return Err(self.io_err(command, e)),
+                    Err(mpsc::TryRecvError::Empty) => {}
+                    Err(mpsc::TryRecvError::Disconnected) => input_done = true,
+                }
             }
             if sent < pending.len() {
                 match attempt(channel.write(&pending[sent..])) {
@@ -228,7 +280,7 @@ impl Transport for SshTransport {
                         sent = 0;
                         input_done = true;
                     }
-                    Err(e) => break Err(self.io_err(command, e)),
+                    Err(e) => return Err(self.io_err(command, e)),
                 }
             } else if input_done && !eof_sent {
                 match channel.send_eof() {
@@ -245,7 +297,7 @@ impl Transport for SshTransport {
                     progressed = true;
                 }
                 Ok(_) => {}
-                Err(e) => break Err(self.io_err(command, e)),
+                Err(e) => return Err(self.io_err(command, e)),
             }
             match attempt(channel.stderr().read(&mut buf)) {
                 Ok(Some(n)) if n > 0 => {
@@ -253,31 +305,21 @@ impl Transport for SshTransport {
                     progressed = true;
                 }
                 Ok(_) => {}
-                Err(e) => break Err(self.io_err(command, e)),
+                Err(e) => return Err(self.io_err(command, e)),
             }
-            if !progressed && channel.eof() {
-                break Ok(());
-            }
-            if !progressed {
-                if Instant::now() > deadline {
-                    break Err(TransportError::Timeout {
-                        host: self.host.clone(),
-                        command: command.to_string(),
-                        after: self.command_timeout,
-                    });
-                }
+            if progressed {
+                last_progress = Instant::now();
+            } else if channel.eof() {
+                return Ok(stderr);
+            } else if last_progress.elapsed() > self.command_timeout {
+                return Err(TransportError::Timeout {
+                    host: self.host.clone(),
+                    command: command.to_string(),
+                    after: self.command_timeout,
+                });
+            } else {
                 std::thread::sleep(Duration::from_micros(200));
             }
-        };
-        self.session.set_blocking(true);
-        result?;
-        stdout.flush().map_err(|e| self.io_err(command, e))?;
-        channel
-            .wait_close()
-            .map_err(|e| self.ssh_err("channel close", e))?;
-        let status = channel
-            .exit_status()
-            .map_err(|e| self.ssh_err("exit status", e))?;
-        Ok(Finished { status, stderr })
+        }
     }
 }

@@ -143,7 +143,8 @@ impl Lab {
             name,
             &format!(
                 "mariadb -e {} && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf \
-                 /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* && service mariadb restart >/dev/null",
+                 /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* && rm -rf /var/lib/mmprov/* \
+                 && service mariadb restart >/dev/null",
                 shell_quote(&sql)
             ),
         );
@@ -185,6 +186,38 @@ impl Lab {
         }
         std::fs::write(&path, text).expect("write playbook");
         path
+    }
+}
+
+impl Lab {
+    /// Whether a file exists on a lab host.
+    pub fn file_exists(&self, name: &str, path: &str) -> bool {
+        let out = self.ssh(
+            name,
+            &format!(
+                "test -e {} && echo present || echo absent",
+                shell_quote(path)
+            ),
+        );
+        super::text(&out.stdout).trim() == "present"
+    }
+
+    /// An INI inventory of h1 and a host `ghost` at a lab address where nothing answers, in group `pair`.
+    pub fn inventory_with_ghost(&self, dir: &std::path::Path) -> PathBuf {
+        let inventory = dir.join("hosts.ini");
+        std::fs::write(
+            &inventory,
+            format!(
+                "[pair]\nh1 ansible_host={} server_id=1\nghost ansible_host=10.213.7.250 server_id=2\n\n[all:vars]\n\
+                 ansible_user=root\nansible_ssh_private_key_file={}\n\
+                 ansible_ssh_common_args='-o UserKnownHostsFile={} -o ConnectTimeout=1'\n",
+                self.address("h1"),
+                self.key().display(),
+                self.known_hosts().display()
+            ),
+        )
+        .expect("write inventory");
+        inventory
     }
 }
 

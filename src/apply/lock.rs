@@ -1,0 +1,141 @@
+//! One apply at a time per host. Each host's lock is a `flock` held on the host by a dedicated SSH session for
+//! the whole apply, with a note of who holds it. It is released when the apply ends, and also when mmprov dies
+//! or its connection drops (the session's processes end with it), so no stale lock is ever left behind.
+
+use std::io::Write;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::model::Host;
+use crate::transport::{self, Finished, TransportError, quote};
+
+const LOCK_FILE: &str = "/run/lock/mmprov.lock";
+const HOLDER_FILE: &str = "/run/lock/mmprov.holder";
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum LockError {
+    #[error("{host} is locked by another mmprov apply: {holder}")]
+    #[diagnostic(
+        code(mmprov::locked),
+        help("wait for it to finish; the lock goes when that apply ends or its connection drops")
+    )]
+    Held { host: String, holder: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Transport(#[from] TransportError),
+
+    #[error("{host}: the lock session ended unexpectedly")]
+    #[diagnostic(code(mmprov::lock))]
+    Lost { host: String },
+}
+
+/// A held lock; dropping it releases the lock.
+pub struct HostLock {
+    release: Option<std::io::PipeWriter>,
+    session: Option<JoinHandle<Result<Finished, TransportError>>>,
+}
+
+impl Drop for HostLock {
+    fn drop(&mut self) {
+        // Closing stdin ends the holder's `cat`, and with it the flock.
+        drop(self.release.take());
+        if let Some(session) = self.session.take() {
+            let _ = session.join();
+        }
+    }
+}
+
+/// stdout of the lock session, line by line, to the thread waiting for the answer.
+struct Lines(mpsc::Sender<Vec<u8>>);
+
+impl Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.send(buf.to_vec());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Who is applying, as other users will be told: `user@machine, pid N`.
+pub fn holder() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let machine = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    format!("{user}@{machine}, pid {}", std::process::id())
+}
+
+/// How long a lock session may sit without traffic: the whole apply.
+const HELD_FOR_AT_MOST: Duration = Duration::from_secs(7 * 24 * 3600);
+
+pub fn acquire(host: &Host, holder: &str) -> Result<HostLock, LockError> {
+    let mut host = host.clone();
+    host.ssh.command_timeout = HELD_FOR_AT_MOST;
+    let host = &host;
+    let mut t = transport::connect(host)?;
+    let script = format!(
+        "mkdir -p /run/lock; exec 9>>{lock}; if flock -n 9; then \
+         printf '%s since %s\\n' {holder} \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" > {note}; echo locked; cat >/dev/null; \
+         rm -f {note}; else echo busy; cat {note} 2>/dev/null; fi",
+        lock = quote(LOCK_FILE),
+        note = quote(HOLDER_FILE),
+        holder = quote(holder)
+    );
+    let (reader, writer) = std::io::pipe().map_err(|source| TransportError::Io {
+        host: host.name.clone(),
+        command: "lock".into(),
+        source,
+    })?;
+    let (tx, rx) = mpsc::channel();
+    let session = std::thread::spawn(move || {
+        let mut stdin = reader;
+        t.run(&script, &mut stdin, &mut Lines(tx))
+    });
+    let mut lock = HostLock {
+        release: Some(writer),
+        session: Some(session),
+    };
+    let mut seen = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(bytes) => seen.extend(bytes),
+            Err(_) => {
+                return Err(LockError::Lost {
+                    host: host.name.clone(),
+                });
+            }
+        }
+        let text = String::from_utf8_lossy(&seen).to_string();
+        if text.starts_with("locked\n") {
+            return Ok(lock);
+        }
+        if text.starts_with("busy\n") {
+            // The session ends by itself; collect the holder's note.
+            drop(lock.release.take());
+            if let Some(session) = lock.session.take() {
+                let _ = session.join();
+            }
+            while let Ok(bytes) = rx.try_recv() {
+                seen.extend(bytes);
+            }
+            let text = String::from_utf8_lossy(&seen).to_string();
+            let holder = text.trim_start_matches("busy\n").trim();
+            let holder = if holder.is_empty() {
+                "(unknown holder)"
+            } else {
+                holder
+            };
+            return Err(LockError::Held {
+                host: host.name.clone(),
+                holder: holder.to_string(),
+            });
+        }
+    }
+}
