@@ -92,6 +92,9 @@ UsePAM no
 PidFile none
 MaxSessions 64
 MaxStartups 64:30:128
+# Notice a client that went away while the network was down, and end its sessions (and the locks they hold).
+ClientAliveInterval 3
+ClientAliveCountMax 3
 EOF
   cp "$state/id_ed25519.pub" "$dir/root-home/.ssh/authorized_keys"
   chmod 700 "$dir/root-home" "$dir/root-home/.ssh"

@@ -16,6 +16,14 @@ pub enum ApplyError {
     #[diagnostic(transparent)]
     Sql(#[from] SqlError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Facts(#[from] crate::facts::FactsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Refused(#[from] crate::plan::Refusal),
+
     #[error("{host}: no connection to apply with")]
     #[diagnostic(code(mmprov::apply))]
     NoConnection { host: String },
@@ -71,6 +79,13 @@ pub enum ApplyError {
         stage: &'static str,
         detail: String,
     },
+
+    #[error("{host} holds application data ({schemas}); it is not seeded over")]
+    #[diagnostic(
+        code(mmprov::seed_refused),
+        help("set `seed_overwrite: true` in the play's vars if that data may go")
+    )]
+    SeedRefused { host: String, schemas: String },
 
     #[error("{replica} does not replicate from {from}: {detail}")]
     #[diagnostic(code(mmprov::replication))]

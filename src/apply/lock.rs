@@ -4,14 +4,13 @@
 
 use std::io::Write;
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::model::Host;
-use crate::transport::{self, Finished, TransportError, quote};
+use crate::transport::{self, TransportError, quote};
 
 const LOCK_FILE: &str = "/run/lock/mmprov.lock";
 const HOLDER_FILE: &str = "/run/lock/mmprov.holder";
@@ -37,16 +36,16 @@ pub enum LockError {
 /// A held lock; dropping it releases the lock.
 pub struct HostLock {
     release: Option<std::io::PipeWriter>,
-    session: Option<JoinHandle<Result<Finished, TransportError>>>,
+    /// Signals when the lock session has ended.
+    ended: mpsc::Receiver<()>,
 }
 
 impl Drop for HostLock {
     fn drop(&mut self) {
-        // Closing stdin ends the holder's `cat`, and with it the flock.
+        // Closing stdin ends the holder's `cat`, and with it the flock. If the host cannot be reached any more,
+        // waiting is pointless: the host ends the session itself when the connection dies.
         drop(self.release.take());
-        if let Some(session) = self.session.take() {
-            let _ = session.join();
-        }
+        let _ = self.ended.recv_timeout(Duration::from_secs(5));
     }
 }
 
@@ -75,18 +74,20 @@ pub fn holder() -> String {
 /// How long a lock session may sit without traffic: the whole apply.
 const HELD_FOR_AT_MOST: Duration = Duration::from_secs(7 * 24 * 3600);
 
-pub fn acquire(host: &Host, holder: &str) -> Result<HostLock, LockError> {
+/// Take the host's lock, waiting up to `wait` for another apply to release it.
+pub fn acquire(host: &Host, holder: &str, wait: Duration) -> Result<HostLock, LockError> {
     let mut host = host.clone();
     host.ssh.command_timeout = HELD_FOR_AT_MOST;
     let host = &host;
     let mut t = transport::connect(host)?;
     let script = format!(
-        "mkdir -p /run/lock; exec 9>>{lock}; if flock -n 9; then \
+        "mkdir -p /run/lock; exec 9>>{lock}; if flock -w {secs} 9; then \
          printf '%s since %s\\n' {holder} \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" > {note}; echo locked; cat >/dev/null; \
          rm -f {note}; else echo busy; cat {note} 2>/dev/null; fi",
         lock = quote(LOCK_FILE),
         note = quote(HOLDER_FILE),
-        holder = quote(holder)
+        holder = quote(holder),
+        secs = wait.as_secs()
     );
     let (reader, writer) = std::io::pipe().map_err(|source| TransportError::Io {
         host: host.name.clone(),
@@ -94,17 +95,19 @@ pub fn acquire(host: &Host, holder: &str) -> Result<HostLock, LockError> {
         source,
     })?;
     let (tx, rx) = mpsc::channel();
-    let session = std::thread::spawn(move || {
+    let (ended_tx, ended) = mpsc::channel();
+    std::thread::spawn(move || {
         let mut stdin = reader;
-        t.run(&script, &mut stdin, &mut Lines(tx))
+        let _ = t.run(&script, &mut stdin, &mut Lines(tx));
+        let _ = ended_tx.send(());
     });
     let mut lock = HostLock {
         release: Some(writer),
-        session: Some(session),
+        ended,
     };
     let mut seen = Vec::new();
     loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
+        match rx.recv_timeout(wait + Duration::from_secs(60)) {
             Ok(bytes) => seen.extend(bytes),
             Err(_) => {
                 return Err(LockError::Lost {
@@ -119,9 +122,7 @@ pub fn acquire(host: &Host, holder: &str) -> Result<HostLock, LockError> {
         if text.starts_with("busy\n") {
             // The session ends by itself; collect the holder's note.
             drop(lock.release.take());
-            if let Some(session) = lock.session.take() {
-                let _ = session.join();
-            }
+            let _ = lock.ended.recv_timeout(Duration::from_secs(10));
             while let Ok(bytes) = rx.try_recv() {
                 seen.extend(bytes);
             }

@@ -20,7 +20,7 @@ mod restart;
 mod seed;
 
 pub use error::ApplyError;
-pub use replication::ReplicationContext;
+pub use replication::{Replan, ReplicationContext};
 
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -59,7 +59,7 @@ pub fn apply(
     plan: &Plan,
     transports: Connections,
     options: &ApplyOptions,
-    replication: &ReplicationContext,
+    replication: &ReplicationContext<'_>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
     let mut transports = transports;
@@ -106,7 +106,16 @@ pub fn apply(
     if !failed.is_empty() {
         return Err(ApplyError::Hosts { failed });
     }
-    for replication_plan in plan.replication.iter().filter(|r| !r.steps.is_empty()) {
+    // A plan made while a server was down could not see its replication: decide it again now that it runs.
+    let replanned;
+    let replication_plans: &[crate::plan::ReplicationPlan] = match &replication.replan {
+        Some(replan) => {
+            replanned = replan(&mut transports)?;
+            &replanned
+        }
+        None => &plan.replication,
+    };
+    for replication_plan in replication_plans.iter().filter(|r| !r.steps.is_empty()) {
         if let Err(e) = replication::run(replication_plan, &mut transports, replication, events) {
             let _ = events.send(Event::Failed {
                 host: format!("play {}", replication_plan.play),

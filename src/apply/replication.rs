@@ -9,21 +9,28 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{ApplyError, Event, seed};
+use crate::facts::SEED_MARKER;
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::plan::{Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, explain};
 use crate::sql::{ClientSql, SqlError, SqlExecutor, Statement, literal};
 use crate::transport::{Connections, Transport};
 
+/// Recomputes the replication plans from the servers as they are after the host steps.
+pub type Replan<'a> =
+    Box<dyn Fn(&mut Connections) -> Result<Vec<ReplicationPlan>, ApplyError> + Send + Sync + 'a>;
+
 /// What replication needs beyond the plan: the secret and each server's version.
-pub struct ReplicationContext {
+pub struct ReplicationContext<'a> {
     pub passwords: BTreeMap<String, SecretString>,
     pub versions: BTreeMap<String, ServerVersion>,
     /// How long the replicas may take to report both threads running.
     pub healthy_timeout: Duration,
+    /// Set when some server was down at plan time: its replication is decided after the host steps.
+    pub replan: Option<Replan<'a>>,
 }
 
-fn flavor_of(ctx: &ReplicationContext, host: &str) -> Box<dyn Flavor + Send + Sync> {
+fn flavor_of(ctx: &ReplicationContext<'_>, host: &str) -> Box<dyn Flavor + Send + Sync> {
     ctx.versions
         .get(host)
         .copied()
@@ -81,7 +88,7 @@ fn scrub(message: &str, password: &str) -> String {
 pub fn run(
     plan: &ReplicationPlan,
     transports: &mut Connections,
-    ctx: &ReplicationContext,
+    ctx: &ReplicationContext<'_>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
     let password = ctx
@@ -128,6 +135,22 @@ pub fn run(
                 overwrite,
                 ..
             } => {
+                if !overwrite {
+                    // The target's data may have been unknown at plan time (its mysqld was down): check now.
+                    let t = transport(transports, to)?.as_mut();
+                    let found = crate::facts::application_schemas(&mut ClientSql::new(t))?;
+                    let held: Vec<String> = found
+                        .iter()
+                        .filter(|s| s.tables > 0)
+                        .map(|s| s.name.clone())
+                        .collect();
+                    if !held.is_empty() {
+                        return Err(ApplyError::SeedRefused {
+                            host: to.clone(),
+                            schemas: held.join(", "),
+                        });
+                    }
+                }
                 say(to, format!("seeding from {from}"));
                 let mut source = transports
                     .remove(from)
@@ -203,6 +226,8 @@ pub fn run(
                     password,
                 )?;
                 ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                // Replicating now: its data is no longer a seed in progress.
+                t.check(&format!("rm -f {SEED_MARKER}"), &[])?;
                 watched.push((replica.clone(), source.clone()));
             }
             ReplStep::Credentials {
@@ -229,8 +254,10 @@ pub fn run(
             ReplStep::Start { replica, source } => {
                 say(replica, format!("starting replication from {source}"));
                 let flavor = flavor_of(ctx, replica);
-                ClientSql::new(transport(transports, replica)?.as_mut())
-                    .execute("starting replication", flavor.start_replica())?;
+                let t = transport(transports, replica)?.as_mut();
+                // Stopping first makes a thread stuck retrying its source reconnect now.
+                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
+                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
                 watched.push((replica.clone(), source.clone()));
             }
         }

@@ -4,8 +4,9 @@
 //! as a comment, routines, events, triggers); its stdout goes through an OS pipe straight into the target's
 //! client, whose session turns binary logging off first, so the restored rows are not replicated back. The
 //! coordinates are read from the stream as it passes. Nothing is written on the source. A marker on the target
-//! (`facts::SEED_MARKER`) lives exactly as long as the seed: if it is interrupted, the next plan knows the
-//! target's data is a partial copy of ours and seeds it again instead of refusing to touch it.
+//! (`facts::SEED_MARKER`) lives from the start of the seed until the target replicates (the connect step
+//! removes it): if anything interrupts the run in between, the next plan knows the target's data is a copy
+//! of ours, not the operator's, and seeds it again instead of refusing to touch it.
 
 use std::io::{Cursor, Read};
 use std::time::Instant;
@@ -134,7 +135,6 @@ pub fn stream(
         stage: "dump",
         detail: "the dump carried no binlog coordinates (is log_bin on at the source?)".into(),
     })?;
-    target.check(&format!("rm -f {SEED_MARKER}"), &[])?;
     Ok(Seeded {
         coordinates,
         bytes,

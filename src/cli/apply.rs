@@ -26,6 +26,8 @@ pub struct ApplyRequest<'a> {
     pub options: LoadOptions,
     pub yes: bool,
     pub forks: usize,
+    /// How long to wait for another apply's lock on a host.
+    pub lock_timeout: Duration,
 }
 
 pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
@@ -41,7 +43,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         None => super::validate::validated(req.target, &req.options)?,
     };
     // Locked before the hosts are read, so the plan cannot go stale under another apply.
-    let _locks = lock_all(&project, req.forks)?;
+    let _locks = lock_all(&project, req.forks, req.lock_timeout)?;
     let (plan, gathered) = match saved {
         Some(saved) => current_saved_plan(saved, &project, req.forks)?,
         None => plan_project(&project, req.forks)?,
@@ -83,10 +85,10 @@ fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
 }
 
 /// The replication password of each play (read now, from where the playbook says) and each server's version.
-fn replication_context(
-    project: &Project,
+fn replication_context<'a>(
+    project: &'a Project,
     facts: &BTreeMap<String, HostFacts>,
-) -> Result<ReplicationContext, Error> {
+) -> Result<ReplicationContext<'a>, Error> {
     let mut passwords = BTreeMap::new();
     for play in project
         .plays
@@ -106,11 +108,40 @@ fn replication_context(
         .iter()
         .filter_map(|(h, f)| Some((h.clone(), f.server?)))
         .collect();
+    let blind = project
+        .plays
+        .iter()
+        .filter(|p| p.has_role(Role::Replication))
+        .flat_map(|p| &p.hosts)
+        .any(|h| facts.get(h).is_none_or(|f| !f.running));
+    let replan: Option<apply::Replan<'a>> = blind
+        .then(|| -> apply::Replan<'a> { Box::new(move |transports| replan(project, transports)) });
     Ok(ReplicationContext {
         passwords,
         versions,
         healthy_timeout: Duration::from_secs(60),
+        replan,
     })
+}
+
+/// The replication plans again, from facts read now over the run's connections.
+fn replan(
+    project: &Project,
+    transports: &mut Connections,
+) -> Result<Vec<crate::plan::ReplicationPlan>, ApplyError> {
+    let mut fresh = BTreeMap::new();
+    for (host, wanted) in facts::wanted(project) {
+        if let Some(t) = transports.get_mut(&host) {
+            fresh.insert(host, facts::read(t.as_mut(), &wanted)?);
+        }
+    }
+    let plays = project
+        .plays
+        .iter()
+        .filter(|p| p.has_role(Role::Replication));
+    Ok(plays
+        .map(|p| crate::plan::plan_replication(project, p, &fresh))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 fn check_format(saved: &SavedPlan) -> Result<(), Error> {
@@ -124,13 +155,19 @@ fn check_format(saved: &SavedPlan) -> Result<(), Error> {
 }
 
 /// Every host the project touches, locked in parallel; all or none.
-fn lock_all(project: &Project, forks: usize) -> Result<Vec<HostLock>, Error> {
+fn lock_all(
+    project: &Project,
+    forks: usize,
+    lock_timeout: Duration,
+) -> Result<Vec<HostLock>, Error> {
     let holder = lock::holder();
     let hosts: Vec<&crate::model::Host> = facts::wanted(project)
         .keys()
         .filter_map(|h| project.hosts.get(h))
         .collect();
-    let results = crate::fanout::fan_out(hosts, forks, |host| lock::acquire(host, &holder));
+    let results = crate::fanout::fan_out(hosts, forks, |host| {
+        lock::acquire(host, &holder, lock_timeout)
+    });
     let total = results.len();
     let mut locks = Vec::new();
     let mut held = Vec::new();
@@ -203,7 +240,7 @@ fn execute(
     plan: &Plan,
     transports: Connections,
     options: &ApplyOptions,
-    replication: &ReplicationContext,
+    replication: &ReplicationContext<'_>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (tx, rx) = mpsc::channel();

@@ -106,6 +106,9 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Seconds to wait for another apply's lock on a host before giving up (0: give up at once).
+        #[arg(long, default_value_t = 0, value_name = "SECS")]
+        lock_timeout: u64,
         #[command(flatten)]
         forks: Forks,
     },
@@ -248,6 +251,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
             target,
             inventory,
             yes,
+            lock_timeout,
             forks,
         } => {
             let request = apply::ApplyRequest {
@@ -256,6 +260,7 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
                     inventory: inventory.clone(),
                 },
                 yes: *yes,
+                lock_timeout: std::time::Duration::from_secs(*lock_timeout),
                 forks: usize::from(forks.forks),
             };
             apply::run(&request, out)

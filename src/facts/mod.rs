@@ -239,11 +239,8 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
     })
 }
 
-fn read_replication(
-    sql: &mut dyn SqlExecutor,
-    user: &str,
-    flavor: &dyn Flavor,
-) -> Result<ReplicationFacts, SqlError> {
+/// Application schemas (system schemas and mmprov's own left out), with their tables and size.
+pub fn application_schemas(sql: &mut dyn SqlExecutor) -> Result<Vec<SchemaSize>, SqlError> {
     let system: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| literal(s)).collect();
     let schemas = sql
         .query(
@@ -264,6 +261,15 @@ fn read_replication(
             bytes: r.get(&["bytes"]).and_then(|v| v.parse().ok()).unwrap_or(0),
         })
         .collect();
+    Ok(schemas)
+}
+
+fn read_replication(
+    sql: &mut dyn SqlExecutor,
+    user: &str,
+    flavor: &dyn Flavor,
+) -> Result<ReplicationFacts, SqlError> {
+    let schemas = application_schemas(sql)?;
     let account_hosts = sql
         .query(
             "listing the replication account",

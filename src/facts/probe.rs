@@ -13,8 +13,8 @@ pub struct Probe {
     pub seed_incomplete: bool,
 }
 
-/// Left on a node while a seed streams into it, removed when the seed is complete: its presence means the
-/// node's data is an interrupted seed, which a re-run may redo.
+/// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
+/// a copy made by mmprov that never got connected, which a re-run may seed again.
 pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
 
 fn script(config_path: &str) -> String {

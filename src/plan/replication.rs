@@ -146,7 +146,11 @@ pub fn plan_replication(
                         "{replica} stopped replicating from {source}: error {errno}: {text}. {why}"
                     ));
                 }
-                if !s.healthy() && s.error().is_none() {
+                // Threads stopped, or retrying a source that was unreachable (it may be back): restart them.
+                let retrying = s
+                    .error()
+                    .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
+                if !s.healthy() && (s.error().is_none() || retrying) {
                     starts.push(ReplStep::Start {
                         replica: replica.into(),
                         source: source.into(),
