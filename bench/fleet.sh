@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Fleet: 16 pairs (32 lab hosts) converged from fresh servers in one apply, against one pair alone.
+# Prints both wall times and their ratio (target: at most 2x). PAIRS=16 by default.
+. "$(dirname "$0")/common.sh"
+pairs=${PAIRS:-16}
+hosts=$((pairs * 2))
+lab/lab.sh up "$hosts" >/dev/null 2>&1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+# One playbook per size: a play per pair (h1:h2, h3:h4, ...), each seeding nothing (fresh servers).
+write_playbook() {
+  local count=$1 file=$2 k
+  {
+    echo "inventory: $PWD/lab/.state/inventory.yml"
+    echo "plays:"
+    for k in $(seq 1 "$count"); do
+      echo "  - name: pair $k"
+      echo "    hosts: h$((2 * k - 1)):h$((2 * k))"
+      echo "    vars:"
+      echo "      replication_password: { env: MMPROV_REPL_PASSWORD }"
+    done
+  } >"$file"
+}
+
+reset_hosts() {
+  local n=$1 i pids=()
+  for i in $(seq 1 "$n"); do
+    lab/lab.sh ssh "h$i" "mariadb -e \"SET sql_log_bin=0; STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS mmprov; \
+      DELETE FROM mysql.global_priv WHERE User = 'repl'; FLUSH PRIVILEGES\" && rm -rf /etc/mysql/mariadb.conf.d/60-mmprov.cnf* \
+      /var/lib/mmprov/* && service mariadb restart >/dev/null" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+}
+
+timed_apply() {
+  local file=$1 start
+  start=$(now_ms)
+  $mmprov apply "$file" --yes --forks 64 >/dev/null
+  echo $(( $(now_ms) - start ))
+}
+
+write_playbook 1 "$dir/one.yml"
+write_playbook "$pairs" "$dir/fleet.yml"
+reset_hosts 2
+one=$(timed_apply "$dir/one.yml")
+reset_hosts "$hosts"
+fleet=$(timed_apply "$dir/fleet.yml")
+$mmprov verify "$dir/fleet.yml" >/dev/null && verified=yes || verified=NO
+echo "one pair: $one ms; $pairs pairs ($hosts hosts) in one apply: $fleet ms; ratio $(awk -v a="$fleet" -v b="$one" 'BEGIN {printf "%.2f", a / b}') (fleet verified: $verified)"
