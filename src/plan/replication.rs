@@ -220,6 +220,16 @@ pub fn plan_replication(
             position,
         });
     }
+    for host in play
+        .hosts
+        .iter()
+        .filter(|h| facts.get(*h).is_none_or(|f| !f.running))
+    {
+        warnings.push(format!(
+            "{host}'s mysqld is not running, so its replication cannot be read now: apply reads it again after \
+             the restart and decides these steps from what it finds"
+        ));
+    }
     let mut steps = accounts;
     steps.extend(seeds);
     steps.extend(connects);
