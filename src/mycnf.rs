@@ -34,6 +34,8 @@ pub const WATCHED_VARIABLES: &[&str] = &[
     "socket",
     "log_error",
     "bind_address",
+    "read_only",
+    "super_read_only",
 ];
 
 /// The `[mysqld]`-group options of a config file, in file order, keys as variable names.

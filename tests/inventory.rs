@@ -12,6 +12,7 @@ use support::fixture;
 fn project_with(inventory: &str) -> Project {
     let options = LoadOptions {
         inventory: Some(fixture(inventory)),
+        ..Default::default()
     };
     load::load(&fixture("inventory/playbook.yml"), &options).expect("inventory loads")
 }
@@ -84,7 +85,38 @@ fn playbook_inventory_key_is_relative_to_the_playbook() {
 fn inventory_option_overrides_the_playbook_key() {
     let options = LoadOptions {
         inventory: Some(fixture("inventory/hosts.ini")),
+        ..Default::default()
     };
     let p = load::load(&fixture("valid/pair.yml"), &options).expect("loads");
     assert_eq!(p.sources[1].path, fixture("inventory/hosts.ini"));
+}
+
+#[test]
+fn a_limit_selects_hosts_by_ansible_pattern_and_keeps_every_play_whole() {
+    let options = LoadOptions {
+        inventory: Some(fixture("inventory/hosts.ini")),
+        limit: Some("orders:!db2".into()),
+    };
+    let p = load::load(&fixture("valid/pair.yml"), &options).expect("loads");
+    assert!(p.in_limit("db1"));
+    assert!(!p.in_limit("db2"));
+    assert_eq!(
+        p.plays[0].hosts,
+        ["db1", "db2"],
+        "a limit must not change a play's topology (offsets, increment)"
+    );
+}
+
+#[test]
+fn a_limit_naming_an_unknown_host_is_refused_before_anything_runs() {
+    let options = LoadOptions {
+        inventory: Some(fixture("inventory/hosts.ini")),
+        limit: Some("db1:nosuch".into()),
+    };
+    let err = load::load(&fixture("valid/pair.yml"), &options).expect_err("refused");
+    let report = format!("{:?}", miette::Report::new(err));
+    assert!(
+        report.contains("--limit `db1:nosuch` names unknown host or group `nosuch`"),
+        "{report}"
+    );
 }

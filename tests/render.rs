@@ -117,3 +117,25 @@ fn a_bad_server_version_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_passive_node_is_read_only_and_super_read_only_where_the_server_has_it() {
+    let (code, passive, stderr) = render("valid/passive.yml", "db2", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(passive.contains("\nread_only = ON\n"), "{passive}");
+    assert!(
+        !passive.contains("super_read_only"),
+        "MariaDB has none: {passive}"
+    );
+    let (_, active, _) = render("valid/passive.yml", "db1", &[]);
+    assert!(active.contains("\nread_only = OFF\n"), "{active}");
+    let (_, mysql, _) = render(
+        "valid/passive.yml",
+        "db2",
+        &["--server-version", "mysql-8.0.36"],
+    );
+    assert!(
+        mysql.contains("\nread_only = ON\nsuper_read_only = ON\n"),
+        "{mysql}"
+    );
+}

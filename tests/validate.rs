@@ -78,3 +78,29 @@ fn a_missing_playbook_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn passive_nodes_must_be_in_the_play_and_read_only_has_one_owner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("passive.yml");
+    std::fs::write(
+        &book,
+        format!(
+            "inventory: {}\nplays:\n  - name: p\n    hosts: orders\n    roles: [server]\n    vars:\n      \
+             read_only_hosts: [db3]\n      mysqld:\n        read-only: 'ON'\n",
+            support::root().join("tests/fixtures/inventory/hosts.yml").display()
+        ),
+    )
+    .expect("write");
+    let out = mmprov(&["validate", book.to_str().expect("utf-8")], &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("read_only_hosts names `db3`, which is not a host of play `p`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("play `p` sets `read_only` in `mysqld`"),
+        "{err}"
+    );
+}

@@ -28,6 +28,8 @@ pub struct ApplyRequest<'a> {
     pub forks: usize,
     /// How long to wait for another apply's lock on a host.
     pub lock_timeout: Duration,
+    /// No progress, and the plan in brief unless it must be confirmed.
+    pub quiet: bool,
 }
 
 pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
@@ -37,6 +39,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             check_format(saved)?;
             let options = LoadOptions {
                 inventory: saved.inventory.clone(),
+                limit: saved.limit.clone(),
             };
             super::validate::validated(&saved.playbook, &options)?
         }
@@ -48,7 +51,13 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         Some(saved) => current_saved_plan(saved, &project, req.forks)?,
         None => plan_project(&project, req.forks)?,
     };
-    out.write_all(render::human(&plan).as_bytes())?;
+    // A plan that is to be confirmed is always shown whole: nobody says yes to what they cannot see.
+    let shown = if req.quiet && req.yes {
+        render::brief(&plan)
+    } else {
+        render::human(&plan)
+    };
+    out.write_all(shown.as_bytes())?;
     if !plan.has_changes() {
         return Ok(0);
     }
@@ -60,7 +69,14 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         ..ApplyOptions::default()
     };
     let replication = replication_context(&project, &gathered.facts)?;
-    execute(&plan, gathered.transports, &options, &replication, out)?;
+    execute(
+        &plan,
+        gathered.transports,
+        &options,
+        &replication,
+        req.quiet,
+        out,
+    )?;
     let s = plan.summary();
     writeln!(
         out,
@@ -241,10 +257,11 @@ fn execute(
     transports: Connections,
     options: &ApplyOptions,
     replication: &ReplicationContext<'_>,
+    quiet: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (tx, rx) = mpsc::channel();
-    let mut display = Display::new(plan);
+    let mut display = Display::new(plan, quiet);
     let result = std::thread::scope(|scope| {
         let worker = scope.spawn(move || apply::apply(plan, transports, options, replication, &tx));
         for event in rx {
@@ -261,12 +278,14 @@ fn execute(
 /// Spinners per host on a terminal; plain lines otherwise (logs, CI).
 struct Display {
     bars: Option<BTreeMap<String, ProgressBar>>,
+    /// Failures only (`-q`).
+    quiet: bool,
 }
 
 impl Display {
-    fn new(plan: &Plan) -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Self { bars: None };
+    fn new(plan: &Plan, quiet: bool) -> Self {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Self { bars: None, quiet };
         }
         let multi = MultiProgress::new();
         let style = ProgressStyle::with_template("{spinner} {prefix:<12} {wide_msg}")
@@ -285,7 +304,10 @@ impl Display {
                 (h.host.clone(), bar)
             })
             .collect();
-        Self { bars: Some(bars) }
+        Self {
+            bars: Some(bars),
+            quiet,
+        }
     }
 
     fn show(&mut self, event: &Event, out: &mut dyn Write) {
@@ -301,6 +323,7 @@ impl Display {
         match self.bars.as_ref().and_then(|b| b.get(host)) {
             Some(bar) if finished => bar.finish_with_message(text),
             Some(bar) => bar.set_message(text),
+            None if self.quiet && !matches!(event, Event::Failed { .. }) => {}
             None => {
                 let _ = writeln!(out, "{host}: {text}");
             }

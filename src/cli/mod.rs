@@ -11,7 +11,10 @@ mod render;
 mod skip;
 mod status;
 mod validate;
+mod verbosity;
 mod verify;
+
+pub use verbosity::Verbosity;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -33,6 +36,15 @@ pub struct Cli {
     /// When to use colors in diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     pub color: Color,
+
+    /// Say more on stderr: -v connections, facts and timings per host; -vv every remote command and SQL round
+    /// trip; -vvv the stderr of failed commands.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Say only the result: summary lines, warnings and failures.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -59,8 +71,25 @@ impl Input {
     fn options(&self) -> LoadOptions {
         LoadOptions {
             inventory: self.inventory.clone(),
+            limit: None,
         }
     }
+
+    fn limited(&self, limit: &Limit) -> LoadOptions {
+        LoadOptions {
+            limit: limit.limit.clone(),
+            ..self.options()
+        }
+    }
+}
+
+/// Which hosts a run may contact.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Limit {
+    /// Contact only the hosts this Ansible pattern selects (`h1`, `db*`, `pair:!h3`, `a:&b`). Replication
+    /// between a host inside and one outside is left as it is.
+    #[arg(short = 'l', long, value_name = "PATTERN")]
+    pub limit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,11 +108,18 @@ pub enum Command {
         server_version: Option<String>,
     },
     /// Connect to every host of the playbook and report whether SSH and mysqld answer. Changes nothing.
-    Ping(#[command(flatten)] Input),
+    Ping {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        limit: Limit,
+    },
     /// Read every host (read-only) and print what apply would change.
     Plan {
         #[command(flatten)]
         input: Input,
+        #[command(flatten)]
+        limit: Limit,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -103,6 +139,8 @@ pub enum Command {
         /// An Ansible inventory (YAML or INI); overrides the playbook's `inventory:`.
         #[arg(short = 'i', long = "inventory")]
         inventory: Option<PathBuf>,
+        #[command(flatten)]
+        limit: Limit,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
@@ -116,6 +154,8 @@ pub enum Command {
     Status {
         #[command(flatten)]
         input: Input,
+        #[command(flatten)]
+        limit: Limit,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         #[command(flatten)]
@@ -146,6 +186,8 @@ pub enum Command {
     Verify {
         #[command(flatten)]
         input: Input,
+        #[command(flatten)]
+        limit: Limit,
         /// Seconds a probe may take to arrive.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
@@ -200,8 +242,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                 .build(),
         )
     }));
+    let verbosity = Verbosity {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    verbosity.install();
     let mut stdout = std::io::stdout().lock();
-    match execute(&cli.command, &mut stdout) {
+    match execute(&cli.command, verbosity, &mut stdout) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let _ = stdout.flush();
@@ -212,7 +259,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 /// Run one command; the exit code on success (0, or 2 for `plan --detailed-exitcode` with changes).
-pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> Result<u8, Error> {
+    let quiet = verbosity.quiet;
     match command {
         Command::Validate(input) => {
             validate::run(&input.playbook, &input.options(), out).map(|()| 0)
@@ -229,9 +277,12 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
             out,
         )
         .map(|()| 0),
-        Command::Ping(input) => ping::run(&input.playbook, &input.options(), out).map(|()| 0),
+        Command::Ping { input, limit } => {
+            ping::run(&input.playbook, &input.limited(limit), quiet, out).map(|()| 0)
+        }
         Command::Plan {
             input,
+            limit,
             format,
             detailed_exitcode,
             out: save_to,
@@ -239,17 +290,19 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
         } => {
             let request = plan::PlanRequest {
                 playbook: &input.playbook,
-                options: input.options(),
+                options: input.limited(limit),
                 json: *format == Format::Json,
                 detailed_exitcode: *detailed_exitcode,
                 save_to: save_to.as_deref(),
                 forks: usize::from(forks.forks),
+                quiet,
             };
             plan::run(&request, out)
         }
         Command::Apply {
             target,
             inventory,
+            limit,
             yes,
             lock_timeout,
             forks,
@@ -258,22 +311,26 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
                 target,
                 options: LoadOptions {
                     inventory: inventory.clone(),
+                    limit: limit.limit.clone(),
                 },
                 yes: *yes,
                 lock_timeout: std::time::Duration::from_secs(*lock_timeout),
                 forks: usize::from(forks.forks),
+                quiet,
             };
             apply::run(&request, out)
         }
         Command::Status {
             input,
+            limit,
             format,
             forks,
         } => status::run(
             &input.playbook,
-            &input.options(),
+            &input.limited(limit),
             *format == Format::Json,
             usize::from(forks.forks),
+            quiet,
             out,
         )
         .map(|()| 0),
@@ -307,16 +364,18 @@ pub fn execute(command: &Command, out: &mut dyn Write) -> Result<u8, Error> {
         }
         Command::Verify {
             input,
+            limit,
             timeout,
             checksum,
             forks,
         } => {
             let request = verify::VerifyRequest {
                 playbook: &input.playbook,
-                options: input.options(),
+                options: input.limited(limit),
                 timeout: std::time::Duration::from_secs(*timeout),
                 checksum: *checksum,
                 forks: usize::from(forks.forks),
+                quiet,
             };
             verify::run(&request, out).map(|()| 0)
         }

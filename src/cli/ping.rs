@@ -19,12 +19,18 @@ const PROBE: &str = "hostname; \
     if command -v mariadb-admin >/dev/null 2>&1; then admin=mariadb-admin; else admin=mysqladmin; fi; \
     $admin --connect-timeout=5 ping 2>&1 || true";
 
-pub fn run(playbook: &Path, options: &LoadOptions, out: &mut dyn Write) -> Result<(), Error> {
+/// `quiet`: only the hosts that failed are listed.
+pub fn run(
+    playbook: &Path,
+    options: &LoadOptions,
+    quiet: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let project = load::load(playbook, options)?;
     let hosts: Vec<&Host> = project
         .hosts
         .values()
-        .filter(|h| project.plays_of(&h.name).next().is_some())
+        .filter(|h| project.in_limit(&h.name) && project.plays_of(&h.name).next().is_some())
         .collect();
     let results: Vec<(&Host, Result<Pong, TransportError>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = hosts
@@ -40,6 +46,7 @@ pub fn run(playbook: &Path, options: &LoadOptions, out: &mut dyn Write) -> Resul
     for (host, result) in results {
         let target = format!("{}@{}:{}", host.user, host.address, host.port);
         match result {
+            Ok(_) if quiet => {}
             Ok(p) => writeln!(
                 out,
                 "{:<12} ok   {target:<24} hostname={} mysqld: {}",

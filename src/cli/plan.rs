@@ -21,6 +21,9 @@ pub struct SavedPlan {
     pub mmprov_plan: u32,
     pub playbook: PathBuf,
     pub inventory: Option<PathBuf>,
+    /// The `--limit` the plan was made with: applying it contacts the same hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
     pub plan: Plan,
 }
 
@@ -72,6 +75,8 @@ pub struct PlanRequest<'a> {
     pub detailed_exitcode: bool,
     pub save_to: Option<&'a Path>,
     pub forks: usize,
+    /// Warnings and the summary line only.
+    pub quiet: bool,
 }
 
 /// Returns the exit code: 0, or 2 for "changes" under `--detailed-exitcode`.
@@ -79,6 +84,8 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let (_, plan, _) = compute(req.playbook, &req.options, req.forks)?;
     if req.json {
         out.write_all(render::json(&plan).as_bytes())?;
+    } else if req.quiet {
+        out.write_all(render::brief(&plan).as_bytes())?;
     } else {
         out.write_all(render::human(&plan).as_bytes())?;
     }
@@ -87,6 +94,7 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             mmprov_plan: SAVED_FORMAT,
             playbook: absolute(req.playbook),
             inventory: req.options.inventory.as_deref().map(absolute),
+            limit: req.options.limit.clone(),
             plan: plan.clone(),
         };
         let text = serde_json::to_string_pretty(&saved).map_err(std::io::Error::other)?;
@@ -94,7 +102,7 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             path: path.to_path_buf(),
             source,
         })?;
-        if !req.json {
+        if !req.json && !req.quiet {
             writeln!(
                 out,
                 "Saved the plan to {}: `mmprov apply {}` carries it out.",

@@ -35,7 +35,8 @@ pub fn directions(
         .iter()
         .filter(|p| p.has_role(Role::Replication))
     {
-        for (replica, source) in play.ring() {
+        // A replica's status is read on the replica: directions into hosts outside `--limit` are not shown.
+        for (replica, source) in play.ring().into_iter().filter(|(r, _)| project.in_limit(r)) {
             let address = project
                 .hosts
                 .get(source)
@@ -91,6 +92,7 @@ pub fn run(
     options: &LoadOptions,
     json: bool,
     forks: usize,
+    quiet: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let project = crate::load::load(playbook, options)?;
@@ -102,7 +104,7 @@ pub fn run(
         let text = serde_json::to_string_pretty(&directions).map_err(std::io::Error::other)?;
         writeln!(out, "{text}")?;
     } else {
-        for d in &directions {
+        for d in directions.iter().filter(|d| !(quiet && d.healthy)) {
             let mark = if d.healthy { "ok  " } else { "FAIL" };
             write!(out, "{mark} {} <- {}", d.replica, d.source)?;
             if let Some(s) = &d.status {

@@ -25,6 +25,8 @@ pub struct VerifyRequest<'a> {
     pub timeout: Duration,
     pub checksum: bool,
     pub forks: usize,
+    /// The verdict only, not each probe and checksum.
+    pub quiet: bool,
 }
 
 pub fn run(req: &VerifyRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
@@ -33,15 +35,28 @@ pub fn run(req: &VerifyRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
     let mut gathered = facts::gather(&project, req.forks)
         .map_err(|failed| Error::Unreachable { total, failed })?;
     let mut failures = Vec::new();
+    // Failures are reported in the error either way; -q drops the line per probe and per table.
+    let mut sink = std::io::sink();
+    let details: &mut dyn Write = if req.quiet { &mut sink } else { &mut *out };
     for play in project
         .plays
         .iter()
         .filter(|p| p.has_role(Role::Replication))
     {
-        let nodes: Vec<&str> = play.hosts.iter().map(String::as_str).collect();
-        failures.extend(probe(&mut gathered.transports, &nodes, req.timeout, out)?);
+        let nodes: Vec<&str> = play
+            .hosts
+            .iter()
+            .filter(|h| project.in_limit(h))
+            .map(String::as_str)
+            .collect();
+        failures.extend(probe(
+            &mut gathered.transports,
+            &nodes,
+            req.timeout,
+            details,
+        )?);
         if req.checksum {
-            failures.extend(checksums(&mut gathered.transports, &nodes, out)?);
+            failures.extend(checksums(&mut gathered.transports, &nodes, details)?);
         }
     }
     if failures.is_empty() {

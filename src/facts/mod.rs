@@ -114,11 +114,11 @@ pub struct Wanted {
     pub replication_user: Option<String>,
 }
 
-/// For each host of any play, what its facts must include.
+/// For each host of any play within the run's limit, what its facts must include.
 pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
     let mut out: BTreeMap<String, Wanted> = BTreeMap::new();
     for play in &project.plays {
-        for host in &play.hosts {
+        for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
             let entry = out.entry(host.clone()).or_insert_with(|| Wanted {
                 config_path: play.vars.config_path.clone(),
                 variables: WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect(),
@@ -160,7 +160,9 @@ pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsErro
             detail: "not in the inventory".into(),
         })?;
         let mut t = transport::connect(host)?;
+        let started = std::time::Instant::now();
         let facts = read(t.as_mut(), &wanted)?;
+        log::info!("{name}: facts read in {} ms", started.elapsed().as_millis());
         Ok::<_, FactsError>((name, facts, t))
     });
     let mut gathered = Gathered {

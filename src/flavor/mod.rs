@@ -60,6 +60,12 @@ pub trait Flavor {
     /// The (risky, opt-in) list of replication errors a replica skips.
     fn skip_errors(&self) -> &'static str;
 
+    /// The switches of a passive node (`on`) or an active one: `read_only`, and `super_read_only` where the
+    /// server has it (so that accounts with SUPER cannot write either).
+    fn read_only(&self, on: bool) -> Vec<Setting> {
+        vec![Setting::new("read_only", if on { "ON" } else { "OFF" })]
+    }
+
     /// Whether `SET GLOBAL` changes this variable on a running server; otherwise a new value needs a restart.
     /// Unknown variables are treated as needing one: a needless restart is safer than a setting never loaded.
     fn is_dynamic(&self, variable: &str) -> bool {
@@ -121,6 +127,7 @@ const DYNAMIC: &[&str] = &[
     "collation_server",
     "sql_mode",
     "read_only",
+    "super_read_only",
     "event_scheduler",
     "slow_query_log",
     "long_query_time",

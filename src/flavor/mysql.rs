@@ -7,6 +7,16 @@ use super::{
 };
 use crate::sql::Statement;
 
+/// MySQL has `super_read_only` (from 5.7.8): with it, accounts with SUPER cannot write on a passive node
+/// either. Only replication threads apply changes there.
+fn read_only_and_super(on: bool) -> Vec<Setting> {
+    let value = if on { "ON" } else { "OFF" };
+    vec![
+        Setting::new("read_only", value),
+        Setting::new("super_read_only", value),
+    ]
+}
+
 pub struct MySql57(pub ServerVersion);
 pub struct MySql80(pub ServerVersion);
 pub struct MySql84(pub ServerVersion);
@@ -26,6 +36,9 @@ impl Flavor for MySql57 {
     }
     fn skip_errors(&self) -> &'static str {
         "slave_skip_errors"
+    }
+    fn read_only(&self, on: bool) -> Vec<Setting> {
+        read_only_and_super(on)
     }
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
         change_statement("CHANGE MASTER TO", "MASTER", source, password, &[])
@@ -80,6 +93,9 @@ impl Flavor for MySql80 {
         } else {
             "slave_skip_errors"
         }
+    }
+    fn read_only(&self, on: bool) -> Vec<Setting> {
+        read_only_and_super(on)
     }
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
         if self.0.at_least(8, 0, 23) {
@@ -162,6 +178,9 @@ impl Flavor for MySql84 {
     }
     fn skip_errors(&self) -> &'static str {
         "replica_skip_errors"
+    }
+    fn read_only(&self, on: bool) -> Vec<Setting> {
+        read_only_and_super(on)
     }
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
         change_statement(

@@ -22,7 +22,7 @@ pub use inventory::{default_user, expand_home};
 pub use problem::{LoadError, Problem, ProblemDiagnostic, plural};
 pub use validate::secret_problem;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +38,8 @@ use crate::model::{
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     pub inventory: Option<PathBuf>,
+    /// An Ansible host pattern (`--limit`): only the hosts it selects are contacted.
+    pub limit: Option<String>,
 }
 
 pub fn read_source(path: &Path) -> Result<Source, LoadError> {
@@ -110,16 +112,21 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         }
     }
 
-    let plays = book
+    let plays: Vec<Play> = book
         .plays
         .into_iter()
         .map(|play| resolve_play(play, file, &base, &hosts, &groups, &mut problems))
         .collect();
+    let limit = options
+        .limit
+        .as_deref()
+        .and_then(|pattern| resolve_limit(pattern, &hosts, &groups, &plays, &mut problems));
     let project = Project {
         sources,
         hosts,
         groups,
         plays,
+        limit,
     };
     validate::check(&project, &mut problems);
     if problems.is_empty() {
@@ -211,11 +218,7 @@ fn resolve_play(
     let selected = match pattern::select(&pattern, hosts.keys(), groups) {
         Ok(selected) => selected,
         Err(unknown) => {
-            let names = unknown
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let names = backticked(&unknown);
             let known = hosts
                 .keys()
                 .chain(groups.keys())
@@ -252,6 +255,57 @@ fn resolve_play(
         }),
         declared_at,
     }
+}
+
+/// The hosts `--limit` selects; a problem when it names unknown hosts or selects none of the plays' hosts.
+fn resolve_limit(
+    pattern: &str,
+    hosts: &BTreeMap<String, Host>,
+    groups: &BTreeMap<String, Vec<String>>,
+    plays: &[Play],
+    problems: &mut Vec<Problem>,
+) -> Option<BTreeSet<String>> {
+    match pattern::select(pattern, hosts.keys(), groups) {
+        Err(unknown) => {
+            problems.push(
+                Problem::nowhere(format!(
+                    "--limit `{pattern}` names unknown host or group {}",
+                    backticked(&unknown)
+                ))
+                .help(format!(
+                    "known hosts and groups: {}",
+                    hosts
+                        .keys()
+                        .chain(groups.keys())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+            None
+        }
+        Ok(selected) => {
+            let selected: BTreeSet<String> = selected.into_iter().collect();
+            let touched = plays
+                .iter()
+                .flat_map(|p| &p.hosts)
+                .any(|h| selected.contains(h));
+            if !touched {
+                problems.push(Problem::nowhere(format!(
+                    "--limit `{pattern}` selects no host of any play"
+                )));
+            }
+            Some(selected)
+        }
+    }
+}
+
+fn backticked(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn role(name: Spanned<String>, file: FileId, problems: &mut Vec<Problem>) -> Option<Role> {
@@ -297,5 +351,6 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path) -> PlayVars {
         mysqld: v.mysqld,
         seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
         seed_overwrite: v.seed_overwrite.unwrap_or(false),
+        read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),
     }
 }

@@ -98,4 +98,5 @@ pub struct PlayVarsYaml {
     pub mysqld: BTreeMap<String, String>,
     pub seed_from: Option<Spanned<String>>,
     pub seed_overwrite: Option<bool>,
+    pub read_only_hosts: Option<Spanned<Vec<String>>>,
 }

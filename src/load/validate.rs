@@ -35,6 +35,7 @@ pub fn check(project: &Project, problems: &mut Vec<Problem>) {
                 ));
             }
         }
+        check_read_only(play, problems);
         if let Some(template) = &play.template
             && !template.value.is_file()
         {
@@ -204,5 +205,38 @@ pub fn secret_problem(secret: &Sourced<SecretRef>) -> Option<Problem> {
                 "read from here",
             )),
         },
+    }
+}
+
+/// Passive nodes must belong to the play, and their switch has one owner: `read_only_hosts`.
+fn check_read_only(play: &Play, problems: &mut Vec<Problem>) {
+    if let Some(passive) = &play.vars.read_only_hosts {
+        for host in passive.value.iter().filter(|h| !play.hosts.contains(h)) {
+            problems.push(Problem::at(
+                passive.span,
+                format!(
+                    "read_only_hosts names `{host}`, which is not a host of play `{}`",
+                    play.name
+                ),
+                "not in the play",
+            ));
+        }
+    }
+    for option in ["read_only", "super_read_only"] {
+        let named = play
+            .vars
+            .mysqld
+            .keys()
+            .any(|k| k.to_ascii_lowercase().replace('-', "_") == option);
+        if named {
+            problems.push(
+                Problem::at(
+                    play.declared_at,
+                    format!("play `{}` sets `{option}` in `mysqld`", play.name),
+                    "in this play",
+                )
+                .help("mmprov sets it on every node: list the passive nodes in `read_only_hosts`"),
+            );
+        }
     }
 }

@@ -16,7 +16,7 @@ pub use host::{Connection, Host, ServiceKind, ServiceSpec, SshOptions};
 pub use play::{Play, PlayVars, Role, SecretRef};
 pub use source::{FileId, Source, Sourced, Span};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything one run works from: the hosts of the inventory, the plays of the playbook, and the files they came from.
 #[derive(Debug, Clone)]
@@ -25,11 +25,19 @@ pub struct Project {
     pub hosts: BTreeMap<String, Host>,
     pub groups: BTreeMap<String, Vec<String>>,
     pub plays: Vec<Play>,
+    /// The hosts this run may contact (`--limit`); `None`: every host. Plays keep all their hosts, so the
+    /// rendered config (auto_increment_increment, offsets) is the same with or without a limit.
+    pub limit: Option<BTreeSet<String>>,
 }
 
 impl Project {
     pub fn source(&self, id: FileId) -> &Source {
         &self.sources[id.0]
+    }
+
+    /// Whether this run may contact (read or change) the host.
+    pub fn in_limit(&self, host: &str) -> bool {
+        self.limit.as_ref().is_none_or(|l| l.contains(host))
     }
 
     /// The plays a host takes part in, in playbook order.

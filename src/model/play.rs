@@ -65,6 +65,8 @@ pub struct PlayVars {
     pub seed_from: Option<Sourced<String>>,
     /// Allow seeding over a node that already holds application data (its data is replaced).
     pub seed_overwrite: bool,
+    /// Passive nodes: `read_only` (and `super_read_only` where the server has it) is ON there, OFF elsewhere.
+    pub read_only_hosts: Option<Sourced<Vec<String>>>,
 }
 
 impl Default for PlayVars {
@@ -87,6 +89,7 @@ impl Default for PlayVars {
             mysqld: BTreeMap::new(),
             seed_from: None,
             seed_overwrite: false,
+            read_only_hosts: None,
         }
     }
 }
@@ -108,6 +111,14 @@ pub struct Play {
 impl Play {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// Whether the host is a passive (read-only) node of this play.
+    pub fn is_read_only(&self, host: &str) -> bool {
+        self.vars
+            .read_only_hosts
+            .as_ref()
+            .is_some_and(|r| r.value.iter().any(|h| h == host))
     }
 
     /// The node the others are seeded from.

@@ -40,7 +40,8 @@ pub enum DesiredError {
     NoFacts { host: String },
 }
 
-/// The desired state of every host of every play that configures servers, in host order.
+/// The desired state of every host (within the run's limit) of every play that configures servers, in host
+/// order.
 /// `templates` maps a play's template path to its text (read by the caller; this stays pure).
 pub fn desired_state(
     project: &Project,
@@ -50,7 +51,7 @@ pub fn desired_state(
     let mut out = Vec::new();
     for play in project.plays.iter().filter(|p| p.has_role(Role::Server)) {
         let template = compile(play, templates)?;
-        for host in &play.hosts {
+        for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
             let f = facts
                 .get(host)
                 .ok_or_else(|| DesiredError::NoFacts { host: host.clone() })?;

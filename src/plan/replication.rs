@@ -114,7 +114,24 @@ pub fn plan_replication(
     let mut starts = Vec::new();
     let mut warnings = Vec::new();
     let mut unconnected = Vec::new();
-    for (replica, source) in play.ring() {
+    // A direction is planned only when the run may contact both its ends (`--limit`).
+    let (ring, outside): (Vec<_>, Vec<_>) = play
+        .ring()
+        .into_iter()
+        .partition(|(replica, source)| project.in_limit(replica) && project.in_limit(source));
+    for (replica, source) in outside {
+        if project.in_limit(replica) || project.in_limit(source) {
+            let out = if project.in_limit(replica) {
+                source
+            } else {
+                replica
+            };
+            warnings.push(format!(
+                "{replica} replicating from {source} is not planned: {out} is outside --limit"
+            ));
+        }
+    }
+    for (replica, source) in ring {
         let status = repl(replica).and_then(|r| r.replica.as_ref());
         let refused = status.is_some_and(|s| s.last_io_errno == 1045);
         let has_account = repl(source).is_some_and(|r| r.account_hosts.contains(&address(replica)));
@@ -162,6 +179,16 @@ pub fn plan_replication(
     }
 
     let seed_source = play.seed_source().unwrap_or_default();
+    if !project.in_limit(seed_source) {
+        // Whether these replicas must first be seeded depends on data the run may not read.
+        for (replica, source) in unconnected.iter().filter(|(r, _)| *r != seed_source) {
+            warnings.push(format!(
+                "{replica} replicating from {source} is not planned: whether {replica} must first be seeded \
+                 from {seed_source} cannot be known while {seed_source} is outside --limit"
+            ));
+        }
+        unconnected.clear();
+    }
     let truth = repl(seed_source);
     let mut seeded = Vec::new();
     let mut seeds = Vec::new();
@@ -223,6 +250,7 @@ pub fn plan_replication(
     for host in play
         .hosts
         .iter()
+        .filter(|h| project.in_limit(h))
         .filter(|h| facts.get(*h).is_none_or(|f| !f.running))
     {
         warnings.push(format!(
@@ -419,6 +447,33 @@ mod tests {
                 source: "db2".into(),
                 user: "repl".into()
             }]
+        );
+    }
+
+    #[test]
+    fn a_limit_to_one_node_of_a_pair_plans_no_direction_and_says_why() {
+        let mut p = project();
+        p.limit = Some(["db1".to_string()].into());
+        let only_db1 = [(
+            "db1".to_string(),
+            facts(
+                "db1",
+                ReplicationFacts {
+                    schemas: shop(),
+                    ..Default::default()
+                },
+            ),
+        )]
+        .into_iter()
+        .collect();
+        let plan = plan_replication(&p, &p.plays[0], &only_db1).expect("plans");
+        assert_eq!(plan.steps, vec![]);
+        assert_eq!(
+            plan.warnings,
+            vec![
+                "db1 replicating from db2 is not planned: db2 is outside --limit",
+                "db2 replicating from db1 is not planned: db2 is outside --limit",
+            ]
         );
     }
 }

@@ -25,6 +25,22 @@ pub fn human(plan: &Plan) -> String {
     out
 }
 
+/// The plan's warnings and its summary line, for `-q`.
+pub fn brief(plan: &Plan) -> String {
+    let mut out = String::new();
+    let warnings = plan
+        .hosts
+        .iter()
+        .flat_map(|h| &h.warnings)
+        .chain(plan.replication.iter().flat_map(|r| &r.warnings));
+    for warning in warnings {
+        let _ = writeln!(out, "! WARNING: {warning}");
+    }
+    out.push_str(&summary_line(plan));
+    out.push('\n');
+    out
+}
+
 pub fn summary_line(plan: &Plan) -> String {
     if !plan.has_changes() {
         return "No changes. The hosts match the playbook.".into();

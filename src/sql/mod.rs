@@ -75,8 +75,11 @@ impl<'t> ClientSql<'t> {
 
 impl SqlExecutor for ClientSql<'_> {
     fn query(&mut self, what: &str, sql: &str) -> Result<Vec<Row>, SqlError> {
+        let started = std::time::Instant::now();
         let out = self.transport.exec_with_input(CLIENT, sql.as_bytes())?;
         let host = self.transport.host().to_string();
+        // The purpose only: the text may carry a password.
+        log::debug!("{host}: sql: {what} ({} ms)", started.elapsed().as_millis());
         if out.success() {
             return Ok(row::parse_batch(&out.stdout_text()));
         }

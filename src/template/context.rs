@@ -28,6 +28,11 @@ pub struct MyCnfContext {
     pub log_replica_updates: String,
     pub skip_replica_start: String,
     pub skip_errors: Option<Setting>,
+    /// Whether the host is a passive node of its play.
+    pub passive: bool,
+    /// `read_only` (and `super_read_only` where the server has it): ON on passive nodes, OFF on the others,
+    /// so a node that stops being passive is made writable again.
+    pub read_only: Vec<Setting>,
     /// Extra `[mysqld]` options: the play's, overridden by the host's, sorted by name.
     pub extra: Vec<Setting>,
 }
@@ -73,6 +78,8 @@ impl MyCnfContext {
             log_replica_updates: flavor.log_replica_updates().to_string(),
             skip_replica_start: flavor.skip_replica_start().to_string(),
             skip_errors,
+            passive: play.is_read_only(host),
+            read_only: flavor.read_only(play.is_read_only(host)),
             extra: extra
                 .into_iter()
                 .map(|(name, value)| Setting { name, value })

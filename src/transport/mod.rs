@@ -14,6 +14,7 @@
 mod error;
 mod known_hosts;
 mod local;
+mod logged;
 mod ssh;
 
 pub use error::TransportError;
@@ -23,6 +24,7 @@ pub use ssh::SshTransport;
 use std::io::{Read, Write};
 
 use crate::model::{Connection, Host};
+use logged::Logged;
 
 /// How a finished command ended. Its stdout went to the caller's writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,13 +188,23 @@ pub type Connections = std::collections::BTreeMap<String, Box<dyn Transport>>;
 
 /// Open the transport a host's inventory entry asks for.
 pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
-    match host.connection {
-        Connection::Ssh => Ok(Box::new(SshTransport::connect(host)?)),
-        Connection::Local => Ok(Box::new(LocalTransport::new(
+    let started = std::time::Instant::now();
+    let transport: Box<dyn Transport> = match host.connection {
+        Connection::Ssh => Box::new(Logged::new(SshTransport::connect(host)?)),
+        Connection::Local => Box::new(Logged::new(LocalTransport::new(
             &host.name,
             host.ssh.command_timeout,
         ))),
-    }
+    };
+    log::info!(
+        "{}: connected to {}@{}:{} in {} ms",
+        host.name,
+        host.user,
+        host.address,
+        host.port,
+        started.elapsed().as_millis()
+    );
+    Ok(transport)
 }
 
 /// Quote a word for a POSIX shell.

@@ -1,0 +1,148 @@
+//! `--limit`, `-q` and `-v` on the lab's real hosts: a limited apply changes only the hosts the pattern
+//! selects (and leaves replication to hosts outside it alone); a full run afterwards converges; `-q` prints
+//! the result alone; `-vv` shows every remote command and SQL round trip, never the password.
+
+mod support;
+
+use support::lab::Lab;
+use support::{mmprov, text};
+
+const PASSWORD: &str = r#"li'mit "pa\ss" 7"#;
+const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", PASSWORD)]);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn a_limited_apply_changes_only_the_selected_host_and_a_full_run_then_converges() {
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    lab.sql(
+        "h1",
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(9)); \
+         INSERT INTO shop.orders (item) VALUES ('a')",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("limited.yml");
+    std::fs::write(
+        &book,
+        format!(
+            "inventory: {}\nplays:\n  - name: limited\n    hosts: pair\n    vars:\n      \
+             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
+            lab.inventory_yaml().display()
+        ),
+    )
+    .expect("write playbook");
+    let h2_pid = lab.mysqld_pid("h2");
+
+    let saved = dir.path().join("h1.plan");
+    let (code, plan, err) = run(&[
+        "plan",
+        path(&book),
+        "--limit",
+        "pair:!h2",
+        "--out",
+        path(&saved),
+    ]);
+    assert_eq!(code, 0, "{plan}{err}");
+    assert!(
+        plan.contains(&format!("+ config {CONFIG} (create)")),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("h2 (MariaDB"),
+        "no section for h2 outside the limit: {plan}"
+    );
+    assert!(
+        plan.contains("h2 replicating from h1 is not planned: h2 is outside --limit"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 1 to add, 0 to change, 0 to destroy; 1 restart."),
+        "{plan}"
+    );
+
+    // The saved plan keeps its limit: applying it locks, reads and changes h1 alone.
+    let (code, out, err) = run(&["apply", path(&saved), "--yes", "-q"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("@@ "), "-q shows no diff: {out}");
+    assert!(
+        out.ends_with("Apply complete: 1 added, 0 changed, 0 destroyed; 1 restarted.\n"),
+        "{out}"
+    );
+    assert_eq!(lab.sql("h1", "SELECT @@log_bin"), "1");
+    assert!(!lab.file_exists("h2", CONFIG), "h2 was not touched");
+    assert_eq!(lab.mysqld_pid("h2"), h2_pid, "h2 was not restarted");
+    assert_eq!(
+        lab.sql("h2", "SHOW SLAVE STATUS"),
+        "",
+        "h2 replicates from nothing yet"
+    );
+
+    // The whole pair now, with every command and round trip shown: the password is never among them.
+    let (code, out, err) = run(&["apply", path(&book), "--yes", "-vv"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("~ seed h2 from h1"), "{out}");
+    assert!(err.contains("h2: $ "), "-vv shows remote commands: {err}");
+    assert!(err.contains("h1: sql: reading global variables"), "{err}");
+    assert!(
+        err.contains("h1: connected to root@"),
+        "-v shows connections: {err}"
+    );
+    for secret in [PASSWORD, "li'mit", "pa\\ss", "li''mit"] {
+        assert!(
+            !err.contains(secret) && !out.contains(secret),
+            "password shown: {err}"
+        );
+    }
+    assert_eq!(
+        lab.sql("h2", "SELECT COUNT(*) FROM shop.orders"),
+        "1",
+        "seeded"
+    );
+
+    let (code, out, err) = run(&["plan", path(&book), "-q"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "No changes. The hosts match the playbook.\n");
+    let (code, out, err) = run(&["status", path(&book), "-q"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, ""),
+        "-q status of a healthy pair says nothing: {err}"
+    );
+}
+
+#[test]
+fn a_limit_naming_no_known_host_is_refused_before_any_host_is_contacted() {
+    let (code, out, err) = run(&[
+        "plan",
+        "tests/fixtures/valid/pair.yml",
+        "--limit",
+        "nosuch",
+        "-vv",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("--limit `nosuch` names unknown host or group `nosuch`"),
+        "{err}"
+    );
+    assert!(!err.contains("connected"), "nothing contacted: {err}");
+}
+
+#[test]
+fn quiet_and_verbose_do_not_mix() {
+    let (code, _, err) = run(&["plan", "tests/fixtures/valid/pair.yml", "-q", "-v"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
