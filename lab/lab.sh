@@ -34,7 +34,7 @@ install_packages() {
   need_root
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq mariadb-server mariadb-client openssh-server openssh-client iproute2 util-linux procps \
+  apt-get install -y -qq mariadb-server mariadb-client openssh-server openssh-client iproute2 util-linux procps openssl \
     >/dev/null
 }
 

@@ -36,6 +36,9 @@ pub const WATCHED_VARIABLES: &[&str] = &[
     "bind_address",
     "read_only",
     "super_read_only",
+    "ssl_ca",
+    "ssl_cert",
+    "ssl_key",
 ];
 
 /// The `[mysqld]`-group options of a config file, in file order, keys as variable names.

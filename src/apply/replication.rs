@@ -113,6 +113,7 @@ pub fn run(
                 source,
                 replica_address,
                 user,
+                tls,
                 ..
             } => {
                 say(
@@ -120,7 +121,7 @@ pub fn run(
                     format!("replication account '{user}'@'{replica_address}'"),
                 );
                 let statement =
-                    flavor_of(ctx, source).replication_user(user, replica_address, password);
+                    flavor_of(ctx, source).replication_user(user, replica_address, password, *tls);
                 execute(
                     transport(transports, source)?.as_mut(),
                     "creating the replication account",
@@ -196,6 +197,7 @@ pub fn run(
                 port,
                 user,
                 position,
+                tls,
             } => {
                 let coordinates = match position {
                     Position::Seed => seeded.get(replica).cloned(),
@@ -210,6 +212,7 @@ pub fn run(
                     user: user.clone(),
                     log_file: coordinates.as_ref().map(|c| c.file.clone()),
                     log_pos: coordinates.as_ref().map(|c| c.pos),
+                    tls: tls.clone(),
                 };
                 say(
                     replica,
@@ -247,6 +250,27 @@ pub fn run(
                     "changing the replication account",
                     &flavor.change_credentials(user, password),
                     password,
+                )?;
+                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                watched.push((replica.clone(), source.clone()));
+            }
+            ReplStep::Tls {
+                replica,
+                source,
+                tls,
+            } => {
+                let how = if tls.is_some() {
+                    "over TLS"
+                } else {
+                    "without TLS"
+                };
+                say(replica, format!("replicating from {source} {how}"));
+                let flavor = flavor_of(ctx, replica);
+                let t = transport(transports, replica)?.as_mut();
+                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
+                ClientSql::new(t).execute(
+                    "changing the replication connection's TLS",
+                    &flavor.change_tls(tls.as_ref()),
                 )?;
                 ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
                 watched.push((replica.clone(), source.clone()));

@@ -68,7 +68,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         forks: req.forks,
         ..ApplyOptions::default()
     };
-    let replication = replication_context(&project, &gathered.facts)?;
+    let replication = replication_context(&project, &plan, &gathered.facts)?;
     execute(
         &plan,
         gathered.transports,
@@ -103,6 +103,7 @@ fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
 /// The replication password of each play (read now, from where the playbook says) and each server's version.
 fn replication_context<'a>(
     project: &'a Project,
+    plan: &Plan,
     facts: &BTreeMap<String, HostFacts>,
 ) -> Result<ReplicationContext<'a>, Error> {
     let mut passwords = BTreeMap::new();
@@ -124,13 +125,26 @@ fn replication_context<'a>(
         .iter()
         .filter_map(|(h, f)| Some((h.clone(), f.server?)))
         .collect();
-    let blind = project
+    // Replication is decided again after the host steps when what was read may no longer hold: a server was
+    // down (its replication could not be read), or a server is restarted (its replica threads stay stopped
+    // after the restart, skip-slave-start, until started again).
+    let restarted: Vec<&str> = plan
+        .hosts
+        .iter()
+        .filter(|h| {
+            h.steps
+                .iter()
+                .any(|s| matches!(s, crate::plan::Step::Restart { .. }))
+        })
+        .map(|h| h.host.as_str())
+        .collect();
+    let stale = project
         .plays
         .iter()
         .filter(|p| p.has_role(Role::Replication))
-        .flat_map(|p| &p.hosts)
-        .any(|h| facts.get(h).is_none_or(|f| !f.running));
-    let replan: Option<apply::Replan<'a>> = blind
+        .flat_map(|p| p.hosts.iter().filter(|h| project.in_limit(h)))
+        .any(|h| facts.get(h).is_none_or(|f| !f.running) || restarted.contains(&h.as_str()));
+    let replan: Option<apply::Replan<'a>> = stale
         .then(|| -> apply::Replan<'a> { Box::new(move |transports| replan(project, transports)) });
     Ok(ReplicationContext {
         passwords,

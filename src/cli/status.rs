@@ -117,6 +117,9 @@ pub fn run(
                     "  IO {} SQL {}  lag {lag}  {}:{} read, {} executed",
                     s.io_running, s.sql_running, s.source_log_file, s.read_pos, s.exec_pos
                 )?;
+                if s.tls.enabled {
+                    write!(out, "  TLS")?;
+                }
             }
             writeln!(out)?;
             if let Some(problem) = &d.problem {

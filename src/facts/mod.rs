@@ -48,6 +48,9 @@ pub struct HostFacts {
     /// An earlier seed into this node was interrupted: its data is a partial copy.
     #[serde(default)]
     pub seed_incomplete: bool,
+    /// Files the playbook names on this host (TLS certificates) that are missing or unreadable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_files: Vec<String>,
 }
 
 /// What replication needs to know of a running server.
@@ -57,6 +60,9 @@ pub struct ReplicationFacts {
     pub schemas: Vec<SchemaSize>,
     /// Hosts the replication account exists for.
     pub account_hosts: Vec<String>,
+    /// Of those, the ones whose account may only connect over TLS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tls_account_hosts: Vec<String>,
     /// The replica's current source, threads and errors; `None` when it replicates from nothing.
     pub replica: Option<ReplicaStatus>,
 }
@@ -112,6 +118,8 @@ pub struct Wanted {
     pub variables: Vec<String>,
     /// The replication account's name, for hosts of a replication play.
     pub replication_user: Option<String>,
+    /// Files the host must hold (TLS certificates), checked for reading.
+    pub files: Vec<String>,
 }
 
 /// For each host of any play within the run's limit, what its facts must include.
@@ -123,6 +131,7 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
                 config_path: play.vars.config_path.clone(),
                 variables: WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect(),
                 replication_user: None,
+                files: Vec::new(),
             });
             if play.has_role(Role::Server) {
                 entry.config_path = play.vars.config_path.clone();
@@ -143,6 +152,11 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
             }
             if play.has_role(Role::Replication) {
                 entry.replication_user = Some(play.vars.replication_user.clone());
+                if let Some(tls) = &play.vars.replication_tls {
+                    entry
+                        .files
+                        .extend(tls.files().iter().map(|(_, f)| f.to_string()));
+                }
             }
         }
     }
@@ -189,7 +203,7 @@ pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsErro
 /// Read one host's facts over an open transport.
 pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsError> {
     let host = t.host().to_string();
-    let probe = probe::run(t, &wanted.config_path)?;
+    let probe = probe::run(t, &wanted.config_path, &wanted.files)?;
     let config = match probe.config_base64 {
         None => None,
         Some(encoded) => {
@@ -238,6 +252,7 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
         variables,
         replication,
         seed_incomplete: probe.seed_incomplete,
+        missing_files: probe.missing_files,
     })
 }
 
@@ -272,16 +287,19 @@ fn read_replication(
     flavor: &dyn Flavor,
 ) -> Result<ReplicationFacts, SqlError> {
     let schemas = application_schemas(sql)?;
-    let account_hosts = sql
-        .query(
-            "listing the replication account",
-            &format!(
-                "SELECT Host AS host FROM mysql.user WHERE User = {} ORDER BY Host",
-                literal(user)
-            ),
-        )?
+    let accounts = sql.query(
+        "listing the replication account",
+        &format!(
+            "SELECT Host AS host, ssl_type AS tls FROM mysql.user WHERE User = {} ORDER BY Host",
+            literal(user)
+        ),
+    )?;
+    let host_of = |r: &crate::sql::Row| r.get(&["host"]).map(str::to_string);
+    let account_hosts = accounts.iter().filter_map(host_of).collect();
+    let tls_account_hosts = accounts
         .iter()
-        .filter_map(|r| r.get(&["host"]).map(str::to_string))
+        .filter(|r| r.get(&["tls"]).is_some_and(|t| !t.is_empty()))
+        .filter_map(host_of)
         .collect();
     let replica = sql
         .query("reading the replica status", flavor.replica_status())?
@@ -290,6 +308,7 @@ fn read_replication(
     Ok(ReplicationFacts {
         schemas,
         account_hosts,
+        tls_account_hosts,
         replica,
     })
 }

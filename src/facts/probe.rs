@@ -11,13 +11,19 @@ pub struct Probe {
     pub binary_version: Option<ServerVersion>,
     pub config_base64: Option<String>,
     pub seed_incomplete: bool,
+    /// Of the files asked about, those that are missing or unreadable.
+    pub missing_files: Vec<String>,
 }
 
 /// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
 /// a copy made by mmprov that never got connected, which a re-run may seed again.
 pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
 
-fn script(config_path: &str) -> String {
+fn script(config_path: &str, files: &[String]) -> String {
+    let checks: String = files
+        .iter()
+        .map(|f| format!("[ -r {q} ] || echo missing={q}\n", q = quote(f)))
+        .collect();
     format!(
         r#"cfg={cfg}
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo manager=systemd; else echo manager=service; fi
@@ -26,15 +32,20 @@ for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld; do
   if command -v "$b" >/dev/null 2>&1; then echo "binary=$("$b" --version 2>/dev/null | head -n 1)"; break; fi
 done
 if [ -e {marker} ]; then echo seed=incomplete; fi
-if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
+{checks}if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
         cfg = quote(config_path),
-        marker = SEED_MARKER
+        marker = SEED_MARKER,
+        checks = checks
     )
 }
 
-pub fn run(t: &mut dyn Transport, config_path: &str) -> Result<Probe, FactsError> {
-    let out = t.check(&script(config_path), &[])?.stdout_text();
+pub fn run(
+    t: &mut dyn Transport,
+    config_path: &str,
+    files: &[String],
+) -> Result<Probe, FactsError> {
+    let out = t.check(&script(config_path, files), &[])?.stdout_text();
     let host = t.host().to_string();
     let mut probe = Probe {
         service: ServiceKind::Service,
@@ -42,6 +53,7 @@ pub fn run(t: &mut dyn Transport, config_path: &str) -> Result<Probe, FactsError
         binary_version: None,
         config_base64: None,
         seed_incomplete: false,
+        missing_files: Vec::new(),
     };
     let mut lines = out.lines();
     let mut saw_config = false;
@@ -54,6 +66,7 @@ pub fn run(t: &mut dyn Transport, config_path: &str) -> Result<Probe, FactsError
             "unit" => probe.service_name = value.to_string(),
             "binary" => probe.binary_version = binary_version(value),
             "seed" => probe.seed_incomplete = value == "incomplete",
+            "missing" => probe.missing_files.push(value.to_string()),
             "config" => {
                 saw_config = true;
                 if value == "present" {

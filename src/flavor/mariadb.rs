@@ -2,7 +2,9 @@
 
 use super::{
     Flavor, ServerVersion, Setting, SourceSpec, change_statement, credentials_statement, seconds,
+    tls_statement,
 };
+use crate::model::ReplicationTls;
 use crate::sql::Statement;
 
 pub struct MariaDb(pub ServerVersion);
@@ -39,6 +41,9 @@ impl Flavor for MariaDb {
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
+    }
+    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String {
+        tls_statement("CHANGE MASTER TO", "MASTER", tls)
     }
     fn start_replica(&self) -> &'static str {
         "START SLAVE"

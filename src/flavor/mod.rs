@@ -15,6 +15,7 @@ pub use mariadb::MariaDb;
 pub use mysql::{MySql57, MySql80, MySql84};
 pub use version::{Family, ServerVersion, VersionError};
 
+use crate::model::ReplicationTls;
 use crate::sql::{Statement, literal};
 
 /// A `[mysqld]` setting as the server spells it.
@@ -41,6 +42,8 @@ pub struct SourceSpec {
     pub user: String,
     pub log_file: Option<String>,
     pub log_pos: Option<u64>,
+    /// Connect over TLS with these files; `None` leaves the connection's TLS settings as they are.
+    pub tls: Option<ReplicationTls>,
 }
 
 /// What differs between server families, as config names, values and statements.
@@ -78,6 +81,9 @@ pub trait Flavor {
     /// Change only the account a replica uses, keeping its source and position.
     fn change_credentials(&self, user: &str, password: &str) -> Statement;
 
+    /// Change only the TLS settings of a replica's connection (`None`: plain), keeping source and position.
+    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String;
+
     fn start_replica(&self) -> &'static str;
 
     fn stop_replica(&self) -> &'static str;
@@ -96,12 +102,20 @@ pub trait Flavor {
 
     /// The replication account on a source, for the replica connecting from `from_host`: created if missing,
     /// its password set, its only privilege REPLICATION SLAVE; kept out of the binary log so it never replicates.
-    fn replication_user(&self, user: &str, from_host: &str, password: &str) -> Statement {
+    /// With `tls`, the account can only connect over TLS (`REQUIRE SSL`); without, it is not required.
+    fn replication_user(
+        &self,
+        user: &str,
+        from_host: &str,
+        password: &str,
+        tls: bool,
+    ) -> Statement {
         let account = format!("{}@{}", literal(user), literal(from_host));
+        let require = if tls { "SSL" } else { "NONE" };
         let text = |password: &str| {
             format!(
                 "SET SESSION sql_log_bin = 0;\nCREATE USER IF NOT EXISTS {account} IDENTIFIED BY {p};\n\
-                 ALTER USER {account} IDENTIFIED BY {p};\nGRANT REPLICATION SLAVE ON *.* TO {account};\n",
+                 ALTER USER {account} IDENTIFIED BY {p} REQUIRE {require};\nGRANT REPLICATION SLAVE ON *.* TO {account};\n",
                 p = password
             )
         };
@@ -148,6 +162,29 @@ fn credentials_statement(head: &str, prefix: &str, user: &str, password: &str) -
     Statement::secret(build("(sensitive)"), build(&literal(password)))
 }
 
+/// The TLS options of a CHANGE statement: all of them, so a change from one set of files to another (or to
+/// plain) leaves nothing of the old one behind.
+fn tls_options(prefix: &str, tls: Option<&ReplicationTls>) -> Vec<String> {
+    match tls {
+        None => vec![format!("{prefix}_SSL = 0")],
+        Some(t) => vec![
+            format!("{prefix}_SSL = 1"),
+            format!("{prefix}_SSL_CA = {}", literal(&t.ca)),
+            format!("{prefix}_SSL_CERT = {}", literal(&t.cert)),
+            format!("{prefix}_SSL_KEY = {}", literal(&t.key)),
+            format!(
+                "{prefix}_SSL_VERIFY_SERVER_CERT = {}",
+                u8::from(t.verify_server_cert)
+            ),
+        ],
+    }
+}
+
+/// A CHANGE statement that sets only the TLS options: position and source stay as they are.
+fn tls_statement(head: &str, prefix: &str, tls: Option<&ReplicationTls>) -> String {
+    format!("{head} {}", tls_options(prefix, tls).join(", "))
+}
+
 /// `KEY='value', ...` options of a CHANGE statement, with the password kept apart for redaction.
 fn change_statement(
     head: &str,
@@ -166,6 +203,9 @@ fn change_statement(
         if let (Some(file), Some(pos)) = (&source.log_file, source.log_pos) {
             parts.push(format!("{prefix}_LOG_FILE = {}", literal(file)));
             parts.push(format!("{prefix}_LOG_POS = {pos}"));
+        }
+        if source.tls.is_some() {
+            parts.extend(tls_options(prefix, source.tls.as_ref()));
         }
         parts.extend(extra.iter().map(|e| e.to_string()));
         format!("{head} {}", parts.join(", "))
@@ -234,7 +274,57 @@ mod tests {
             user: "repl".into(),
             log_file: Some("mysql-bin.000002".into()),
             log_pos: Some(345),
+            tls: None,
         }
+    }
+
+    fn tls() -> ReplicationTls {
+        ReplicationTls {
+            ca: "/etc/mysql/tls/ca.pem".into(),
+            cert: "/etc/mysql/tls/cert.pem".into(),
+            key: "/etc/mysql/tls/key.pem".into(),
+            verify_server_cert: true,
+        }
+    }
+
+    #[test]
+    fn tls_options_follow_the_dialect_and_leave_nothing_of_an_old_setting() {
+        let with_tls = SourceSpec {
+            tls: Some(tls()),
+            ..source()
+        };
+        let maria = flavor("mariadb-10.11").change_source(&with_tls, "pw");
+        assert!(
+            maria.shown().contains(
+                "MASTER_SSL = 1, MASTER_SSL_CA = '/etc/mysql/tls/ca.pem', MASTER_SSL_CERT = '/etc/mysql/tls/cert.pem', \
+                 MASTER_SSL_KEY = '/etc/mysql/tls/key.pem', MASTER_SSL_VERIFY_SERVER_CERT = 1"
+            ),
+            "{}",
+            maria.shown()
+        );
+        assert!(
+            flavor("mysql-8.4")
+                .change_source(&with_tls, "pw")
+                .shown()
+                .contains("SOURCE_SSL = 1, SOURCE_SSL_CA = '/etc/mysql/tls/ca.pem'")
+        );
+        assert_eq!(
+            flavor("mysql-8.0.36").change_tls(None),
+            "CHANGE REPLICATION SOURCE TO SOURCE_SSL = 0"
+        );
+        assert!(
+            !flavor("mariadb-10.11")
+                .change_source(&source(), "pw")
+                .shown()
+                .contains("SSL"),
+            "a playbook without TLS leaves the connection's TLS as it is"
+        );
+        let account = flavor("mariadb-10.11").replication_user("repl", "10.0.0.2", "pw", true);
+        assert!(
+            account.shown().contains("REQUIRE SSL"),
+            "{}",
+            account.shown()
+        );
     }
 
     #[test]
@@ -351,7 +441,7 @@ mod tests {
 
     #[test]
     fn the_replication_user_is_least_privilege_unlogged_and_redacted() {
-        let s = flavor("mariadb-10.11").replication_user("repl", "10.0.0.2", "it's");
+        let s = flavor("mariadb-10.11").replication_user("repl", "10.0.0.2", "it's", false);
         assert!(s.shown().starts_with("SET SESSION sql_log_bin = 0;"));
         assert!(
             s.shown()

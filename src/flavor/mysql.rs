@@ -4,7 +4,9 @@
 
 use super::{
     Flavor, ServerVersion, Setting, SourceSpec, change_statement, credentials_statement, seconds,
+    tls_statement,
 };
+use crate::model::ReplicationTls;
 use crate::sql::Statement;
 
 /// MySQL has `super_read_only` (from 5.7.8): with it, accounts with SUPER cannot write on a passive node
@@ -45,6 +47,9 @@ impl Flavor for MySql57 {
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
+    }
+    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String {
+        tls_statement("CHANGE MASTER TO", "MASTER", tls)
     }
     fn start_replica(&self) -> &'static str {
         "START SLAVE"
@@ -123,6 +128,13 @@ impl Flavor for MySql80 {
             credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
         }
     }
+    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String {
+        if self.0.at_least(8, 0, 23) {
+            tls_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", tls)
+        } else {
+            tls_statement("CHANGE MASTER TO", "MASTER", tls)
+        }
+    }
     fn start_replica(&self) -> &'static str {
         if self.0.at_least(8, 0, 22) {
             "START REPLICA"
@@ -193,6 +205,9 @@ impl Flavor for MySql84 {
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", user, password)
+    }
+    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String {
+        tls_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", tls)
     }
     fn start_replica(&self) -> &'static str {
         "START REPLICA"

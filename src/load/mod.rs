@@ -352,5 +352,6 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path) -> PlayVars {
         seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
         seed_overwrite: v.seed_overwrite.unwrap_or(false),
         read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),
+        replication_tls: v.replication_tls,
     }
 }

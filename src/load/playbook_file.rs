@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::model::{SecretRef, ServiceKind};
+use crate::model::{ReplicationTls, SecretRef, ServiceKind};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,4 +99,5 @@ pub struct PlayVarsYaml {
     pub seed_from: Option<Spanned<String>>,
     pub seed_overwrite: Option<bool>,
     pub read_only_hosts: Option<Spanned<Vec<String>>>,
+    pub replication_tls: Option<ReplicationTls>,
 }

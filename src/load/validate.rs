@@ -36,6 +36,7 @@ pub fn check(project: &Project, problems: &mut Vec<Problem>) {
             }
         }
         check_read_only(play, problems);
+        check_tls_paths(play, problems);
         if let Some(template) = &play.template
             && !template.value.is_file()
         {
@@ -237,6 +238,26 @@ fn check_read_only(play: &Play, problems: &mut Vec<Problem>) {
                 )
                 .help("mmprov sets it on every node: list the passive nodes in `read_only_hosts`"),
             );
+        }
+    }
+}
+
+/// mysqld resolves relative certificate paths against its data directory, not where the playbook is: only
+/// absolute paths mean the same thing on every host.
+fn check_tls_paths(play: &Play, problems: &mut Vec<Problem>) {
+    let Some(tls) = &play.vars.replication_tls else {
+        return;
+    };
+    for (name, path) in tls.files() {
+        if !path.starts_with('/') {
+            problems.push(Problem::at(
+                play.declared_at,
+                format!(
+                    "play `{}`: replication_tls.{name} `{path}` is not an absolute path",
+                    play.name
+                ),
+                "in this play",
+            ));
         }
     }
 }

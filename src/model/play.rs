@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Sourced, Span};
 
@@ -38,6 +38,30 @@ pub enum SecretRef {
     File(PathBuf),
 }
 
+/// Replication over TLS: files on every host of the play (the same paths on each). Each server presents its
+/// certificate to its replica; each replica presents the same certificate as its client certificate and,
+/// with `verify_server_cert`, checks the source's against the CA and the address it connects to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationTls {
+    pub ca: String,
+    pub cert: String,
+    pub key: String,
+    #[serde(default = "verify_by_default")]
+    pub verify_server_cert: bool,
+}
+
+fn verify_by_default() -> bool {
+    true
+}
+
+impl ReplicationTls {
+    /// The files each host must hold, by the name the playbook gives them.
+    pub fn files(&self) -> [(&'static str, &str); 3] {
+        [("ca", &self.ca), ("cert", &self.cert), ("key", &self.key)]
+    }
+}
+
 /// The play's settings, with the classic master-master recipe as defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayVars {
@@ -67,6 +91,8 @@ pub struct PlayVars {
     pub seed_overwrite: bool,
     /// Passive nodes: `read_only` (and `super_read_only` where the server has it) is ON there, OFF elsewhere.
     pub read_only_hosts: Option<Sourced<Vec<String>>>,
+    /// Replication connections over TLS, and replication accounts that require it.
+    pub replication_tls: Option<ReplicationTls>,
 }
 
 impl Default for PlayVars {
@@ -90,6 +116,7 @@ impl Default for PlayVars {
             seed_from: None,
             seed_overwrite: false,
             read_only_hosts: None,
+            replication_tls: None,
         }
     }
 }

@@ -73,9 +73,10 @@ impl Plan {
         for step in self.replication.iter().flat_map(|r| &r.steps) {
             match step {
                 ReplStep::Account { .. } | ReplStep::Connect { .. } => s.add += 1,
-                ReplStep::Seed { .. } | ReplStep::Start { .. } | ReplStep::Credentials { .. } => {
-                    s.change += 1
-                }
+                ReplStep::Seed { .. }
+                | ReplStep::Start { .. }
+                | ReplStep::Credentials { .. }
+                | ReplStep::Tls { .. } => s.change += 1,
             }
         }
         s

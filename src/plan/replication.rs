@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facts::HostFacts;
-use crate::model::{Play, Project};
+use crate::model::{Play, Project, ReplicationTls};
 
 /// The port replication connects to.
 pub const MYSQL_PORT: u16 = 3306;
@@ -39,6 +39,9 @@ pub enum ReplStep {
         replica: String,
         replica_address: String,
         user: String,
+        /// The account may only connect over TLS.
+        #[serde(default)]
+        tls: bool,
     },
     Seed {
         from: String,
@@ -58,6 +61,8 @@ pub enum ReplStep {
         port: u16,
         user: String,
         position: Position,
+        #[serde(default)]
+        tls: Option<ReplicationTls>,
     },
     Start {
         replica: String,
@@ -68,6 +73,12 @@ pub enum ReplStep {
         replica: String,
         source: String,
         user: String,
+    },
+    /// Right source and account, other TLS settings: change only those (the position is kept).
+    Tls {
+        replica: String,
+        source: String,
+        tls: Option<ReplicationTls>,
     },
 }
 
@@ -109,6 +120,31 @@ pub fn plan_replication(
         help,
     };
 
+    if let Some(tls) = &play.vars.replication_tls {
+        for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
+            let missing: Vec<String> = tls
+                .files()
+                .iter()
+                .filter(|(_, path)| {
+                    facts
+                        .get(host)
+                        .is_some_and(|f| f.missing_files.iter().any(|m| m == path))
+                })
+                .map(|(name, path)| format!("{name} {path}"))
+                .collect();
+            if !missing.is_empty() {
+                return Err(refuse(
+                    format!(
+                        "{host} lacks the replication_tls files: {} (missing or unreadable)",
+                        missing.join(", ")
+                    ),
+                    Some(format!(
+                        "put the CA, certificate and key on {host} (readable by mysqld) at the paths the play names"
+                    )),
+                ));
+            }
+        }
+    }
     let mut accounts = Vec::new();
     let mut connects = Vec::new();
     let mut starts = Vec::new();
@@ -131,16 +167,20 @@ pub fn plan_replication(
             ));
         }
     }
+    let tls = play.vars.replication_tls.as_ref();
     for (replica, source) in ring {
         let status = repl(replica).and_then(|r| r.replica.as_ref());
         let refused = status.is_some_and(|s| s.last_io_errno == 1045);
         let has_account = repl(source).is_some_and(|r| r.account_hosts.contains(&address(replica)));
-        if !has_account || refused {
+        let account_tls =
+            repl(source).is_some_and(|r| r.tls_account_hosts.contains(&address(replica)));
+        if !has_account || refused || account_tls != tls.is_some() {
             accounts.push(ReplStep::Account {
                 source: source.into(),
                 replica: replica.into(),
                 replica_address: address(replica),
                 user: user.clone(),
+                tls: tls.is_some(),
             });
         }
         match status {
@@ -153,6 +193,13 @@ pub fn plan_replication(
                     replica: replica.into(),
                     source: source.into(),
                     user: user.clone(),
+                });
+            }
+            Some(s) if s.points_at(&address(source), MYSQL_PORT, &user) && !s.tls.matches(tls) => {
+                starts.push(ReplStep::Tls {
+                    replica: replica.into(),
+                    source: source.into(),
+                    tls: tls.cloned(),
                 });
             }
             Some(s) if s.points_at(&address(source), MYSQL_PORT, &user) => {
@@ -245,6 +292,7 @@ pub fn plan_replication(
             port: MYSQL_PORT,
             user: user.clone(),
             position,
+            tls: tls.cloned(),
         });
     }
     for host in play
@@ -295,6 +343,7 @@ mod tests {
             variables: BTreeMap::new(),
             replication: Some(replication),
             seed_incomplete: false,
+            missing_files: Vec::new(),
         }
     }
 
@@ -359,11 +408,13 @@ mod tests {
         let db1 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.12".into()],
+            tls_account_hosts: Vec::new(),
             replica: replicating_from("192.0.2.12", "repl"),
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
+            tls_account_hosts: Vec::new(),
             replica: replicating_from("192.0.2.11", "repl"),
         };
         assert_eq!(plan(db1, db2).expect("plans").steps, vec![]);
@@ -432,11 +483,13 @@ mod tests {
         let db1 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.12".into()],
+            tls_account_hosts: Vec::new(),
             replica: replicating_from("192.0.2.12", "old"),
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
+            tls_account_hosts: Vec::new(),
             replica: replicating_from("192.0.2.11", "repl"),
         };
         let steps = plan(db1, db2).expect("plans").steps;
@@ -474,6 +527,52 @@ mod tests {
                 "db1 replicating from db2 is not planned: db2 is outside --limit",
                 "db2 replicating from db1 is not planned: db2 is outside --limit",
             ]
+        );
+    }
+
+    #[test]
+    fn a_replica_without_the_wanted_tls_is_switched_keeping_its_position() {
+        let mut p = project();
+        p.plays[0].vars.replication_tls = Some(crate::model::ReplicationTls {
+            ca: "/tls/ca.pem".into(),
+            cert: "/tls/cert.pem".into(),
+            key: "/tls/key.pem".into(),
+            verify_server_cert: true,
+        });
+        let node = |peer: &str| ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec![peer.into()],
+            tls_account_hosts: vec![peer.into()],
+            replica: replicating_from(peer, "repl"),
+        };
+        let all = [
+            ("db1".to_string(), facts("db1", node("192.0.2.12"))),
+            ("db2".to_string(), facts("db2", node("192.0.2.11"))),
+        ]
+        .into_iter()
+        .collect();
+        let steps = plan_replication(&p, &p.plays[0], &all)
+            .expect("plans")
+            .steps;
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert!(
+            steps
+                .iter()
+                .all(|s| matches!(s, ReplStep::Tls { tls: Some(_), .. }))
+        );
+
+        let mut db2 = facts("db2", node("192.0.2.11"));
+        db2.missing_files = vec!["/tls/key.pem".into()];
+        let all = [
+            ("db1".to_string(), facts("db1", node("192.0.2.12"))),
+            ("db2".to_string(), db2),
+        ]
+        .into_iter()
+        .collect();
+        let refusal = plan_replication(&p, &p.plays[0], &all).expect_err("refused");
+        assert_eq!(
+            refusal.message,
+            "db2 lacks the replication_tls files: key /tls/key.pem (missing or unreadable)"
         );
     }
 }

@@ -43,6 +43,7 @@ fn converged() -> HostFacts {
         variables,
         replication: None,
         seed_incomplete: false,
+        missing_files: Vec::new(),
     }
 }
 

@@ -104,6 +104,21 @@ fn host_section(out: &mut String, host: &HostPlan) {
     out.push('\n');
 }
 
+/// How a replication connection is secured, as a clause: empty for plain connections.
+fn tls_words(tls: Option<&crate::model::ReplicationTls>) -> String {
+    match tls {
+        None => String::new(),
+        Some(t) if t.verify_server_cert => format!(
+            ", over TLS with CA {}, the source's certificate verified",
+            t.ca
+        ),
+        Some(t) => format!(
+            ", over TLS with CA {}, the source's certificate NOT verified",
+            t.ca
+        ),
+    }
+}
+
 fn replication_section(out: &mut String, plan: &ReplicationPlan) {
     let _ = writeln!(out, "replication (play \"{}\")", plan.play);
     if plan.steps.is_empty() {
@@ -116,10 +131,12 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
                 replica,
                 replica_address,
                 user,
+                tls,
             } => writeln!(
                 out,
                 "  + account '{user}'@'{replica_address}' on {source}, for {replica}: REPLICATION SLAVE only, \
-                 password (sensitive), not written to the binary log"
+                 password (sensitive), {}not written to the binary log",
+                if *tls { "TLS required, " } else { "" }
             ),
             ReplStep::Seed {
                 from,
@@ -152,6 +169,7 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
                 port,
                 user,
                 position,
+                tls,
             } => {
                 let from = match position {
                     Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
@@ -162,9 +180,22 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
                 writeln!(
                     out,
                     "  + {replica} replicates from {source} ({source_address}:{port} as {user}, password \
-                     (sensitive)), {from}"
+                     (sensitive){}), {from}",
+                    tls_words(tls.as_ref())
                 )
             }
+            ReplStep::Tls {
+                replica,
+                source,
+                tls,
+            } => writeln!(
+                out,
+                "  ~ {replica}: replicate from {source}{}; source, account and position kept",
+                match tls {
+                    Some(_) => tls_words(tls.as_ref()),
+                    None => ", without TLS".into(),
+                }
+            ),
             ReplStep::Credentials {
                 replica,
                 source,

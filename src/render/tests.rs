@@ -72,6 +72,7 @@ fn fresh_and_converged() -> Plan {
                     replica: "h2".into(),
                     replica_address: "10.0.0.2".into(),
                     user: "repl".into(),
+                    tls: true,
                 },
                 ReplStep::Seed {
                     from: "h1".into(),
@@ -89,6 +90,12 @@ fn fresh_and_converged() -> Plan {
                     port: 3306,
                     user: "repl".into(),
                     position: Position::Seed,
+                    tls: Some(crate::model::ReplicationTls {
+                        ca: "/etc/mysql/tls/ca.pem".into(),
+                        cert: "/etc/mysql/tls/cert.pem".into(),
+                        key: "/etc/mysql/tls/key.pem".into(),
+                        verify_server_cert: true,
+                    }),
                 },
                 ReplStep::Start {
                     replica: "h1".into(),

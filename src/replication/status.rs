@@ -19,6 +19,34 @@ pub struct ReplicaStatus {
     pub source_log_file: String,
     pub read_pos: u64,
     pub exec_pos: u64,
+    /// The connection's TLS settings as the replica reports them (`Master_SSL_Allowed` = Yes: TLS is used).
+    #[serde(default)]
+    pub tls: ReplicaTls,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaTls {
+    pub enabled: bool,
+    pub ca: String,
+    pub cert: String,
+    pub key: String,
+    pub verify_server_cert: bool,
+}
+
+impl ReplicaTls {
+    /// Whether the connection uses exactly the TLS the playbook asks for (`None`: plain).
+    pub fn matches(&self, wanted: Option<&crate::model::ReplicationTls>) -> bool {
+        match wanted {
+            None => !self.enabled,
+            Some(w) => {
+                self.enabled
+                    && self.ca == w.ca
+                    && self.cert == w.cert
+                    && self.key == w.key
+                    && self.verify_server_cert == w.verify_server_cert
+            }
+        }
+    }
 }
 
 impl ReplicaStatus {
@@ -45,6 +73,16 @@ impl ReplicaStatus {
             source_log_file: text(&["Master_Log_File", "Source_Log_File"]),
             read_pos: number(&["Read_Master_Log_Pos", "Read_Source_Log_Pos"]).unwrap_or(0),
             exec_pos: number(&["Exec_Master_Log_Pos", "Exec_Source_Log_Pos"]).unwrap_or(0),
+            tls: ReplicaTls {
+                enabled: text(&["Master_SSL_Allowed", "Source_SSL_Allowed"]) == "Yes",
+                ca: text(&["Master_SSL_CA_File", "Source_SSL_CA_File"]),
+                cert: text(&["Master_SSL_Cert", "Source_SSL_Cert"]),
+                key: text(&["Master_SSL_Key", "Source_SSL_Key"]),
+                verify_server_cert: text(&[
+                    "Master_SSL_Verify_Server_Cert",
+                    "Source_SSL_Verify_Server_Cert",
+                ]) == "Yes",
+            },
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::flavor::{Flavor, Setting};
-use crate::model::{Play, Project};
+use crate::model::{Play, Project, ReplicationTls};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MyCnfContext {
@@ -33,6 +33,8 @@ pub struct MyCnfContext {
     /// `read_only` (and `super_read_only` where the server has it): ON on passive nodes, OFF on the others,
     /// so a node that stops being passive is made writable again.
     pub read_only: Vec<Setting>,
+    /// The server's certificate files when the play replicates over TLS.
+    pub tls: Option<ReplicationTls>,
     /// Extra `[mysqld]` options: the play's, overridden by the host's, sorted by name.
     pub extra: Vec<Setting>,
 }
@@ -80,6 +82,7 @@ impl MyCnfContext {
             skip_errors,
             passive: play.is_read_only(host),
             read_only: flavor.read_only(play.is_read_only(host)),
+            tls: play.vars.replication_tls.clone(),
             extra: extra
                 .into_iter()
                 .map(|(name, value)| Setting { name, value })
