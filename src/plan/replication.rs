@@ -174,7 +174,10 @@ pub fn plan_replication(
         let has_account = repl(source).is_some_and(|r| r.account_hosts.contains(&address(replica)));
         let account_tls =
             repl(source).is_some_and(|r| r.tls_account_hosts.contains(&address(replica)));
-        if !has_account || refused || account_tls != tls.is_some() {
+        // Setting the account also sets its password from the playbook's secret: a replica already using the
+        // account must then be given that password too, or it is refused at its next connect.
+        let account_set = !has_account || refused || account_tls != tls.is_some();
+        if account_set {
             accounts.push(ReplStep::Account {
                 source: source.into(),
                 replica: replica.into(),
@@ -184,26 +187,23 @@ pub fn plan_replication(
             });
         }
         match status {
-            Some(s)
-                if s.source_host == address(source)
-                    && s.source_port == MYSQL_PORT
-                    && (s.source_user != user || refused) =>
-            {
-                starts.push(ReplStep::Credentials {
-                    replica: replica.into(),
-                    source: source.into(),
-                    user: user.clone(),
-                });
-            }
-            Some(s) if s.points_at(&address(source), MYSQL_PORT, &user) && !s.tls.matches(tls) => {
-                starts.push(ReplStep::Tls {
-                    replica: replica.into(),
-                    source: source.into(),
-                    tls: tls.cloned(),
-                });
-            }
-            Some(s) if s.points_at(&address(source), MYSQL_PORT, &user) => {
-                if let Some((errno, text)) = s.error() {
+            Some(s) if s.source_host == address(source) && s.source_port == MYSQL_PORT => {
+                let credentials = s.source_user != user || account_set;
+                if credentials {
+                    starts.push(ReplStep::Credentials {
+                        replica: replica.into(),
+                        source: source.into(),
+                        user: user.clone(),
+                    });
+                }
+                if !s.tls.matches(tls) {
+                    starts.push(ReplStep::Tls {
+                        replica: replica.into(),
+                        source: source.into(),
+                        tls: tls.cloned(),
+                    });
+                }
+                if let Some((errno, text)) = s.error().filter(|_| !refused) {
                     let why =
                         crate::replication::explain(errno).unwrap_or("see the server's error log");
                     warnings.push(format!(
@@ -211,10 +211,12 @@ pub fn plan_replication(
                     ));
                 }
                 // Threads stopped, or retrying a source that was unreachable (it may be back): restart them.
+                // A change of credentials or TLS restarts them anyway.
                 let retrying = s
                     .error()
                     .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
-                if !s.healthy() && (s.error().is_none() || retrying) {
+                let reconnected = credentials || !s.tls.matches(tls);
+                if !reconnected && !s.healthy() && (s.error().is_none() || retrying) {
                     starts.push(ReplStep::Start {
                         replica: replica.into(),
                         source: source.into(),
@@ -573,6 +575,40 @@ mod tests {
         assert_eq!(
             refusal.message,
             "db2 lacks the replication_tls files: key /tls/key.pem (missing or unreadable)"
+        );
+    }
+
+    #[test]
+    fn an_account_set_again_gives_the_replica_using_it_the_password_too() {
+        let db1 = ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec![],
+            tls_account_hosts: Vec::new(),
+            replica: replicating_from("192.0.2.12", "repl"),
+        };
+        let db2 = ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec!["192.0.2.11".into()],
+            tls_account_hosts: Vec::new(),
+            replica: replicating_from("192.0.2.11", "repl"),
+        };
+        let steps = plan(db1, db2).expect("plans").steps;
+        assert_eq!(
+            steps,
+            vec![
+                ReplStep::Account {
+                    source: "db1".into(),
+                    replica: "db2".into(),
+                    replica_address: "192.0.2.12".into(),
+                    user: "repl".into(),
+                    tls: false,
+                },
+                ReplStep::Credentials {
+                    replica: "db2".into(),
+                    source: "db1".into(),
+                    user: "repl".into(),
+                },
+            ]
         );
     }
 }
