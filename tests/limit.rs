@@ -73,6 +73,11 @@ fn a_limited_apply_changes_only_the_selected_host_and_a_full_run_then_converges(
         "{plan}"
     );
 
+    // A saved plan is applied to the hosts it was made for, never under another limit.
+    let (code, _, err) = run(&["apply", path(&saved), "--yes", "--limit", "h2"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("it was made with --limit pair:!h2"), "{err}");
+
     // The saved plan keeps its limit: applying it locks, reads and changes h1 alone.
     let (code, out, err) = run(&["apply", path(&saved), "--yes", "-q"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -95,7 +100,10 @@ fn a_limited_apply_changes_only_the_selected_host_and_a_full_run_then_converges(
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("~ seed h2 from h1"), "{out}");
     assert!(err.contains("h2: $ "), "-vv shows remote commands: {err}");
-    assert!(err.contains("h1: sql: reading global variables"), "{err}");
+    assert!(
+        err.contains("h1: sql: reading the server version, reading global variables"),
+        "{err}"
+    );
     assert!(
         err.contains("h1: connected to root@"),
         "-v shows connections: {err}"

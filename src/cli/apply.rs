@@ -37,6 +37,19 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let project = match &saved {
         Some(saved) => {
             check_format(saved)?;
+            // A saved plan is applied to the hosts it was made for: another --limit would not match it.
+            if req.options.limit.is_some() && req.options.limit != saved.limit {
+                return Err(Error::BadPlanFile {
+                    path: req.target.to_path_buf(),
+                    reason: format!(
+                        "it was made with {}; apply it without --limit, or plan again with the limit you want",
+                        saved
+                            .limit
+                            .as_deref()
+                            .map_or("no --limit".to_string(), |l| format!("--limit {l}"))
+                    ),
+                });
+            }
             let options = LoadOptions {
                 inventory: saved.inventory.clone(),
                 limit: saved.limit.clone(),

@@ -5,9 +5,10 @@
 //!
 //! 1. One shell probe: service manager (systemd only when it is running), service name, the installed
 //!    server binary's version, and the current content of the config file mmprov owns.
-//! 2. `SELECT VERSION(), @@version_comment`: whether mysqld serves, and which server it is. The family is read
-//!    from the server, the binary's version is the fallback when it is down.
-//! 3. `SHOW GLOBAL VARIABLES` for the variables the plan compares.
+//! 2. One client session (one round trip) for every query: `SELECT VERSION(), @@version_comment` (whether
+//!    mysqld serves, and which server it is: the family is read from the server, the binary's version is the
+//!    fallback when it is down), `SHOW GLOBAL VARIABLES` for the variables the plan compares, and for
+//!    replication plays the application schemas, the replication account and the replica status.
 //!
 //! A host that cannot be reached fails the whole gathering: nothing is planned, so nothing is changed anywhere.
 
@@ -23,11 +24,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::flavor::{Flavor, ServerVersion};
+use crate::flavor::ServerVersion;
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
 use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS};
-use crate::sql::{ClientSql, SqlError, SqlExecutor, literal};
+use crate::sql::{ClientSql, Row, SqlError, SqlExecutor, literal};
 use crate::transport::{self, Connections, Transport, TransportError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,30 +217,10 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
     };
-    let mut sql = ClientSql::new(t);
-    let (running, server) = match sql.query(
-        "reading the server version",
-        "SELECT VERSION() AS version, @@version_comment AS comment",
-    ) {
-        Ok(rows) => {
-            let row = rows.first();
-            let version = row.and_then(|r| r.get(&["version"])).unwrap_or("");
-            let comment = row.and_then(|r| r.get(&["comment"])).unwrap_or("");
-            (true, ServerVersion::from_server(version, comment).ok())
-        }
-        Err(e) if e.is_not_serving() => (false, probe.binary_version),
-        Err(e) => return Err(e.into()),
-    };
-    let variables = if running {
-        read_variables(&mut sql, &wanted.variables)?
-    } else {
-        BTreeMap::new()
-    };
-    let replication = match (&wanted.replication_user, running, server) {
-        (Some(user), true, Some(version)) => {
-            Some(read_replication(&mut sql, user, version.flavor().as_ref())?)
-        }
-        _ => None,
+    let read = read_server(t, wanted, probe.binary_version)?;
+    let (running, server, variables, replication) = match read {
+        Some(r) => (true, r.server, r.variables, r.replication),
+        None => (false, None, BTreeMap::new(), None),
     };
     Ok(HostFacts {
         host,
@@ -256,82 +237,143 @@ pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsEr
     })
 }
 
+/// What a running server tells: its version, the variables asked for, and its replication.
+struct ServerFacts {
+    server: Option<ServerVersion>,
+    variables: BTreeMap<String, String>,
+    replication: Option<ReplicationFacts>,
+}
+
+const VERSION_SQL: &str = "SELECT VERSION() AS version, @@version_comment AS comment";
+
+/// Every query in one client session (one round trip); `None` when no server answers. The replica status
+/// statement depends on the dialect, which is guessed from the installed binary: when the running server
+/// turns out to speak another (or the guess is refused), that one query is asked again on its own.
+fn read_server(
+    t: &mut dyn Transport,
+    wanted: &Wanted,
+    binary: Option<ServerVersion>,
+) -> Result<Option<ServerFacts>, FactsError> {
+    let guess = binary.unwrap_or(ServerVersion::DEBIAN_DEFAULT).flavor();
+    let variables_sql = variables_query(&wanted.variables);
+    let schemas_sql = schemas_query();
+    let account_sql = wanted.replication_user.as_deref().map(account_query);
+    let mut queries = vec![
+        ("reading the server version", VERSION_SQL),
+        ("reading global variables", variables_sql.as_str()),
+    ];
+    if let Some(account_sql) = &account_sql {
+        queries.push(("listing application schemas", schemas_sql.as_str()));
+        queries.push(("listing the replication account", account_sql.as_str()));
+        queries.push(("reading the replica status", guess.replica_status()));
+    }
+    let mut sql = ClientSql::new(t);
+    let mut status_read = account_sql.is_some();
+    let sets = match sql.query_many(&queries) {
+        Ok(sets) => sets,
+        Err(e) if e.is_not_serving() => return Ok(None),
+        Err(SqlError::Server { .. }) if status_read => {
+            status_read = false;
+            sql.query_many(&queries[..queries.len() - 1])?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut sets = sets.into_iter();
+    let version_rows = sets.next().unwrap_or_default();
+    let row = version_rows.first();
+    let version = row.and_then(|r| r.get(&["version"])).unwrap_or("");
+    let comment = row.and_then(|r| r.get(&["comment"])).unwrap_or("");
+    let server = ServerVersion::from_server(version, comment).ok();
+    let variables = parse_variables(&sets.next().unwrap_or_default());
+    let replication = match (account_sql.is_some(), server) {
+        (true, Some(version)) => {
+            let schemas = parse_schemas(&sets.next().unwrap_or_default());
+            let (account_hosts, tls_account_hosts) =
+                parse_accounts(&sets.next().unwrap_or_default());
+            let flavor = version.flavor();
+            let status_rows = if status_read && flavor.replica_status() == guess.replica_status() {
+                sets.next().unwrap_or_default()
+            } else {
+                sql.query("reading the replica status", flavor.replica_status())?
+            };
+            Some(ReplicationFacts {
+                schemas,
+                account_hosts,
+                tls_account_hosts,
+                replica: status_rows.first().map(ReplicaStatus::from_row),
+            })
+        }
+        _ => None,
+    };
+    Ok(Some(ServerFacts {
+        server,
+        variables,
+        replication,
+    }))
+}
+
 /// Application schemas (system schemas and mmprov's own left out), with their tables and size.
 pub fn application_schemas(sql: &mut dyn SqlExecutor) -> Result<Vec<SchemaSize>, SqlError> {
+    let rows = sql.query("listing application schemas", &schemas_query())?;
+    Ok(parse_schemas(&rows))
+}
+
+fn schemas_query() -> String {
     let system: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| literal(s)).collect();
-    let schemas = sql
-        .query(
-            "listing application schemas",
-            &format!(
-                "SELECT s.schema_name AS name, COUNT(t.table_name) AS tables, \
-                 COALESCE(SUM(t.data_length + t.index_length), 0) AS bytes \
-                 FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t \
-                 ON t.table_schema = s.schema_name WHERE s.schema_name NOT IN ({}) \
-                 GROUP BY s.schema_name ORDER BY s.schema_name",
-                system.join(", ")
-            ),
-        )?
-        .iter()
+    format!(
+        "SELECT s.schema_name AS name, COUNT(t.table_name) AS tables, \
+         COALESCE(SUM(t.data_length + t.index_length), 0) AS bytes \
+         FROM information_schema.SCHEMATA s LEFT JOIN information_schema.TABLES t \
+         ON t.table_schema = s.schema_name WHERE s.schema_name NOT IN ({}) \
+         GROUP BY s.schema_name ORDER BY s.schema_name",
+        system.join(", ")
+    )
+}
+
+fn parse_schemas(rows: &[Row]) -> Vec<SchemaSize> {
+    rows.iter()
         .map(|r| SchemaSize {
             name: r.get(&["name"]).unwrap_or("").to_string(),
             tables: r.get(&["tables"]).and_then(|v| v.parse().ok()).unwrap_or(0),
             bytes: r.get(&["bytes"]).and_then(|v| v.parse().ok()).unwrap_or(0),
         })
-        .collect();
-    Ok(schemas)
+        .collect()
 }
 
-fn read_replication(
-    sql: &mut dyn SqlExecutor,
-    user: &str,
-    flavor: &dyn Flavor,
-) -> Result<ReplicationFacts, SqlError> {
-    let schemas = application_schemas(sql)?;
-    let accounts = sql.query(
-        "listing the replication account",
-        &format!(
-            "SELECT Host AS host, ssl_type AS tls FROM mysql.user WHERE User = {} ORDER BY Host",
-            literal(user)
-        ),
-    )?;
-    let host_of = |r: &crate::sql::Row| r.get(&["host"]).map(str::to_string);
-    let account_hosts = accounts.iter().filter_map(host_of).collect();
-    let tls_account_hosts = accounts
+fn account_query(user: &str) -> String {
+    format!(
+        "SELECT Host AS host, ssl_type AS tls FROM mysql.user WHERE User = {} ORDER BY Host",
+        literal(user)
+    )
+}
+
+/// The hosts the account exists for, and those of them that require TLS.
+fn parse_accounts(rows: &[Row]) -> (Vec<String>, Vec<String>) {
+    let host_of = |r: &Row| r.get(&["host"]).map(str::to_string);
+    let all = rows.iter().filter_map(host_of).collect();
+    let tls = rows
         .iter()
         .filter(|r| r.get(&["tls"]).is_some_and(|t| !t.is_empty()))
         .filter_map(host_of)
         .collect();
-    let replica = sql
-        .query("reading the replica status", flavor.replica_status())?
-        .first()
-        .map(ReplicaStatus::from_row);
-    Ok(ReplicationFacts {
-        schemas,
-        account_hosts,
-        tls_account_hosts,
-        replica,
-    })
+    (all, tls)
 }
 
-fn read_variables(
-    sql: &mut dyn SqlExecutor,
-    names: &[String],
-) -> Result<BTreeMap<String, String>, SqlError> {
-    let list: Vec<String> = names.iter().map(|n| crate::sql::literal(n)).collect();
-    let rows = sql.query(
-        "reading global variables",
-        &format!(
-            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",
-            list.join(", ")
-        ),
-    )?;
-    Ok(rows
-        .iter()
+fn variables_query(names: &[String]) -> String {
+    let list: Vec<String> = names.iter().map(|n| literal(n)).collect();
+    format!(
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",
+        list.join(", ")
+    )
+}
+
+fn parse_variables(rows: &[Row]) -> BTreeMap<String, String> {
+    rows.iter()
         .filter_map(|r| {
             Some((
                 r.at(0)?.to_ascii_lowercase(),
                 r.at(1).unwrap_or("").to_string(),
             ))
         })
-        .collect())
+        .collect()
 }

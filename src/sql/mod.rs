@@ -56,12 +56,25 @@ pub trait SqlExecutor {
     fn execute(&mut self, what: &str, sql: &str) -> Result<(), SqlError> {
         self.query(what, sql).map(drop)
     }
+
+    /// Run several read-only queries, each `(what, sql)`, and return each one's rows in order. Backends
+    /// that pay per round trip answer them in one.
+    fn query_many(&mut self, queries: &[(&str, &str)]) -> Result<Vec<Vec<Row>>, SqlError> {
+        queries
+            .iter()
+            .map(|(what, sql)| self.query(what, sql))
+            .collect()
+    }
 }
 
 /// SQL through the host's command-line client, over the host's transport.
 pub struct ClientSql<'t> {
     transport: &'t mut dyn Transport,
 }
+
+/// Written after each query of a [`SqlExecutor::query_many`] batch: a one-row result whose header and value
+/// together mark where one query's output ends (a query with no rows prints nothing at all).
+const SECTION_END: &str = "mmprov_section_end\n-\n";
 
 /// Picks whichever client the host has; `--batch` gives tab-separated rows with a header line.
 pub const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; \
@@ -73,15 +86,16 @@ impl<'t> ClientSql<'t> {
     }
 }
 
-impl SqlExecutor for ClientSql<'_> {
-    fn query(&mut self, what: &str, sql: &str) -> Result<Vec<Row>, SqlError> {
+impl ClientSql<'_> {
+    /// One client session: the statements' output, or the error naming `what`.
+    fn session(&mut self, what: &str, sql: &str) -> Result<String, SqlError> {
         let started = std::time::Instant::now();
         let out = self.transport.exec_with_input(CLIENT, sql.as_bytes())?;
         let host = self.transport.host().to_string();
         // The purpose only: the text may carry a password.
         log::debug!("{host}: sql: {what} ({} ms)", started.elapsed().as_millis());
         if out.success() {
-            return Ok(row::parse_batch(&out.stdout_text()));
+            return Ok(out.stdout_text());
         }
         let stderr = out.stderr_text();
         let (code, message) = parse_client_error(&stderr);
@@ -95,6 +109,39 @@ impl SqlExecutor for ClientSql<'_> {
                 message,
             })
         }
+    }
+}
+
+impl SqlExecutor for ClientSql<'_> {
+    fn query(&mut self, what: &str, sql: &str) -> Result<Vec<Row>, SqlError> {
+        self.session(what, sql).map(|out| row::parse_batch(&out))
+    }
+
+    fn query_many(&mut self, queries: &[(&str, &str)]) -> Result<Vec<Vec<Row>>, SqlError> {
+        let mut batch = String::new();
+        for (_, sql) in queries {
+            batch.push_str(sql.trim_end().trim_end_matches(';'));
+            batch.push_str(";\nSELECT '-' AS mmprov_section_end;\n");
+        }
+        let what: Vec<&str> = queries.iter().map(|(what, _)| *what).collect();
+        let what = what.join(", ");
+        let out = self.session(&what, &batch)?;
+        let mut sections: Vec<Vec<Row>> = out.split(SECTION_END).map(row::parse_batch).collect();
+        // The text after the last marker is empty.
+        if sections.len() != queries.len() + 1 {
+            return Err(SqlError::Server {
+                host: self.transport.host().to_string(),
+                what,
+                code: 0,
+                message: format!(
+                    "the client answered {} of {} queries",
+                    sections.len().saturating_sub(1),
+                    queries.len()
+                ),
+            });
+        }
+        sections.truncate(queries.len());
+        Ok(sections)
     }
 }
 
