@@ -115,16 +115,67 @@ pub fn apply(
         }
         None => &plan.replication,
     };
-    for replication_plan in replication_plans.iter().filter(|r| !r.steps.is_empty()) {
-        if let Err(e) = replication::run(replication_plan, &mut transports, replication, events) {
-            let _ = events.send(Event::Failed {
-                host: format!("play {}", replication_plan.play),
-                message: e.to_string(),
-            });
-            return Err(ApplyError::Hosts { failed: vec![e] });
+    let pending: Vec<&crate::plan::ReplicationPlan> = replication_plans
+        .iter()
+        .filter(|r| !r.steps.is_empty())
+        .collect();
+    for wave in waves(&pending) {
+        // Each play of a wave gets its own hosts' connections and runs beside the others.
+        let jobs: Vec<(&crate::plan::ReplicationPlan, Connections)> = wave
+            .into_iter()
+            .map(|p| {
+                let own = p
+                    .hosts()
+                    .iter()
+                    .filter_map(|h| transports.remove(h).map(|t| (h.clone(), t)))
+                    .collect();
+                (p, own)
+            })
+            .collect();
+        let results = crate::fanout::fan_out(jobs, options.forks, |(p, mut own)| {
+            let result = replication::run(p, &mut own, replication, events);
+            if let Err(e) = &result {
+                let _ = events.send(Event::Failed {
+                    host: format!("play {}", p.play),
+                    message: e.to_string(),
+                });
+            }
+            (own, result)
+        });
+        let mut failed = Vec::new();
+        for (own, result) in results {
+            transports.extend(own);
+            failed.extend(result.err());
+        }
+        if !failed.is_empty() {
+            return Err(ApplyError::Hosts { failed });
         }
     }
     Ok(())
+}
+
+/// Plays grouped so that no two in a group share a host: a group's plays can run at once.
+fn waves<'p>(
+    plans: &[&'p crate::plan::ReplicationPlan],
+) -> Vec<Vec<&'p crate::plan::ReplicationPlan>> {
+    let mut waves: Vec<(
+        std::collections::BTreeSet<String>,
+        Vec<&crate::plan::ReplicationPlan>,
+    )> = Vec::new();
+    for plan in plans {
+        let hosts = plan.hosts();
+        match waves
+            .iter_mut()
+            .find(|(taken, _)| taken.is_disjoint(&hosts))
+        {
+            Some((taken, members)) => {
+                taken.extend(hosts);
+                members.push(plan);
+            }
+            None => waves.push((hosts, vec![plan])),
+        }
+    }
+    waves.into_iter().map(|(_, members)| members).collect()
 }
 
 /// What this run has written on a host, so a failed restart can put it back.

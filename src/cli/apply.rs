@@ -81,7 +81,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         forks: req.forks,
         ..ApplyOptions::default()
     };
-    let replication = replication_context(&project, &plan, &gathered.facts)?;
+    let replication = replication_context(&project, &plan, &gathered.facts, req.forks)?;
     execute(
         &plan,
         gathered.transports,
@@ -118,6 +118,7 @@ fn replication_context<'a>(
     project: &'a Project,
     plan: &Plan,
     facts: &BTreeMap<String, HostFacts>,
+    forks: usize,
 ) -> Result<ReplicationContext<'a>, Error> {
     let mut passwords = BTreeMap::new();
     for play in project
@@ -157,8 +158,9 @@ fn replication_context<'a>(
         .filter(|p| p.has_role(Role::Replication))
         .flat_map(|p| p.hosts.iter().filter(|h| project.in_limit(h)))
         .any(|h| facts.get(h).is_none_or(|f| !f.running) || restarted.contains(&h.as_str()));
-    let replan: Option<apply::Replan<'a>> = stale
-        .then(|| -> apply::Replan<'a> { Box::new(move |transports| replan(project, transports)) });
+    let replan: Option<apply::Replan<'a>> = stale.then(|| -> apply::Replan<'a> {
+        Box::new(move |transports| replan(project, transports, forks))
+    });
     Ok(ReplicationContext {
         passwords,
         versions,
@@ -167,17 +169,21 @@ fn replication_context<'a>(
     })
 }
 
-/// The replication plans again, from facts read now over the run's connections.
+/// The replication plans again, from facts read now over the run's connections, `forks` hosts at a time.
 fn replan(
     project: &Project,
     transports: &mut Connections,
+    forks: usize,
 ) -> Result<Vec<crate::plan::ReplicationPlan>, ApplyError> {
-    let mut fresh = BTreeMap::new();
-    for (host, wanted) in facts::wanted(project) {
-        if let Some(t) = transports.get_mut(&host) {
-            fresh.insert(host, facts::read(t.as_mut(), &wanted)?);
-        }
-    }
+    let mut wanted = facts::wanted(project);
+    let jobs: Vec<_> = transports
+        .iter_mut()
+        .filter_map(|(host, t)| Some((host.clone(), t, wanted.remove(host)?)))
+        .collect();
+    let read = crate::fanout::fan_out(jobs, forks, |(host, t, wanted)| {
+        facts::read(t.as_mut(), &wanted).map(|f| (host, f))
+    });
+    let fresh: BTreeMap<String, HostFacts> = read.into_iter().collect::<Result<_, _>>()?;
     let plays = project
         .plays
         .iter()

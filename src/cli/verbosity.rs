@@ -7,6 +7,8 @@
 //!   round trip by purpose (never its text, which may carry a password), with durations and exit codes;
 //! - `-vvv`: the stderr of remote commands that failed.
 //!
+//! Each line carries the seconds since mmprov started, so slow hosts and steps stand out.
+//!
 //! `MMPROV_LOG` (env_logger syntax, e.g. `mmprov::transport=debug`) overrides the level for finer choices.
 
 use std::io::Write;
@@ -31,13 +33,15 @@ impl Verbosity {
 
     /// Send mmprov's log to stderr at this level, once per process.
     pub fn install(self) {
+        let started = std::time::Instant::now();
         let _ = env_logger::Builder::new()
             .filter_level(log::LevelFilter::Off)
             .filter_module("mmprov", self.level())
             .parse_env("MMPROV_LOG")
-            .format(|buf, record| {
+            .format(move |buf, record| {
                 let level = record.level().as_str().to_ascii_lowercase();
-                writeln!(buf, "mmprov: {level}: {}", record.args())
+                let at = started.elapsed().as_secs_f64();
+                writeln!(buf, "mmprov: {at:7.3}s {level}: {}", record.args())
             })
             .target(env_logger::Target::Stderr)
             .try_init();

@@ -89,6 +89,31 @@ pub struct ReplicationPlan {
     pub warnings: Vec<String>,
 }
 
+impl ReplicationPlan {
+    /// Every host its steps touch.
+    pub fn hosts(&self) -> std::collections::BTreeSet<String> {
+        self.steps
+            .iter()
+            .flat_map(|s| match s {
+                ReplStep::Account {
+                    source, replica, ..
+                }
+                | ReplStep::Connect {
+                    replica, source, ..
+                }
+                | ReplStep::Start { replica, source }
+                | ReplStep::Credentials {
+                    replica, source, ..
+                }
+                | ReplStep::Tls {
+                    replica, source, ..
+                } => [source.clone(), replica.clone()],
+                ReplStep::Seed { from, to, .. } => [from.clone(), to.clone()],
+            })
+            .collect()
+    }
+}
+
 /// Why a replication plan cannot be made as the playbook stands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 #[error("play `{play}`: {message}")]

@@ -235,6 +235,10 @@ fn read_chunks(stdin: &mut (dyn Read + Send), tx: &mpsc::SyncSender<std::io::Res
     }
 }
 
+/// How long a session with nothing to move waits before looking again: from the first to the last, doubling.
+const IDLE_WAIT_MIN: Duration = Duration::from_micros(100);
+const IDLE_WAIT_MAX: Duration = Duration::from_millis(10);
+
 impl SshTransport {
     /// Move stdin, stdout and stderr on a non-blocking channel until the command's output ends. The command
     /// fails with a timeout after `command_timeout` without any progress. Returns the command's stderr.
@@ -252,6 +256,7 @@ impl SshTransport {
         let mut input_done = false;
         let mut eof_sent = false;
         let mut buf = vec![0u8; CHUNK];
+        let mut idle_wait = IDLE_WAIT_MIN;
         loop {
             let mut progressed = false;
             if sent == pending.len() && !input_done {
@@ -309,6 +314,7 @@ impl SshTransport {
             }
             if progressed {
                 last_progress = Instant::now();
+                idle_wait = IDLE_WAIT_MIN;
             } else if channel.eof() {
                 return Ok(stderr);
             } else if last_progress.elapsed() > self.command_timeout {
@@ -318,7 +324,10 @@ impl SshTransport {
                     after: self.command_timeout,
                 });
             } else {
-                std::thread::sleep(Duration::from_micros(200));
+                // A command that is busy (a restart, a held lock) is checked less and less often, so many
+                // idle sessions at once cost next to no CPU; any progress brings the wait back down.
+                std::thread::sleep(idle_wait);
+                idle_wait = (idle_wait * 2).min(IDLE_WAIT_MAX);
             }
         }
     }
