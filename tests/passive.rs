@@ -42,17 +42,6 @@ fn app_insert(lab: &Lab, host: &str, item: &str) -> (bool, String) {
     (out.status.success(), text(&out.stderr))
 }
 
-fn wait_for(lab: &Lab, host: &str, query: &str, expected: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let got = lab.sql(host, query);
-        if got == expected || std::time::Instant::now() > deadline {
-            return got;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn a_passive_node_refuses_application_writes_and_the_role_moves_without_a_restart() {
     let lab = Lab::require(2);
@@ -82,12 +71,7 @@ fn a_passive_node_refuses_application_writes_and_the_role_moves_without_a_restar
     let (ok, said) = app_insert(&lab, "h1", "kept");
     assert!(ok, "{said}");
     assert_eq!(
-        wait_for(
-            &lab,
-            "h2",
-            "SELECT GROUP_CONCAT(item) FROM shop.orders",
-            "kept"
-        ),
+        lab.wait_for("h2", "SELECT GROUP_CONCAT(item) FROM shop.orders", "kept"),
         "kept",
         "replication still applies the active node's writes on the passive one"
     );

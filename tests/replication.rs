@@ -55,17 +55,6 @@ fn shop_on(lab: &Lab, host: &str) {
     );
 }
 
-fn wait_for(lab: &Lab, host: &str, query: &str, expected: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let got = lab.sql(host, query);
-        if got == expected || std::time::Instant::now() > deadline {
-            return got;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
     let _serial = serial();
@@ -104,8 +93,8 @@ fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
         "INSERT INTO shop.orders (item, node) VALUES ('e', 'h2'), ('f', 'h2')",
     );
     let all = "SELECT GROUP_CONCAT(CONCAT(id, item) ORDER BY id) FROM shop.orders";
-    let on_h1 = wait_for(&lab, "h1", "SELECT COUNT(*) FROM shop.orders", "6");
-    let on_h2 = wait_for(&lab, "h2", "SELECT COUNT(*) FROM shop.orders", "6");
+    let on_h1 = lab.wait_for("h1", "SELECT COUNT(*) FROM shop.orders", "6");
+    let on_h2 = lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", "6");
     assert_eq!(
         (on_h1.as_str(), on_h2.as_str()),
         ("6", "6"),
@@ -165,7 +154,7 @@ fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
         "INSERT INTO shop.orders (item, node) VALUES ('g', 'h1')",
     );
     assert_eq!(
-        wait_for(&lab, "h2", "SELECT COUNT(*) FROM shop.orders", "7"),
+        lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", "7"),
         "7"
     );
     let (code, status, _) = run(&["status", path(&book)]);
@@ -362,8 +351,7 @@ fn a_ring_of_three_converges_and_verifies() {
     );
     for h in ["h1", "h3"] {
         assert_eq!(
-            wait_for(
-                &lab,
+            lab.wait_for(
                 h,
                 "SELECT COUNT(*) FROM shop.orders WHERE item = 'ring'",
                 "1"

@@ -126,17 +126,6 @@ fn playbook(lab: &Lab, dir: &Path, tls: bool, ca: &str) -> std::path::PathBuf {
     file
 }
 
-fn wait_for(lab: &Lab, host: &str, query: &str, expected: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let got = lab.sql(host, query);
-        if got == expected || std::time::Instant::now() > deadline {
-            return got;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn a_plain_pair_moves_onto_tls_in_one_apply_and_plain_connections_are_refused() {
     let lab = Lab::require(2);
@@ -149,10 +138,7 @@ fn a_plain_pair_moves_onto_tls_in_one_apply_and_plain_connections_are_refused() 
     let (code, out, err) = run(&["apply", plain.to_str().expect("utf-8"), "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
     lab.sql("h1", "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY); INSERT INTO shop.t VALUES (1)");
-    assert_eq!(
-        wait_for(&lab, "h2", "SELECT COUNT(*) FROM shop.t", "1"),
-        "1"
-    );
+    assert_eq!(lab.wait_for("h2", "SELECT COUNT(*) FROM shop.t", "1"), "1");
 
     // No certificates on the hosts yet: refused at plan time, nothing changed.
     let with_tls = playbook(&lab, dir.path(), true, &format!("{TLS_DIR}/ca.pem"));
@@ -201,7 +187,7 @@ fn a_plain_pair_moves_onto_tls_in_one_apply_and_plain_connections_are_refused() 
     }
     lab.sql("h2", "INSERT INTO shop.t VALUES (2)");
     assert_eq!(
-        wait_for(&lab, "h1", "SELECT COUNT(*) FROM shop.t", "2"),
+        lab.wait_for("h1", "SELECT COUNT(*) FROM shop.t", "2"),
         "2",
         "replicates over TLS"
     );

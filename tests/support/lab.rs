@@ -166,6 +166,18 @@ impl Lab {
         super::text(&out.stdout).trim_end().to_string()
     }
 
+    /// Ask until the answer is `expected` (replication takes a moment), for at most 20 s; the last answer.
+    pub fn wait_for(&self, name: &str, query: &str, expected: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = self.sql(name, query);
+            if got == expected || std::time::Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The PID of the host's mysqld: unchanged means not restarted.
     pub fn mysqld_pid(&self, name: &str) -> String {
         super::text(&self.ssh(name, "cat /run/mysqld/mysqld.pid").stdout)
