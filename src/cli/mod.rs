@@ -38,7 +38,7 @@ pub struct Cli {
     pub color: Color,
 
     /// Say more on stderr: -v connections, facts and timings per host; -vv every remote command and SQL round
-    /// trip; -vvv the stderr of failed commands.
+    /// trip, with durations and exit codes.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 

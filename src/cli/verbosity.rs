@@ -5,7 +5,9 @@
 //! - `-v`: per host, connections, facts and locks with their timings;
 //! - `-vv`: every remote command (its first line: secrets never travel on command lines) and every SQL
 //!   round trip by purpose (never its text, which may carry a password), with durations and exit codes;
-//! - `-vvv`: the stderr of remote commands that failed.
+//!
+//! A failed command's stderr is never logged: a server's error message can quote the statement it refused,
+//! password included. Errors reach the operator through diagnostics, which scrub it.
 //!
 //! Each line carries the seconds since mmprov started, so slow hosts and steps stand out.
 //!

@@ -35,15 +35,8 @@ impl<T: Transport> Transport for Logged<T> {
             let host = self.inner.host();
             let shown = first_line(command);
             match &result {
-                Ok(f) => {
-                    log::debug!("{host}: $ {shown} ({ms} ms, exit {})", f.status);
-                    if f.status != 0 {
-                        log::trace!(
-                            "{host}: stderr: {}",
-                            String::from_utf8_lossy(&f.stderr).trim_end()
-                        );
-                    }
-                }
+                // Never the stderr: a server refusing a statement may quote it, password included.
+                Ok(f) => log::debug!("{host}: $ {shown} ({ms} ms, exit {})", f.status),
                 Err(e) => log::debug!("{host}: $ {shown} ({ms} ms, failed: {e})"),
             }
         }
