@@ -422,3 +422,75 @@ fn a_seed_interrupted_midway_is_redone_by_the_next_apply() {
     let (code, again, _) = run(&["plan", path(&book), "--detailed-exitcode"]);
     assert_eq!(code, 0, "{again}");
 }
+
+#[test]
+fn a_rotated_replication_password_is_planned_and_applied_with_positions_kept() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(&lab, "h1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = playbook(&lab, dir.path(), "pair", "");
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+
+    const ROTATED: &str = r#"ro'tated "pw" 2"#;
+    let with_new = |args: &[&str]| {
+        let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", ROTATED)]);
+        (
+            out.status.code().unwrap_or(-1),
+            text(&out.stdout),
+            text(&out.stderr),
+        )
+    };
+    let (code, plan, stderr) = with_new(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        plan.contains("(replication_password changed: password set to the new one)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(
+            "~ h2: replicate from h1 as repl, password (sensitive); source and position kept"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("Plan: 0 to add, 4 to change"), "{plan}");
+    assert!(
+        !plan.contains(ROTATED) && !plan.contains("ro'tated"),
+        "{plan}"
+    );
+    let (code, out, stderr) = with_new(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+
+    lab.sql(
+        "h1",
+        "INSERT INTO shop.orders (item, node) VALUES ('after', 'h1')",
+    );
+    assert_eq!(
+        lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", "3"),
+        "3",
+        "replicating with the new password, nothing replayed"
+    );
+    let login = |password: &str| {
+        lab.ssh(
+            "h2",
+            &format!(
+                "mariadb -h {} -urepl -p{} -e 'SELECT 1'",
+                lab.address("h1"),
+                shell_word(password)
+            ),
+        )
+        .status
+        .success()
+    };
+    assert!(login(ROTATED), "the account takes the new password");
+    assert!(!login(PASSWORD), "and no longer the old one");
+    let (code, out, stderr) = with_new(&["plan", path(&book), "--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {out}{stderr}");
+}
+
+fn shell_word(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}

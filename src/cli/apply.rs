@@ -158,8 +158,9 @@ fn replication_context<'a>(
         .filter(|p| p.has_role(Role::Replication))
         .flat_map(|p| p.hosts.iter().filter(|h| project.in_limit(h)))
         .any(|h| facts.get(h).is_none_or(|f| !f.running) || restarted.contains(&h.as_str()));
+    let fingerprints = super::plan::password_fingerprints(project)?;
     let replan: Option<apply::Replan<'a>> = stale.then(|| -> apply::Replan<'a> {
-        Box::new(move |transports| replan(project, transports, forks))
+        Box::new(move |transports| replan(project, transports, forks, &fingerprints))
     });
     Ok(ReplicationContext {
         passwords,
@@ -174,6 +175,7 @@ fn replan(
     project: &Project,
     transports: &mut Connections,
     forks: usize,
+    passwords: &BTreeMap<String, String>,
 ) -> Result<Vec<crate::plan::ReplicationPlan>, ApplyError> {
     let mut wanted = facts::wanted(project);
     let jobs: Vec<_> = transports
@@ -189,7 +191,10 @@ fn replan(
         .iter()
         .filter(|p| p.has_role(Role::Replication));
     Ok(plays
-        .map(|p| crate::plan::plan_replication(project, p, &fresh))
+        .map(|p| {
+            let password = passwords.get(&p.name).map(String::as_str);
+            crate::plan::plan_replication(project, p, &fresh, password)
+        })
         .collect::<Result<Vec<_>, _>>()?)
 }
 

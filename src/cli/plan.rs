@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -50,6 +51,7 @@ pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered),
         templates.insert(path.value.display().to_string(), source.text.to_string());
     }
     let desired = plan::desired_state(project, &gathered.facts, &templates)?;
+    let passwords = password_fingerprints(project)?;
     let hosts = desired
         .iter()
         .filter_map(|d| {
@@ -63,9 +65,37 @@ pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered),
         .plays
         .iter()
         .filter(|p| p.has_role(Role::Replication))
-        .map(|p| plan::plan_replication(project, p, &gathered.facts))
+        .map(|p| {
+            let password = passwords.get(&p.name).map(String::as_str);
+            plan::plan_replication(project, p, &gathered.facts, password)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((Plan { hosts, replication }, gathered))
+}
+
+/// For each replication play, the fingerprint of its replication password (read now from where the playbook
+/// says), so the plan can tell a changed secret from the stored one without holding the secret.
+pub fn password_fingerprints(project: &Project) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    for play in project
+        .plays
+        .iter()
+        .filter(|p| p.has_role(Role::Replication))
+    {
+        if let Some(secret) = &play.vars.replication_password {
+            let password = load::secret::read(&secret.value).map_err(|e| {
+                Error::Apply(crate::apply::ApplyError::Secret {
+                    play: play.name.clone(),
+                    detail: e.to_string(),
+                })
+            })?;
+            out.insert(
+                play.name.clone(),
+                crate::replication::password::native_fingerprint(password.expose_secret()),
+            );
+        }
+    }
+    Ok(out)
 }
 
 pub struct PlanRequest<'a> {

@@ -27,7 +27,7 @@ use thiserror::Error;
 use crate::flavor::ServerVersion;
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
-use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS};
+use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS, password};
 use crate::sql::{ClientSql, Row, SqlError, SqlExecutor, literal};
 use crate::transport::{self, Connections, Transport, TransportError};
 
@@ -64,6 +64,10 @@ pub struct ReplicationFacts {
     /// Of those, the ones whose account may only connect over TLS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tls_account_hosts: Vec<String>,
+    /// Of those, the ones whose stored password can be compared: a fingerprint of it, by host
+    /// (`replication::password`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub account_passwords: BTreeMap<String, String>,
     /// The replica's current source, threads and errors; `None` when it replicates from nothing.
     pub replica: Option<ReplicaStatus>,
 }
@@ -288,8 +292,7 @@ fn read_server(
     let replication = match (account_sql.is_some(), server) {
         (true, Some(version)) => {
             let schemas = parse_schemas(&sets.next().unwrap_or_default());
-            let (account_hosts, tls_account_hosts) =
-                parse_accounts(&sets.next().unwrap_or_default());
+            let accounts = parse_accounts(&sets.next().unwrap_or_default());
             let flavor = version.flavor();
             let status_rows = if status_read && flavor.replica_status() == guess.replica_status() {
                 sets.next().unwrap_or_default()
@@ -298,8 +301,9 @@ fn read_server(
             };
             Some(ReplicationFacts {
                 schemas,
-                account_hosts,
-                tls_account_hosts,
+                account_hosts: accounts.hosts,
+                tls_account_hosts: accounts.tls,
+                account_passwords: accounts.passwords,
                 replica: status_rows.first().map(ReplicaStatus::from_row),
             })
         }
@@ -342,21 +346,39 @@ fn parse_schemas(rows: &[Row]) -> Vec<SchemaSize> {
 
 fn account_query(user: &str) -> String {
     format!(
-        "SELECT Host AS host, ssl_type AS tls FROM mysql.user WHERE User = {} ORDER BY Host",
+        "SELECT Host AS host, ssl_type AS tls, plugin, authentication_string AS auth FROM mysql.user \
+         WHERE User = {} ORDER BY Host",
         literal(user)
     )
 }
 
-/// The hosts the account exists for, and those of them that require TLS.
-fn parse_accounts(rows: &[Row]) -> (Vec<String>, Vec<String>) {
+/// The replication account as found: the hosts it exists for, those that require TLS, and the fingerprints
+/// of the passwords that can be compared. The stored hash itself goes no further than this function.
+struct Accounts {
+    hosts: Vec<String>,
+    tls: Vec<String>,
+    passwords: BTreeMap<String, String>,
+}
+
+fn parse_accounts(rows: &[Row]) -> Accounts {
     let host_of = |r: &Row| r.get(&["host"]).map(str::to_string);
-    let all = rows.iter().filter_map(host_of).collect();
-    let tls = rows
-        .iter()
-        .filter(|r| r.get(&["tls"]).is_some_and(|t| !t.is_empty()))
-        .filter_map(host_of)
-        .collect();
-    (all, tls)
+    let native = |r: &&Row| {
+        r.get(&["plugin"])
+            .is_some_and(|p| p == password::NATIVE_PLUGIN)
+    };
+    Accounts {
+        hosts: rows.iter().filter_map(host_of).collect(),
+        tls: rows
+            .iter()
+            .filter(|r| r.get(&["tls"]).is_some_and(|t| !t.is_empty()))
+            .filter_map(host_of)
+            .collect(),
+        passwords: rows
+            .iter()
+            .filter(native)
+            .filter_map(|r| Some((host_of(r)?, password::stored_fingerprint(r.get(&["auth"])?))))
+            .collect(),
+    }
 }
 
 fn variables_query(names: &[String]) -> String {

@@ -20,7 +20,9 @@ mod replication;
 mod step;
 
 pub use desired::{Desired, DesiredError, desired_state};
-pub use replication::{MYSQL_PORT, Position, Refusal, ReplStep, ReplicationPlan, plan_replication};
+pub use replication::{
+    AccountReason, MYSQL_PORT, Position, Refusal, ReplStep, ReplicationPlan, plan_replication,
+};
 pub use step::{RestartReason, Step};
 
 use serde::{Deserialize, Serialize};
@@ -72,7 +74,12 @@ impl Plan {
         }
         for step in self.replication.iter().flat_map(|r| &r.steps) {
             match step {
-                ReplStep::Account { .. } | ReplStep::Connect { .. } => s.add += 1,
+                ReplStep::Account {
+                    reason: AccountReason::Missing,
+                    ..
+                }
+                | ReplStep::Connect { .. } => s.add += 1,
+                ReplStep::Account { .. } => s.change += 1,
                 ReplStep::Seed { .. }
                 | ReplStep::Start { .. }
                 | ReplStep::Credentials { .. }

@@ -42,6 +42,8 @@ pub enum ReplStep {
         /// The account may only connect over TLS.
         #[serde(default)]
         tls: bool,
+        #[serde(default)]
+        reason: AccountReason,
     },
     Seed {
         from: String,
@@ -80,6 +82,34 @@ pub enum ReplStep {
         source: String,
         tls: Option<ReplicationTls>,
     },
+}
+
+/// Why the replication account is (re)set on a source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountReason {
+    /// There is no such account yet.
+    #[default]
+    Missing,
+    /// The replica's connections are refused (1045).
+    Refused,
+    /// Its stored password is not the playbook's (`replication_password` was changed).
+    PasswordChanged,
+    /// It does not (or no longer should) require TLS.
+    TlsChanged,
+}
+
+impl AccountReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AccountReason::Missing => "new",
+            AccountReason::Refused => "its replica is refused (1045): password set again",
+            AccountReason::PasswordChanged => {
+                "replication_password changed: password set to the new one"
+            }
+            AccountReason::TlsChanged => "TLS requirement changed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,10 +155,13 @@ pub struct Refusal {
     pub help: Option<String>,
 }
 
+/// `password`: the fingerprint of the play's replication password (`replication::password`), to tell a
+/// changed secret from the stored one; `None` when it is not known.
 pub fn plan_replication(
     project: &Project,
     play: &Play,
     facts: &std::collections::BTreeMap<String, HostFacts>,
+    password: Option<&str>,
 ) -> Result<ReplicationPlan, Refusal> {
     let user = play.vars.replication_user.clone();
     let address = |h: &str| {
@@ -201,14 +234,30 @@ pub fn plan_replication(
             repl(source).is_some_and(|r| r.tls_account_hosts.contains(&address(replica)));
         // Setting the account also sets its password from the playbook's secret: a replica already using the
         // account must then be given that password too, or it is refused at its next connect.
-        let account_set = !has_account || refused || account_tls != tls.is_some();
-        if account_set {
+        let stored = repl(source).and_then(|r| r.account_passwords.get(&address(replica)));
+        let reason = if !has_account {
+            Some(AccountReason::Missing)
+        } else if refused {
+            Some(AccountReason::Refused)
+        } else if password
+            .zip(stored)
+            .is_some_and(|(wanted, stored)| wanted != stored)
+        {
+            Some(AccountReason::PasswordChanged)
+        } else if account_tls != tls.is_some() {
+            Some(AccountReason::TlsChanged)
+        } else {
+            None
+        };
+        let account_set = reason.is_some();
+        if let Some(reason) = reason {
             accounts.push(ReplStep::Account {
                 source: source.into(),
                 replica: replica.into(),
                 replica_address: address(replica),
                 user: user.clone(),
                 tls: tls.is_some(),
+                reason,
             });
         }
         match status {
@@ -398,7 +447,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        plan_replication(&p, &p.plays[0], &all)
+        plan_replication(&p, &p.plays[0], &all, None)
     }
 
     #[test]
@@ -436,12 +485,14 @@ mod tests {
             schemas: shop(),
             account_hosts: vec!["192.0.2.12".into()],
             tls_account_hosts: Vec::new(),
+            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.12", "repl"),
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
             tls_account_hosts: Vec::new(),
+            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.11", "repl"),
         };
         assert_eq!(plan(db1, db2).expect("plans").steps, vec![]);
@@ -468,7 +519,7 @@ mod tests {
         let all = [("db1".to_string(), db1), ("db2".to_string(), db2)]
             .into_iter()
             .collect();
-        let plan = plan_replication(&p, &p.plays[0], &all)
+        let plan = plan_replication(&p, &p.plays[0], &all, None)
             .expect("an interrupted seed is redone, not refused");
         assert!(plan.steps.iter().any(|s| matches!(
             s,
@@ -511,12 +562,14 @@ mod tests {
             schemas: shop(),
             account_hosts: vec!["192.0.2.12".into()],
             tls_account_hosts: Vec::new(),
+            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.12", "old"),
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
             tls_account_hosts: Vec::new(),
+            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.11", "repl"),
         };
         let steps = plan(db1, db2).expect("plans").steps;
@@ -546,7 +599,7 @@ mod tests {
         )]
         .into_iter()
         .collect();
-        let plan = plan_replication(&p, &p.plays[0], &only_db1).expect("plans");
+        let plan = plan_replication(&p, &p.plays[0], &only_db1, None).expect("plans");
         assert_eq!(plan.steps, vec![]);
         assert_eq!(
             plan.warnings,
@@ -570,6 +623,7 @@ mod tests {
             schemas: shop(),
             account_hosts: vec![peer.into()],
             tls_account_hosts: vec![peer.into()],
+            account_passwords: BTreeMap::new(),
             replica: replicating_from(peer, "repl"),
         };
         let all = [
@@ -578,7 +632,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let steps = plan_replication(&p, &p.plays[0], &all)
+        let steps = plan_replication(&p, &p.plays[0], &all, None)
             .expect("plans")
             .steps;
         assert_eq!(steps.len(), 2, "{steps:?}");
@@ -596,7 +650,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let refusal = plan_replication(&p, &p.plays[0], &all).expect_err("refused");
+        let refusal = plan_replication(&p, &p.plays[0], &all, None).expect_err("refused");
         assert_eq!(
             refusal.message,
             "db2 lacks the replication_tls files: key /tls/key.pem (missing or unreadable)"
@@ -609,12 +663,14 @@ mod tests {
             schemas: shop(),
             account_hosts: vec![],
             tls_account_hosts: Vec::new(),
+            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.12", "repl"),
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
             tls_account_hosts: Vec::new(),
+            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.11", "repl"),
         };
         let steps = plan(db1, db2).expect("plans").steps;
@@ -627,6 +683,7 @@ mod tests {
                     replica_address: "192.0.2.12".into(),
                     user: "repl".into(),
                     tls: false,
+                    reason: AccountReason::Missing,
                 },
                 ReplStep::Credentials {
                     replica: "db2".into(),
@@ -635,5 +692,48 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_changed_replication_password_resets_accounts_and_replicas_and_the_same_one_nothing() {
+        use crate::replication::password::native_fingerprint;
+        let node = |peer: &str, password: &str| ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec![peer.into()],
+            tls_account_hosts: Vec::new(),
+            account_passwords: [(peer.to_string(), native_fingerprint(password))].into(),
+            replica: replicating_from(peer, "repl"),
+        };
+        let p = project();
+        let all = [
+            ("db1".to_string(), facts("db1", node("192.0.2.12", "old"))),
+            ("db2".to_string(), facts("db2", node("192.0.2.11", "old"))),
+        ]
+        .into_iter()
+        .collect();
+        let same = native_fingerprint("old");
+        let unchanged = plan_replication(&p, &p.plays[0], &all, Some(&same)).expect("plans");
+        assert_eq!(unchanged.steps, vec![]);
+        let rotated = native_fingerprint("new");
+        let steps = plan_replication(&p, &p.plays[0], &all, Some(&rotated))
+            .expect("plans")
+            .steps;
+        let accounts = steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s,
+                    ReplStep::Account {
+                        reason: AccountReason::PasswordChanged,
+                        ..
+                    }
+                )
+            })
+            .count();
+        let credentials = steps
+            .iter()
+            .filter(|s| matches!(s, ReplStep::Credentials { .. }))
+            .count();
+        assert_eq!((accounts, credentials, steps.len()), (2, 2, 4), "{steps:?}");
     }
 }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::plan::{HostPlan, Plan, Position, ReplStep, ReplicationPlan, Step};
+use crate::plan::{AccountReason, HostPlan, Plan, Position, ReplStep, ReplicationPlan, Step};
 
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
@@ -132,12 +132,19 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
                 replica_address,
                 user,
                 tls,
-            } => writeln!(
-                out,
-                "  + account '{user}'@'{replica_address}' on {source}, for {replica}: REPLICATION SLAVE only, \
-                 password (sensitive), {}not written to the binary log",
-                if *tls { "TLS required, " } else { "" }
-            ),
+                reason,
+            } => {
+                let (symbol, why) = match reason {
+                    AccountReason::Missing => ("+", String::new()),
+                    other => ("~", format!(" ({})", other.describe())),
+                };
+                writeln!(
+                    out,
+                    "  {symbol} account '{user}'@'{replica_address}' on {source}, for {replica}{why}: REPLICATION \
+                     SLAVE only, password (sensitive), {}not written to the binary log",
+                    if *tls { "TLS required, " } else { "" }
+                )
+            }
             ReplStep::Seed {
                 from,
                 to,

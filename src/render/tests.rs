@@ -73,6 +73,7 @@ fn fresh_and_converged() -> Plan {
                     replica_address: "10.0.0.2".into(),
                     user: "repl".into(),
                     tls: true,
+                    reason: crate::plan::AccountReason::Missing,
                 },
                 ReplStep::Seed {
                     from: "h1".into(),

@@ -1,7 +1,9 @@
 //! Replication knowledge that is pure: reading a replica's status (either column spelling), explaining the
-//! errors that desynchronize a pair, and finding the binlog coordinates a dump records.
+//! errors that desynchronize a pair, finding the binlog coordinates a dump records, and telling whether an
+//! account's stored password is the playbook's.
 
 mod coordinates;
+pub mod password;
 mod status;
 
 pub use coordinates::{Coordinates, CoordinatesSniffer};
