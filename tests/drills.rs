@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use support::fixture;
 use support::lab::Lab;
-use support::{fixture, mmprov, text};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -23,12 +23,7 @@ fn serial() -> MutexGuard<'static, ()> {
 const PASSWORD: &str = "drill-pass'word";
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", PASSWORD)]);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    support::run_with_password(args, PASSWORD)
 }
 
 fn path(p: &std::path::Path) -> &str {

@@ -5,18 +5,12 @@
 mod support;
 
 use support::lab::Lab;
-use support::{mmprov, text};
 
 const PASSWORD: &str = r#"li'mit "pa\ss" 7"#;
 const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", PASSWORD)]);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    support::run_with_password(args, PASSWORD)
 }
 
 fn path(p: &std::path::Path) -> &str {

@@ -5,18 +5,13 @@
 mod support;
 
 use support::lab::Lab;
-use support::{mmprov, text};
+use support::text;
 
 const APP_USER: &str = "CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED BY 'app-pw'; \
                         GRANT ALL ON shop.* TO 'app'@'localhost'";
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", "passive-pw")]);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    support::run_with_password(args, "passive-pw")
 }
 
 fn playbook(lab: &Lab, dir: &std::path::Path, passive: &str) -> std::path::PathBuf {

@@ -7,7 +7,7 @@ mod support;
 use std::sync::{Mutex, MutexGuard};
 
 use support::lab::Lab;
-use support::{mmprov, text};
+use support::text;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -21,12 +21,7 @@ fn serial() -> MutexGuard<'static, ()> {
 const PASSWORD: &str = r#"re'pl "pa\ss" 42"#;
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", PASSWORD)]);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    support::run_with_password(args, PASSWORD)
 }
 
 fn path(p: &std::path::Path) -> &str {
@@ -436,14 +431,7 @@ fn a_rotated_replication_password_is_planned_and_applied_with_positions_kept() {
     assert_eq!(code, 0, "{out}{stderr}");
 
     const ROTATED: &str = r#"ro'tated "pw" 2"#;
-    let with_new = |args: &[&str]| {
-        let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", ROTATED)]);
-        (
-            out.status.code().unwrap_or(-1),
-            text(&out.stdout),
-            text(&out.stderr),
-        )
-    };
+    let with_new = |args: &[&str]| support::run_with_password(args, ROTATED);
     let (code, plan, stderr) = with_new(&["plan", path(&book)]);
     assert_eq!(code, 0, "{stderr}");
     assert!(

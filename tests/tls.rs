@@ -9,18 +9,13 @@ use std::path::Path;
 use std::process::Command;
 
 use support::lab::Lab;
-use support::{mmprov, text};
+use support::text;
 
 const TLS_DIR: &str = "/etc/mysql/mmprov-test-tls";
 const PASSWORD: &str = "tls-repl-pw";
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", PASSWORD)]);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    support::run_with_password(args, PASSWORD)
 }
 
 fn openssl(dir: &Path, args: &[&str]) {

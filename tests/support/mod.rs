@@ -27,6 +27,16 @@ pub fn mmprov(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("the mmprov binary runs")
 }
 
+/// Run the mmprov binary with the replication password in its environment: exit code, stdout, stderr.
+pub fn run_with_password(args: &[&str], password: &str) -> (i32, String, String) {
+    let out = mmprov(args, &[("MMPROV_REPL_PASSWORD", password)]);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
