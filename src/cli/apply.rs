@@ -120,21 +120,7 @@ fn replication_context<'a>(
     facts: &BTreeMap<String, HostFacts>,
     forks: usize,
 ) -> Result<ReplicationContext<'a>, Error> {
-    let mut passwords = BTreeMap::new();
-    for play in project
-        .plays
-        .iter()
-        .filter(|p| p.has_role(Role::Replication))
-    {
-        if let Some(secret) = &play.vars.replication_password {
-            let password =
-                crate::load::secret::read(&secret.value).map_err(|e| ApplyError::Secret {
-                    play: play.name.clone(),
-                    detail: e.to_string(),
-                })?;
-            passwords.insert(play.name.clone(), password);
-        }
-    }
+    let passwords = super::plan::replication_passwords(project)?;
     let versions = facts
         .iter()
         .filter_map(|(h, f)| Some((h.clone(), f.server?)))
@@ -158,7 +144,7 @@ fn replication_context<'a>(
         .filter(|p| p.has_role(Role::Replication))
         .flat_map(|p| p.hosts.iter().filter(|h| project.in_limit(h)))
         .any(|h| facts.get(h).is_none_or(|f| !f.running) || restarted.contains(&h.as_str()));
-    let fingerprints = super::plan::password_fingerprints(project)?;
+    let fingerprints = super::plan::password_fingerprints(&passwords);
     let replan: Option<apply::Replan<'a>> = stale.then(|| -> apply::Replan<'a> {
         Box::new(move |transports| replan(project, transports, forks, &fingerprints))
     });

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -51,7 +51,7 @@ pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered),
         templates.insert(path.value.display().to_string(), source.text.to_string());
     }
     let desired = plan::desired_state(project, &gathered.facts, &templates)?;
-    let passwords = password_fingerprints(project)?;
+    let passwords = password_fingerprints(&replication_passwords(project)?);
     let hosts = desired
         .iter()
         .filter_map(|d| {
@@ -73,9 +73,8 @@ pub fn plan_project(project: &Project, forks: usize) -> Result<(Plan, Gathered),
     Ok((Plan { hosts, replication }, gathered))
 }
 
-/// For each replication play, the fingerprint of its replication password (read now from where the playbook
-/// says), so the plan can tell a changed secret from the stored one without holding the secret.
-pub fn password_fingerprints(project: &Project) -> Result<BTreeMap<String, String>, Error> {
+/// The replication password of each replication play, read now from where the playbook says.
+pub fn replication_passwords(project: &Project) -> Result<BTreeMap<String, SecretString>, Error> {
     let mut out = BTreeMap::new();
     for play in project
         .plays
@@ -89,13 +88,25 @@ pub fn password_fingerprints(project: &Project) -> Result<BTreeMap<String, Strin
                     detail: e.to_string(),
                 })
             })?;
-            out.insert(
-                play.name.clone(),
-                crate::replication::password::native_fingerprint(password.expose_secret()),
-            );
+            out.insert(play.name.clone(), password);
         }
     }
     Ok(out)
+}
+
+/// The fingerprint of each play's replication password, so the plan can tell a changed secret from the
+/// stored one without holding the secret.
+pub fn password_fingerprints(
+    passwords: &BTreeMap<String, SecretString>,
+) -> BTreeMap<String, String> {
+    passwords
+        .iter()
+        .map(|(play, password)| {
+            let fingerprint =
+                crate::replication::password::native_fingerprint(password.expose_secret());
+            (play.clone(), fingerprint)
+        })
+        .collect()
 }
 
 pub struct PlanRequest<'a> {
