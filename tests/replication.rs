@@ -50,6 +50,17 @@ fn shop_on(lab: &Lab, host: &str) {
     );
 }
 
+/// h1 and h2 fresh, `shop` on h1, then one apply of the pair playbook: a seeded pair replicating both ways.
+fn replicating_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(lab, "h1");
+    let book = playbook(lab, dir, "pair", "");
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    book
+}
+
 #[test]
 fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
     let _serial = serial();
@@ -236,13 +247,8 @@ fn seeding_never_overwrites_a_node_holding_data_unless_told_and_never_changes_th
 fn status_explains_a_duplicate_key_and_exits_non_zero() {
     let _serial = serial();
     let lab = Lab::require(2);
-    lab.reset_server("h1");
-    lab.reset_server("h2");
-    shop_on(&lab, "h1");
     let dir = tempfile::tempdir().expect("tempdir");
-    let book = playbook(&lab, dir.path(), "pair", "");
-    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
-    assert_eq!(code, 0, "{out}{stderr}");
+    let book = replicating_pair(&lab, dir.path());
 
     // A row written on h2 behind replication's back, then the same key written on h1: the classic 1062.
     lab.sql(
@@ -422,13 +428,8 @@ fn a_seed_interrupted_midway_is_redone_by_the_next_apply() {
 fn a_rotated_replication_password_is_planned_and_applied_with_positions_kept() {
     let _serial = serial();
     let lab = Lab::require(2);
-    lab.reset_server("h1");
-    lab.reset_server("h2");
-    shop_on(&lab, "h1");
     let dir = tempfile::tempdir().expect("tempdir");
-    let book = playbook(&lab, dir.path(), "pair", "");
-    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
-    assert_eq!(code, 0, "{out}{stderr}");
+    let book = replicating_pair(&lab, dir.path());
 
     const ROTATED: &str = r#"ro'tated "pw" 2"#;
     let with_new = |args: &[&str]| support::run_with_password(args, ROTATED);

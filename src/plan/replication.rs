@@ -484,16 +484,14 @@ mod tests {
         let db1 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.12".into()],
-            tls_account_hosts: Vec::new(),
-            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.12", "repl"),
+            ..Default::default()
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
-            tls_account_hosts: Vec::new(),
-            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.11", "repl"),
+            ..Default::default()
         };
         assert_eq!(plan(db1, db2).expect("plans").steps, vec![]);
     }
@@ -561,16 +559,14 @@ mod tests {
         let db1 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.12".into()],
-            tls_account_hosts: Vec::new(),
-            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.12", "old"),
+            ..Default::default()
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
-            tls_account_hosts: Vec::new(),
-            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.11", "repl"),
+            ..Default::default()
         };
         let steps = plan(db1, db2).expect("plans").steps;
         assert_eq!(
@@ -623,8 +619,8 @@ mod tests {
             schemas: shop(),
             account_hosts: vec![peer.into()],
             tls_account_hosts: vec![peer.into()],
-            account_passwords: BTreeMap::new(),
             replica: replicating_from(peer, "repl"),
+            ..Default::default()
         };
         let all = [
             ("db1".to_string(), facts("db1", node("192.0.2.12"))),
@@ -662,16 +658,14 @@ mod tests {
         let db1 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec![],
-            tls_account_hosts: Vec::new(),
-            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.12", "repl"),
+            ..Default::default()
         };
         let db2 = ReplicationFacts {
             schemas: shop(),
             account_hosts: vec!["192.0.2.11".into()],
-            tls_account_hosts: Vec::new(),
-            account_passwords: BTreeMap::new(),
             replica: replicating_from("192.0.2.11", "repl"),
+            ..Default::default()
         };
         let steps = plan(db1, db2).expect("plans").steps;
         assert_eq!(
@@ -700,9 +694,9 @@ mod tests {
         let node = |peer: &str, password: &str| ReplicationFacts {
             schemas: shop(),
             account_hosts: vec![peer.into()],
-            tls_account_hosts: Vec::new(),
             account_passwords: [(peer.to_string(), native_fingerprint(password))].into(),
             replica: replicating_from(peer, "repl"),
+            ..Default::default()
         };
         let p = project();
         let all = [
