@@ -152,6 +152,43 @@ pub fn set_global_value(configured: &str) -> String {
     }
 }
 
+/// Why `value` cannot stand in an option file, if it cannot. The server reads an option file line by line, so a
+/// line break (or any control character, which no option value needs) in a value would start a line of its own:
+/// a new option, a `[group]` header or an `!include` the playbook never wrote.
+pub fn value_problem(value: &str) -> Option<String> {
+    let bad = value.chars().find(|c| c.is_control() && *c != '\t')?;
+    let what = match bad {
+        '\n' => "a line break".to_string(),
+        '\r' => "a carriage return".to_string(),
+        c => format!("the control character U+{:04X}", u32::from(c)),
+    };
+    Some(format!("contains {what}"))
+}
+
+/// Why `name` is not an option name, if it is not. Names are letters, digits, `_`, `-` and `.`, starting with
+/// a letter: anything else (`=`, `[`, `!`, `#`, white space) would change how the line is read.
+pub fn option_name_problem(name: &str) -> Option<String> {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => return Some("is empty".into()),
+        Some(c) if !c.is_ascii_alphabetic() => {
+            return Some(format!(
+                "starts with `{}`, not a letter",
+                c.escape_default()
+            ));
+        }
+        Some(_) => {}
+    }
+    chars
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map(|c| {
+            format!(
+                "contains `{}`; option names hold letters, digits, `_`, `-` and `.`",
+                c.escape_default()
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +232,42 @@ mod tests {
         assert_eq!(set_global_value("ROW"), "'ROW'");
         assert_eq!(set_global_value("on"), "ON");
         assert_eq!(set_global_value("x'; DROP"), "'x''; DROP'");
+    }
+
+    #[test]
+    fn values_that_would_start_a_line_of_their_own_are_refused() {
+        assert_eq!(value_problem("/var/lib/mysql"), None);
+        assert_eq!(value_problem("a\tb"), None);
+        assert_eq!(
+            value_problem("p\n[mysqld]\nskip-grant-tables = ON").as_deref(),
+            Some("contains a line break")
+        );
+        assert_eq!(
+            value_problem("x\ry").as_deref(),
+            Some("contains a carriage return")
+        );
+        assert_eq!(
+            value_problem("x\u{0}").as_deref(),
+            Some("contains the control character U+0000")
+        );
+        assert!(
+            value_problem("x\u{85}y").is_some(),
+            "NEL is a control character"
+        );
+    }
+
+    #[test]
+    fn option_names_follow_the_option_file_grammar() {
+        for good in [
+            "server-id",
+            "log_bin",
+            "loose-innodb.x",
+            "performance_schema",
+        ] {
+            assert_eq!(option_name_problem(good), None, "{good}");
+        }
+        for bad in ["", "[client]", "!include", "a=b", "a b", "#x", "1x", "a\nb"] {
+            assert!(option_name_problem(bad).is_some(), "{bad:?} accepted");
+        }
     }
 }

@@ -128,12 +128,34 @@ impl InventoryData {
         depth
     }
 
+    /// Host and group names that could reach a config line, a shell or a pattern as something else.
+    fn check_names(&self, problems: &mut Vec<Problem>) {
+        for (name, declared) in &self.hosts {
+            if let Some(problem) = super::names::host_name_problem(name) {
+                problems.push(super::host_name_refused(
+                    name,
+                    &problem,
+                    declared.declared_at,
+                ));
+            }
+        }
+        for name in self.groups.keys() {
+            if let Some(problem) = super::names::name_problem(name) {
+                problems.push(Problem::nowhere(format!(
+                    "inventory group name \"{}\" {problem}",
+                    name.escape_debug()
+                )));
+            }
+        }
+    }
+
     /// Hosts with their merged variables, and groups with their (transitive) members.
     pub fn resolve(
         &self,
         defaults: &SshOptions,
         problems: &mut Vec<Problem>,
     ) -> (BTreeMap<String, Host>, BTreeMap<String, Vec<String>>) {
+        self.check_names(problems);
         let depths = self.depths();
         let groups: BTreeMap<String, Vec<String>> = self
             .groups

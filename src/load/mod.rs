@@ -11,6 +11,7 @@
 mod ansible_ini;
 mod ansible_yaml;
 mod inventory;
+mod names;
 mod pattern;
 mod playbook_file;
 mod problem;
@@ -27,7 +28,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use playbook_file::{ConnectionYaml, HostYaml, HostsField, PlayVarsYaml, PlaybookYaml, SshYaml};
+use playbook_file::{
+    ConnectionYaml, HostYaml, HostsField, OptionMap, PlayVarsYaml, PlaybookYaml, SshYaml,
+};
 use serde_saphyr::Spanned;
 
 use crate::model::{
@@ -78,6 +81,10 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let file = FileId(0);
     for (name, spanned) in book.hosts {
         let at = yaml::span(file, &spanned);
+        if let Some(problem) = names::host_name_problem(&name) {
+            problems.push(host_name_refused(&name, &problem, at));
+            continue;
+        }
         if hosts.contains_key(&name) {
             problems.push(
                 Problem::at(
@@ -89,11 +96,26 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
             );
             continue;
         }
-        let host = playbook_host(&name, spanned.value, at, &ssh_defaults, &base);
+        let host = playbook_host(
+            &name,
+            spanned.value,
+            at,
+            &ssh_defaults,
+            &base,
+            &mut problems,
+        );
         hosts.insert(name, host);
     }
     for (name, members) in book.groups {
         let at = yaml::span(file, &members);
+        if let Some(problem) = names::name_problem(&name) {
+            problems.push(Problem::at(
+                at,
+                format!("group name \"{}\" {problem}", name.escape_debug()),
+                "this group",
+            ));
+            continue;
+        }
         for m in &members.value {
             if !hosts.contains_key(m) {
                 problems.push(Problem::at(
@@ -166,12 +188,23 @@ fn ssh_options(ssh: &SshYaml, base: &Path) -> SshOptions {
     }
 }
 
+/// A host name that cannot be used, said with the name escaped so a line break shows as `\n`.
+fn host_name_refused(name: &str, problem: &str, at: crate::model::Span) -> Problem {
+    Problem::at(
+        at,
+        format!("host name \"{}\" {problem}", name.escape_debug()),
+        "this host",
+    )
+    .help("rename the host and give its address in `address` (or `ansible_host` in an inventory)")
+}
+
 fn playbook_host(
     name: &str,
     h: HostYaml,
     at: crate::model::Span,
     defaults: &SshOptions,
     base: &Path,
+    problems: &mut Vec<Problem>,
 ) -> Host {
     let mut ssh = defaults.clone();
     if let Some(k) = &h.known_hosts {
@@ -195,7 +228,7 @@ fn playbook_host(
         },
         server_id: h.server_id.map(|s| yaml::sourced(at.file, s)),
         auto_increment_offset: h.auto_increment_offset.map(|s| yaml::sourced(at.file, s)),
-        mysqld: h.mysqld,
+        mysqld: option_map(at.file, h.mysqld, problems),
         declared_at: at,
     }
 }
@@ -210,6 +243,7 @@ fn resolve_play(
 ) -> Play {
     let declared_at = yaml::span(file, &spanned);
     let play = spanned.value;
+    let name = checked_text(file, play.name, "play name", names::name_problem, problems);
     let pattern_at = yaml::span(file, &play.hosts);
     let pattern = match play.hosts.value {
         HostsField::Pattern(p) => p,
@@ -228,7 +262,7 @@ fn resolve_play(
             problems.push(
                 Problem::at(
                     pattern_at,
-                    format!("play `{}` names unknown host or group {names}", play.name),
+                    format!("play `{name}` names unknown host or group {names}"),
                     "unknown",
                 )
                 .help(format!("known hosts and groups: {known}")),
@@ -244,11 +278,11 @@ fn resolve_play(
             .collect(),
     };
     Play {
-        name: play.name,
+        name,
         pattern: Sourced::new(pattern, pattern_at),
         hosts: selected,
         roles,
-        vars: play_vars(play.vars, file, base),
+        vars: play_vars(play.vars, file, base, problems),
         template: play.template.map(|t| {
             let at = yaml::span(file, &t);
             Sourced::new(base.join(expand_home(&t.value)), at)
@@ -324,8 +358,54 @@ fn role(name: Spanned<String>, file: FileId, problems: &mut Vec<Problem>) -> Opt
     found
 }
 
-fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path) -> PlayVars {
+/// A string from the playbook, held to `check`; a problem pointing at it when it fails.
+fn checked_text(
+    file: FileId,
+    value: Spanned<String>,
+    what: &str,
+    check: fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) -> String {
+    if let Some(problem) = check(&value.value) {
+        problems.push(Problem::at(
+            yaml::span(file, &value),
+            format!("{what} \"{}\" {problem}", value.value.escape_debug()),
+            "here",
+        ));
+    }
+    value.value
+}
+
+/// `[mysqld]` options, each name held to the option-file grammar and each value to one line.
+fn option_map(
+    file: FileId,
+    options: OptionMap,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, String> {
+    options
+        .into_iter()
+        .map(|(name, value)| {
+            if let Some(problem) = crate::mycnf::option_name_problem(&name) {
+                problems.push(Problem::at(
+                    yaml::span(file, &value),
+                    format!("mysqld option name \"{}\" {problem}", name.escape_debug()),
+                    "the option's value",
+                ));
+            }
+            let what = format!("the value of mysqld option `{}`", name.escape_debug());
+            let value = checked_text(file, value, &what, crate::mycnf::value_problem, problems);
+            (name, value)
+        })
+        .collect()
+}
+
+fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Problem>) -> PlayVars {
     let d = PlayVars::default();
+    let mysqld = option_map(file, v.mysqld, problems);
+    let mut text = |value: Option<Spanned<String>>, what: &str, default: String| match value {
+        Some(value) => checked_text(file, value, what, crate::mycnf::value_problem, problems),
+        None => default,
+    };
     let replication_password = v.replication_password.map(|s| {
         let mut secret = yaml::sourced(file, s);
         if let crate::model::SecretRef::File(path) = &secret.value {
@@ -334,21 +414,21 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path) -> PlayVars {
         secret
     });
     PlayVars {
-        config_path: v.config_path.unwrap_or(d.config_path),
+        config_path: text(v.config_path, "config_path", d.config_path),
         server_version: v.server_version.map(|s| yaml::sourced(file, s)),
         binlog_expire_days: v.binlog_expire_days.unwrap_or(d.binlog_expire_days),
-        max_binlog_size: v.max_binlog_size.unwrap_or(d.max_binlog_size),
-        log_bin: v.log_bin.unwrap_or(d.log_bin),
-        relay_log: v.relay_log.unwrap_or(d.relay_log),
-        datadir: v.datadir.unwrap_or(d.datadir),
-        socket: v.socket.unwrap_or(d.socket),
-        bind_address: v.bind_address.unwrap_or(d.bind_address),
-        log_error: v.log_error.unwrap_or(d.log_error),
+        max_binlog_size: text(v.max_binlog_size, "max_binlog_size", d.max_binlog_size),
+        log_bin: text(v.log_bin, "log_bin", d.log_bin),
+        relay_log: text(v.relay_log, "relay_log", d.relay_log),
+        datadir: text(v.datadir, "datadir", d.datadir),
+        socket: text(v.socket, "socket", d.socket),
+        bind_address: text(v.bind_address, "bind_address", d.bind_address),
+        log_error: text(v.log_error, "log_error", d.log_error),
         auto_increment_increment: v.auto_increment_increment.map(|s| yaml::sourced(file, s)),
-        replication_user: v.replication_user.unwrap_or(d.replication_user),
+        replication_user: text(v.replication_user, "replication_user", d.replication_user),
         replication_password,
         skip_errors: v.skip_errors.map(|s| yaml::sourced(file, s)),
-        mysqld: v.mysqld,
+        mysqld,
         seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
         seed_overwrite: v.seed_overwrite.unwrap_or(false),
         read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),

@@ -56,8 +56,11 @@ pub struct HostYaml {
     pub server_id: Option<Spanned<u32>>,
     pub auto_increment_offset: Option<Spanned<u32>>,
     #[serde(default)]
-    pub mysqld: BTreeMap<String, String>,
+    pub mysqld: OptionMap,
 }
+
+/// `[mysqld]` options as written, each value with its place so a refused one is pointed at.
+pub type OptionMap = BTreeMap<String, Spanned<String>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -69,7 +72,7 @@ pub enum HostsField {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlayYaml {
-    pub name: String,
+    pub name: Spanned<String>,
     pub hosts: Spanned<HostsField>,
     pub roles: Option<Vec<Spanned<String>>>,
     pub template: Option<Spanned<String>>,
@@ -80,22 +83,22 @@ pub struct PlayYaml {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlayVarsYaml {
-    pub config_path: Option<String>,
+    pub config_path: Option<Spanned<String>>,
     pub server_version: Option<Spanned<String>>,
     pub binlog_expire_days: Option<u32>,
-    pub max_binlog_size: Option<String>,
-    pub log_bin: Option<String>,
-    pub relay_log: Option<String>,
-    pub datadir: Option<String>,
-    pub socket: Option<String>,
-    pub bind_address: Option<String>,
-    pub log_error: Option<String>,
+    pub max_binlog_size: Option<Spanned<String>>,
+    pub log_bin: Option<Spanned<String>>,
+    pub relay_log: Option<Spanned<String>>,
+    pub datadir: Option<Spanned<String>>,
+    pub socket: Option<Spanned<String>>,
+    pub bind_address: Option<Spanned<String>>,
+    pub log_error: Option<Spanned<String>>,
     pub auto_increment_increment: Option<Spanned<u32>>,
-    pub replication_user: Option<String>,
+    pub replication_user: Option<Spanned<String>>,
     pub replication_password: Option<Spanned<SecretRef>>,
     pub skip_errors: Option<Spanned<Vec<u32>>>,
     #[serde(default)]
-    pub mysqld: BTreeMap<String, String>,
+    pub mysqld: OptionMap,
     pub seed_from: Option<Spanned<String>>,
     pub seed_overwrite: Option<bool>,
     pub read_only_hosts: Option<Spanned<Vec<String>>>,

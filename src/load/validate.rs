@@ -249,7 +249,17 @@ fn check_tls_paths(play: &Play, problems: &mut Vec<Problem>) {
         return;
     };
     for (name, path) in tls.files() {
-        if !path.starts_with('/') {
+        if let Some(problem) = crate::mycnf::value_problem(path) {
+            problems.push(Problem::at(
+                play.declared_at,
+                format!(
+                    "play `{}`: replication_tls.{name} \"{}\" {problem}",
+                    play.name,
+                    path.escape_debug()
+                ),
+                "in this play",
+            ));
+        } else if !path.starts_with('/') {
             problems.push(Problem::at(
                 play.declared_at,
                 format!(

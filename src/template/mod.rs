@@ -3,8 +3,16 @@
 //! Pure: text in, text out. Strict mode makes a misspelt variable an error instead of an empty string, and HTML
 //! escaping is off (my.cnf is not HTML: `'` and `&` must stay as written).
 //!
+//! No value may change the file's structure, whatever template it is rendered into (the built-in one or a
+//! play's own): the guard sits here, under every template, rather than in what each template writes.
+//!
 //! 1. [`MyCnfContext::new`] gathers what a host's config needs (play vars, host identity, the flavor's names).
-//! 2. [`MyCnfTemplate::render`] fills the template; errors carry the template line for diagnostics.
+//! 2. [`MyCnfTemplate::render`] refuses a context holding a value that would start a line of its own (a line
+//!    break or other control character), fills the template, and refuses output in which a value stands at
+//!    the start of a line as a `[group]` header or an `!include` directive; errors carry the template line
+//!    or the value's name for diagnostics.
+
+mod guard;
 
 mod context;
 
@@ -44,7 +52,14 @@ impl MyCnfTemplate {
     pub fn compile(text: &str, path: &Path) -> Result<Self, TemplateError> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
-        registry.register_escape_fn(handlebars::no_escape);
+        registry.register_escape_fn(guard::mark);
+        if let Some(line) = guard::marker_line(text) {
+            return Err(TemplateError {
+                path: path.to_path_buf(),
+                message: "holds a control character other than a tab or a line break".into(),
+                position: Some((line, 1)),
+            });
+        }
         registry
             .register_template_string(NAME, text)
             .map_err(|e| TemplateError {
@@ -63,13 +78,21 @@ impl MyCnfTemplate {
     }
 
     pub fn render(&self, context: &MyCnfContext) -> Result<String, TemplateError> {
-        self.registry
+        let refuse = |message: String| TemplateError {
+            path: self.path.clone(),
+            message,
+            position: None,
+        };
+        guard::check_context(context).map_err(refuse)?;
+        let marked = self
+            .registry
             .render(NAME, context)
             .map_err(|e| TemplateError {
                 path: self.path.clone(),
                 message: e.reason().to_string(),
                 position: e.line_no.zip(e.column_no),
-            })
+            })?;
+        guard::unmark(&marked).map_err(refuse)
     }
 }
 
