@@ -10,6 +10,7 @@ pub mod error;
 pub mod facts;
 pub mod fanout;
 pub mod flavor;
+pub mod link;
 pub mod load;
 pub mod model;
 pub mod mycnf;

@@ -25,9 +25,10 @@ pub use replication::{Replan, ReplicationContext};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
+use crate::link::{Connections, HostLink};
 use crate::plan::{HostPlan, Plan, Step};
-use crate::sql::{ClientSql, SqlExecutor};
-use crate::transport::{Connections, FileAttrs, Transport, quote};
+use crate::sql::SqlExecutor;
+use crate::transport::{FileAttrs, Transport, quote};
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -63,7 +64,7 @@ pub fn apply(
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
     let mut transports = transports;
-    let jobs: Vec<(&HostPlan, Option<Box<dyn Transport>>)> = plan
+    let jobs: Vec<(&HostPlan, Option<HostLink>)> = plan
         .hosts
         .iter()
         .filter(|h| !h.steps.is_empty())
@@ -72,7 +73,7 @@ pub fn apply(
     let results = crate::fanout::fan_out(jobs, options.forks, |(host_plan, transport)| {
         let (transport, result) = match transport {
             Some(mut t) => {
-                let result = apply_host(host_plan, t.as_mut(), options, events);
+                let result = apply_host(host_plan, &mut t, options, events);
                 (Some(t), result)
             }
             None => (
@@ -187,7 +188,7 @@ pub(crate) struct Written {
 
 fn apply_host(
     host_plan: &HostPlan,
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     options: &ApplyOptions,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -226,7 +227,7 @@ fn apply_host(
             Step::SetGlobal { variable, .. } => {
                 let sql = step.sql().unwrap_or_default();
                 say(sql.clone());
-                ClientSql::new(t).execute(&format!("setting {variable}"), &sql)?;
+                t.sql().execute(&format!("setting {variable}"), &sql)?;
             }
             Step::Restart { command, .. } => {
                 say(format!("restarting mysqld ({command})"));

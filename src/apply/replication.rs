@@ -11,10 +11,11 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{ApplyError, Event, seed};
 use crate::facts::SEED_MARKER;
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
+use crate::link::{Connections, HostLink};
 use crate::plan::{Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, explain};
-use crate::sql::{ClientSql, SqlError, SqlExecutor, Statement, literal};
-use crate::transport::{Connections, Transport};
+use crate::sql::{SqlError, SqlExecutor, Statement, literal};
+use crate::transport::Transport;
 
 /// Recomputes the replication plans from the servers as they are after the host steps.
 pub type Replan<'a> =
@@ -41,7 +42,7 @@ fn flavor_of(ctx: &ReplicationContext<'_>, host: &str) -> Box<dyn Flavor + Send 
 fn transport<'a>(
     transports: &'a mut Connections,
     host: &str,
-) -> Result<&'a mut Box<dyn Transport>, ApplyError> {
+) -> Result<&'a mut HostLink, ApplyError> {
     transports
         .get_mut(host)
         .ok_or_else(|| ApplyError::NoConnection {
@@ -51,12 +52,12 @@ fn transport<'a>(
 
 /// Run a statement that may carry the password; an error never repeats it, raw or as it was quoted.
 fn execute(
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     what: &str,
     statement: &Statement,
     password: &str,
 ) -> Result<(), ApplyError> {
-    ClientSql::new(t)
+    t.sql()
         .execute(what, statement.expose())
         .map_err(|e| match e {
             SqlError::Server {
@@ -74,16 +75,34 @@ fn execute(
         })
 }
 
+/// A server message with every trace of the password replaced: the whole of it, raw or as it was quoted, and
+/// any run of [`SCRUBBED_RUN`] or more of its characters (a syntax error quotes the statement from where it
+/// went wrong, so it may hold only the password's end, or its start).
 fn scrub(message: &str, password: &str) -> String {
     if password.is_empty() {
         return message.to_string();
     }
     let quoted = literal(password);
-    let escaped = &quoted[1..quoted.len() - 1];
-    message
-        .replace(escaped, "(sensitive)")
-        .replace(password, "(sensitive)")
+    let escaped = quoted[1..quoted.len() - 1].to_string();
+    let mut out = message.to_string();
+    for form in [escaped, password.to_string()] {
+        let chars: Vec<char> = form.chars().collect();
+        let shortest = SCRUBBED_RUN.min(chars.len());
+        for len in (shortest..=chars.len()).rev() {
+            for window in chars.windows(len) {
+                let run: String = window.iter().collect();
+                if out.contains(&run) {
+                    out = out.replace(&run, "(sensitive)");
+                }
+            }
+        }
+    }
+    out
 }
+
+/// The shortest part of a password that [`scrub`] hides on its own: shorter runs are too likely to be
+/// ordinary words of the message.
+const SCRUBBED_RUN: usize = 6;
 
 pub fn run(
     plan: &ReplicationPlan,
@@ -123,7 +142,7 @@ pub fn run(
                 let statement =
                     flavor_of(ctx, source).replication_user(user, replica_address, password, *tls);
                 execute(
-                    transport(transports, source)?.as_mut(),
+                    transport(transports, source)?,
                     "creating the replication account",
                     &statement,
                     password,
@@ -138,8 +157,8 @@ pub fn run(
             } => {
                 if !overwrite {
                     // The target's data may have been unknown at plan time (its mysqld was down): check now.
-                    let t = transport(transports, to)?.as_mut();
-                    let found = crate::facts::application_schemas(&mut ClientSql::new(t))?;
+                    let t = transport(transports, to)?;
+                    let found = crate::facts::application_schemas(&mut t.sql())?;
                     let held: Vec<String> = found
                         .iter()
                         .filter(|s| s.tables > 0)
@@ -168,8 +187,8 @@ pub fn run(
                 let flavor = flavor_of(ctx, from);
                 let result = match transports.get_mut(to) {
                     Some(target) => seed::stream(
-                        source.as_mut(),
-                        target.as_mut(),
+                        &mut source,
+                        target,
                         flavor.as_ref(),
                         schemas,
                         *overwrite,
@@ -202,7 +221,7 @@ pub fn run(
                 let coordinates = match position {
                     Position::Seed => seeded.get(replica).cloned(),
                     Position::SourceNow => binlog_position(
-                        transport(transports, source)?.as_mut(),
+                        transport(transports, source)?,
                         flavor_of(ctx, source).as_ref(),
                     )?,
                 };
@@ -219,16 +238,19 @@ pub fn run(
                     format!("replicating from {source} ({source_address}:{port})"),
                 );
                 let flavor = flavor_of(ctx, replica);
-                let t = transport(transports, replica)?.as_mut();
+                let t = transport(transports, replica)?;
                 // Stopping a replica that is not running is not an error worth stopping for.
-                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
+                let _ = t
+                    .sql()
+                    .execute("stopping replication", flavor.stop_replica());
                 execute(
                     t,
                     "pointing the replica at its source",
                     &flavor.change_source(&spec, password),
                     password,
                 )?;
-                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                t.sql()
+                    .execute("starting replication", flavor.start_replica())?;
                 // Replicating now: its data is no longer a seed in progress.
                 t.check(&format!("rm -f {SEED_MARKER}"), &[])?;
                 watched.push((replica.clone(), source.clone()));
@@ -243,15 +265,18 @@ pub fn run(
                     format!("new credentials for replicating from {source}"),
                 );
                 let flavor = flavor_of(ctx, replica);
-                let t = transport(transports, replica)?.as_mut();
-                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
+                let t = transport(transports, replica)?;
+                let _ = t
+                    .sql()
+                    .execute("stopping replication", flavor.stop_replica());
                 execute(
                     t,
                     "changing the replication account",
                     &flavor.change_credentials(user, password),
                     password,
                 )?;
-                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                t.sql()
+                    .execute("starting replication", flavor.start_replica())?;
                 watched.push((replica.clone(), source.clone()));
             }
             ReplStep::Tls {
@@ -266,22 +291,28 @@ pub fn run(
                 };
                 say(replica, format!("replicating from {source} {how}"));
                 let flavor = flavor_of(ctx, replica);
-                let t = transport(transports, replica)?.as_mut();
-                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
-                ClientSql::new(t).execute(
+                let t = transport(transports, replica)?;
+                let _ = t
+                    .sql()
+                    .execute("stopping replication", flavor.stop_replica());
+                t.sql().execute(
                     "changing the replication connection's TLS",
                     &flavor.change_tls(tls.as_ref()),
                 )?;
-                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                t.sql()
+                    .execute("starting replication", flavor.start_replica())?;
                 watched.push((replica.clone(), source.clone()));
             }
             ReplStep::Start { replica, source } => {
                 say(replica, format!("starting replication from {source}"));
                 let flavor = flavor_of(ctx, replica);
-                let t = transport(transports, replica)?.as_mut();
+                let t = transport(transports, replica)?;
                 // Stopping first makes a thread stuck retrying its source reconnect now.
-                let _ = ClientSql::new(t).execute("stopping replication", flavor.stop_replica());
-                ClientSql::new(t).execute("starting replication", flavor.start_replica())?;
+                let _ = t
+                    .sql()
+                    .execute("stopping replication", flavor.stop_replica());
+                t.sql()
+                    .execute("starting replication", flavor.start_replica())?;
                 watched.push((replica.clone(), source.clone()));
             }
         }
@@ -289,7 +320,7 @@ pub fn run(
     for (replica, source) in watched {
         let flavor = flavor_of(ctx, &replica);
         wait_healthy(
-            transport(transports, &replica)?.as_mut(),
+            transport(transports, &replica)?,
             flavor.as_ref(),
             &replica,
             &source,
@@ -304,11 +335,12 @@ pub fn run(
 }
 
 fn binlog_position(
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     flavor: &dyn Flavor,
 ) -> Result<Option<Coordinates>, ApplyError> {
-    let rows =
-        ClientSql::new(t).query("reading the binary log position", flavor.binlog_status())?;
+    let rows = t
+        .sql()
+        .query("reading the binary log position", flavor.binlog_status())?;
     Ok(rows.first().and_then(|r| {
         Some(Coordinates {
             file: r.get(&["File"])?.to_string(),
@@ -320,7 +352,7 @@ fn binlog_position(
 /// Poll the replica until both threads run without error; a hard error (anything but a connect retry)
 /// fails at once, with its explanation.
 fn wait_healthy(
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     flavor: &dyn Flavor,
     replica: &str,
     source: &str,
@@ -328,8 +360,9 @@ fn wait_healthy(
 ) -> Result<(), ApplyError> {
     let deadline = Instant::now() + timeout;
     loop {
-        let rows =
-            ClientSql::new(t).query("reading the replica status", flavor.replica_status())?;
+        let rows = t
+            .sql()
+            .query("reading the replica status", flavor.replica_status())?;
         let status = rows.first().map(ReplicaStatus::from_row);
         let detail = match &status {
             Some(s) if s.healthy() => return Ok(()),
@@ -373,6 +406,23 @@ mod tests {
         assert_eq!(
             super::scrub("access denied using it's", "it's"),
             "access denied using (sensitive)"
+        );
+    }
+
+    #[test]
+    fn a_message_quoting_part_of_the_password_is_scrubbed() {
+        let password = "correct-horse-battery";
+        let tail = "syntax error near 'e-battery' at line 1";
+        assert_eq!(
+            super::scrub(tail, password),
+            "syntax error near '(sensitive)' at line 1"
+        );
+        let head = "near 'correct-ho";
+        assert_eq!(super::scrub(head, password), "near '(sensitive)");
+        assert_eq!(
+            super::scrub("replication account", "repl"),
+            "(sensitive)ication account",
+            "a short password is hidden wherever it appears"
         );
     }
 }

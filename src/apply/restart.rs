@@ -2,14 +2,16 @@
 
 use std::time::Instant;
 
+use crate::link::HostLink;
+
 use super::{ApplyError, ApplyOptions, Written};
 use crate::mycnf::{same_value, server_options};
 use crate::plan::HostPlan;
-use crate::sql::{ClientSql, SqlExecutor};
+use crate::sql::SqlExecutor;
 use crate::transport::{FileAttrs, Transport, quote};
 
 pub(super) fn restart_or_roll_back(
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     command: &str,
     host_plan: &HostPlan,
     written: Option<&Written>,
@@ -58,11 +60,7 @@ pub(super) fn restart_or_roll_back(
 }
 
 /// Run the restart command, then wait until SQL works. The error is the command's own output.
-fn restart_and_wait(
-    t: &mut dyn Transport,
-    command: &str,
-    options: &ApplyOptions,
-) -> Result<(), String> {
+fn restart_and_wait(t: &mut HostLink, command: &str, options: &ApplyOptions) -> Result<(), String> {
     let out = t.exec(command).map_err(|e| e.to_string())?;
     let said = format!("{}{}", out.stdout_text(), out.stderr_text());
     if !out.success() {
@@ -70,7 +68,7 @@ fn restart_and_wait(
     }
     let deadline = Instant::now() + options.serve_timeout;
     loop {
-        match ClientSql::new(t).query("waiting for mysqld", "SELECT 1 AS up") {
+        match t.sql().query("waiting for mysqld", "SELECT 1 AS up") {
             Ok(_) => return Ok(()),
             Err(e) if Instant::now() > deadline => return Err(format!("{said}{e}")),
             Err(_) => std::thread::sleep(std::time::Duration::from_millis(250)),
@@ -122,7 +120,7 @@ fn server_errors(t: &mut dyn Transport, log: &str, from: u64, restart_output: &s
 
 /// After a restart, every option of mmprov's file that the server reports must have the file's value.
 fn verify_loaded(
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     host_plan: &HostPlan,
     written: Option<&Written>,
 ) -> Result<(), ApplyError> {
@@ -131,7 +129,7 @@ fn verify_loaded(
     };
     let wanted = server_options(&written.after);
     let names: Vec<String> = wanted.keys().map(|k| crate::sql::literal(k)).collect();
-    let rows = ClientSql::new(t).query(
+    let rows = t.sql().query(
         "checking the loaded settings",
         &format!(
             "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",

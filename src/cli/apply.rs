@@ -14,11 +14,11 @@ use crate::apply::lock::{self, HostLock};
 use crate::apply::{self, ApplyError, ApplyOptions, Event, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, Gathered, HostFacts};
+use crate::link::Connections;
 use crate::load::LoadOptions;
 use crate::model::{Project, Role};
 use crate::plan::Plan;
 use crate::render;
-use crate::transport::Connections;
 
 pub struct ApplyRequest<'a> {
     /// A playbook, or a plan saved by `plan --out`.
@@ -169,7 +169,7 @@ fn replan(
         .filter_map(|(host, t)| Some((host.clone(), t, wanted.remove(host)?)))
         .collect();
     let read = crate::fanout::fan_out(jobs, forks, |(host, t, wanted)| {
-        facts::read(t.as_mut(), &wanted).map(|f| (host, f))
+        facts::read(t, &wanted).map(|f| (host, f))
     });
     let fresh: BTreeMap<String, HostFacts> = read.into_iter().collect::<Result<_, _>>()?;
     let plays = project

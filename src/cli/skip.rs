@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::flavor::ServerVersion;
 use crate::load::LoadOptions;
 use crate::replication::{ReplicaStatus, explain};
-use crate::sql::{ClientSql, SqlExecutor};
-use crate::transport::{self, quote};
+use crate::sql::SqlExecutor;
+use crate::transport::{Transport, quote};
 
 pub const SKIP_LOG: &str = "/var/log/mysql/mmprov-skips.log";
 
@@ -32,8 +32,11 @@ pub fn run(req: &SkipRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
             host: req.host.to_string(),
             known: project.hosts.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
-    let mut t = transport::connect(host)?;
-    let mut sql = ClientSql::new(t.as_mut());
+    let mut t = crate::facts::link_to(&project, host).map_err(|e| Error::Unreachable {
+        total: 1,
+        failed: vec![e],
+    })?;
+    let mut sql = t.sql();
     let sql_err = |e| Error::Apply(crate::apply::ApplyError::Sql(e));
     let rows = sql
         .query(

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::Error;
 use crate::facts;
+use crate::link::{Connections, HostSql};
 use crate::load::LoadOptions;
 use crate::model::Role;
 use crate::replication::SYSTEM_SCHEMAS;
-use crate::sql::{ClientSql, SqlExecutor, literal};
-use crate::transport::Connections;
+use crate::sql::{SqlExecutor, literal};
 
 const PROBE_TABLE: &str = "CREATE DATABASE IF NOT EXISTS mmprov; CREATE TABLE IF NOT EXISTS mmprov.probe \
      (token VARCHAR(100) PRIMARY KEY, origin VARCHAR(255) NOT NULL, written_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))";
@@ -69,13 +69,13 @@ pub fn run(req: &VerifyRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
-fn sql<'a>(transports: &'a mut Connections, host: &str) -> Result<ClientSql<'a>, Error> {
+fn sql<'a>(transports: &'a mut Connections, host: &str) -> Result<HostSql<'a>, Error> {
     let t = transports
         .get_mut(host)
         .ok_or_else(|| Error::VerifyFailed {
             failures: format!("no connection to {host}"),
         })?;
-    Ok(ClientSql::new(t.as_mut()))
+    Ok(t.sql())
 }
 
 /// Write one probe per node, then wait for each on every other node. Returns the probes that did not arrive.

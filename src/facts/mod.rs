@@ -25,11 +25,12 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::flavor::ServerVersion;
+use crate::link::{Connections, HostLink, SqlChoice};
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
 use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS, password};
-use crate::sql::{ClientSql, Row, SqlError, SqlExecutor, literal};
-use crate::transport::{self, Connections, Transport, TransportError};
+use crate::sql::{Row, SqlError, SqlExecutor, literal};
+use crate::transport::{self, Transport, TransportError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostFacts {
@@ -125,6 +126,8 @@ pub struct Wanted {
     pub replication_user: Option<String>,
     /// Files the host must hold (TLS certificates), checked for reading.
     pub files: Vec<String>,
+    /// The server's socket, as the playbook names it: where SQL is sent.
+    pub socket: String,
 }
 
 /// For each host of any play within the run's limit, what its facts must include.
@@ -137,9 +140,11 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
                 variables: WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect(),
                 replication_user: None,
                 files: Vec::new(),
+                socket: play.vars.socket.clone(),
             });
             if play.has_role(Role::Server) {
                 entry.config_path = play.vars.config_path.clone();
+                entry.socket = play.vars.socket.clone();
                 let host_options = project
                     .hosts
                     .get(host)
@@ -172,15 +177,16 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
 /// naming every one that did.
 pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsError>> {
     let wanted = wanted(project);
+    let choice = sql_choice().map_err(|e| vec![e])?;
     let jobs: Vec<(String, Wanted)> = wanted.into_iter().collect();
     let results = crate::fanout::fan_out(jobs, forks, |(name, wanted)| {
         let host = project.hosts.get(&name).ok_or_else(|| FactsError::Probe {
             host: name.clone(),
             detail: "not in the inventory".into(),
         })?;
-        let mut t = transport::connect(host)?;
+        let mut t = link(host, &wanted.socket, choice)?;
         let started = std::time::Instant::now();
-        let facts = read(t.as_mut(), &wanted)?;
+        let facts = read(&mut t, &wanted)?;
         log::info!("{name}: facts read in {} ms", started.elapsed().as_millis());
         Ok::<_, FactsError>((name, facts, t))
     });
@@ -205,8 +211,41 @@ pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsErro
     }
 }
 
-/// Read one host's facts over an open transport.
-pub fn read(t: &mut dyn Transport, wanted: &Wanted) -> Result<HostFacts, FactsError> {
+/// The SQL backend the environment asks for; an unknown one is an error.
+fn sql_choice() -> Result<SqlChoice, FactsError> {
+    SqlChoice::from_env().map_err(|detail| FactsError::Probe {
+        host: "(every host)".into(),
+        detail,
+    })
+}
+
+/// Connect to one host of the project on its own (outside a gathering), SQL going to its play's socket.
+pub fn link_to(project: &Project, host: &crate::model::Host) -> Result<HostLink, FactsError> {
+    let socket = match wanted(project).remove(&host.name) {
+        Some(w) => w.socket,
+        None => crate::model::PlayVars::default().socket,
+    };
+    Ok(link(host, &socket, sql_choice()?)?)
+}
+
+/// Connect to a host: its transport, and SQL to the server on `socket`.
+fn link(
+    host: &crate::model::Host,
+    socket: &str,
+    choice: SqlChoice,
+) -> Result<HostLink, TransportError> {
+    let transport = transport::connect(host)?;
+    Ok(HostLink::new(
+        transport,
+        &host.user,
+        socket,
+        host.ssh.command_timeout,
+        choice,
+    ))
+}
+
+/// Read one host's facts over its open link.
+pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> {
     let host = t.host().to_string();
     let probe = probe::run(t, &wanted.config_path, &wanted.files)?;
     let config = match probe.config_base64 {
@@ -254,7 +293,7 @@ const VERSION_SQL: &str = "SELECT VERSION() AS version, @@version_comment AS com
 /// statement depends on the dialect, which is guessed from the installed binary: when the running server
 /// turns out to speak another (or the guess is refused), that one query is asked again on its own.
 fn read_server(
-    t: &mut dyn Transport,
+    t: &mut HostLink,
     wanted: &Wanted,
     binary: Option<ServerVersion>,
 ) -> Result<Option<ServerFacts>, FactsError> {
@@ -271,7 +310,7 @@ fn read_server(
         queries.push(("listing the replication account", account_sql.as_str()));
         queries.push(("reading the replica status", guess.replica_status()));
     }
-    let mut sql = ClientSql::new(t);
+    let mut sql = t.sql();
     let mut status_read = account_sql.is_some();
     let sets = match sql.query_many(&queries) {
         Ok(sets) => sets,

@@ -8,8 +8,10 @@
 //! Results are read by column name (`--batch` output: a header line, then tab-separated rows with `\t`,
 //! `\n`, `\\` escaped), so callers can accept either spelling of a column (Master_/Source_).
 
+mod protocol;
 mod row;
 
+pub use protocol::{ProtocolSession, ProtocolSql};
 pub use row::{Row, parse_batch};
 
 use miette::Diagnostic;
@@ -39,6 +41,16 @@ pub enum SqlError {
         what: String,
         code: u32,
         message: String,
+    },
+
+    /// A value the server sent that mmprov cannot read as text: never guessed at.
+    #[error("{host}: {what}: column {column} cannot be read: {detail}")]
+    #[diagnostic(code(mmprov::sql_value))]
+    Unreadable {
+        host: String,
+        what: String,
+        column: String,
+        detail: String,
     },
 }
 

@@ -9,6 +9,10 @@ pub struct Row {
 }
 
 impl Row {
+    pub fn new(columns: Arc<Vec<String>>, values: Vec<Option<String>>) -> Self {
+        Self { columns, values }
+    }
+
     /// The value of the first of `names` the row has (NULL as `None`).
     pub fn get(&self, names: &[&str]) -> Option<&str> {
         names.iter().find_map(|name| {

@@ -93,4 +93,16 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
+
+    /// The host would not open a stream to one of its Unix sockets: forwarding is refused there
+    /// (`AllowStreamLocalForwarding no`), this kind of connection cannot forward, or nothing listens on it.
+    #[error("{host}: cannot open {path} through the connection: {detail}")]
+    #[diagnostic(code(mmprov::socket))]
+    Socket {
+        host: String,
+        path: String,
+        detail: String,
+        /// Whether the host refused forwarding itself (as opposed to nothing listening on the socket).
+        refused: bool,
+    },
 }

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::time::Instant;
 
-use super::{Finished, Transport, TransportError};
+use super::{Finished, SocketStream, Transport, TransportError};
 
 pub struct Logged<T> {
     inner: T,
@@ -39,6 +39,17 @@ impl<T: Transport> Transport for Logged<T> {
                 Ok(f) => log::debug!("{host}: $ {shown} ({ms} ms, exit {})", f.status),
                 Err(e) => log::debug!("{host}: $ {shown} ({ms} ms, failed: {e})"),
             }
+        }
+        result
+    }
+
+    fn open_socket(&mut self, path: &str) -> Result<Box<dyn SocketStream>, TransportError> {
+        let started = Instant::now();
+        let result = self.inner.open_socket(path);
+        let (host, ms) = (self.inner.host(), started.elapsed().as_millis());
+        match &result {
+            Ok(_) => log::debug!("{host}: socket {path} opened ({ms} ms)"),
+            Err(e) => log::debug!("{host}: socket {path} not opened ({ms} ms): {e}"),
         }
         result
     }

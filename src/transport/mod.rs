@@ -73,6 +73,15 @@ impl Default for FileAttrs {
     }
 }
 
+/// A byte stream to a Unix socket on a host, for protocols mmprov speaks itself (SQL). It is driven in
+/// non-blocking mode by whoever moves its bytes, and put back to blocking mode when they are done.
+pub trait SocketStream: Read + Write + Send {
+    fn set_nonblocking(&mut self, nonblocking: bool);
+
+    /// Whether the host's end has closed the stream (a read of nothing is not enough to tell).
+    fn eof(&self) -> bool;
+}
+
 /// Exit code the file helpers use for "no such file"; chosen outside the range shells and coreutils use.
 const MISSING: i32 = 66;
 
@@ -89,6 +98,17 @@ pub trait Transport: Send {
         stdin: &mut (dyn Read + Send),
         stdout: &mut (dyn Write + Send),
     ) -> Result<Finished, TransportError>;
+
+    /// A stream to the Unix socket at `path` on the host (over SSH: a direct-streamlocal channel in the session
+    /// the transport already holds). Transports that cannot forward say so with [`TransportError::Socket`].
+    fn open_socket(&mut self, path: &str) -> Result<Box<dyn SocketStream>, TransportError> {
+        Err(TransportError::Socket {
+            host: self.host().to_string(),
+            path: path.to_string(),
+            detail: "this kind of connection does not forward sockets".into(),
+            refused: true,
+        })
+    }
 
     /// Run `command` with `input` on stdin and collect its output.
     fn exec_with_input(&mut self, command: &str, input: &[u8]) -> Result<Output, TransportError> {
@@ -182,9 +202,6 @@ pub trait Transport: Send {
             })
     }
 }
-
-/// Open transports by host name: one connection per host for a whole run.
-pub type Connections = std::collections::BTreeMap<String, Box<dyn Transport>>;
 
 /// Open the transport a host's inventory entry asks for.
 pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use ssh2::{ErrorCode, MethodType, Session};
 
 use super::known_hosts;
-use super::{Finished, Transport, TransportError};
+use super::{Finished, SocketStream, Transport, TransportError};
 use crate::model::Host;
 
 const EAGAIN: i32 = -37;
@@ -216,6 +216,59 @@ impl Transport for SshTransport {
             .exit_status()
             .map_err(|e| self.ssh_err("exit status", e))?;
         Ok(Finished { status, stderr })
+    }
+
+    fn open_socket(&mut self, path: &str) -> Result<Box<dyn SocketStream>, TransportError> {
+        self.session.set_blocking(true);
+        match self.session.channel_direct_streamlocal(path, None) {
+            Ok(channel) => Ok(Box::new(SshSocket {
+                session: self.session.clone(),
+                channel,
+            })),
+            Err(e) => {
+                // sshd answers "administratively prohibited" when forwarding is off, "connect failed" when
+                // nothing listens on the socket.
+                let detail = e.message().to_string();
+                Err(TransportError::Socket {
+                    host: self.host.clone(),
+                    path: path.to_string(),
+                    refused: detail.contains("prohibited"),
+                    detail,
+                })
+            }
+        }
+    }
+}
+
+/// A direct-streamlocal channel with its session, whose blocking mode is the channel's.
+struct SshSocket {
+    session: Session,
+    channel: ssh2::Channel,
+}
+
+impl Read for SshSocket {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.channel.read(buf)
+    }
+}
+
+impl Write for SshSocket {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.channel.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.channel.flush()
+    }
+}
+
+impl SocketStream for SshSocket {
+    fn set_nonblocking(&mut self, nonblocking: bool) {
+        self.session.set_blocking(!nonblocking);
+    }
+
+    fn eof(&self) -> bool {
+        self.channel.eof()
     }
 }
 
