@@ -47,13 +47,10 @@ fn a_file_written_in_one_hosts_etc_mysql_is_not_seen_by_another() {
     let marker = format!("/etc/mysql/lab-isolation-{}", std::process::id());
     let wrote = lab.ssh("h1", &format!("echo h1 > {marker}"));
     assert!(wrote.status.success(), "{}", text(&wrote.stderr));
-    let on_h2 = lab.ssh(
-        "h2",
-        &format!("test -e {marker} && echo visible || echo absent"),
-    );
+    let on_h2 = lab.file_exists("h2", &marker);
     let on_root = std::path::Path::new(&marker).exists();
-    lab.ssh("h1", &format!("rm -f {marker}"));
-    assert_eq!(text(&on_h2.stdout).trim(), "absent");
+    lab.ssh_ok("h1", &format!("rm -f {marker}"));
+    assert!(!on_h2, "h1's file is visible on h2");
     assert!(!on_root, "h1's /etc/mysql leaked into the machine's");
 }
 
@@ -62,20 +59,16 @@ fn restarting_mariadb_on_one_host_leaves_the_other_running() {
     let _serial = serial();
     let lab = Lab::require(2);
     let uptime = |host: &str| {
-        let out = lab.ssh(
-            host,
-            "mariadb -Nse \"SHOW GLOBAL STATUS LIKE 'Uptime'\" | cut -f2",
-        );
-        text(&out.stdout).trim().parse::<u64>().unwrap_or(0)
+        let said = lab.sql(host, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'");
+        said.parse::<u64>()
+            .unwrap_or_else(|e| panic!("{host}: uptime {said:?} is not a number: {e}"))
     };
-    let pid = |host: &str| {
-        text(&lab.ssh(host, "cat /run/mysqld/mysqld.pid").stdout)
-            .trim()
-            .to_string()
-    };
-    let h2_pid_before = pid("h2");
-    let restarted = lab.ssh("h1", "service mariadb restart");
-    assert!(restarted.status.success(), "{}", text(&restarted.stderr));
+    let h2_pid_before = lab.mysqld_pid("h2");
+    lab.ssh_ok("h1", "service mariadb restart");
     assert!(uptime("h1") < 30, "h1's mysqld was restarted");
-    assert_eq!(pid("h2"), h2_pid_before, "h2's mysqld was not touched");
+    assert_eq!(
+        lab.mysqld_pid("h2"),
+        h2_pid_before,
+        "h2's mysqld was not touched"
+    );
 }

@@ -181,10 +181,7 @@ fn one_apply_makes_a_fresh_pair_with_data_on_h1_replicate_both_ways() {
         ("verify", &verified),
         ("saved plan", &plan_file),
     ] {
-        assert!(
-            !output.contains(PASSWORD) && !output.contains("pa\\ss"),
-            "the password leaked into {what}"
-        );
+        support::assert_no_secret(what, output, PASSWORD);
     }
     let on_host = text(
         &lab.ssh(

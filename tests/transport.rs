@@ -136,11 +136,14 @@ fn lab_fingerprint(lab: &Lab, name: &str) -> String {
         )
         .output()
         .expect("ssh-keygen runs");
-    support::text(&out.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_string()
+    assert!(out.status.success(), "ssh-keygen -lf failed for {name}");
+    let said = support::text(&out.stdout);
+    let fingerprint = said.split_whitespace().nth(1).unwrap_or_default();
+    assert!(
+        fingerprint.starts_with("SHA256:"),
+        "{name}: no fingerprint in {said:?}"
+    );
+    fingerprint.to_string()
 }
 
 #[test]

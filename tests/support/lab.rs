@@ -178,11 +178,26 @@ impl Lab {
         }
     }
 
-    /// The PID of the host's mysqld: unchanged means not restarted.
+    /// Run a command on a lab host that must succeed; the test fails (never reads "nothing") when it does not.
+    pub fn ssh_ok(&self, name: &str, command: &str) -> String {
+        let out = self.ssh(name, command);
+        assert!(
+            out.status.success(),
+            "{name}: `{command}` failed ({}): {}",
+            out.status,
+            super::text(&out.stderr)
+        );
+        super::text(&out.stdout).trim_end().to_string()
+    }
+
+    /// The PID of the host's mysqld: unchanged means not restarted. Fails the test when it cannot be read.
     pub fn mysqld_pid(&self, name: &str) -> String {
-        super::text(&self.ssh(name, "cat /run/mysqld/mysqld.pid").stdout)
-            .trim()
-            .to_string()
+        let pid = self.ssh_ok(name, "cat /run/mysqld/mysqld.pid");
+        assert!(
+            !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()),
+            "{name}: mysqld.pid holds {pid:?}, not a PID"
+        );
+        pid
     }
 
     /// A playbook for the lab pair in `dir`, with `extra_vars` (YAML lines at the vars level) added.
@@ -203,15 +218,20 @@ impl Lab {
 
 impl Lab {
     /// Whether a file exists on a lab host.
+    /// Fails the test when the host cannot be asked: an unreachable host is not a host without the file.
     pub fn file_exists(&self, name: &str, path: &str) -> bool {
-        let out = self.ssh(
+        let answer = self.ssh_ok(
             name,
             &format!(
-                "test -e {} && echo present || echo absent",
+                "if test -e {0}; then echo present; else echo absent; fi",
                 shell_quote(path)
             ),
         );
-        super::text(&out.stdout).trim() == "present"
+        match answer.as_str() {
+            "present" => true,
+            "absent" => false,
+            other => panic!("{name}: asking for {path} answered {other:?}"),
+        }
     }
 
     /// An INI inventory of h1 and a host `ghost` at a lab address where nothing answers, in group `pair`.

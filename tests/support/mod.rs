@@ -40,3 +40,22 @@ pub fn run_with_password(args: &[&str], password: &str) -> (i32, String, String)
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Fails the test when `output` holds the secret in any form it could leak in: as written, escaped for SQL
+/// (`''`, `\\`) or for a shell (`'\''`), or any 8-character slice of it (a server error may quote part).
+pub fn assert_no_secret(what: &str, output: &str, secret: &str) {
+    let sql = secret.replace('\\', "\\\\").replace('\'', "''");
+    let shell = secret.replace('\'', r"'\''");
+    for form in [secret, sql.as_str(), shell.as_str()] {
+        assert!(!output.contains(form), "the secret leaked into {what}");
+    }
+    let chars: Vec<char> = secret.chars().collect();
+    for slice in chars.windows(8) {
+        let slice: String = slice.iter().collect();
+        assert!(
+            !output.contains(&slice),
+            "part of the secret ({} characters) leaked into {what}",
+            slice.chars().count()
+        );
+    }
+}
