@@ -55,6 +55,19 @@ pub enum Error {
     )]
     StalePlan { hosts: String },
 
+    /// Replication decided again after the restarts came out other than the plan showed, and could not be
+    /// confirmed again: nothing of it ran.
+    #[error(
+        "the replication steps changed after the restarts, and {why}: they were not carried out"
+    )]
+    #[diagnostic(
+        code(mmprov::plan_changed),
+        help(
+            "the host steps are done; run `mmprov plan` to review the replication steps, then `mmprov apply`"
+        )
+    )]
+    PlanChanged { why: String },
+
     #[error("{} is not a plan mmprov can apply: {reason}", path.display())]
     #[diagnostic(code(mmprov::plan_file))]
     BadPlanFile { path: PathBuf, reason: String },

@@ -6,8 +6,11 @@
 
 pub mod apply;
 pub mod cli;
+pub mod engine;
 pub mod error;
 pub mod facts;
+#[cfg(test)]
+pub mod fake;
 pub mod fanout;
 pub mod flavor;
 pub mod link;

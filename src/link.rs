@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use crate::sql::{ClientSql, ProtocolSession, ProtocolSql, Row, SqlError, SqlExecutor};
+use crate::sql::{ClientSql, ProtocolSql, Row, SqlError, SqlExecutor};
 use crate::transport::{SocketStream, Transport, TransportError};
 
 /// Which SQL backend a run uses.
@@ -46,6 +46,8 @@ enum Backend {
     Undecided(ProtocolSql),
     Protocol(ProtocolSql),
     Client,
+    /// An executor handed in whole (a scripted server in unit tests).
+    Given(Box<dyn SqlExecutor + Send>),
 }
 
 pub struct HostLink {
@@ -73,6 +75,14 @@ impl HostLink {
             SqlChoice::Auto => Backend::Undecided(protocol),
         };
         Self { transport, backend }
+    }
+
+    /// A link whose SQL goes to `sql` rather than to a backend over the transport.
+    pub fn with_sql(transport: Box<dyn Transport>, sql: Box<dyn SqlExecutor + Send>) -> Self {
+        Self {
+            transport,
+            backend: Backend::Given(sql),
+        }
     }
 
     pub fn transport(&mut self) -> &mut dyn Transport {
@@ -121,18 +131,19 @@ pub struct HostSql<'a> {
 }
 
 impl HostSql<'_> {
-    fn run<R>(
+    /// Run `work` on the backend the link settled on (the client while it has not).
+    fn with<R>(
         &mut self,
-        protocol: impl FnOnce(&mut ProtocolSession<'_>) -> Result<R, SqlError>,
-        client: impl FnOnce(&mut ClientSql<'_>) -> Result<R, SqlError>,
+        work: impl FnOnce(&mut dyn SqlExecutor) -> Result<R, SqlError>,
     ) -> Result<R, SqlError> {
         self.link.decide();
         let link = &mut *self.link;
         match &mut link.backend {
-            Backend::Protocol(sql) => protocol(&mut sql.session(link.transport.as_mut())),
-            Backend::Client => client(&mut ClientSql::new(link.transport.as_mut())),
+            Backend::Protocol(sql) => work(&mut sql.session(link.transport.as_mut())),
+            Backend::Client => work(&mut ClientSql::new(link.transport.as_mut())),
+            Backend::Given(sql) => work(sql.as_mut()),
             Backend::Undecided(_) => {
-                let answered = client(&mut ClientSql::new(link.transport.as_mut()));
+                let answered = work(&mut ClientSql::new(link.transport.as_mut()));
                 if answered.is_ok() {
                     // The client found a server the protocol could not reach on the playbook's socket.
                     log::info!(
@@ -149,11 +160,11 @@ impl HostSql<'_> {
 
 impl SqlExecutor for HostSql<'_> {
     fn query(&mut self, what: &str, sql: &str) -> Result<Vec<Row>, SqlError> {
-        self.run(|p| p.query(what, sql), |c| c.query(what, sql))
+        self.with(|e| e.query(what, sql))
     }
 
     fn query_many(&mut self, queries: &[(&str, &str)]) -> Result<Vec<Vec<Row>>, SqlError> {
-        self.run(|p| p.query_many(queries), |c| c.query_many(queries))
+        self.with(|e| e.query_many(queries))
     }
 }
 
@@ -274,11 +285,15 @@ mod tests {
         (link, seen)
     }
 
+    /// What the client prints for `SELECT 1 AS up`.
+    const UP: &str = "<?xml version=\"1.0\"?>\n<resultset statement=\"SELECT 1 AS up\">\n  <row>\n\t\
+                      <field name=\"up\">1</field>\n  </row>\n</resultset>\n";
+
     const DOWN: &str = "ERROR 2002 (HY000): Can't connect to local server through socket";
 
     #[test]
     fn refused_forwarding_settles_on_the_client_for_the_run() {
-        let (mut link, seen) = link(true, Ok("up\n1\n"), SqlChoice::Auto);
+        let (mut link, seen) = link(true, Ok(UP), SqlChoice::Auto);
         for _ in 0..3 {
             let rows = link
                 .sql()
@@ -296,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_server_the_client_finds_elsewhere_settles_on_the_client() {
-        let (mut link, seen) = link(false, Ok("up\n1\n"), SqlChoice::Auto);
+        let (mut link, seen) = link(false, Ok(UP), SqlChoice::Auto);
         link.sql()
             .query("probe", "SELECT 1 AS up")
             .expect("the client answers");
@@ -325,7 +340,7 @@ mod tests {
 
     #[test]
     fn a_forced_protocol_never_falls_back_to_the_client() {
-        let (mut link, seen) = link(true, Ok("up\n1\n"), SqlChoice::Protocol);
+        let (mut link, seen) = link(true, Ok(UP), SqlChoice::Protocol);
         let err = link
             .sql()
             .query("probe", "SELECT 1")
@@ -339,7 +354,7 @@ mod tests {
 
     #[test]
     fn a_forced_client_never_opens_a_socket() {
-        let (mut link, seen) = link(false, Ok("up\n1\n"), SqlChoice::Client);
+        let (mut link, seen) = link(false, Ok(UP), SqlChoice::Client);
         link.sql()
             .query("probe", "SELECT 1 AS up")
             .expect("the client answers");

@@ -480,3 +480,55 @@ fn a_rotated_replication_password_is_planned_and_applied_with_positions_kept() {
 fn shell_word(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
+
+/// A node down at plan time: its replication is guessed from what cannot be read (here, a seed it does not
+/// need). Apply starts the node, reads it again, finds other steps than it showed, and stops there without
+/// running any of them; the next apply, shown the real steps, converges.
+#[test]
+fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirmed() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = replicating_pair(&lab, dir.path());
+    lab.ssh_ok("h2", "service mariadb stop");
+
+    let (code, plan, stderr) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{plan}{stderr}");
+    assert!(
+        plan.contains("(decided again once h2 has restarted"),
+        "the plan says what decides its replication: {plan}"
+    );
+    assert!(plan.contains("~ seed h2 from h1"), "{plan}");
+
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(
+        code, 1,
+        "--yes confirmed only what was shown: {out}{stderr}"
+    );
+    assert!(
+        out.contains("replication needs other steps than the plan showed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("~ start replication on h2 (from h1)"),
+        "the new steps are shown: {out}"
+    );
+    assert!(
+        stderr.contains("the replication steps changed after the restarts"),
+        "{stderr}"
+    );
+    assert!(!out.contains("seeding from h1"), "no seed ran: {out}");
+    assert_eq!(
+        lab.ssh_ok(
+            "h2",
+            "mariadb -e 'SHOW SLAVE STATUS\\G' | sed -n 's/^ *Slave_IO_Running: //p'"
+        ),
+        "No",
+        "nothing of replication ran: h2's replica is as its restart left it"
+    );
+
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "the next apply converges: {out}{stderr}");
+    let (code, out, stderr) = run(&["plan", path(&book), "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{stderr}");
+}

@@ -20,6 +20,15 @@ pub enum ApplyError {
     #[diagnostic(transparent)]
     Facts(#[from] crate::facts::FactsError),
 
+    #[error(
+        "{host}: which server runs there is not known, so its replication statements cannot be chosen"
+    )]
+    #[diagnostic(
+        code(mmprov::server_unknown),
+        help("run the plan again once the server answers: its version decides the dialect")
+    )]
+    UnknownServer { host: String },
+
     #[error(transparent)]
     #[diagnostic(transparent)]
     Refused(#[from] crate::plan::Refusal),

@@ -10,8 +10,9 @@
 //! 4. If mysqld does not come back: read the server's own error lines (what it logged during this attempt),
 //!    put the previous config back (or remove the new file), restart again, and fail naming the host and
 //!    those lines. Nothing else is touched on that host after a failure; other hosts finish their steps.
-//! 5. When every host succeeded: each play's replication steps (`replication`), seeds streamed host to host
-//!    (`seed`), then every replica watched until it runs.
+//! 5. [`apply_replication`], which the engine calls once every host succeeded and the replication steps are
+//!    the ones the user confirmed: each play's steps (`replication`), seeds streamed host to host (`seed`),
+//!    then every replica watched until it runs.
 
 mod error;
 pub mod lock;
@@ -20,7 +21,7 @@ mod restart;
 mod seed;
 
 pub use error::ApplyError;
-pub use replication::{Replan, ReplicationContext};
+pub use replication::ReplicationContext;
 
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -54,24 +55,22 @@ pub enum Event {
     Failed { host: String, message: String },
 }
 
-/// Apply every host's steps (hosts with nothing to do are not touched), then, if all succeeded, each
-/// play's replication steps. Fails with every host's failure.
-pub fn apply(
+/// Apply every host's steps (hosts with nothing to do are not touched), `options.forks` hosts at a time. Fails
+/// with every host's failure; the links come back to `links` either way.
+pub fn apply_hosts(
     plan: &Plan,
-    transports: Connections,
+    links: &mut Connections,
     options: &ApplyOptions,
-    replication: &ReplicationContext<'_>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
-    let mut transports = transports;
     let jobs: Vec<(&HostPlan, Option<HostLink>)> = plan
         .hosts
         .iter()
         .filter(|h| !h.steps.is_empty())
-        .map(|h| (h, transports.remove(&h.host)))
+        .map(|h| (h, links.remove(&h.host)))
         .collect();
-    let results = crate::fanout::fan_out(jobs, options.forks, |(host_plan, transport)| {
-        let (transport, result) = match transport {
+    let results = crate::fanout::fan_out(jobs, options.forks, |(host_plan, link)| {
+        let (link, result) = match link {
             Some(mut t) => {
                 let result = apply_host(host_plan, &mut t, options, events);
                 (Some(t), result)
@@ -93,33 +92,35 @@ pub fn apply(
                 message: e.to_string(),
             }),
         };
-        (host_plan.host.clone(), transport, result)
+        (host_plan.host.clone(), link, result)
     });
     let mut failed = Vec::new();
-    for (host, transport, result) in results {
-        if let Some(t) = transport {
-            transports.insert(host, t);
+    for (host, link, result) in results {
+        if let Some(t) = link {
+            links.insert(host, t);
         }
         if let Err(e) = result {
             failed.push(e);
         }
     }
-    if !failed.is_empty() {
-        return Err(ApplyError::Hosts { failed });
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::Hosts { failed })
     }
-    // A plan made while a server was down could not see its replication: decide it again now that it runs.
-    let replanned;
-    let replication_plans: &[crate::plan::ReplicationPlan] = match &replication.replan {
-        Some(replan) => {
-            replanned = replan(&mut transports)?;
-            &replanned
-        }
-        None => &plan.replication,
-    };
-    let pending: Vec<&crate::plan::ReplicationPlan> = replication_plans
-        .iter()
-        .filter(|r| !r.steps.is_empty())
-        .collect();
+}
+
+/// Carry out the plays' replication steps: plays that share no host at once, the others after them. Fails
+/// with every play's failure; the links come back to `links` either way.
+pub fn apply_replication(
+    plans: &[crate::plan::ReplicationPlan],
+    links: &mut Connections,
+    options: &ApplyOptions,
+    context: &ReplicationContext<'_>,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    let pending: Vec<&crate::plan::ReplicationPlan> =
+        plans.iter().filter(|r| !r.steps.is_empty()).collect();
     for wave in waves(&pending) {
         // Each play of a wave gets its own hosts' connections and runs beside the others.
         let jobs: Vec<(&crate::plan::ReplicationPlan, Connections)> = wave
@@ -128,13 +129,13 @@ pub fn apply(
                 let own = p
                     .hosts()
                     .iter()
-                    .filter_map(|h| transports.remove(h).map(|t| (h.clone(), t)))
+                    .filter_map(|h| links.remove(h).map(|t| (h.clone(), t)))
                     .collect();
                 (p, own)
             })
             .collect();
         let results = crate::fanout::fan_out(jobs, options.forks, |(p, mut own)| {
-            let result = replication::run(p, &mut own, replication, events);
+            let result = replication::run(p, &mut own, context, events);
             if let Err(e) = &result {
                 let _ = events.send(Event::Failed {
                     host: format!("play {}", p.play),
@@ -145,7 +146,7 @@ pub fn apply(
         });
         let mut failed = Vec::new();
         for (own, result) in results {
-            transports.extend(own);
+            links.extend(own);
             failed.extend(result.err());
         }
         if !failed.is_empty() {
@@ -255,3 +256,6 @@ fn backup(t: &mut dyn Transport, path: &str) -> Result<(), ApplyError> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

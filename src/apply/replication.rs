@@ -17,26 +17,25 @@ use crate::replication::{Coordinates, ReplicaStatus, explain};
 use crate::sql::{SqlError, SqlExecutor, Statement, literal};
 use crate::transport::Transport;
 
-/// Recomputes the replication plans from the servers as they are after the host steps.
-pub type Replan<'a> =
-    Box<dyn Fn(&mut Connections) -> Result<Vec<ReplicationPlan>, ApplyError> + Send + Sync + 'a>;
-
 /// What replication needs beyond the plan: the secret and each server's version.
 pub struct ReplicationContext<'a> {
-    pub passwords: BTreeMap<String, SecretString>,
+    pub passwords: &'a BTreeMap<String, SecretString>,
     pub versions: BTreeMap<String, ServerVersion>,
     /// How long the replicas may take to report both threads running.
     pub healthy_timeout: Duration,
-    /// Set when some server was down at plan time: its replication is decided after the host steps.
-    pub replan: Option<Replan<'a>>,
 }
 
-fn flavor_of(ctx: &ReplicationContext<'_>, host: &str) -> Box<dyn Flavor + Send + Sync> {
+/// The dialect of a host's server as its facts read it; never guessed.
+fn flavor_of(
+    ctx: &ReplicationContext<'_>,
+    host: &str,
+) -> Result<Box<dyn Flavor + Send + Sync>, ApplyError> {
     ctx.versions
         .get(host)
-        .copied()
-        .unwrap_or(ServerVersion::DEBIAN_DEFAULT)
-        .flavor()
+        .map(|v| v.flavor())
+        .ok_or_else(|| ApplyError::UnknownServer {
+            host: host.to_string(),
+        })
 }
 
 fn transport<'a>(
@@ -140,7 +139,7 @@ pub fn run(
                     format!("replication account '{user}'@'{replica_address}'"),
                 );
                 let statement =
-                    flavor_of(ctx, source).replication_user(user, replica_address, password, *tls);
+                    flavor_of(ctx, source)?.replication_user(user, replica_address, password, *tls);
                 execute(
                     transport(transports, source)?,
                     "creating the replication account",
@@ -158,7 +157,7 @@ pub fn run(
                 if !overwrite {
                     // The target's data may have been unknown at plan time (its mysqld was down): check now.
                     let t = transport(transports, to)?;
-                    let found = crate::facts::application_schemas(&mut t.sql())?;
+                    let found = crate::facts::application_schemas(to, &mut t.sql())?;
                     let held: Vec<String> = found
                         .iter()
                         .filter(|s| s.tables > 0)
@@ -184,7 +183,7 @@ pub fn run(
                         ),
                     )
                 };
-                let flavor = flavor_of(ctx, from);
+                let flavor = flavor_of(ctx, from)?;
                 let result = match transports.get_mut(to) {
                     Some(target) => seed::stream(
                         &mut source,
@@ -222,7 +221,7 @@ pub fn run(
                     Position::Seed => seeded.get(replica).cloned(),
                     Position::SourceNow => binlog_position(
                         transport(transports, source)?,
-                        flavor_of(ctx, source).as_ref(),
+                        flavor_of(ctx, source)?.as_ref(),
                     )?,
                 };
                 let spec = SourceSpec {
@@ -237,7 +236,7 @@ pub fn run(
                     replica,
                     format!("replicating from {source} ({source_address}:{port})"),
                 );
-                let flavor = flavor_of(ctx, replica);
+                let flavor = flavor_of(ctx, replica)?;
                 let t = transport(transports, replica)?;
                 // Stopping a replica that is not running is not an error worth stopping for.
                 let _ = t
@@ -264,7 +263,7 @@ pub fn run(
                     replica,
                     format!("new credentials for replicating from {source}"),
                 );
-                let flavor = flavor_of(ctx, replica);
+                let flavor = flavor_of(ctx, replica)?;
                 let t = transport(transports, replica)?;
                 let _ = t
                     .sql()
@@ -290,7 +289,7 @@ pub fn run(
                     "without TLS"
                 };
                 say(replica, format!("replicating from {source} {how}"));
-                let flavor = flavor_of(ctx, replica);
+                let flavor = flavor_of(ctx, replica)?;
                 let t = transport(transports, replica)?;
                 let _ = t
                     .sql()
@@ -305,7 +304,7 @@ pub fn run(
             }
             ReplStep::Start { replica, source } => {
                 say(replica, format!("starting replication from {source}"));
-                let flavor = flavor_of(ctx, replica);
+                let flavor = flavor_of(ctx, replica)?;
                 let t = transport(transports, replica)?;
                 // Stopping first makes a thread stuck retrying its source reconnect now.
                 let _ = t
@@ -318,7 +317,7 @@ pub fn run(
         }
     }
     for (replica, source) in watched {
-        let flavor = flavor_of(ctx, &replica);
+        let flavor = flavor_of(ctx, &replica)?;
         wait_healthy(
             transport(transports, &replica)?,
             flavor.as_ref(),
@@ -341,11 +340,13 @@ fn binlog_position(
     let rows = t
         .sql()
         .query("reading the binary log position", flavor.binlog_status())?;
-    Ok(rows.first().and_then(|r| {
-        Some(Coordinates {
-            file: r.get(&["File"])?.to_string(),
-            pos: r.get(&["Position"])?.parse().ok()?,
-        })
+    let unreadable = |e| SqlError::unreadable(t.host(), "reading the binary log position", e);
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(Coordinates {
+        file: row.text(&["File"]).map_err(unreadable)?.to_string(),
+        pos: row.number(&["Position"]).map_err(unreadable)?,
     }))
 }
 
@@ -363,7 +364,8 @@ fn wait_healthy(
         let rows = t
             .sql()
             .query("reading the replica status", flavor.replica_status())?;
-        let status = rows.first().map(ReplicaStatus::from_row);
+        let status = ReplicaStatus::from_rows(&rows)
+            .map_err(|e| SqlError::unreadable(replica, "reading the replica status", e))?;
         let detail = match &status {
             Some(s) if s.healthy() => return Ok(()),
             Some(s) => match s.error() {

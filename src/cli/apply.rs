@@ -1,5 +1,7 @@
-//! `mmprov apply`: plan (or load a saved plan and check it is still current), show it, confirm, carry it
-//! out with progress per host, and report.
+//! `mmprov apply`: through the engine, plan (or take a saved plan that is still current), show it, confirm,
+//! carry out the host steps with progress per host; then, if the replication steps had to be decided again
+//! after restarts and came out different, show the new ones and confirm again (a saved plan, or `--yes`,
+//! stops there instead); carry them out, and report.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -9,15 +11,12 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use super::plan::{SAVED_FORMAT, SavedPlan, plan_project};
-use crate::apply::lock::{self, HostLock};
-use crate::apply::{self, ApplyError, ApplyOptions, Event, ReplicationContext};
+use super::plan::{SAVED_FORMAT, SavedPlan};
+use crate::apply::{ApplyError, Event};
+use crate::engine::{Decided, Engine};
 use crate::error::Error;
-use crate::facts::{self, FactsError, Gathered, HostFacts};
-use crate::link::Connections;
 use crate::load::LoadOptions;
-use crate::model::{Project, Role};
-use crate::plan::Plan;
+use crate::plan::ReplicationPlan;
 use crate::render;
 
 pub struct ApplyRequest<'a> {
@@ -58,12 +57,15 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         }
         None => super::validate::validated(req.target, &req.options)?,
     };
+    let from_saved_plan = saved.is_some();
+    let engine = Engine::new(&project, req.forks)?;
     // Locked before the hosts are read, so the plan cannot go stale under another apply.
-    let _locks = lock_all(&project, req.forks, req.lock_timeout)?;
-    let (plan, gathered) = match saved {
-        Some(saved) => current_saved_plan(saved, &project, req.forks)?,
-        None => plan_project(&project, req.forks)?,
+    let _locks = engine.lock(req.lock_timeout)?;
+    let mut planned = match saved {
+        Some(saved) => engine.saved_plan(saved.plan)?,
+        None => engine.plan()?,
     };
+    let plan = planned.plan.clone();
     // A plan that is to be confirmed is always shown whole: nobody says yes to what they cannot see.
     let shown = if req.quiet && req.yes {
         render::brief(&plan)
@@ -77,19 +79,28 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     if !req.yes {
         confirm(out)?;
     }
-    let options = ApplyOptions {
-        forks: req.forks,
-        ..ApplyOptions::default()
+    let changed_hosts = plan
+        .hosts
+        .iter()
+        .filter(|h| !h.steps.is_empty())
+        .map(|h| h.host.clone())
+        .collect();
+    execute(changed_hosts, req.quiet, out, |events| {
+        engine.apply_hosts(&mut planned, events)
+    })?;
+    let replication = match engine.decide_replication(&mut planned)? {
+        Decided::AsShown(plans) => plans,
+        Decided::Changed(plans) => confirm_changed(&plans, req, from_saved_plan, out)?,
     };
-    let replication = replication_context(&project, &plan, &gathered.facts, req.forks)?;
-    execute(
-        &plan,
-        gathered.transports,
-        &options,
-        &replication,
-        req.quiet,
-        out,
-    )?;
+    let replication_hosts = replication
+        .iter()
+        .flat_map(|r| r.hosts())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    execute(replication_hosts, req.quiet, out, |events| {
+        engine.apply_replication(&replication, &mut planned, events)
+    })?;
     let s = plan.summary();
     writeln!(
         out,
@@ -97,6 +108,32 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         s.add, s.change, s.destroy, s.restarts
     )?;
     Ok(0)
+}
+
+/// Replication steps decided after the restarts that are not what was shown: printed, then confirmed again.
+/// A saved plan runs exactly as saved, and `--yes` confirmed only what it was shown: both stop here.
+fn confirm_changed(
+    plans: &[ReplicationPlan],
+    req: &ApplyRequest<'_>,
+    from_saved_plan: bool,
+    out: &mut dyn Write,
+) -> Result<Vec<ReplicationPlan>, Error> {
+    writeln!(
+        out,
+        "\nThe hosts' steps are done. Read again after the restarts, replication needs other steps than the plan showed:\n"
+    )?;
+    out.write_all(render::replication(plans).as_bytes())?;
+    if from_saved_plan || req.yes {
+        return Err(Error::PlanChanged {
+            why: if from_saved_plan {
+                "a saved plan runs only as it was saved".into()
+            } else {
+                "--yes confirmed only the steps that were shown".into()
+            },
+        });
+    }
+    confirm(out)?;
+    Ok(plans.to_vec())
 }
 
 /// `Some` when the target is a saved plan (`None`: treat it as a playbook).
@@ -113,77 +150,6 @@ fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
     )
 }
 
-/// The replication password of each play (read now, from where the playbook says) and each server's version.
-fn replication_context<'a>(
-    project: &'a Project,
-    plan: &Plan,
-    facts: &BTreeMap<String, HostFacts>,
-    forks: usize,
-) -> Result<ReplicationContext<'a>, Error> {
-    let passwords = super::plan::replication_passwords(project)?;
-    let versions = facts
-        .iter()
-        .filter_map(|(h, f)| Some((h.clone(), f.server?)))
-        .collect();
-    // Replication is decided again after the host steps when what was read may no longer hold: a server was
-    // down (its replication could not be read), or a server is restarted (its replica threads stay stopped
-    // after the restart, skip-slave-start, until started again).
-    let restarted: Vec<&str> = plan
-        .hosts
-        .iter()
-        .filter(|h| {
-            h.steps
-                .iter()
-                .any(|s| matches!(s, crate::plan::Step::Restart { .. }))
-        })
-        .map(|h| h.host.as_str())
-        .collect();
-    let stale = project
-        .plays
-        .iter()
-        .filter(|p| p.has_role(Role::Replication))
-        .flat_map(|p| p.hosts.iter().filter(|h| project.in_limit(h)))
-        .any(|h| facts.get(h).is_none_or(|f| !f.running) || restarted.contains(&h.as_str()));
-    let fingerprints = super::plan::password_fingerprints(&passwords);
-    let replan: Option<apply::Replan<'a>> = stale.then(|| -> apply::Replan<'a> {
-        Box::new(move |transports| replan(project, transports, forks, &fingerprints))
-    });
-    Ok(ReplicationContext {
-        passwords,
-        versions,
-        healthy_timeout: Duration::from_secs(60),
-        replan,
-    })
-}
-
-/// The replication plans again, from facts read now over the run's connections, `forks` hosts at a time.
-fn replan(
-    project: &Project,
-    transports: &mut Connections,
-    forks: usize,
-    passwords: &BTreeMap<String, String>,
-) -> Result<Vec<crate::plan::ReplicationPlan>, ApplyError> {
-    let mut wanted = facts::wanted(project);
-    let jobs: Vec<_> = transports
-        .iter_mut()
-        .filter_map(|(host, t)| Some((host.clone(), t, wanted.remove(host)?)))
-        .collect();
-    let read = crate::fanout::fan_out(jobs, forks, |(host, t, wanted)| {
-        facts::read(t, &wanted).map(|f| (host, f))
-    });
-    let fresh: BTreeMap<String, HostFacts> = read.into_iter().collect::<Result<_, _>>()?;
-    let plays = project
-        .plays
-        .iter()
-        .filter(|p| p.has_role(Role::Replication));
-    Ok(plays
-        .map(|p| {
-            let password = passwords.get(&p.name).map(String::as_str);
-            crate::plan::plan_replication(project, p, &fresh, password)
-        })
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
 fn check_format(saved: &SavedPlan) -> Result<(), Error> {
     if saved.mmprov_plan == SAVED_FORMAT {
         return Ok(());
@@ -192,68 +158,6 @@ fn check_format(saved: &SavedPlan) -> Result<(), Error> {
         path: saved.playbook.clone(),
         reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan),
     })
-}
-
-/// Every host the project touches, locked in parallel; all or none.
-fn lock_all(
-    project: &Project,
-    forks: usize,
-    lock_timeout: Duration,
-) -> Result<Vec<HostLock>, Error> {
-    let holder = lock::holder();
-    let hosts: Vec<&crate::model::Host> = facts::wanted(project)
-        .keys()
-        .filter_map(|h| project.hosts.get(h))
-        .collect();
-    let results = crate::fanout::fan_out(hosts, forks, |host| {
-        lock::acquire(host, &holder, lock_timeout)
-    });
-    let total = results.len();
-    let mut locks = Vec::new();
-    let mut held = Vec::new();
-    let mut unreachable = Vec::new();
-    for result in results {
-        match result {
-            Ok(lock) => locks.push(lock),
-            Err(lock::LockError::Transport(e)) => unreachable.push(FactsError::Transport(e)),
-            Err(e) => held.push(e),
-        }
-    }
-    if !unreachable.is_empty() {
-        return Err(Error::Unreachable {
-            total,
-            failed: unreachable,
-        });
-    }
-    if held.is_empty() {
-        Ok(locks)
-    } else {
-        Err(Error::Locked { failed: held })
-    }
-}
-
-/// Re-read the hosts a saved plan was made from; refuse it if any of them changed since.
-fn current_saved_plan(
-    saved: SavedPlan,
-    project: &Project,
-    forks: usize,
-) -> Result<(Plan, Gathered), Error> {
-    let (_, gathered) = plan_project(project, forks)?;
-    let stale: Vec<String> = saved
-        .plan
-        .hosts
-        .iter()
-        .filter(|h| {
-            gathered.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone())
-        })
-        .map(|h| h.host.clone())
-        .collect();
-    if !stale.is_empty() {
-        return Err(Error::StalePlan {
-            hosts: stale.join(", "),
-        });
-    }
-    Ok((saved.plan, gathered))
 }
 
 pub(super) fn confirm(out: &mut dyn Write) -> Result<(), Error> {
@@ -275,25 +179,24 @@ pub(super) fn confirm(out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
-/// Run the apply on worker threads; this thread owns the terminal and shows their events.
+/// Run `work` on a worker thread; this thread owns the terminal and shows its events, a spinner per host of
+/// `hosts`.
 fn execute(
-    plan: &Plan,
-    transports: Connections,
-    options: &ApplyOptions,
-    replication: &ReplicationContext<'_>,
+    hosts: Vec<String>,
     quiet: bool,
     out: &mut dyn Write,
+    work: impl FnOnce(&mpsc::Sender<Event>) -> Result<(), ApplyError> + Send,
 ) -> Result<(), Error> {
     let (tx, rx) = mpsc::channel();
-    let mut display = Display::new(plan, quiet);
+    let mut display = Display::new(hosts, quiet);
     let result = std::thread::scope(|scope| {
-        let worker = scope.spawn(move || apply::apply(plan, transports, options, replication, &tx));
+        let worker = scope.spawn(move || work(&tx));
         for event in rx {
             display.show(&event, out);
         }
         worker
             .join()
-            .unwrap_or_else(|_| Err(apply::ApplyError::Hosts { failed: Vec::new() }))
+            .unwrap_or_else(|_| Err(ApplyError::Hosts { failed: Vec::new() }))
     });
     display.finish();
     result.map_err(Error::from)
@@ -307,25 +210,24 @@ struct Display {
 }
 
 impl Display {
-    fn new(plan: &Plan, quiet: bool) -> Self {
+    /// One spinner per host of `hosts` on a terminal.
+    fn new(hosts: Vec<String>, quiet: bool) -> Self {
         if quiet || !std::io::stderr().is_terminal() {
             return Self { bars: None, quiet };
         }
         let multi = MultiProgress::new();
         let style = ProgressStyle::with_template("{spinner} {prefix:<12} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bars = plan
-            .hosts
-            .iter()
-            .filter(|h| !h.steps.is_empty())
-            .map(|h| {
+        let bars = hosts
+            .into_iter()
+            .map(|host| {
                 let bar = multi.add(
                     ProgressBar::new_spinner()
                         .with_style(style.clone())
-                        .with_prefix(h.host.clone()),
+                        .with_prefix(host.clone()),
                 );
                 bar.enable_steady_tick(Duration::from_millis(120));
-                (h.host.clone(), bar)
+                (host, bar)
             })
             .collect();
         Self {

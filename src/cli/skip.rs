@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::flavor::ServerVersion;
+
 use crate::load::LoadOptions;
 use crate::replication::{ReplicaStatus, explain};
-use crate::sql::SqlExecutor;
+use crate::sql::{SqlError, SqlExecutor};
 use crate::transport::{Transport, quote};
 
 pub const SKIP_LOG: &str = "/var/log/mysql/mmprov-skips.log";
@@ -38,22 +38,23 @@ pub fn run(req: &SkipRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
     })?;
     let mut sql = t.sql();
     let sql_err = |e| Error::Apply(crate::apply::ApplyError::Sql(e));
-    let rows = sql
-        .query(
-            "reading the server version",
-            "SELECT VERSION() AS v, @@version_comment AS c",
-        )
-        .map_err(sql_err)?;
-    let version = rows
-        .first()
-        .and_then(|r| ServerVersion::from_server(r.get(&["v"])?, r.get(&["c"]).unwrap_or("")).ok())
-        .unwrap_or(ServerVersion::DEBIAN_DEFAULT);
+    let version =
+        crate::facts::ask_server_version(req.host, &mut sql).map_err(|e| Error::Unreachable {
+            total: 1,
+            failed: vec![e],
+        })?;
     let flavor = version.flavor();
-    let status = sql
+    let rows = sql
         .query("reading the replica status", flavor.replica_status())
-        .map_err(sql_err)?
-        .first()
-        .map(ReplicaStatus::from_row)
+        .map_err(sql_err)?;
+    let status = ReplicaStatus::from_rows(&rows)
+        .map_err(|e| {
+            sql_err(SqlError::unreadable(
+                req.host,
+                "reading the replica status",
+                e,
+            ))
+        })?
         .ok_or_else(|| Error::SkipRefused {
             host: req.host.to_string(),
             reason: "it is not a replica".into(),

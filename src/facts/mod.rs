@@ -109,6 +109,25 @@ pub enum FactsError {
     #[error("{host}: the probe's answer could not be read: {detail}")]
     #[diagnostic(code(mmprov::facts))]
     Probe { host: String, detail: String },
+
+    /// A running server whose version cannot be read: its dialect (statement and option names) is never
+    /// guessed.
+    #[error("{host}: the server's version cannot be read")]
+    #[diagnostic(
+        code(mmprov::server_version),
+        help(
+            "mmprov knows MariaDB and MySQL 5.7, 8.0 and 8.4 by `SELECT VERSION(), @@version_comment`"
+        )
+    )]
+    Version {
+        host: String,
+        #[source]
+        source: crate::flavor::VersionError,
+    },
+
+    #[error("{host}: the SQL backend is not set right")]
+    #[diagnostic(code(mmprov::sql_backend))]
+    Backend { host: String, detail: String },
 }
 
 /// Facts of every host, and the open transport to each.
@@ -213,8 +232,8 @@ pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsErro
 
 /// The SQL backend the environment asks for; an unknown one is an error.
 fn sql_choice() -> Result<SqlChoice, FactsError> {
-    SqlChoice::from_env().map_err(|detail| FactsError::Probe {
-        host: "(every host)".into(),
+    SqlChoice::from_env().map_err(|detail| FactsError::Backend {
+        host: "every host".into(),
         detail,
     })
 }
@@ -321,44 +340,83 @@ fn read_server(
         }
         Err(e) => return Err(e.into()),
     };
+    let host = t.host().to_string();
     let mut sets = sets.into_iter();
-    let version_rows = sets.next().unwrap_or_default();
-    let row = version_rows.first();
-    let version = row.and_then(|r| r.get(&["version"])).unwrap_or("");
-    let comment = row.and_then(|r| r.get(&["comment"])).unwrap_or("");
-    let server = ServerVersion::from_server(version, comment).ok();
-    let variables = parse_variables(&sets.next().unwrap_or_default());
-    let replication = match (account_sql.is_some(), server) {
-        (true, Some(version)) => {
-            let schemas = parse_schemas(&sets.next().unwrap_or_default());
-            let accounts = parse_accounts(&sets.next().unwrap_or_default());
-            let flavor = version.flavor();
-            let status_rows = if status_read && flavor.replica_status() == guess.replica_status() {
-                sets.next().unwrap_or_default()
-            } else {
-                sql.query("reading the replica status", flavor.replica_status())?
-            };
-            Some(ReplicationFacts {
-                schemas,
-                account_hosts: accounts.hosts,
-                tls_account_hosts: accounts.tls,
-                account_passwords: accounts.passwords,
-                replica: status_rows.first().map(ReplicaStatus::from_row),
-            })
-        }
-        _ => None,
+    let mut answer = move |what: &str| {
+        sets.next().ok_or_else(|| SqlError::Unreadable {
+            host: host.clone(),
+            what: what.to_string(),
+            detail: "no answer".into(),
+        })
+    };
+    let server = server_version(t.host(), &answer("reading the server version")?)?;
+    let variables = parse_variables(&answer("reading global variables")?);
+    let replication = if account_sql.is_some() {
+        let schemas_rows = answer("listing application schemas")?;
+        let schemas = parse_schemas(&schemas_rows)
+            .map_err(|e| SqlError::unreadable(t.host(), "listing application schemas", e))?;
+        let accounts = parse_accounts(&answer("listing the replication account")?);
+        let flavor = server.flavor();
+        let status_rows = if status_read && flavor.replica_status() == guess.replica_status() {
+            answer("reading the replica status")?
+        } else {
+            t.sql()
+                .query("reading the replica status", flavor.replica_status())?
+        };
+        Some(ReplicationFacts {
+            schemas,
+            account_hosts: accounts.hosts,
+            tls_account_hosts: accounts.tls,
+            account_passwords: accounts.passwords,
+            replica: ReplicaStatus::from_rows(&status_rows)
+                .map_err(|e| SqlError::unreadable(t.host(), "reading the replica status", e))?,
+        })
+    } else {
+        None
     };
     Ok(Some(ServerFacts {
-        server,
+        server: Some(server),
         variables,
         replication,
     }))
 }
 
+/// Which server answered `SELECT VERSION(), @@version_comment`: a value that cannot be read stops here.
+pub fn server_version(host: &str, rows: &[Row]) -> Result<ServerVersion, FactsError> {
+    let what = "reading the server version";
+    let row = rows.first().ok_or_else(|| SqlError::Unreadable {
+        host: host.to_string(),
+        what: what.to_string(),
+        detail: "no row".into(),
+    })?;
+    let unreadable = |e| SqlError::unreadable(host, what, e);
+    let version = row.text(&["version"]).map_err(unreadable)?;
+    let comment = row.nullable(&["comment"]).map_err(unreadable)?;
+    ServerVersion::from_server(version, comment.unwrap_or_default()).map_err(|source| {
+        FactsError::Version {
+            host: host.to_string(),
+            source,
+        }
+    })
+}
+
+/// The version of the server `sql` reaches.
+pub fn ask_server_version(
+    host: &str,
+    sql: &mut dyn SqlExecutor,
+) -> Result<ServerVersion, FactsError> {
+    let rows = sql.query("reading the server version", VERSION_SQL)?;
+    server_version(host, &rows)
+}
+
 /// Application schemas (system schemas and mmprov's own left out), with their tables and size.
-pub fn application_schemas(sql: &mut dyn SqlExecutor) -> Result<Vec<SchemaSize>, SqlError> {
-    let rows = sql.query("listing application schemas", &schemas_query())?;
-    Ok(parse_schemas(&rows))
+pub fn application_schemas(
+    host: &str,
+    sql: &mut dyn SqlExecutor,
+) -> Result<Vec<SchemaSize>, SqlError> {
+    let what = "listing application schemas";
+    let rows = sql.query(what, &schemas_query())?;
+    parse_schemas(&rows).map_err(|e| SqlError::unreadable(host, what, e))
 }
 
 fn schemas_query() -> String {
@@ -373,12 +431,16 @@ fn schemas_query() -> String {
     )
 }
 
-fn parse_schemas(rows: &[Row]) -> Vec<SchemaSize> {
+/// Every count must read: a table count taken as 0 would say "this node holds no data", which is what
+/// keeps a node from being seeded over.
+fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sql::ValueError> {
     rows.iter()
-        .map(|r| SchemaSize {
-            name: r.get(&["name"]).unwrap_or("").to_string(),
-            tables: r.get(&["tables"]).and_then(|v| v.parse().ok()).unwrap_or(0),
-            bytes: r.get(&["bytes"]).and_then(|v| v.parse().ok()).unwrap_or(0),
+        .map(|r| {
+            Ok(SchemaSize {
+                name: r.text(&["name"])?.to_string(),
+                tables: r.number(&["tables"])?,
+                bytes: r.number(&["bytes"])?,
+            })
         })
         .collect()
 }

@@ -38,6 +38,15 @@ pub enum DesiredError {
     #[error("{host}: no facts were gathered")]
     #[diagnostic(code(mmprov::facts))]
     NoFacts { host: String },
+
+    /// Neither a running server nor an installed one says which it is, and the play names none: option names
+    /// differ between servers, so none is guessed.
+    #[error("{host}: which server it runs is not known")]
+    #[diagnostic(
+        code(mmprov::server_unknown),
+        help("install the server, or name it in the play's vars: `server_version: mariadb-10.11`")
+    )]
+    UnknownServer { host: String },
 }
 
 /// The desired state of every host (within the run's limit) of every play that configures servers, in host
@@ -96,7 +105,9 @@ fn desired_host(
     let version = facts
         .server
         .or(hint)
-        .unwrap_or(ServerVersion::DEBIAN_DEFAULT);
+        .ok_or_else(|| DesiredError::UnknownServer {
+            host: host.to_string(),
+        })?;
     let flavor = version.flavor();
     let config = template.render(&MyCnfContext::new(project, play, host, flavor.as_ref()))?;
     let spec = project

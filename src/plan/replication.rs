@@ -112,14 +112,61 @@ impl AccountReason {
     }
 }
 
+impl ReplStep {
+    /// Whether two steps do the same thing to the same hosts. A seed's table count and size are what the
+    /// source held when it was read, and may move with its writes: they do not make another step.
+    pub fn same_kind(&self, other: &ReplStep) -> bool {
+        match (self, other) {
+            (
+                ReplStep::Seed {
+                    from,
+                    to,
+                    schemas,
+                    overwrite,
+                    interrupted,
+                    ..
+                },
+                ReplStep::Seed {
+                    from: from2,
+                    to: to2,
+                    schemas: schemas2,
+                    overwrite: overwrite2,
+                    interrupted: interrupted2,
+                    ..
+                },
+            ) => {
+                (from, to, schemas, overwrite, interrupted)
+                    == (from2, to2, schemas2, overwrite2, interrupted2)
+            }
+            (a, b) => a == b,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicationPlan {
     pub play: String,
     pub steps: Vec<ReplStep>,
     pub warnings: Vec<String>,
+    /// Hosts whose restart (or start) this plan waits for: it was made from what they will be after it, and
+    /// is decided again from what they are then. Apply runs it only if the steps are still the same in kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decided_after: Vec<String>,
 }
 
 impl ReplicationPlan {
+    /// Whether `now` (decided after the restarts) does what this plan showed: the same steps, in the same
+    /// order, each the same in kind.
+    pub fn same_steps(&self, now: &ReplicationPlan) -> bool {
+        self.play == now.play
+            && self.steps.len() == now.steps.len()
+            && self
+                .steps
+                .iter()
+                .zip(&now.steps)
+                .all(|(a, b)| a.same_kind(b))
+    }
+
     /// Every host its steps touch.
     pub fn hosts(&self) -> std::collections::BTreeSet<String> {
         self.steps
@@ -156,12 +203,15 @@ pub struct Refusal {
 }
 
 /// `password`: the fingerprint of the play's replication password (`replication::password`), to tell a
-/// changed secret from the stored one; `None` when it is not known.
+/// changed secret from the stored one; `None` when it is not known. `restarting`: the hosts whose server the
+/// host steps restart. Their replicas are planned as they will be after it (threads stopped: the rendered
+/// config starts no replica with the server), and the plan is marked as decided again then.
 pub fn plan_replication(
     project: &Project,
     play: &Play,
     facts: &std::collections::BTreeMap<String, HostFacts>,
     password: Option<&str>,
+    restarting: &std::collections::BTreeSet<String>,
 ) -> Result<ReplicationPlan, Refusal> {
     let user = play.vars.replication_user.clone();
     let address = |h: &str| {
@@ -227,7 +277,14 @@ pub fn plan_replication(
     }
     let tls = play.vars.replication_tls.as_ref();
     for (replica, source) in ring {
-        let status = repl(replica).and_then(|r| r.replica.as_ref());
+        let after_restart;
+        let status = match repl(replica).and_then(|r| r.replica.as_ref()) {
+            Some(now) if restarting.contains(replica) => {
+                after_restart = now.after_restart();
+                Some(&after_restart)
+            }
+            other => other,
+        };
         let refused = status.is_some_and(|s| s.last_io_errno == 1045);
         let has_account = repl(source).is_some_and(|r| r.account_hosts.contains(&address(replica)));
         let account_tls =
@@ -371,16 +428,17 @@ pub fn plan_replication(
             tls: tls.cloned(),
         });
     }
-    for host in play
-        .hosts
-        .iter()
-        .filter(|h| project.in_limit(h))
-        .filter(|h| facts.get(*h).is_none_or(|f| !f.running))
-    {
-        warnings.push(format!(
-            "{host}'s mysqld is not running, so its replication cannot be read now: apply reads it again after \
-             the restart and decides these steps from what it finds"
-        ));
+    let mut decided_after = Vec::new();
+    for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
+        if facts.get(host).is_none_or(|f| !f.running) {
+            warnings.push(format!(
+                "{host}'s mysqld is not running, so its replication cannot be read now: apply reads it again \
+                 after the restart and decides these steps from what it finds"
+            ));
+            decided_after.push(host.clone());
+        } else if restarting.contains(host) {
+            decided_after.push(host.clone());
+        }
     }
     let mut steps = accounts;
     steps.extend(seeds);
@@ -390,6 +448,7 @@ pub fn plan_replication(
         play: play.name.clone(),
         steps,
         warnings,
+        decided_after,
     })
 }
 
@@ -432,11 +491,22 @@ mod tests {
     }
 
     fn replicating_from(address: &str, user: &str) -> Option<crate::replication::ReplicaStatus> {
-        let row = crate::sql::parse_batch(&format!(
-            "Master_Host\tMaster_Port\tMaster_User\tSlave_IO_Running\tSlave_SQL_Running\tLast_IO_Errno\tLast_SQL_Errno\n\
-             {address}\t3306\t{user}\tYes\tYes\t0\t0\n"
-        ));
-        row.first().map(crate::replication::ReplicaStatus::from_row)
+        Some(crate::replication::ReplicaStatus {
+            source_host: address.into(),
+            source_port: 3306,
+            source_user: user.into(),
+            io_running: "Yes".into(),
+            sql_running: "Yes".into(),
+            seconds_behind: Some(0),
+            last_io_errno: 0,
+            last_io_error: String::new(),
+            last_sql_errno: 0,
+            last_sql_error: String::new(),
+            source_log_file: "mysql-bin.000001".into(),
+            read_pos: 4,
+            exec_pos: 4,
+            tls: Default::default(),
+        })
     }
 
     fn plan(db1: ReplicationFacts, db2: ReplicationFacts) -> Result<ReplicationPlan, Refusal> {
@@ -447,7 +517,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        plan_replication(&p, &p.plays[0], &all, None)
+        plan_replication(&p, &p.plays[0], &all, None, &Default::default())
     }
 
     #[test]
@@ -493,7 +563,72 @@ mod tests {
             replica: replicating_from("192.0.2.11", "repl"),
             ..Default::default()
         };
-        assert_eq!(plan(db1, db2).expect("plans").steps, vec![]);
+        let converged = plan(db1, db2).expect("plans");
+        assert_eq!(converged.steps, vec![]);
+        assert!(
+            converged.decided_after.is_empty(),
+            "nothing waits on a restart"
+        );
+    }
+
+    fn converged_pair_facts() -> std::collections::BTreeMap<String, HostFacts> {
+        let side = |peer: &str| ReplicationFacts {
+            schemas: shop(),
+            account_hosts: vec![peer.into()],
+            replica: replicating_from(peer, "repl"),
+            ..Default::default()
+        };
+        [
+            ("db1".to_string(), facts("db1", side("192.0.2.12"))),
+            ("db2".to_string(), facts("db2", side("192.0.2.11"))),
+        ]
+        .into()
+    }
+
+    #[test]
+    fn a_replica_whose_server_restarts_is_planned_started_after_it_and_marked_to_be_decided_again()
+    {
+        let p = project();
+        let restarting = ["db2".to_string()].into();
+        let plan = plan_replication(&p, &p.plays[0], &converged_pair_facts(), None, &restarting)
+            .expect("plans");
+        assert_eq!(
+            plan.steps,
+            vec![ReplStep::Start {
+                replica: "db2".into(),
+                source: "db1".into()
+            }],
+            "the restart leaves db2's threads stopped: starting them is shown, not discovered later"
+        );
+        assert_eq!(plan.decided_after, vec!["db2".to_string()]);
+    }
+
+    #[test]
+    fn steps_are_the_same_in_kind_whatever_a_seed_weighs_but_not_with_another_target() {
+        let seed = |to: &str, bytes: u64| ReplStep::Seed {
+            from: "db1".into(),
+            to: to.into(),
+            schemas: vec!["shop".into()],
+            tables: 3,
+            bytes,
+            overwrite: false,
+            interrupted: false,
+        };
+        let plan = |steps: Vec<ReplStep>| ReplicationPlan {
+            play: "p".into(),
+            steps,
+            warnings: vec![],
+            decided_after: vec![],
+        };
+        let shown = plan(vec![seed("db2", 49152)]);
+        assert!(shown.same_steps(&plan(vec![seed("db2", 65536)])));
+        assert!(!shown.same_steps(&plan(vec![seed("db3", 49152)])));
+        assert!(!shown.same_steps(&plan(vec![])));
+        let start = ReplStep::Start {
+            replica: "db2".into(),
+            source: "db1".into(),
+        };
+        assert!(!shown.same_steps(&plan(vec![seed("db2", 49152), start])));
     }
 
     #[test]
@@ -517,7 +652,7 @@ mod tests {
         let all = [("db1".to_string(), db1), ("db2".to_string(), db2)]
             .into_iter()
             .collect();
-        let plan = plan_replication(&p, &p.plays[0], &all, None)
+        let plan = plan_replication(&p, &p.plays[0], &all, None, &Default::default())
             .expect("an interrupted seed is redone, not refused");
         assert!(plan.steps.iter().any(|s| matches!(
             s,
@@ -595,7 +730,8 @@ mod tests {
         )]
         .into_iter()
         .collect();
-        let plan = plan_replication(&p, &p.plays[0], &only_db1, None).expect("plans");
+        let plan =
+            plan_replication(&p, &p.plays[0], &only_db1, None, &Default::default()).expect("plans");
         assert_eq!(plan.steps, vec![]);
         assert_eq!(
             plan.warnings,
@@ -628,7 +764,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let steps = plan_replication(&p, &p.plays[0], &all, None)
+        let steps = plan_replication(&p, &p.plays[0], &all, None, &Default::default())
             .expect("plans")
             .steps;
         assert_eq!(steps.len(), 2, "{steps:?}");
@@ -646,7 +782,8 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let refusal = plan_replication(&p, &p.plays[0], &all, None).expect_err("refused");
+        let refusal = plan_replication(&p, &p.plays[0], &all, None, &Default::default())
+            .expect_err("refused");
         assert_eq!(
             refusal.message,
             "db2 lacks the replication_tls files: key /tls/key.pem (missing or unreadable)"
@@ -706,10 +843,11 @@ mod tests {
         .into_iter()
         .collect();
         let same = native_fingerprint("old");
-        let unchanged = plan_replication(&p, &p.plays[0], &all, Some(&same)).expect("plans");
+        let unchanged = plan_replication(&p, &p.plays[0], &all, Some(&same), &Default::default())
+            .expect("plans");
         assert_eq!(unchanged.steps, vec![]);
         let rotated = native_fingerprint("new");
-        let steps = plan_replication(&p, &p.plays[0], &all, Some(&rotated))
+        let steps = plan_replication(&p, &p.plays[0], &all, Some(&rotated), &Default::default())
             .expect("plans")
             .steps;
         let accounts = steps

@@ -25,6 +25,15 @@ pub fn human(plan: &Plan) -> String {
     out
 }
 
+/// Replication plans alone, as `human` shows them.
+pub fn replication(plans: &[ReplicationPlan]) -> String {
+    let mut out = String::new();
+    for plan in plans {
+        replication_section(&mut out, plan);
+    }
+    out
+}
+
 /// The plan's warnings and its summary line, for `-q`.
 pub fn brief(plan: &Plan) -> String {
     let mut out = String::new();
@@ -121,6 +130,19 @@ fn tls_words(tls: Option<&crate::model::ReplicationTls>) -> String {
 
 fn replication_section(out: &mut String, plan: &ReplicationPlan) {
     let _ = writeln!(out, "replication (play \"{}\")", plan.play);
+    if !plan.decided_after.is_empty() {
+        let _ = writeln!(
+            out,
+            "  (decided again once {} {} restarted: the steps below are for the servers as they will be then; \
+             apply stops and shows the new steps if what it finds differs)",
+            plan.decided_after.join(", "),
+            if plan.decided_after.len() == 1 {
+                "has"
+            } else {
+                "have"
+            }
+        );
+    }
     if plan.steps.is_empty() {
         let _ = writeln!(out, "  no changes: every node replicates from its source");
     }

@@ -104,6 +104,7 @@ fn fresh_and_converged() -> Plan {
                 },
             ],
             warnings: vec!["h1 stopped replicating from h2: error 1062".into()],
+            decided_after: vec!["h2".into()],
         }],
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sql::Row;
+use crate::sql::{Row, ValueError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaStatus {
@@ -50,39 +50,51 @@ impl ReplicaTls {
 }
 
 impl ReplicaStatus {
-    pub fn from_row(row: &Row) -> Self {
-        let text = |names: &[&str]| row.get(names).unwrap_or("").to_string();
-        let number = |names: &[&str]| row.get(names).and_then(|v| v.parse::<u64>().ok());
-        Self {
-            source_host: text(&["Master_Host", "Source_Host"]),
-            source_port: number(&["Master_Port", "Source_Port"])
-                .and_then(|p| u16::try_from(p).ok())
-                .unwrap_or(0),
-            source_user: text(&["Master_User", "Source_User"]),
-            io_running: text(&["Slave_IO_Running", "Replica_IO_Running"]),
-            sql_running: text(&["Slave_SQL_Running", "Replica_SQL_Running"]),
-            seconds_behind: number(&["Seconds_Behind_Master", "Seconds_Behind_Source"]),
-            last_io_errno: number(&["Last_IO_Errno"])
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0),
-            last_io_error: text(&["Last_IO_Error"]),
-            last_sql_errno: number(&["Last_SQL_Errno"])
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0),
-            last_sql_error: text(&["Last_SQL_Error"]),
-            source_log_file: text(&["Master_Log_File", "Source_Log_File"]),
-            read_pos: number(&["Read_Master_Log_Pos", "Read_Source_Log_Pos"]).unwrap_or(0),
-            exec_pos: number(&["Exec_Master_Log_Pos", "Exec_Source_Log_Pos"]).unwrap_or(0),
+    /// Read a status row; every column must be there and every number must read (only the lag may be NULL,
+    /// as it is while the replica is stopped).
+    pub fn read(row: &Row) -> Result<Self, ValueError> {
+        let text = |names: &[&str]| row.text(names).map(str::to_string);
+        Ok(Self {
+            source_host: text(&["Master_Host", "Source_Host"])?,
+            source_port: row.number(&["Master_Port", "Source_Port"])?,
+            source_user: text(&["Master_User", "Source_User"])?,
+            io_running: text(&["Slave_IO_Running", "Replica_IO_Running"])?,
+            sql_running: text(&["Slave_SQL_Running", "Replica_SQL_Running"])?,
+            seconds_behind: row
+                .nullable_number(&["Seconds_Behind_Master", "Seconds_Behind_Source"])?,
+            last_io_errno: row.number(&["Last_IO_Errno"])?,
+            last_io_error: text(&["Last_IO_Error"])?,
+            last_sql_errno: row.number(&["Last_SQL_Errno"])?,
+            last_sql_error: text(&["Last_SQL_Error"])?,
+            source_log_file: text(&["Master_Log_File", "Source_Log_File"])?,
+            read_pos: row.number(&["Read_Master_Log_Pos", "Read_Source_Log_Pos"])?,
+            exec_pos: row.number(&["Exec_Master_Log_Pos", "Exec_Source_Log_Pos"])?,
             tls: ReplicaTls {
-                enabled: text(&["Master_SSL_Allowed", "Source_SSL_Allowed"]) == "Yes",
-                ca: text(&["Master_SSL_CA_File", "Source_SSL_CA_File"]),
-                cert: text(&["Master_SSL_Cert", "Source_SSL_Cert"]),
-                key: text(&["Master_SSL_Key", "Source_SSL_Key"]),
+                enabled: text(&["Master_SSL_Allowed", "Source_SSL_Allowed"])? == "Yes",
+                ca: text(&["Master_SSL_CA_File", "Source_SSL_CA_File"])?,
+                cert: text(&["Master_SSL_Cert", "Source_SSL_Cert"])?,
+                key: text(&["Master_SSL_Key", "Source_SSL_Key"])?,
                 verify_server_cert: text(&[
                     "Master_SSL_Verify_Server_Cert",
                     "Source_SSL_Verify_Server_Cert",
-                ]) == "Yes",
+                ])? == "Yes",
             },
+        })
+    }
+
+    /// The replica status a status query answered: `None` when the server has no replica configured.
+    pub fn from_rows(rows: &[Row]) -> Result<Option<Self>, ValueError> {
+        rows.first().map(Self::read).transpose()
+    }
+
+    /// This status as the server will report it after a restart: the threads stopped (no replica starts with
+    /// the server mmprov configures), the source, account, position and any error as they are.
+    pub fn after_restart(&self) -> Self {
+        Self {
+            io_running: "No".into(),
+            sql_running: "No".into(),
+            seconds_behind: None,
+            ..self.clone()
         }
     }
 
@@ -146,28 +158,108 @@ mod tests {
     use super::*;
     use crate::sql::parse_batch;
 
+    /// A status answer with the columns a server sends, spelt the MariaDB (`Master`) or MySQL 8 (`Source`)
+    /// way, and the values given.
+    fn status(spelling: &str, values: &[&str]) -> Vec<Row> {
+        let (s, slave, replica) = match spelling {
+            "Master" => ("Master", "Slave", "Master"),
+            _ => ("Source", "Replica", "Source"),
+        };
+        let columns = [
+            format!("{s}_Host"),
+            format!("{s}_Port"),
+            format!("{s}_User"),
+            format!("{slave}_IO_Running"),
+            format!("{slave}_SQL_Running"),
+            format!("Seconds_Behind_{replica}"),
+            "Last_IO_Errno".into(),
+            "Last_IO_Error".into(),
+            "Last_SQL_Errno".into(),
+            "Last_SQL_Error".into(),
+            format!("{s}_Log_File"),
+            format!("Read_{s}_Log_Pos"),
+            format!("Exec_{s}_Log_Pos"),
+            format!("{s}_SSL_Allowed"),
+            format!("{s}_SSL_CA_File"),
+            format!("{s}_SSL_Cert"),
+            format!("{s}_SSL_Key"),
+            format!("{s}_SSL_Verify_Server_Cert"),
+        ];
+        parse_batch(&format!("{}\n{}\n", columns.join("\t"), values.join("\t")))
+    }
+
+    const STOPPED_ON_1062: [&str; 18] = [
+        "10.0.0.1",
+        "3306",
+        "repl",
+        "Yes",
+        "No",
+        "NULL",
+        "0",
+        "",
+        "1062",
+        "Duplicate entry '1' for key 'PRIMARY'",
+        "bin.000002",
+        "1200",
+        "900",
+        "No",
+        "",
+        "",
+        "",
+        "No",
+    ];
+
     #[test]
     fn reads_either_spelling_of_the_columns() {
-        let mariadb = parse_batch(
-            "Master_Host\tMaster_Port\tMaster_User\tSlave_IO_Running\tSlave_SQL_Running\tSeconds_Behind_Master\t\
-             Last_IO_Errno\tLast_IO_Error\tLast_SQL_Errno\tLast_SQL_Error\n\
-             10.0.0.1\t3306\trepl\tYes\tNo\tNULL\t0\t\t1062\tDuplicate entry '1' for key 'PRIMARY'\n",
-        );
-        let s = ReplicaStatus::from_row(&mariadb[0]);
+        let s = ReplicaStatus::read(&status("Master", &STOPPED_ON_1062)[0]).expect("reads");
         assert!(s.points_at("10.0.0.1", 3306, "repl"));
         assert!(!s.healthy());
+        assert_eq!(s.seconds_behind, None);
         assert_eq!(
             s.error(),
             Some((1062, "Duplicate entry '1' for key 'PRIMARY'"))
         );
         assert!(explain(1062).is_some_and(|t| t.starts_with("duplicate key")));
 
-        let mysql = parse_batch(
-            "Source_Host\tSource_Port\tSource_User\tReplica_IO_Running\tReplica_SQL_Running\tSeconds_Behind_Source\t\
-             Last_IO_Errno\tLast_SQL_Errno\n10.0.0.2\t3306\trepl\tYes\tYes\t0\t0\t0\n",
-        );
-        let s = ReplicaStatus::from_row(&mysql[0]);
+        let running = [
+            "10.0.0.2",
+            "3306",
+            "repl",
+            "Yes",
+            "Yes",
+            "0",
+            "0",
+            "",
+            "0",
+            "",
+            "bin.000001",
+            "4",
+            "4",
+            "Yes",
+            "/ca.pem",
+            "",
+            "",
+            "Yes",
+        ];
+        let s = ReplicaStatus::read(&status("Source", &running)[0]).expect("reads");
         assert!(s.healthy() && s.points_at("10.0.0.2", 3306, "repl"));
         assert_eq!(s.seconds_behind, Some(0));
+        assert!(s.tls.enabled && s.tls.verify_server_cert);
+    }
+
+    #[test]
+    fn an_unreadable_number_or_a_missing_column_is_an_error_not_a_zero() {
+        let mut garbled = STOPPED_ON_1062;
+        garbled[8] = "10x62";
+        let err = ReplicaStatus::read(&status("Master", &garbled)[0]).expect_err("not a number");
+        assert!(err.to_string().contains("Last_SQL_Errno"), "{err}");
+
+        let mut null_port = STOPPED_ON_1062;
+        null_port[1] = "NULL";
+        assert!(ReplicaStatus::read(&status("Master", &null_port)[0]).is_err());
+
+        let partial = parse_batch("Master_Host\tMaster_Port\n10.0.0.1\t3306\n");
+        assert!(ReplicaStatus::read(&partial[0]).is_err());
+        assert_eq!(ReplicaStatus::from_rows(&[]), Ok(None));
     }
 }

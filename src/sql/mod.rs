@@ -1,18 +1,25 @@
 //! Talking SQL to a host's server, behind one seam: [`SqlExecutor`].
 //!
-//! The backend here, [`ClientSql`], runs the host's own `mariadb`/`mysql` client over the host's
-//! [`Transport`], as root over the local socket. That is what works on a fresh Debian server, whose root
-//! account authenticates by unix socket and has no password to send over TCP. SQL travels on the client's
-//! stdin, never on its command line, so a statement carrying a secret is not visible in process lists.
+//! Two backends:
+//! 1. [`ProtocolSql`] (`protocol.rs`): the server's own protocol through the `mysql` crate, over a stream the
+//!    transport opens to the server's socket.
+//! 2. [`ClientSql`]: the host's own `mariadb`/`mysql` client over the host's [`Transport`], as the login user
+//!    over the local socket, which is what works on a fresh Debian server (root authenticates by unix socket).
+//!    SQL travels on the client's stdin, never on its command line, so a statement carrying a secret is not
+//!    visible in process lists. Its answer is read from `--xml` output (`xml.rs`): unlike `--batch`, that tells
+//!    a NULL from the text `NULL` and keeps every character of a value, and each statement's result set is
+//!    its own element, so a batch of queries is split without markers.
 //!
-//! Results are read by column name (`--batch` output: a header line, then tab-separated rows with `\t`,
-//! `\n`, `\\` escaped), so callers can accept either spelling of a column (Master_/Source_).
+//! Results are read by column name, so callers can accept either spelling of a column (Master_/Source_).
 
 mod protocol;
 mod row;
+mod xml;
 
 pub use protocol::{ProtocolSession, ProtocolSql};
-pub use row::{Row, parse_batch};
+#[cfg(test)]
+pub use row::parse_batch;
+pub use row::{Row, ValueError};
 
 use miette::Diagnostic;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,18 +50,37 @@ pub enum SqlError {
         message: String,
     },
 
-    /// A value the server sent that mmprov cannot read as text: never guessed at.
-    #[error("{host}: {what}: column {column} cannot be read: {detail}")]
+    /// The host's client failed without a server error (not installed, killed, its options refused).
+    #[error("{host}: {what}: the SQL client exited with {status}: {detail}")]
+    #[diagnostic(code(mmprov::sql_client))]
+    Client {
+        host: String,
+        what: String,
+        status: i32,
+        detail: String,
+    },
+
+    /// An answer mmprov cannot read (a value of the wrong kind, a NULL where one is needed, output of the
+    /// wrong shape): never guessed at.
+    #[error("{host}: {what}: the answer cannot be read: {detail}")]
     #[diagnostic(code(mmprov::sql_value))]
     Unreadable {
         host: String,
         what: String,
-        column: String,
         detail: String,
     },
 }
 
 impl SqlError {
+    /// A value of `what`'s answer on `host` that could not be read.
+    pub fn unreadable(host: &str, what: &str, e: ValueError) -> Self {
+        SqlError::Unreadable {
+            host: host.to_string(),
+            what: what.to_string(),
+            detail: e.to_string(),
+        }
+    }
+
     pub fn is_not_serving(&self) -> bool {
         matches!(self, SqlError::NotServing { .. })
     }
@@ -84,13 +110,9 @@ pub struct ClientSql<'t> {
     transport: &'t mut dyn Transport,
 }
 
-/// Written after each query of a [`SqlExecutor::query_many`] batch: a one-row result whose header and value
-/// together mark where one query's output ends (a query with no rows prints nothing at all).
-const SECTION_END: &str = "mmprov_section_end\n-\n";
-
-/// Picks whichever client the host has; `--batch` gives tab-separated rows with a header line.
+/// Picks whichever client the host has; `--xml` gives each statement's result set as an element.
 pub const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; \
-                      exec $c --batch --connect-timeout=5 --default-character-set=utf8mb4";
+                      exec $c --batch --xml --connect-timeout=5 --default-character-set=utf8mb4";
 
 impl<'t> ClientSql<'t> {
     pub fn new(transport: &'t mut dyn Transport) -> Self {
@@ -99,82 +121,94 @@ impl<'t> ClientSql<'t> {
 }
 
 impl ClientSql<'_> {
-    /// One client session: the statements' output, or the error naming `what`.
-    fn session(&mut self, what: &str, sql: &str) -> Result<String, SqlError> {
+    /// One client session: each result set the statements returned, or the error naming `what`.
+    fn session(&mut self, what: &str, sql: &str) -> Result<Vec<Vec<Row>>, SqlError> {
         let started = std::time::Instant::now();
         let out = self.transport.exec_with_input(CLIENT, sql.as_bytes())?;
         let host = self.transport.host().to_string();
         // The purpose only: the text may carry a password.
         log::debug!("{host}: sql: {what} ({} ms)", started.elapsed().as_millis());
         if out.success() {
-            return Ok(out.stdout_text());
+            return xml::result_sets(&out.stdout_text()).map_err(|detail| SqlError::Unreadable {
+                host,
+                what: what.to_string(),
+                detail,
+            });
         }
         let stderr = out.stderr_text();
-        let (code, message) = parse_client_error(&stderr);
-        if CANNOT_CONNECT.contains(&code) {
-            Err(SqlError::NotServing { host, message })
-        } else {
-            Err(SqlError::Server {
+        match parse_client_error(&stderr) {
+            Some((code, message)) if CANNOT_CONNECT.contains(&code) => {
+                Err(SqlError::NotServing { host, message })
+            }
+            Some((code, message)) => Err(SqlError::Server {
                 host,
                 what: what.to_string(),
                 code,
                 message,
-            })
+            }),
+            // Not the client's `ERROR n` form: the client itself failed (missing, killed, refused its options).
+            None => Err(SqlError::Client {
+                host,
+                what: what.to_string(),
+                status: out.status,
+                detail: first_line(&stderr),
+            }),
         }
     }
 }
 
 impl SqlExecutor for ClientSql<'_> {
     fn query(&mut self, what: &str, sql: &str) -> Result<Vec<Row>, SqlError> {
-        self.session(what, sql).map(|out| row::parse_batch(&out))
+        self.session(what, sql)
+            .map(|sets| sets.into_iter().flatten().collect())
     }
 
     fn query_many(&mut self, queries: &[(&str, &str)]) -> Result<Vec<Vec<Row>>, SqlError> {
         let mut batch = String::new();
         for (_, sql) in queries {
             batch.push_str(sql.trim_end().trim_end_matches(';'));
-            batch.push_str(";\nSELECT '-' AS mmprov_section_end;\n");
+            batch.push_str(";\n");
         }
         let what: Vec<&str> = queries.iter().map(|(what, _)| *what).collect();
         let what = what.join(", ");
-        let out = self.session(&what, &batch)?;
-        let mut sections: Vec<Vec<Row>> = out.split(SECTION_END).map(row::parse_batch).collect();
-        // The text after the last marker is empty.
-        if sections.len() != queries.len() + 1 {
-            return Err(SqlError::Server {
+        let sets = self.session(&what, &batch)?;
+        if sets.len() != queries.len() {
+            return Err(SqlError::Unreadable {
                 host: self.transport.host().to_string(),
                 what,
-                code: 0,
-                message: format!(
+                detail: format!(
                     "the client answered {} of {} queries",
-                    sections.len().saturating_sub(1),
+                    sets.len(),
                     queries.len()
                 ),
             });
         }
-        sections.truncate(queries.len());
-        Ok(sections)
+        Ok(sets)
     }
 }
 
-/// `ERROR 1064 (42000) at line 1: You have an error...` -> (1064, "You have an error...").
-fn parse_client_error(stderr: &str) -> (u32, String) {
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("ERROR "))
-        .unwrap_or(stderr.trim());
+/// `ERROR 1064 (42000) at line 1: You have an error...` -> (1064, "You have an error..."); `None` when stderr
+/// holds no such line.
+fn parse_client_error(stderr: &str) -> Option<(u32, String)> {
+    let line = stderr.lines().find(|l| l.starts_with("ERROR "))?;
     let code = line
-        .strip_prefix("ERROR ")
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    let message = line
-        .split_once(": ")
-        .map(|(_, m)| m)
-        .unwrap_or(line)
-        .trim()
-        .to_string();
-    (code, message)
+        .strip_prefix("ERROR ")?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    let (_, message) = line.split_once(": ")?;
+    Some((code, message.trim().to_string()))
+}
+
+/// The first line of what a failed client said, for a diagnostic.
+fn first_line(stderr: &str) -> String {
+    let line = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if line.is_empty() {
+        "it printed nothing".into()
+    } else {
+        line.trim().to_string()
+    }
 }
 
 /// A statement to run, and how it may be shown. Statements carrying a secret keep their real text in a
@@ -235,17 +269,24 @@ mod tests {
 
     #[test]
     fn client_errors_give_code_and_message() {
-        let (code, msg) = parse_client_error(
-            "ERROR 1064 (42000) at line 1: You have an error in your SQL syntax\n",
-        );
+        let said = "--------------\nSELEC 1\n--------------\n\n\
+                    ERROR 1064 (42000) at line 1: You have an error in your SQL syntax\n";
         assert_eq!(
-            (code, msg.as_str()),
-            (1064, "You have an error in your SQL syntax")
+            parse_client_error(said),
+            Some((1064, "You have an error in your SQL syntax".to_string()))
         );
         let (code, _) = parse_client_error(
             "ERROR 2002 (HY000): Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)",
-        );
+        )
+        .expect("an error line");
         assert_eq!(code, 2002);
+    }
+
+    #[test]
+    fn output_that_is_not_a_client_error_has_no_code() {
+        assert_eq!(parse_client_error("sh: 1: exec: mysql: not found\n"), None);
+        assert_eq!(parse_client_error("ERROR: something odd\n"), None);
+        assert_eq!(parse_client_error(""), None);
     }
 
     #[test]

@@ -240,12 +240,11 @@ impl ErrorContext<'_> {
     }
 
     fn unreadable(&self, column: &str, detail: String) -> SqlError {
-        SqlError::Unreadable {
-            host: self.host.to_string(),
-            what: self.what.to_string(),
+        let e = super::ValueError {
             column: column.to_string(),
             detail,
-        }
+        };
+        SqlError::unreadable(self.host, self.what, e)
     }
 }
 

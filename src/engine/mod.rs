@@ -1,0 +1,291 @@
+//! The engine: one run of mmprov against a project's hosts, between the CLI and the steps.
+//!
+//! It owns what a run holds: the project, the link to each host (transport and SQL, opened once), the facts
+//! read from them, and the replication secrets, read once. It never prints and never asks: the CLI shows
+//! plans and events and confirms. A run goes:
+//! 1. [`Engine::lock`] (apply only): every host locked before anything is read, so the plan cannot go stale
+//!    under another apply.
+//! 2. [`Engine::plan`]: facts from every host, then the plan (pure): host steps, then each play's replication
+//!    steps for the servers as they will be after those steps. A saved plan is taken instead by
+//!    [`Engine::saved_plan`] when the hosts still are what it was made from.
+//! 3. [`Engine::apply_hosts`]: the host steps, hosts in parallel.
+//! 4. [`Engine::decide_replication`]: replication that waited on restarts is decided again from the hosts as
+//!    they are now. Steps the same in kind as those shown run as shown; others come back as
+//!    [`Decided::Changed`], for the CLI to show and confirm again (or refuse). Nothing unshown ever runs.
+//! 5. [`Engine::apply_replication`]: the confirmed replication steps.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::apply::lock::{self, HostLock};
+use crate::apply::{self, ApplyError, ApplyOptions, Event, ReplicationContext};
+use crate::error::Error;
+use crate::facts::{self, FactsError, HostFacts};
+use crate::link::Connections;
+use crate::load;
+use crate::model::{Project, Role};
+use crate::plan::{self, Plan, ReplicationPlan, Step};
+
+/// One run against a project's hosts.
+pub struct Engine<'p> {
+    project: &'p Project,
+    forks: usize,
+    /// Each replication play's password, read once from where the playbook says.
+    passwords: BTreeMap<String, SecretString>,
+}
+
+/// A plan with the facts it was made from and the open link to every host it was read from.
+pub struct Planned {
+    pub plan: Plan,
+    pub facts: BTreeMap<String, HostFacts>,
+    links: Connections,
+}
+
+/// What the replication steps are once the host steps are done.
+#[derive(Debug)]
+pub enum Decided {
+    /// As shown: these are the plans to run.
+    AsShown(Vec<ReplicationPlan>),
+    /// Not what was shown: the new plans, which run only once confirmed.
+    Changed(Vec<ReplicationPlan>),
+}
+
+impl<'p> Engine<'p> {
+    pub fn new(project: &'p Project, forks: usize) -> Result<Self, Error> {
+        Ok(Self {
+            project,
+            forks,
+            passwords: replication_passwords(project)?,
+        })
+    }
+
+    /// Every host the run touches, locked in parallel; all or none.
+    pub fn lock(&self, timeout: Duration) -> Result<Vec<HostLock>, Error> {
+        let holder = lock::holder();
+        let hosts: Vec<&crate::model::Host> = facts::wanted(self.project)
+            .keys()
+            .filter_map(|h| self.project.hosts.get(h))
+            .collect();
+        let results = crate::fanout::fan_out(hosts, self.forks, |host| {
+            lock::acquire(host, &holder, timeout)
+        });
+        let total = results.len();
+        let mut locks = Vec::new();
+        let mut held = Vec::new();
+        let mut unreachable = Vec::new();
+        for result in results {
+            match result {
+                Ok(lock) => locks.push(lock),
+                Err(lock::LockError::Transport(e)) => unreachable.push(FactsError::Transport(e)),
+                Err(e) => held.push(e),
+            }
+        }
+        if !unreachable.is_empty() {
+            return Err(Error::Unreachable {
+                total,
+                failed: unreachable,
+            });
+        }
+        if held.is_empty() {
+            Ok(locks)
+        } else {
+            Err(Error::Locked { failed: held })
+        }
+    }
+
+    /// Read every host, then plan. Any unreachable host fails the whole run before anything changes.
+    pub fn plan(&self) -> Result<Planned, Error> {
+        let total = facts::wanted(self.project).len();
+        let gathered = facts::gather(self.project, self.forks)
+            .map_err(|failed| Error::Unreachable { total, failed })?;
+        let mut templates = BTreeMap::new();
+        for path in self
+            .project
+            .plays
+            .iter()
+            .filter_map(|p| p.template.as_ref())
+        {
+            let source = load::read_source(&path.value)?;
+            templates.insert(path.value.display().to_string(), source.text.to_string());
+        }
+        let desired = plan::desired_state(self.project, &gathered.facts, &templates)?;
+        let hosts: Vec<plan::HostPlan> = desired
+            .iter()
+            .filter_map(|d| {
+                gathered
+                    .facts
+                    .get(&d.host)
+                    .map(|f| plan::plan_host(d, f, d.flavor.as_ref()))
+            })
+            .collect();
+        let restarting: BTreeSet<String> = hosts
+            .iter()
+            .filter(|h| h.steps.iter().any(|s| matches!(s, Step::Restart { .. })))
+            .map(|h| h.host.clone())
+            .collect();
+        let replication = self.plan_replication(&gathered.facts, &restarting)?;
+        Ok(Planned {
+            plan: Plan { hosts, replication },
+            facts: gathered.facts,
+            links: gathered.transports,
+        })
+    }
+
+    /// A saved plan, when every host still is what it was made from; refused otherwise.
+    pub fn saved_plan(&self, saved: Plan) -> Result<Planned, Error> {
+        let current = self.plan()?;
+        let stale: Vec<String> = saved
+            .hosts
+            .iter()
+            .filter(|h| {
+                current.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone())
+            })
+            .map(|h| h.host.clone())
+            .collect();
+        if !stale.is_empty() {
+            return Err(Error::StalePlan {
+                hosts: stale.join(", "),
+            });
+        }
+        Ok(Planned {
+            plan: saved,
+            ..current
+        })
+    }
+
+    /// The host steps, `forks` hosts at a time.
+    pub fn apply_hosts(
+        &self,
+        planned: &mut Planned,
+        events: &Sender<Event>,
+    ) -> Result<(), ApplyError> {
+        apply::apply_hosts(&planned.plan, &mut planned.links, &self.options(), events)
+    }
+
+    /// The replication steps to run now. Plans that waited on restarts are made again from the hosts as they
+    /// are; if any differs in kind from what was shown, all of the new ones come back as `Changed`.
+    pub fn decide_replication(&self, planned: &mut Planned) -> Result<Decided, Error> {
+        let shown = &planned.plan.replication;
+        if shown.iter().all(|r| r.decided_after.is_empty()) {
+            return Ok(Decided::AsShown(shown.clone()));
+        }
+        planned.facts = self.read_again(&mut planned.links)?;
+        let now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
+        let same = shown.len() == now.len() && shown.iter().zip(&now).all(|(a, b)| a.same_steps(b));
+        Ok(if same {
+            Decided::AsShown(shown.clone())
+        } else {
+            Decided::Changed(now)
+        })
+    }
+
+    /// Replication steps the user confirmed.
+    pub fn apply_replication(
+        &self,
+        plans: &[ReplicationPlan],
+        planned: &mut Planned,
+        events: &Sender<Event>,
+    ) -> Result<(), ApplyError> {
+        let context = ReplicationContext {
+            passwords: &self.passwords,
+            versions: planned
+                .facts
+                .iter()
+                .filter_map(|(h, f)| Some((h.clone(), f.server?)))
+                .collect(),
+            healthy_timeout: Duration::from_secs(60),
+        };
+        apply::apply_replication(plans, &mut planned.links, &self.options(), &context, events)
+    }
+
+    fn options(&self) -> ApplyOptions {
+        ApplyOptions {
+            forks: self.forks,
+            ..ApplyOptions::default()
+        }
+    }
+
+    fn plan_replication(
+        &self,
+        facts: &BTreeMap<String, HostFacts>,
+        restarting: &BTreeSet<String>,
+    ) -> Result<Vec<ReplicationPlan>, Error> {
+        let fingerprints = password_fingerprints(&self.passwords);
+        let plans = self
+            .project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication))
+            .map(|p| {
+                let password = fingerprints.get(&p.name).map(String::as_str);
+                plan::plan_replication(self.project, p, facts, password, restarting)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(plans)
+    }
+
+    /// Facts read again over the run's links, `forks` hosts at a time.
+    fn read_again(&self, links: &mut Connections) -> Result<BTreeMap<String, HostFacts>, Error> {
+        let mut wanted = facts::wanted(self.project);
+        let jobs: Vec<_> = links
+            .iter_mut()
+            .filter_map(|(host, t)| Some((host.clone(), t, wanted.remove(host)?)))
+            .collect();
+        let read = crate::fanout::fan_out(jobs, self.forks, |(host, t, wanted)| {
+            facts::read(t, &wanted).map(|f| (host, f))
+        });
+        let total = read.len();
+        let mut facts = BTreeMap::new();
+        let mut failed = Vec::new();
+        for result in read {
+            match result {
+                Ok((host, f)) => {
+                    facts.insert(host, f);
+                }
+                Err(e) => failed.push(e),
+            }
+        }
+        if failed.is_empty() {
+            Ok(facts)
+        } else {
+            Err(Error::Unreachable { total, failed })
+        }
+    }
+}
+
+/// The replication password of each replication play, read now from where the playbook says.
+fn replication_passwords(project: &Project) -> Result<BTreeMap<String, SecretString>, Error> {
+    let mut out = BTreeMap::new();
+    for play in project
+        .plays
+        .iter()
+        .filter(|p| p.has_role(Role::Replication))
+    {
+        if let Some(secret) = &play.vars.replication_password {
+            let password = load::secret::read(&secret.value).map_err(|e| {
+                Error::Apply(ApplyError::Secret {
+                    play: play.name.clone(),
+                    detail: e.to_string(),
+                })
+            })?;
+            out.insert(play.name.clone(), password);
+        }
+    }
+    Ok(out)
+}
+
+/// The fingerprint of each play's replication password, so the plan can tell a changed secret from the
+/// stored one without holding the secret.
+fn password_fingerprints(passwords: &BTreeMap<String, SecretString>) -> BTreeMap<String, String> {
+    passwords
+        .iter()
+        .map(|(play, password)| {
+            let fingerprint =
+                crate::replication::password::native_fingerprint(password.expose_secret());
+            (play.clone(), fingerprint)
+        })
+        .collect()
+}

@@ -1,0 +1,247 @@
+//! A scripted host for unit tests of what runs against hosts: a transport and a SQL executor that answer
+//! from one shared, inspectable state, so apply, restart and rollback are tested without a lab. The lab
+//! stays the proof; this is for the engine's own decisions.
+//!
+//! The host has files, an error log and a server. The server "starts" from the files under
+//! `/etc/mysql`: an option named in [`FakeHost::fatal_option`] makes it refuse to start (it logs an
+//! `[ERROR]` line, as mysqld does); otherwise it runs with the `[mysqld]` options it read, which
+//! `SHOW GLOBAL VARIABLES` reports. Commands are the ones mmprov sends, recognised by their shape.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::link::HostLink;
+use crate::sql::{Row, SqlError, SqlExecutor};
+use crate::transport::{Finished, Transport, TransportError};
+
+/// What the host holds and what was done to it.
+#[derive(Debug, Default)]
+pub struct HostState {
+    pub files: BTreeMap<String, String>,
+    pub log: String,
+    pub running: bool,
+    /// The server's variables while it runs.
+    pub variables: BTreeMap<String, String>,
+    /// Extra variables the server reports whatever the files say (another file overriding mmprov's).
+    pub overrides: BTreeMap<String, String>,
+    /// An option that makes the server refuse to start.
+    pub fatal_option: Option<String>,
+    pub restarts: usize,
+    pub commands: Vec<String>,
+    pub statements: Vec<String>,
+}
+
+/// A scripted host: clone it to keep a handle on its state after handing it to a link.
+#[derive(Clone)]
+pub struct FakeHost {
+    name: String,
+    state: Arc<Mutex<HostState>>,
+}
+
+pub const RESTART: &str = "service mariadb restart";
+pub const LOG: &str = "/var/log/mysql/error.log";
+
+impl FakeHost {
+    /// A host whose server runs with no options of mmprov's.
+    pub fn new(name: &str) -> Self {
+        let host = Self {
+            name: name.to_string(),
+            state: Arc::default(),
+        };
+        host.start();
+        host.state().restarts = 0;
+        host
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Put `text` at `path` and start the server again from the files, counting no restart.
+    pub fn with_file(self, path: &str, text: &str) -> Self {
+        self.state().files.insert(path.into(), text.into());
+        self.start();
+        self.state().restarts = 0;
+        self
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, HostState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn fatal_option(self, option: &str) -> Self {
+        self.state().fatal_option = Some(option.to_string());
+        self
+    }
+
+    /// The link a run would hold to this host.
+    pub fn link(&self) -> HostLink {
+        HostLink::with_sql(Box::new(self.clone()), Box::new(FakeSql(self.clone())))
+    }
+
+    /// Start the server from the files, as mysqld would; `false` when it refuses.
+    fn start(&self) -> bool {
+        let mut s = self.state();
+        s.restarts += 1;
+        let options: BTreeMap<String, String> = s
+            .files
+            .iter()
+            .filter(|(path, _)| {
+                path.starts_with("/etc/mysql/") && !path.contains(".mmprov-backup-")
+            })
+            .flat_map(|(_, text)| crate::mycnf::server_options(text))
+            .collect();
+        if let Some(fatal) = s.fatal_option.clone().filter(|f| options.contains_key(f)) {
+            s.log.push_str(&format!(
+                "[ERROR] unknown variable '{fatal}'\n[ERROR] Aborting\n"
+            ));
+            s.running = false;
+            return false;
+        }
+        let overrides = s.overrides.clone();
+        s.variables = options;
+        s.variables.extend(overrides);
+        s.running = true;
+        true
+    }
+
+    /// What the host answers to one command: exit status, stdout, stderr.
+    fn answer(&self, command: &str, input: &[u8]) -> (i32, String, String) {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        if command == RESTART {
+            return if self.start() {
+                (0, String::new(), String::new())
+            } else {
+                (1, String::new(), "Job for mariadb.service failed".into())
+            };
+        }
+        if let Some(path) = command
+            .rsplit_once("mv -f \"$tmp\" ")
+            .map(|(_, p)| unquoted(p))
+        {
+            let text = String::from_utf8_lossy(input).into_owned();
+            self.state().files.insert(path, text);
+            return (0, String::new(), String::new());
+        }
+        if words.first() == Some(&"cp") {
+            let (from, to) = (unquoted(words[3]), unquoted(words[4]));
+            let mut s = self.state();
+            let Some(text) = s.files.get(&from).cloned() else {
+                return (1, String::new(), format!("cp: cannot stat '{from}'"));
+            };
+            s.files.insert(to, text);
+            return (0, String::new(), String::new());
+        }
+        if words.first() == Some(&"rm") {
+            self.state().files.remove(&unquoted(words[words.len() - 1]));
+            return (0, String::new(), String::new());
+        }
+        if words.first() == Some(&"stat") {
+            return (0, format!("{}\n", self.state().log.len()), String::new());
+        }
+        if words.first() == Some(&"tail") {
+            let from: usize = words[2].trim_start_matches('+').parse().unwrap_or(1);
+            let log = self.state().log.clone();
+            let since = log.get(from.saturating_sub(1)..).unwrap_or("");
+            let errors: String = since
+                .lines()
+                .filter(|l| l.contains("[ERROR]"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            return (0, errors, String::new());
+        }
+        (
+            127,
+            String::new(),
+            format!("fake host: no script for `{command}`"),
+        )
+    }
+}
+
+fn unquoted(word: &str) -> String {
+    word.trim_matches('\'').to_string()
+}
+
+impl Transport for FakeHost {
+    fn host(&self) -> &str {
+        &self.name
+    }
+
+    fn run(
+        &mut self,
+        command: &str,
+        stdin: &mut (dyn Read + Send),
+        stdout: &mut (dyn Write + Send),
+    ) -> Result<Finished, TransportError> {
+        let io = |source| TransportError::Io {
+            host: self.name.clone(),
+            command: command.into(),
+            source,
+        };
+        let mut input = Vec::new();
+        stdin.read_to_end(&mut input).map_err(io)?;
+        self.state().commands.push(command.to_string());
+        let (status, out, err) = self.answer(command, &input);
+        stdout.write_all(out.as_bytes()).map_err(io)?;
+        Ok(Finished {
+            status,
+            stderr: err.into_bytes(),
+        })
+    }
+}
+
+/// The fake host's server, as SQL sees it.
+struct FakeSql(FakeHost);
+
+impl SqlExecutor for FakeSql {
+    fn query(&mut self, what: &str, sql: &str) -> Result<Vec<Row>, SqlError> {
+        let host = self.0.name.clone();
+        let mut s = self.0.state();
+        if !s.running {
+            return Err(SqlError::NotServing {
+                host,
+                message: "Can't connect to local server through socket".into(),
+            });
+        }
+        s.statements.push(sql.to_string());
+        let row = |columns: &[&str], values: Vec<Option<String>>| {
+            Row::new(
+                Arc::new(columns.iter().map(|c| c.to_string()).collect()),
+                values,
+            )
+        };
+        if sql == "SELECT 1 AS up" {
+            return Ok(vec![row(&["up"], vec![Some("1".into())])]);
+        }
+        if let Some(list) = sql.strip_prefix("SHOW GLOBAL VARIABLES WHERE Variable_name IN (") {
+            let names: Vec<String> = list
+                .trim_end_matches(')')
+                .split(", ")
+                .map(|n| n.trim_matches('\'').to_string())
+                .collect();
+            return Ok(names
+                .iter()
+                .filter_map(|n| {
+                    let value = s.variables.get(n)?;
+                    Some(row(
+                        &["Variable_name", "Value"],
+                        vec![Some(n.clone()), Some(value.clone())],
+                    ))
+                })
+                .collect());
+        }
+        if let Some(set) = sql.strip_prefix("SET GLOBAL ") {
+            if let Some((name, value)) = set.split_once(" = ") {
+                s.variables.insert(name.to_string(), value.to_string());
+            }
+            return Ok(Vec::new());
+        }
+        Err(SqlError::Server {
+            host,
+            what: what.to_string(),
+            code: 1064,
+            message: format!("the fake server has no answer for `{sql}`"),
+        })
+    }
+}
