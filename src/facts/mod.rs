@@ -266,7 +266,10 @@ fn link(
 /// Read one host's facts over its open link.
 pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> {
     let host = t.host().to_string();
-    let probe = probe::run(t, &wanted.config_path, &wanted.files)?;
+    // The server first: when it answers, it names itself, and the probe need not start the server binary
+    // just to ask its version (the slowest part of the probe).
+    let read = read_server(t, wanted)?;
+    let probe = probe::run(t, &wanted.config_path, &wanted.files, read.is_none())?;
     let config = match probe.config_base64 {
         None => None,
         Some(encoded) => {
@@ -279,7 +282,6 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
     };
-    let read = read_server(t, wanted, probe.binary_version)?;
     let (running, server, variables, replication) = match read {
         Some(r) => (true, r.server, r.variables, r.replication),
         None => (false, None, BTreeMap::new(), None),
@@ -308,15 +310,14 @@ struct ServerFacts {
 
 const VERSION_SQL: &str = "SELECT VERSION() AS version, @@version_comment AS comment";
 
-/// Every query in one client session (one round trip); `None` when no server answers. The replica status
-/// statement depends on the dialect, which is guessed from the installed binary: when the running server
-/// turns out to speak another (or the guess is refused), that one query is asked again on its own.
-fn read_server(
-    t: &mut HostLink,
-    wanted: &Wanted,
-    binary: Option<ServerVersion>,
-) -> Result<Option<ServerFacts>, FactsError> {
-    let guess = binary.unwrap_or(ServerVersion::DEBIAN_DEFAULT).flavor();
+/// The replica status statement asked in the first round trip: the one every MariaDB and MySQL before 8.4
+/// answers. Its answer is used only when the server names that dialect; otherwise the right one is asked.
+const LIKELY_STATUS: &str = "SHOW SLAVE STATUS";
+
+/// Every query in one round trip; `None` when no server answers. The replica status statement depends on the
+/// dialect, which the server names in the same answer: the likely one is asked along, and used only when it
+/// is the server's (a host client costs a process per round trip); otherwise it is asked again.
+fn read_server(t: &mut HostLink, wanted: &Wanted) -> Result<Option<ServerFacts>, FactsError> {
     let variables_sql = variables_query(&wanted.variables);
     let schemas_sql = schemas_query();
     let account_sql = wanted.replication_user.as_deref().map(account_query);
@@ -327,16 +328,16 @@ fn read_server(
     if let Some(account_sql) = &account_sql {
         queries.push(("listing application schemas", schemas_sql.as_str()));
         queries.push(("listing the replication account", account_sql.as_str()));
-        queries.push(("reading the replica status", guess.replica_status()));
+        queries.push(("reading the replica status", LIKELY_STATUS));
     }
-    let mut sql = t.sql();
     let mut status_read = account_sql.is_some();
-    let sets = match sql.query_many(&queries) {
+    let sets = match t.sql().query_many(&queries) {
         Ok(sets) => sets,
         Err(e) if e.is_not_serving() => return Ok(None),
         Err(SqlError::Server { .. }) if status_read => {
+            // The likely statement was refused (MySQL 8.4): everything else again, the status below.
             status_read = false;
-            sql.query_many(&queries[..queries.len() - 1])?
+            t.sql().query_many(&queries[..queries.len() - 1])?
         }
         Err(e) => return Err(e.into()),
     };
@@ -356,12 +357,11 @@ fn read_server(
         let schemas = parse_schemas(&schemas_rows)
             .map_err(|e| SqlError::unreadable(t.host(), "listing application schemas", e))?;
         let accounts = parse_accounts(&answer("listing the replication account")?);
-        let flavor = server.flavor();
-        let status_rows = if status_read && flavor.replica_status() == guess.replica_status() {
+        let statement = server.flavor().replica_status();
+        let status_rows = if status_read && statement == LIKELY_STATUS {
             answer("reading the replica status")?
         } else {
-            t.sql()
-                .query("reading the replica status", flavor.replica_status())?
+            t.sql().query("reading the replica status", statement)?
         };
         Some(ReplicationFacts {
             schemas,

@@ -19,7 +19,8 @@ pub struct Probe {
 /// a copy made by mmprov that never got connected, which a re-run may seed again.
 pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
 
-fn script(config_path: &str, files: &[String]) -> String {
+/// `binary`: also ask the installed server binary its version (only needed when no server answers SQL).
+fn script(config_path: &str, files: &[String], binary: bool) -> String {
     let checks: String = files
         .iter()
         .map(|f| format!("[ -r {q} ] || echo missing={q}\n", q = quote(f)))
@@ -28,24 +29,30 @@ fn script(config_path: &str, files: &[String]) -> String {
         r#"cfg={cfg}
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo manager=systemd; else echo manager=service; fi
 if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [ -e /usr/lib/systemd/system/mariadb.service ]; then echo unit=mariadb; else echo unit=mysql; fi
-for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld; do
-  if command -v "$b" >/dev/null 2>&1; then echo "binary=$("$b" --version 2>/dev/null | head -n 1)"; break; fi
-done
-if [ -e {marker} ]; then echo seed=incomplete; fi
+{binary}if [ -e {marker} ]; then echo seed=incomplete; fi
 {checks}if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
         cfg = quote(config_path),
         marker = SEED_MARKER,
-        checks = checks
+        checks = checks,
+        binary = if binary { BINARY_VERSION } else { "" },
     )
 }
+
+const BINARY_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld; do
+  if command -v "$b" >/dev/null 2>&1; then echo "binary=$("$b" --version 2>/dev/null | head -n 1)"; break; fi
+done
+"#;
 
 pub fn run(
     t: &mut dyn Transport,
     config_path: &str,
     files: &[String],
+    binary: bool,
 ) -> Result<Probe, FactsError> {
-    let out = t.check(&script(config_path, files), &[])?.stdout_text();
+    let out = t
+        .check(&script(config_path, files, binary), &[])?
+        .stdout_text();
     let host = t.host().to_string();
     let mut probe = Probe {
         service: ServiceKind::Service,
