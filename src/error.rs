@@ -41,6 +41,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Refused(#[from] crate::plan::Refusal),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
+
     #[error("another apply holds {} of the hosts; nothing was changed", failed.len())]
     #[diagnostic(code(mmprov::locked))]
     Locked {

@@ -24,6 +24,7 @@ pub mod service;
 pub mod sql;
 pub mod template;
 pub mod transport;
+pub mod verify;
 
 pub use cli::run;
 pub use error::Error;

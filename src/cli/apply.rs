@@ -12,8 +12,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::plan::{SAVED_FORMAT, SavedPlan};
-use crate::apply::{ApplyError, Event};
-use crate::engine::{Decided, Engine};
+use crate::engine::{ApplyError, Decided, Engine, Event};
 use crate::error::Error;
 use crate::load::LoadOptions;
 use crate::plan::ReplicationPlan;

@@ -14,6 +14,14 @@
 //!    [`Decided::Changed`], for the CLI to show and confirm again (or refuse). Nothing unshown ever runs.
 //! 5. [`Engine::apply_replication`]: the confirmed replication steps.
 
+mod ping;
+mod skip;
+
+pub use crate::apply::{ApplyError, Event};
+pub use crate::verify::Finding;
+pub use ping::{Pinged, Pong};
+pub use skip::{SKIP_LOG, Stopped};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -21,13 +29,15 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::apply::lock::{self, HostLock};
-use crate::apply::{self, ApplyError, ApplyOptions, Event, ReplicationContext};
+use crate::apply::{self, ApplyOptions, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
 use crate::link::Connections;
 use crate::load;
 use crate::model::{Project, Role};
 use crate::plan::{self, Plan, ReplicationPlan, Step};
+use crate::replication::{self, Direction};
+use crate::verify;
 
 /// One run against a project's hosts.
 pub struct Engine<'p> {
@@ -54,12 +64,65 @@ pub enum Decided {
 }
 
 impl<'p> Engine<'p> {
+    /// A run that may change hosts: the replication secrets are read now, once.
     pub fn new(project: &'p Project, forks: usize) -> Result<Self, Error> {
         Ok(Self {
             project,
             forks,
             passwords: replication_passwords(project)?,
         })
+    }
+
+    /// A run that only reads (status, verify): no secret is read.
+    pub fn reading(project: &'p Project, forks: usize) -> Self {
+        Self {
+            project,
+            forks,
+            passwords: BTreeMap::new(),
+        }
+    }
+
+    /// Facts from every host and the link to each; any unreachable host fails the run.
+    fn gather(&self) -> Result<facts::Gathered, Error> {
+        let total = facts::wanted(self.project).len();
+        facts::gather(self.project, self.forks)
+            .map_err(|failed| Error::Unreachable { total, failed })
+    }
+
+    /// The health of every replication direction.
+    pub fn status(&self) -> Result<Vec<Direction>, Error> {
+        let gathered = self.gather()?;
+        Ok(replication::directions(self.project, &gathered.facts))
+    }
+
+    /// Probe rows (and with `checksum`, table checksums) through every replication play's nodes within the
+    /// run's limit; each finding goes to `found` with its play as it is made.
+    pub fn verify(
+        &self,
+        timeout: Duration,
+        checksum: bool,
+        found: &mut dyn FnMut(&str, verify::Finding),
+    ) -> Result<(), Error> {
+        let mut links = self.gather()?.transports;
+        for play in self
+            .project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication))
+        {
+            let nodes: Vec<&str> = play
+                .hosts
+                .iter()
+                .filter(|h| self.project.in_limit(h))
+                .map(String::as_str)
+                .collect();
+            let mut report = |finding| found(&play.name, finding);
+            verify::probes(&mut links, &nodes, timeout, &mut report)?;
+            if checksum {
+                verify::checksums(&mut links, &nodes, &mut report)?;
+            }
+        }
+        Ok(())
     }
 
     /// Every host the run touches, locked in parallel; all or none.
@@ -98,9 +161,7 @@ impl<'p> Engine<'p> {
 
     /// Read every host, then plan. Any unreachable host fails the whole run before anything changes.
     pub fn plan(&self) -> Result<Planned, Error> {
-        let total = facts::wanted(self.project).len();
-        let gathered = facts::gather(self.project, self.forks)
-            .map_err(|failed| Error::Unreachable { total, failed })?;
+        let gathered = self.gather()?;
         let mut templates = BTreeMap::new();
         for path in self
             .project

@@ -1,12 +1,14 @@
-//! Replication knowledge that is pure: reading a replica's status (either column spelling), explaining the
-//! errors that desynchronize a pair, finding the binlog coordinates a dump records, and telling whether an
+//! Replication knowledge that is pure: reading a replica's status (either column spelling), the health of each
+//! direction, explaining the errors that desynchronize a pair, finding the binlog coordinates a dump records, and telling whether an
 //! account's stored password is the playbook's.
 
 mod coordinates;
+mod health;
 pub mod password;
 mod status;
 
 pub use coordinates::{Coordinates, CoordinatesSniffer};
+pub use health::{Direction, directions};
 pub use status::{ReplicaStatus, explain};
 
 /// Schemas that belong to the server or to mmprov, never application data.

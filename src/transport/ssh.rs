@@ -4,7 +4,9 @@
 //! 2. Host key checked against known_hosts (strict by default); an unknown or changed key names its fingerprint.
 //! 3. Authenticate: the configured key file; else every identity of ssh-agent in turn (ssh2 alone tries only the
 //!    first); else the user's default keys.
-//! 4. Commands run on a channel driven in non-blocking mode, so stdin, stdout and stderr all move at once: a
+//! 4. An idle session sends keepalives from a thread of its own, so a server that drops silent clients
+//!    (`ClientAliveInterval`) keeps it while mmprov waits: for a confirmation, or for another host.
+//! 5. Commands run on a channel driven in non-blocking mode, so stdin, stdout and stderr all move at once: a
 //!    command that fills stderr while mmprov feeds its stdin cannot deadlock. stdin is read on a thread of its
 //!    own, so a source with nothing to give yet never stops the output from being drained. A command fails
 //!    with a timeout after `command_timeout` without any progress (long transfers that keep moving are fine).
@@ -12,7 +14,8 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use ssh2::{ErrorCode, MethodType, Session};
@@ -28,6 +31,39 @@ pub struct SshTransport {
     host: String,
     session: Session,
     command_timeout: Duration,
+    /// Ends the session's keepalive thread when the transport goes.
+    keepalive: Arc<AtomicBool>,
+}
+
+impl Drop for SshTransport {
+    fn drop(&mut self) {
+        self.keepalive.store(false, Ordering::Relaxed);
+    }
+}
+
+/// How often (seconds) an idle session tells the server it is still there: well inside what a strict sshd allows
+/// (`ClientAliveInterval 3` with `ClientAliveCountMax 3` ends a silent client after about 10 s).
+const KEEPALIVE_SECS: u32 = 1;
+
+/// Keep the session alive while it waits (between a plan and its confirmation, while another host seeds):
+/// libssh2 answers nothing unless called, so a thread sends a keepalive whenever the session was quiet for
+/// [`KEEPALIVE_SECS`]. A failed send is left to the next real use of the session to report.
+fn keep_alive(session: Session, host: &str) -> Arc<AtomicBool> {
+    session.set_keepalive(false, KEEPALIVE_SECS);
+    let running = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&running);
+    let spawned = std::thread::Builder::new()
+        .name(format!("keepalive {host}"))
+        .spawn(move || {
+            while flag.load(Ordering::Relaxed) {
+                let _ = session.keepalive_send();
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+    if let Err(e) = spawned {
+        log::debug!("{host}: no keepalive thread ({e}); the session may time out while idle");
+    }
+    running
 }
 
 impl SshTransport {
@@ -86,10 +122,12 @@ impl SshTransport {
         )?;
         authenticate(&session, host)?;
         session.set_timeout(millis(host.ssh.command_timeout));
+        let keepalive = keep_alive(session.clone(), &host.name);
         Ok(Self {
             host: host.name.clone(),
             session,
             command_timeout: host.ssh.command_timeout,
+            keepalive,
         })
     }
 
