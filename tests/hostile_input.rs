@@ -223,3 +223,28 @@ fn templates_holding_control_characters_are_refused() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("control character"), "{stderr}");
 }
+
+#[test]
+fn an_inventory_that_is_a_device_or_a_fifo_is_refused_at_once() {
+    let book = Book::new(
+        "plays:\n  - name: p\n    hosts: db\n    roles: [server]\n    vars: { server_version: mariadb-10.11 }\n",
+    );
+    let fifo = book.dir.path().join("inventory.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo");
+    for (inventory, kind) in [
+        (std::path::PathBuf::from("/dev/zero"), "a character device"),
+        (fifo, "a FIFO"),
+    ] {
+        let inventory = inventory.to_str().expect("utf-8 path").to_string();
+        let (code, _, stderr) = book.run(&["validate", "-i", &inventory]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains(kind),
+            "refused for what it is, not read: {stderr}"
+        );
+    }
+}

@@ -126,6 +126,7 @@ pub fn run(
     let mut seeded: BTreeMap<String, Coordinates> = BTreeMap::new();
     let mut watched = Vec::new();
     for step in &plan.steps {
+        let started = Instant::now();
         match step {
             ReplStep::Account {
                 source,
@@ -315,7 +316,14 @@ pub fn run(
                 watched.push((replica.clone(), source.clone()));
             }
         }
+        log::info!(
+            "{}: {} in {} ms",
+            plan.play,
+            step.kind(),
+            started.elapsed().as_millis()
+        );
     }
+    let started = Instant::now();
     for (replica, source) in watched {
         let flavor = flavor_of(ctx, &replica)?;
         wait_healthy(
@@ -330,6 +338,11 @@ pub fn run(
             format!("replicating from {source}: both threads running"),
         );
     }
+    log::info!(
+        "{}: waiting for the replica threads in {} ms",
+        plan.play,
+        started.elapsed().as_millis()
+    );
     Ok(())
 }
 

@@ -137,7 +137,7 @@ fn confirm_changed(
 
 /// `Some` when the target is a saved plan (`None`: treat it as a playbook).
 fn read_saved(path: &Path) -> Option<Result<SavedPlan, Error>> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::load::input::read_capped(path, crate::load::input::DOCUMENT_CAP).ok()?;
     if !text.trim_start().starts_with('{') {
         return None;
     }

@@ -40,7 +40,7 @@ pub fn run(
     }
     let template = match &play.template {
         Some(path) => {
-            let source = load::read_source(&path.value)?;
+            let source = load::read_template(&path.value)?;
             MyCnfTemplate::compile(&source.text, &source.path)
         }
         None => MyCnfTemplate::builtin(),

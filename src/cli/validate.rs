@@ -92,7 +92,7 @@ fn open_template(
     match &play.template {
         None => Ok((MyCnfTemplate::builtin(), None)),
         Some(path) => {
-            let source = load::read_source(&path.value).map_err(|e| {
+            let source = load::read_template(&path.value).map_err(|e| {
                 Problem::at(
                     path.span,
                     format!("cannot read template {}: {e}", path.value.display()),

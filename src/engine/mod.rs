@@ -24,7 +24,7 @@ pub use skip::{SKIP_LOG, Stopped};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -161,7 +161,13 @@ impl<'p> Engine<'p> {
 
     /// Read every host, then plan. Any unreachable host fails the whole run before anything changes.
     pub fn plan(&self) -> Result<Planned, Error> {
+        let started = Instant::now();
         let gathered = self.gather()?;
+        log::info!(
+            "phase: facts from {} hosts in {} ms",
+            gathered.facts.len(),
+            started.elapsed().as_millis()
+        );
         let mut templates = BTreeMap::new();
         for path in self
             .project
@@ -169,7 +175,7 @@ impl<'p> Engine<'p> {
             .iter()
             .filter_map(|p| p.template.as_ref())
         {
-            let source = load::read_source(&path.value)?;
+            let source = load::read_template(&path.value)?;
             templates.insert(path.value.display().to_string(), source.text.to_string());
         }
         let desired = plan::desired_state(self.project, &gathered.facts, &templates)?;
@@ -233,7 +239,12 @@ impl<'p> Engine<'p> {
         if shown.iter().all(|r| r.decided_after.is_empty()) {
             return Ok(Decided::AsShown(shown.clone()));
         }
+        let started = Instant::now();
         planned.facts = self.read_again(&mut planned.links)?;
+        log::info!(
+            "phase: replication read again after the restarts in {} ms",
+            started.elapsed().as_millis()
+        );
         let now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
         let same = shown.len() == now.len() && shown.iter().zip(&now).all(|(a, b)| a.same_steps(b));
         Ok(if same {
@@ -259,7 +270,14 @@ impl<'p> Engine<'p> {
                 .collect(),
             healthy_timeout: Duration::from_secs(60),
         };
-        apply::apply_replication(plans, &mut planned.links, &self.options(), &context, events)
+        let started = Instant::now();
+        let done =
+            apply::apply_replication(plans, &mut planned.links, &self.options(), &context, events);
+        log::info!(
+            "phase: replication steps in {} ms",
+            started.elapsed().as_millis()
+        );
+        done
     }
 
     fn options(&self) -> ApplyOptions {

@@ -10,6 +10,7 @@
 
 mod ansible_ini;
 mod ansible_yaml;
+pub mod input;
 mod inventory;
 mod names;
 mod pattern;
@@ -45,8 +46,18 @@ pub struct LoadOptions {
     pub limit: Option<String>,
 }
 
+/// A playbook or inventory file (see `input` for what is refused).
 pub fn read_source(path: &Path) -> Result<Source, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    read_source_capped(path, input::DOCUMENT_CAP)
+}
+
+/// A template file.
+pub fn read_template(path: &Path) -> Result<Source, LoadError> {
+    read_source_capped(path, input::TEMPLATE_CAP)
+}
+
+fn read_source_capped(path: &Path, cap: u64) -> Result<Source, LoadError> {
+    let text = input::read_capped(path, cap).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -26,10 +26,13 @@ pub fn read(secret: &SecretRef) -> Result<SecretString, SecretError> {
             _ => Err(SecretError::Env(var.clone())),
         },
         SecretRef::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| SecretError::File {
-                path: path.display().to_string(),
-                source,
-            })?;
+            let text =
+                super::input::read_capped(path, super::input::SECRET_CAP).map_err(|source| {
+                    SecretError::File {
+                        path: path.display().to_string(),
+                        source,
+                    }
+                })?;
             Ok(SecretString::from(
                 text.trim_end_matches(['\n', '\r']).to_string(),
             ))

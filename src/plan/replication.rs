@@ -113,6 +113,18 @@ impl AccountReason {
 }
 
 impl ReplStep {
+    /// What the step does, in a few words (for timings in `-v`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReplStep::Account { .. } => "replication account",
+            ReplStep::Seed { .. } => "seed",
+            ReplStep::Connect { .. } => "connect",
+            ReplStep::Start { .. } => "start",
+            ReplStep::Credentials { .. } => "new credentials",
+            ReplStep::Tls { .. } => "TLS switch",
+        }
+    }
+
     /// Whether two steps do the same thing to the same hosts. A seed's table count and size are what the
     /// source held when it was read, and may move with its writes: they do not make another step.
     pub fn same_kind(&self, other: &ReplStep) -> bool {
