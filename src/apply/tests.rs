@@ -67,6 +67,11 @@ fn apply(plan: &Plan, hosts: &[&FakeHost]) -> (Result<(), ApplyError>, Vec<Event
     (result, rx.into_iter().collect())
 }
 
+/// Apply `steps` to one host.
+fn apply_one(host: &FakeHost, steps: Vec<Step>) -> (Result<(), ApplyError>, Vec<Event>) {
+    apply(&plan(vec![host_plan(host.name(), steps)]), &[host])
+}
+
 fn plan(hosts: Vec<HostPlan>) -> Plan {
     Plan {
         hosts,
@@ -84,13 +89,7 @@ fn failures(result: Result<(), ApplyError>) -> Vec<ApplyError> {
 #[test]
 fn a_changed_config_is_backed_up_written_restarted_into_and_verified() {
     let h1 = host("h1", Some(OLD));
-    let (result, events) = apply(
-        &plan(vec![host_plan(
-            "h1",
-            vec![write(Some(OLD), NEW), restart()],
-        )]),
-        &[&h1],
-    );
+    let (result, events) = apply_one(&h1, vec![write(Some(OLD), NEW), restart()]);
     result.expect("applies");
     let s = h1.state();
     assert_eq!(s.files.get(CNF).map(String::as_str), Some(NEW));
@@ -112,13 +111,7 @@ fn a_changed_config_is_backed_up_written_restarted_into_and_verified() {
 #[test]
 fn a_server_that_does_not_come_back_gets_its_previous_config_and_is_started_with_it() {
     let h1 = host("h1", Some(OLD));
-    let (result, _) = apply(
-        &plan(vec![host_plan(
-            "h1",
-            vec![write(Some(OLD), FATAL), restart()],
-        )]),
-        &[&h1],
-    );
+    let (result, _) = apply_one(&h1, vec![write(Some(OLD), FATAL), restart()]);
     let failed = failures(result);
     let Some(ApplyError::RolledBack { host, server_said }) = failed.first() else {
         panic!("expected a rollback: {failed:?}");
@@ -144,10 +137,7 @@ fn a_server_that_does_not_come_back_gets_its_previous_config_and_is_started_with
 #[test]
 fn a_new_file_that_stops_the_server_is_removed_and_the_server_started_without_it() {
     let h1 = host("h1", None);
-    let (result, _) = apply(
-        &plan(vec![host_plan("h1", vec![write(None, FATAL), restart()])]),
-        &[&h1],
-    );
+    let (result, _) = apply_one(&h1, vec![write(None, FATAL), restart()]);
     assert!(matches!(
         failures(result).first(),
         Some(ApplyError::RolledBack { .. })
@@ -164,13 +154,7 @@ fn when_the_previous_config_does_not_start_either_the_error_says_both() {
         "/etc/mysql/conf.d/local.cnf".into(),
         "[mysqld]\nno_such_option = 2\n".into(),
     );
-    let (result, _) = apply(
-        &plan(vec![host_plan(
-            "h1",
-            vec![write(Some(OLD), NEW), restart()],
-        )]),
-        &[&h1],
-    );
+    let (result, _) = apply_one(&h1, vec![write(Some(OLD), NEW), restart()]);
     let failed = failures(result);
     assert!(
         matches!(failed.first(), Some(ApplyError::RollbackFailed { host, .. }) if host == "h1"),
@@ -183,13 +167,7 @@ fn when_the_previous_config_does_not_start_either_the_error_says_both() {
 fn a_setting_another_file_overrides_fails_the_check_after_the_restart() {
     let h1 = host("h1", Some(OLD));
     h1.state().overrides.insert("log_bin".into(), "OFF".into());
-    let (result, _) = apply(
-        &plan(vec![host_plan(
-            "h1",
-            vec![write(Some(OLD), NEW), restart()],
-        )]),
-        &[&h1],
-    );
+    let (result, _) = apply_one(&h1, vec![write(Some(OLD), NEW), restart()]);
     let failed = failures(result);
     let Some(ApplyError::NotLoaded { settings, .. }) = failed.first() else {
         panic!("expected the loaded settings to be checked: {failed:?}");
@@ -205,7 +183,7 @@ fn a_dynamic_setting_is_set_live_without_a_restart() {
         value: "1048576".into(),
         live: "104857600".into(),
     };
-    let (result, _) = apply(&plan(vec![host_plan("h1", vec![step])]), &[&h1]);
+    let (result, _) = apply_one(&h1, vec![step]);
     result.expect("applies");
     let s = h1.state();
     assert_eq!(
@@ -222,7 +200,7 @@ fn a_restart_of_a_server_that_is_down_for_another_reason_fails_with_its_own_word
         "/etc/mysql/conf.d/local.cnf".into(),
         "[mysqld]\nno_such_option = 2\n".into(),
     );
-    let (result, _) = apply(&plan(vec![host_plan("h1", vec![restart()])]), &[&h1]);
+    let (result, _) = apply_one(&h1, vec![restart()]);
     let failed = failures(result);
     let Some(ApplyError::StartFailed { server_said, .. }) = failed.first() else {
         panic!("expected a start failure: {failed:?}");
