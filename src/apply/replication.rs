@@ -103,6 +103,8 @@ fn scrub(message: &str, password: &str) -> String {
 /// ordinary words of the message.
 const SCRUBBED_RUN: usize = 6;
 
+/// Carry out one play's replication steps in order, then watch every replica a step (re)started until both
+/// of its threads run.
 pub fn run(
     plan: &ReplicationPlan,
     transports: &mut Connections,
@@ -116,15 +118,14 @@ pub fn run(
             play: plan.play.clone(),
             detail: "not provided".into(),
         })?;
-    let password = password.expose_secret();
-    let say = |host: &str, message: String| {
-        let _ = events.send(Event::Step {
-            host: host.to_string(),
-            message,
-        });
+    let mut run = Run {
+        links: transports,
+        ctx,
+        password: password.expose_secret(),
+        events,
+        seeded: BTreeMap::new(),
+        watched: Vec::new(),
     };
-    let mut seeded: BTreeMap<String, Coordinates> = BTreeMap::new();
-    let mut watched = Vec::new();
     for step in &plan.steps {
         let started = Instant::now();
         match step {
@@ -134,81 +135,14 @@ pub fn run(
                 user,
                 tls,
                 ..
-            } => {
-                say(
-                    source,
-                    format!("replication account '{user}'@'{replica_address}'"),
-                );
-                let statement =
-                    flavor_of(ctx, source)?.replication_user(user, replica_address, password, *tls);
-                execute(
-                    transport(transports, source)?,
-                    "creating the replication account",
-                    &statement,
-                    password,
-                )?;
-            }
+            } => run.account(source, replica_address, user, *tls)?,
             ReplStep::Seed {
                 from,
                 to,
                 schemas,
                 overwrite,
                 ..
-            } => {
-                if !overwrite {
-                    // The target's data may have been unknown at plan time (its mysqld was down): check now.
-                    let t = transport(transports, to)?;
-                    let found = crate::facts::application_schemas(to, &mut t.sql())?;
-                    let held: Vec<String> = found
-                        .iter()
-                        .filter(|s| s.tables > 0)
-                        .map(|s| s.name.clone())
-                        .collect();
-                    if !held.is_empty() {
-                        return Err(ApplyError::SeedRefused {
-                            host: to.clone(),
-                            schemas: held.join(", "),
-                        });
-                    }
-                }
-                say(to, format!("seeding from {from}"));
-                let mut source = transports
-                    .remove(from)
-                    .ok_or_else(|| ApplyError::NoConnection { host: from.clone() })?;
-                let report = |bytes: u64| {
-                    say(
-                        to,
-                        format!(
-                            "seeding from {from}: {:.1} MiB streamed",
-                            bytes as f64 / 1048576.0
-                        ),
-                    )
-                };
-                let flavor = flavor_of(ctx, from)?;
-                let result = match transports.get_mut(to) {
-                    Some(target) => seed::stream(
-                        &mut source,
-                        target,
-                        flavor.as_ref(),
-                        schemas,
-                        *overwrite,
-                        &report,
-                    ),
-                    None => Err(ApplyError::NoConnection { host: to.clone() }),
-                };
-                transports.insert(from.clone(), source);
-                let done = result?;
-                say(
-                    to,
-                    format!(
-                        "seeded from {from}: {:.1} MiB in {:.1} s ({:.1} MiB/s)",
-                        done.bytes as f64 / 1048576.0,
-                        done.seconds,
-                        done.bytes as f64 / 1048576.0 / done.seconds.max(0.001)
-                    ),
-                );
-                seeded.insert(to.clone(), done.coordinates);
-            }
+            } => run.seed(from, to, schemas, *overwrite)?,
             ReplStep::Connect {
                 replica,
                 source,
@@ -217,104 +151,31 @@ pub fn run(
                 user,
                 position,
                 tls,
+                ..
             } => {
-                let coordinates = match position {
-                    Position::Seed => seeded.get(replica).cloned(),
-                    Position::SourceNow => binlog_position(
-                        transport(transports, source)?,
-                        flavor_of(ctx, source)?.as_ref(),
-                    )?,
-                };
                 let spec = SourceSpec {
                     host: source_address.clone(),
                     port: *port,
                     user: user.clone(),
-                    log_file: coordinates.as_ref().map(|c| c.file.clone()),
-                    log_pos: coordinates.as_ref().map(|c| c.pos),
+                    log_file: None,
+                    log_pos: None,
                     tls: tls.clone(),
                 };
-                say(
-                    replica,
-                    format!("replicating from {source} ({source_address}:{port})"),
-                );
-                let flavor = flavor_of(ctx, replica)?;
-                let t = transport(transports, replica)?;
-                // Stopping a replica that is not running is not an error worth stopping for.
-                let _ = t
-                    .sql()
-                    .execute("stopping replication", flavor.stop_replica());
-                execute(
-                    t,
-                    "pointing the replica at its source",
-                    &flavor.change_source(&spec, password),
-                    password,
-                )?;
-                t.sql()
-                    .execute("starting replication", flavor.start_replica())?;
-                // Replicating now: its data is no longer a seed in progress.
-                t.check(&format!("rm -f {SEED_MARKER}"), &[])?;
-                watched.push((replica.clone(), source.clone()));
+                run.connect(replica, source, spec, *position)?
             }
             ReplStep::Credentials {
                 replica,
                 source,
                 user,
-            } => {
-                say(
-                    replica,
-                    format!("new credentials for replicating from {source}"),
-                );
-                let flavor = flavor_of(ctx, replica)?;
-                let t = transport(transports, replica)?;
-                let _ = t
-                    .sql()
-                    .execute("stopping replication", flavor.stop_replica());
-                execute(
-                    t,
-                    "changing the replication account",
-                    &flavor.change_credentials(user, password),
-                    password,
-                )?;
-                t.sql()
-                    .execute("starting replication", flavor.start_replica())?;
-                watched.push((replica.clone(), source.clone()));
-            }
+            } => run.credentials(replica, source, user)?,
             ReplStep::Tls {
                 replica,
                 source,
                 tls,
-            } => {
-                let how = if tls.is_some() {
-                    "over TLS"
-                } else {
-                    "without TLS"
-                };
-                say(replica, format!("replicating from {source} {how}"));
-                let flavor = flavor_of(ctx, replica)?;
-                let t = transport(transports, replica)?;
-                let _ = t
-                    .sql()
-                    .execute("stopping replication", flavor.stop_replica());
-                t.sql().execute(
-                    "changing the replication connection's TLS",
-                    &flavor.change_tls(tls.as_ref()),
-                )?;
-                t.sql()
-                    .execute("starting replication", flavor.start_replica())?;
-                watched.push((replica.clone(), source.clone()));
-            }
-            ReplStep::Start { replica, source } => {
-                say(replica, format!("starting replication from {source}"));
-                let flavor = flavor_of(ctx, replica)?;
-                let t = transport(transports, replica)?;
-                // Stopping first makes a thread stuck retrying its source reconnect now.
-                let _ = t
-                    .sql()
-                    .execute("stopping replication", flavor.stop_replica());
-                t.sql()
-                    .execute("starting replication", flavor.start_replica())?;
-                watched.push((replica.clone(), source.clone()));
-            }
+            } => run.tls(replica, source, tls.as_ref())?,
+            ReplStep::Start {
+                replica, source, ..
+            } => run.start(replica, source)?,
         }
         log::info!(
             "{}: {} in {} ms",
@@ -324,16 +185,16 @@ pub fn run(
         );
     }
     let started = Instant::now();
-    for (replica, source) in watched {
+    for (replica, source) in std::mem::take(&mut run.watched) {
         let flavor = flavor_of(ctx, &replica)?;
         wait_healthy(
-            transport(transports, &replica)?,
+            transport(run.links, &replica)?,
             flavor.as_ref(),
             &replica,
             &source,
             ctx.healthy_timeout,
         )?;
-        say(
+        run.say(
             &replica,
             format!("replicating from {source}: both threads running"),
         );
@@ -344,6 +205,236 @@ pub fn run(
         started.elapsed().as_millis()
     );
     Ok(())
+}
+
+/// One play's replication run: the links, the secret, and what earlier steps left for later ones (the
+/// coordinates of each seed, the replicas to watch).
+struct Run<'r, 'c> {
+    links: &'r mut Connections,
+    ctx: &'r ReplicationContext<'c>,
+    password: &'r str,
+    events: &'r Sender<Event>,
+    seeded: BTreeMap<String, Coordinates>,
+    watched: Vec<(String, String)>,
+}
+
+/// What changes on a replica between stopping and starting it.
+enum Change {
+    /// A statement that may carry the password (scrubbed from any error).
+    Secret(&'static str, Statement),
+    Plain(&'static str, String),
+}
+
+fn say(events: &Sender<Event>, host: &str, message: String) {
+    let _ = events.send(Event::Step {
+        host: host.to_string(),
+        message,
+    });
+}
+
+impl Run<'_, '_> {
+    fn say(&self, host: &str, message: String) {
+        say(self.events, host, message);
+    }
+
+    fn account(
+        &mut self,
+        source: &str,
+        replica_address: &str,
+        user: &str,
+        tls: bool,
+    ) -> Result<(), ApplyError> {
+        self.say(
+            source,
+            format!("replication account '{user}'@'{replica_address}'"),
+        );
+        let statement = flavor_of(self.ctx, source)?.replication_user(
+            user,
+            replica_address,
+            self.password,
+            tls,
+        );
+        execute(
+            transport(self.links, source)?,
+            "creating the replication account",
+            &statement,
+            self.password,
+        )
+    }
+
+    fn seed(
+        &mut self,
+        from: &str,
+        to: &str,
+        schemas: &[String],
+        overwrite: bool,
+    ) -> Result<(), ApplyError> {
+        if !overwrite {
+            refuse_a_target_holding_data(transport(self.links, to)?, to)?;
+        }
+        self.say(to, format!("seeding from {from}"));
+        let mut source = self
+            .links
+            .remove(from)
+            .ok_or_else(|| ApplyError::NoConnection { host: from.into() })?;
+        let events = self.events;
+        let report = |bytes: u64| {
+            say(
+                events,
+                to,
+                format!(
+                    "seeding from {from}: {:.1} MiB streamed",
+                    bytes as f64 / 1048576.0
+                ),
+            )
+        };
+        let flavor = flavor_of(self.ctx, from)?;
+        let result = match self.links.get_mut(to) {
+            Some(target) => seed::stream(
+                &mut source,
+                target,
+                flavor.as_ref(),
+                schemas,
+                overwrite,
+                &report,
+            ),
+            None => Err(ApplyError::NoConnection { host: to.into() }),
+        };
+        self.links.insert(from.to_string(), source);
+        let done = result?;
+        self.say(
+            to,
+            format!(
+                "seeded from {from}: {:.1} MiB in {:.1} s ({:.1} MiB/s)",
+                done.bytes as f64 / 1048576.0,
+                done.seconds,
+                done.bytes as f64 / 1048576.0 / done.seconds.max(0.001)
+            ),
+        );
+        self.seeded.insert(to.to_string(), done.coordinates);
+        Ok(())
+    }
+
+    fn connect(
+        &mut self,
+        replica: &str,
+        source: &str,
+        mut spec: SourceSpec,
+        position: Position,
+    ) -> Result<(), ApplyError> {
+        let coordinates = match position {
+            Position::Seed => self.seeded.get(replica).cloned(),
+            Position::SourceNow => binlog_position(
+                transport(self.links, source)?,
+                flavor_of(self.ctx, source)?.as_ref(),
+            )?,
+        };
+        spec.log_file = coordinates.as_ref().map(|c| c.file.clone());
+        spec.log_pos = coordinates.as_ref().map(|c| c.pos);
+        self.say(
+            replica,
+            format!("replicating from {source} ({}:{})", spec.host, spec.port),
+        );
+        let statement = flavor_of(self.ctx, replica)?.change_source(&spec, self.password);
+        self.restart_replica(
+            replica,
+            source,
+            Some(Change::Secret(
+                "pointing the replica at its source",
+                statement,
+            )),
+        )?;
+        // Replicating now: its data is no longer a seed in progress.
+        transport(self.links, replica)?.check(&format!("rm -f {SEED_MARKER}"), &[])?;
+        Ok(())
+    }
+
+    fn credentials(&mut self, replica: &str, source: &str, user: &str) -> Result<(), ApplyError> {
+        self.say(
+            replica,
+            format!("new credentials for replicating from {source}"),
+        );
+        let statement = flavor_of(self.ctx, replica)?.change_credentials(user, self.password);
+        self.restart_replica(
+            replica,
+            source,
+            Some(Change::Secret(
+                "changing the replication account",
+                statement,
+            )),
+        )
+    }
+
+    fn tls(
+        &mut self,
+        replica: &str,
+        source: &str,
+        tls: Option<&crate::model::ReplicationTls>,
+    ) -> Result<(), ApplyError> {
+        let how = if tls.is_some() {
+            "over TLS"
+        } else {
+            "without TLS"
+        };
+        self.say(replica, format!("replicating from {source} {how}"));
+        let statement = flavor_of(self.ctx, replica)?.change_tls(tls);
+        self.restart_replica(
+            replica,
+            source,
+            Some(Change::Plain(
+                "changing the replication connection's TLS",
+                statement,
+            )),
+        )
+    }
+
+    fn start(&mut self, replica: &str, source: &str) -> Result<(), ApplyError> {
+        self.say(replica, format!("starting replication from {source}"));
+        // Stopping first makes a thread stuck retrying its source reconnect now.
+        self.restart_replica(replica, source, None)
+    }
+
+    /// Stop the replica (a stopped one is no error), make `change`, start it, and watch it afterwards.
+    fn restart_replica(
+        &mut self,
+        replica: &str,
+        source: &str,
+        change: Option<Change>,
+    ) -> Result<(), ApplyError> {
+        let flavor = flavor_of(self.ctx, replica)?;
+        let t = transport(self.links, replica)?;
+        let _ = t
+            .sql()
+            .execute("stopping replication", flavor.stop_replica());
+        match change {
+            Some(Change::Secret(what, statement)) => execute(t, what, &statement, self.password)?,
+            Some(Change::Plain(what, statement)) => t.sql().execute(what, &statement)?,
+            None => {}
+        }
+        t.sql()
+            .execute("starting replication", flavor.start_replica())?;
+        self.watched.push((replica.to_string(), source.to_string()));
+        Ok(())
+    }
+}
+
+/// The target's data may have been unknown at plan time (its mysqld was down): a seed that would replace
+/// data of its own is refused now, before anything streams.
+fn refuse_a_target_holding_data(t: &mut HostLink, to: &str) -> Result<(), ApplyError> {
+    let found = crate::facts::application_schemas(to, &mut t.sql())?;
+    let held: Vec<String> = found
+        .iter()
+        .filter(|s| s.tables > 0)
+        .map(|s| s.name.clone())
+        .collect();
+    if held.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::SeedRefused {
+            host: to.to_string(),
+            schemas: held.join(", "),
+        })
+    }
 }
 
 fn binlog_position(

@@ -21,7 +21,8 @@ mod step;
 
 pub use desired::{Desired, DesiredError, desired_state};
 pub use replication::{
-    AccountReason, MYSQL_PORT, Position, Refusal, ReplStep, ReplicationPlan, plan_replication,
+    AccountReason, ConnectReason, MYSQL_PORT, Position, Refusal, ReplStep, ReplicationPlan,
+    StartReason, plan_replication,
 };
 pub use step::{RestartReason, Step};
 

@@ -65,10 +65,14 @@ pub enum ReplStep {
         position: Position,
         #[serde(default)]
         tls: Option<ReplicationTls>,
+        #[serde(default)]
+        reason: ConnectReason,
     },
     Start {
         replica: String,
         source: String,
+        #[serde(default)]
+        reason: StartReason,
     },
     /// Right source, wrong or refused account: change only user and password (the position is kept).
     Credentials {
@@ -82,6 +86,60 @@ pub enum ReplStep {
         source: String,
         tls: Option<ReplicationTls>,
     },
+}
+
+/// Why a replica is pointed at its source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum ConnectReason {
+    /// It replicates from nothing.
+    #[default]
+    NotReplicating,
+    /// Its mysqld is down: its replication could not be read, and is decided again once it runs.
+    Unread,
+    /// It replicates from another source (`host:port as user`).
+    ReplicatesElsewhere { from: String },
+}
+
+impl ConnectReason {
+    pub fn describe(&self) -> String {
+        match self {
+            ConnectReason::NotReplicating => "it replicates from nothing yet".into(),
+            ConnectReason::Unread => {
+                "its mysqld is down, so its replication could not be read".into()
+            }
+            ConnectReason::ReplicatesElsewhere { from } => {
+                format!("it replicates from {from} instead")
+            }
+        }
+    }
+}
+
+/// Why a replica pointing at the right source is (re)started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum StartReason {
+    /// Its threads are stopped, with no error.
+    #[default]
+    Stopped,
+    /// It keeps retrying a source it could not reach (that error number); a fresh start connects now.
+    Retrying { errno: u32 },
+    /// Its server restarts in this apply and comes back with replication stopped.
+    Restarted,
+}
+
+impl StartReason {
+    pub fn describe(self) -> String {
+        match self {
+            StartReason::Stopped => "its replica threads are stopped".into(),
+            StartReason::Retrying { errno } => format!(
+                "it keeps retrying its source (error {errno}); started again, it connects at once"
+            ),
+            StartReason::Restarted => {
+                "its server restarts, and comes back with its replica threads stopped".into()
+            }
+        }
+    }
 }
 
 /// Why the replication account is (re)set on a source.
@@ -125,33 +183,26 @@ impl ReplStep {
         }
     }
 
-    /// Whether two steps do the same thing to the same hosts. A seed's table count and size are what the
-    /// source held when it was read, and may move with its writes: they do not make another step.
+    /// Whether two steps do the same thing to the same hosts. Why a step is planned, and a seed's table
+    /// count and size (what the source held when it was read, which its writes move), do not make another
+    /// step.
     pub fn same_kind(&self, other: &ReplStep) -> bool {
-        match (self, other) {
-            (
-                ReplStep::Seed {
-                    from,
-                    to,
-                    schemas,
-                    overwrite,
-                    interrupted,
-                    ..
-                },
-                ReplStep::Seed {
-                    from: from2,
-                    to: to2,
-                    schemas: schemas2,
-                    overwrite: overwrite2,
-                    interrupted: interrupted2,
-                    ..
-                },
-            ) => {
-                (from, to, schemas, overwrite, interrupted)
-                    == (from2, to2, schemas2, overwrite2, interrupted2)
+        self.action() == other.action()
+    }
+
+    /// The step without what only describes it.
+    fn action(&self) -> ReplStep {
+        let mut action = self.clone();
+        match &mut action {
+            ReplStep::Seed { tables, bytes, .. } => {
+                *tables = 0;
+                *bytes = 0;
             }
-            (a, b) => a == b,
+            ReplStep::Connect { reason, .. } => *reason = ConnectReason::default(),
+            ReplStep::Start { reason, .. } => *reason = StartReason::default(),
+            ReplStep::Account { .. } | ReplStep::Credentials { .. } | ReplStep::Tls { .. } => {}
         }
+        action
     }
 }
 
@@ -190,7 +241,9 @@ impl ReplicationPlan {
                 | ReplStep::Connect {
                     replica, source, ..
                 }
-                | ReplStep::Start { replica, source }
+                | ReplStep::Start {
+                    replica, source, ..
+                }
                 | ReplStep::Credentials {
                     replica, source, ..
                 }
@@ -290,8 +343,10 @@ pub fn plan_replication(
     let tls = play.vars.replication_tls.as_ref();
     for (replica, source) in ring {
         let after_restart;
-        let status = match repl(replica).and_then(|r| r.replica.as_ref()) {
-            Some(now) if restarting.contains(replica) => {
+        let now = repl(replica).and_then(|r| r.replica.as_ref());
+        let restarts = restarting.contains(replica);
+        let status = match now {
+            Some(now) if restarts => {
                 after_restart = now.after_restart();
                 Some(&after_restart)
             }
@@ -360,20 +415,36 @@ pub fn plan_replication(
                     .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
                 let reconnected = credentials || !s.tls.matches(tls);
                 if !reconnected && !s.healthy() && (s.error().is_none() || retrying) {
+                    let reason = match s.error() {
+                        Some((errno, _)) if retrying => StartReason::Retrying { errno },
+                        _ if restarts && now.is_some_and(|n| n.healthy()) => StartReason::Restarted,
+                        _ => StartReason::Stopped,
+                    };
                     starts.push(ReplStep::Start {
                         replica: replica.into(),
                         source: source.into(),
+                        reason,
                     });
                 }
             }
-            _ => unconnected.push((replica, source)),
+            Some(s) => unconnected.push((
+                replica,
+                source,
+                ConnectReason::ReplicatesElsewhere {
+                    from: format!("{}:{} as {}", s.source_host, s.source_port, s.source_user),
+                },
+            )),
+            None if facts.get(replica).is_none_or(|f| !f.running) => {
+                unconnected.push((replica, source, ConnectReason::Unread))
+            }
+            None => unconnected.push((replica, source, ConnectReason::NotReplicating)),
         }
     }
 
     let seed_source = play.seed_source().unwrap_or_default();
     if !project.in_limit(seed_source) {
         // Whether these replicas must first be seeded depends on data the run may not read.
-        for (replica, source) in unconnected.iter().filter(|(r, _)| *r != seed_source) {
+        for (replica, source, _) in unconnected.iter().filter(|(r, _, _)| *r != seed_source) {
             warnings.push(format!(
                 "{replica} replicating from {source} is not planned: whether {replica} must first be seeded \
                  from {seed_source} cannot be known while {seed_source} is outside --limit"
@@ -384,7 +455,7 @@ pub fn plan_replication(
     let truth = repl(seed_source);
     let mut seeded = Vec::new();
     let mut seeds = Vec::new();
-    for (replica, _) in &unconnected {
+    for (replica, _, _) in &unconnected {
         if *replica == seed_source {
             continue;
         }
@@ -424,7 +495,7 @@ pub fn plan_replication(
             _ => {}
         }
     }
-    for (replica, source) in unconnected {
+    for (replica, source, reason) in unconnected {
         let position = if seeded.contains(&replica) && source == seed_source {
             Position::Seed
         } else {
@@ -438,6 +509,7 @@ pub fn plan_replication(
             user: user.clone(),
             position,
             tls: tls.cloned(),
+            reason,
         });
     }
     let mut decided_after = Vec::new();
@@ -608,7 +680,8 @@ mod tests {
             plan.steps,
             vec![ReplStep::Start {
                 replica: "db2".into(),
-                source: "db1".into()
+                source: "db1".into(),
+                reason: StartReason::Restarted,
             }],
             "the restart leaves db2's threads stopped: starting them is shown, not discovered later"
         );
@@ -639,8 +712,18 @@ mod tests {
         let start = ReplStep::Start {
             replica: "db2".into(),
             source: "db1".into(),
+            reason: StartReason::Stopped,
         };
-        assert!(!shown.same_steps(&plan(vec![seed("db2", 49152), start])));
+        assert!(!shown.same_steps(&plan(vec![seed("db2", 49152), start.clone()])));
+        let restarted = ReplStep::Start {
+            replica: "db2".into(),
+            source: "db1".into(),
+            reason: StartReason::Restarted,
+        };
+        assert!(
+            start.same_kind(&restarted),
+            "why a replica is started does not make another step"
+        );
     }
 
     #[test]

@@ -147,101 +147,132 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
         let _ = writeln!(out, "  no changes: every node replicates from its source");
     }
     for step in &plan.steps {
-        let _ = match step {
-            ReplStep::Account {
-                source,
-                replica,
-                replica_address,
-                user,
-                tls,
-                reason,
-            } => {
-                let (symbol, why) = match reason {
-                    AccountReason::Missing => ("+", String::new()),
-                    other => ("~", format!(" ({})", other.describe())),
-                };
-                writeln!(
-                    out,
-                    "  {symbol} account '{user}'@'{replica_address}' on {source}, for {replica}{why}: REPLICATION \
-                     SLAVE only, password (sensitive), {}not written to the binary log",
-                    if *tls { "TLS required, " } else { "" }
-                )
-            }
-            ReplStep::Seed {
-                from,
-                to,
-                schemas,
-                tables,
-                bytes,
-                overwrite,
-                interrupted,
-            } => {
-                let symbol = if *overwrite { "-/+" } else { "~" };
-                let replaces = match (interrupted, overwrite) {
-                    (true, _) => "; redoes an interrupted seed (the partial copy is replaced)",
-                    (false, true) => "; REPLACES the data on the target",
-                    (false, false) => "",
-                };
-                writeln!(
-                    out,
-                    "  {symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
-                     host to host, restored with binary logging off{replaces}",
-                    plural(schemas.len(), "schema"),
-                    schemas.join(", "),
-                    human_bytes(*bytes)
-                )
-            }
-            ReplStep::Connect {
-                replica,
-                source,
-                source_address,
-                port,
-                user,
-                position,
-                tls,
-            } => {
-                let from = match position {
-                    Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
-                    Position::SourceNow => {
-                        format!("at {source}'s binary log position when connected")
-                    }
-                };
-                writeln!(
-                    out,
-                    "  + {replica} replicates from {source} ({source_address}:{port} as {user}, password \
-                     (sensitive){}), {from}",
-                    tls_words(tls.as_ref())
-                )
-            }
-            ReplStep::Tls {
-                replica,
-                source,
-                tls,
-            } => writeln!(
-                out,
-                "  ~ {replica}: replicate from {source}{}; source, account and position kept",
-                match tls {
-                    Some(_) => tls_words(tls.as_ref()),
-                    None => ", without TLS".into(),
-                }
-            ),
-            ReplStep::Credentials {
-                replica,
-                source,
-                user,
-            } => writeln!(
-                out,
-                "  ~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
-            ),
-            ReplStep::Start { replica, source } => {
-                writeln!(out, "  ~ start replication on {replica} (from {source})")
-            }
-        };
+        let (line, because) = replication_step(step);
+        let _ = writeln!(out, "  {line}");
+        if let Some(because) = because {
+            let _ = writeln!(out, "      because {because}");
+        }
     }
     for warning in &plan.warnings {
         let _ = writeln!(out, "  ! WARNING: {warning}");
     }
     out.push('\n');
+}
+
+/// One replication step as a line, and why it is planned (where the line does not already say).
+fn replication_step(step: &ReplStep) -> (String, Option<String>) {
+    match step {
+        ReplStep::Account {
+            source,
+            replica,
+            replica_address,
+            user,
+            tls,
+            reason,
+        } => {
+            let (symbol, why) = match reason {
+                AccountReason::Missing => ("+", String::new()),
+                other => ("~", format!(" ({})", other.describe())),
+            };
+            let line = format!(
+                "{symbol} account '{user}'@'{replica_address}' on {source}, for {replica}{why}: REPLICATION \
+                 SLAVE only, password (sensitive), {}not written to the binary log",
+                if *tls { "TLS required, " } else { "" }
+            );
+            (line, None)
+        }
+        ReplStep::Seed {
+            from,
+            to,
+            schemas,
+            tables,
+            bytes,
+            overwrite,
+            interrupted,
+        } => {
+            let symbol = if *overwrite { "-/+" } else { "~" };
+            let replaces = match (interrupted, overwrite) {
+                (true, _) => "; redoes an interrupted seed (the partial copy is replaced)",
+                (false, true) => "; REPLACES the data on the target",
+                (false, false) => "",
+            };
+            let line = format!(
+                "{symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
+                 host to host, restored with binary logging off{replaces}",
+                plural(schemas.len(), "schema"),
+                schemas.join(", "),
+                human_bytes(*bytes)
+            );
+            let because = if *interrupted {
+                format!("an earlier seed of {to} was cut off before {to} replicated")
+            } else {
+                format!(
+                    "{to} does not replicate yet and {from}, the seed source, holds application data"
+                )
+            };
+            (line, Some(because))
+        }
+        ReplStep::Connect {
+            replica,
+            source,
+            source_address,
+            port,
+            user,
+            position,
+            tls,
+            reason,
+        } => {
+            let from = match position {
+                Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
+                Position::SourceNow => format!("at {source}'s binary log position when connected"),
+            };
+            let line = format!(
+                "+ {replica} replicates from {source} ({source_address}:{port} as {user}, password \
+                 (sensitive){}), {from}",
+                tls_words(tls.as_ref())
+            );
+            (line, Some(reason.describe()))
+        }
+        ReplStep::Tls {
+            replica,
+            source,
+            tls,
+        } => {
+            let line = format!(
+                "~ {replica}: replicate from {source}{}; source, account and position kept",
+                match tls {
+                    Some(_) => tls_words(tls.as_ref()),
+                    None => ", without TLS".into(),
+                }
+            );
+            let because = match tls {
+                Some(_) => "its connection's TLS is not what replication_tls asks for",
+                None => "it connects over TLS and the play has no replication_tls",
+            };
+            (line, Some(because.into()))
+        }
+        ReplStep::Credentials {
+            replica,
+            source,
+            user,
+        } => {
+            let line = format!(
+                "~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
+            );
+            let because = format!(
+                "it connects as another account, or the password of {user} on {source} is set again"
+            );
+            (line, Some(because))
+        }
+        ReplStep::Start {
+            replica,
+            source,
+            reason,
+        } => (
+            format!("~ start replication on {replica} (from {source})"),
+            Some(reason.describe()),
+        ),
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {

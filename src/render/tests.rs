@@ -97,10 +97,12 @@ fn fresh_and_converged() -> Plan {
                         key: "/etc/mysql/tls/key.pem".into(),
                         verify_server_cert: true,
                     }),
+                    reason: crate::plan::ConnectReason::NotReplicating,
                 },
                 ReplStep::Start {
                     replica: "h1".into(),
                     source: "h2".into(),
+                    reason: crate::plan::StartReason::Retrying { errno: 2003 },
                 },
             ],
             warnings: vec!["h1 stopped replicating from h2: error 1062".into()],
