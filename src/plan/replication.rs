@@ -16,8 +16,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::HostFacts;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::facts::{HostFacts, ReplicationFacts};
 use crate::model::{Play, Project, ReplicationTls};
+use crate::replication::ReplicaStatus;
 
 /// The port replication connects to.
 pub const MYSQL_PORT: u16 = 3306;
@@ -271,42 +274,117 @@ pub struct Refusal {
 /// changed secret from the stored one; `None` when it is not known. `restarting`: the hosts whose server the
 /// host steps restart. Their replicas are planned as they will be after it (threads stopped: the rendered
 /// config starts no replica with the server), and the plan is marked as decided again then.
+///
+/// 1. Refuse a play whose hosts lack the TLS files it names.
+/// 2. The directions the run may plan (`--limit`), each decided on its own ([`Planner::direction`]): the
+///    account on the source, and for a replica already on its source the credentials, TLS or start it needs.
+/// 3. The replicas on no source (or another) are seeded when the seed source holds data ([`Planner::seeds`]),
+///    then connected ([`Planner::connect`]).
+/// 4. The hosts whose restart (or start) decides the plan again.
 pub fn plan_replication(
     project: &Project,
     play: &Play,
-    facts: &std::collections::BTreeMap<String, HostFacts>,
+    facts: &BTreeMap<String, HostFacts>,
     password: Option<&str>,
-    restarting: &std::collections::BTreeSet<String>,
+    restarting: &BTreeSet<String>,
 ) -> Result<ReplicationPlan, Refusal> {
-    let user = play.vars.replication_user.clone();
-    let address = |h: &str| {
-        project
-            .hosts
-            .get(h)
-            .map(|x| x.address.clone())
-            .unwrap_or_else(|| h.to_string())
+    let planner = Planner {
+        project,
+        play,
+        facts,
+        password,
+        restarting,
+        tls: play.vars.replication_tls.as_ref(),
     };
-    let repl = |h: &str| facts.get(h).and_then(|f| f.replication.as_ref());
-    let refuse = |message: String, help: Option<String>| Refusal {
+    planner.check_tls_files()?;
+    let mut warnings = Vec::new();
+    let (mut accounts, mut starts, mut unconnected) = (Vec::new(), Vec::new(), Vec::new());
+    for (replica, source) in planner.directions(&mut warnings) {
+        let direction = planner.direction(replica, source, &mut warnings);
+        accounts.extend(direction.account);
+        starts.extend(direction.on_source);
+        unconnected.extend(direction.unconnected);
+    }
+    let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
+    let connects = unconnected
+        .into_iter()
+        .map(|(replica, source, reason)| planner.connect(replica, source, reason, &seeded));
+    let mut steps = accounts;
+    steps.extend(seeds);
+    steps.extend(connects);
+    steps.extend(starts);
+    Ok(ReplicationPlan {
         play: play.name.clone(),
-        message,
-        help,
-    };
+        steps,
+        decided_after: planner.decided_after(&mut warnings),
+        warnings,
+    })
+}
 
-    if let Some(tls) = &play.vars.replication_tls {
-        for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
+/// What one replication play is planned from.
+struct Planner<'a> {
+    project: &'a Project,
+    play: &'a Play,
+    facts: &'a BTreeMap<String, HostFacts>,
+    password: Option<&'a str>,
+    restarting: &'a BTreeSet<String>,
+    tls: Option<&'a ReplicationTls>,
+}
+
+/// A replica on no source, or on another, with why.
+type Unconnected<'a> = (&'a str, &'a str, ConnectReason);
+
+/// What one direction (replica <- source) needs.
+struct Direction<'a> {
+    account: Option<ReplStep>,
+    /// For a replica already on its source: new credentials, TLS, or a start.
+    on_source: Vec<ReplStep>,
+    unconnected: Option<Unconnected<'a>>,
+}
+
+impl<'a> Planner<'a> {
+    fn refuse(&self, message: String, help: Option<String>) -> Refusal {
+        Refusal {
+            play: self.play.name.clone(),
+            message,
+            help,
+        }
+    }
+
+    fn address(&self, host: &str) -> String {
+        self.project
+            .hosts
+            .get(host)
+            .map(|x| x.address.clone())
+            .unwrap_or_else(|| host.to_string())
+    }
+
+    fn repl(&self, host: &str) -> Option<&'a ReplicationFacts> {
+        self.facts.get(host).and_then(|f| f.replication.as_ref())
+    }
+
+    fn user(&self) -> &'a str {
+        &self.play.vars.replication_user
+    }
+
+    /// Every host of the play must hold the TLS files the play names, before anything is planned.
+    fn check_tls_files(&self) -> Result<(), Refusal> {
+        let Some(tls) = self.tls else {
+            return Ok(());
+        };
+        for host in self.play.hosts.iter().filter(|h| self.project.in_limit(h)) {
             let missing: Vec<String> = tls
                 .files()
                 .iter()
                 .filter(|(_, path)| {
-                    facts
+                    self.facts
                         .get(host)
                         .is_some_and(|f| f.missing_files.iter().any(|m| m == path))
                 })
                 .map(|(name, path)| format!("{name} {path}"))
                 .collect();
             if !missing.is_empty() {
-                return Err(refuse(
+                return Err(self.refuse(
                     format!(
                         "{host} lacks the replication_tls files: {} (missing or unreadable)",
                         missing.join(", ")
@@ -317,223 +395,272 @@ pub fn plan_replication(
                 ));
             }
         }
+        Ok(())
     }
-    let mut accounts = Vec::new();
-    let mut connects = Vec::new();
-    let mut starts = Vec::new();
-    let mut warnings = Vec::new();
-    let mut unconnected = Vec::new();
-    // A direction is planned only when the run may contact both its ends (`--limit`).
-    let (ring, outside): (Vec<_>, Vec<_>) = play
-        .ring()
-        .into_iter()
-        .partition(|(replica, source)| project.in_limit(replica) && project.in_limit(source));
-    for (replica, source) in outside {
-        if project.in_limit(replica) || project.in_limit(source) {
-            let out = if project.in_limit(replica) {
-                source
-            } else {
-                replica
-            };
-            warnings.push(format!(
-                "{replica} replicating from {source} is not planned: {out} is outside --limit"
-            ));
-        }
-    }
-    let tls = play.vars.replication_tls.as_ref();
-    for (replica, source) in ring {
-        let after_restart;
-        let now = repl(replica).and_then(|r| r.replica.as_ref());
-        let restarts = restarting.contains(replica);
-        let status = match now {
-            Some(now) if restarts => {
-                after_restart = now.after_restart();
-                Some(&after_restart)
+
+    /// The ring's directions whose both ends the run may contact (`--limit`); the others are said.
+    fn directions(&self, warnings: &mut Vec<String>) -> Vec<(&'a str, &'a str)> {
+        let in_limit = |h: &str| self.project.in_limit(h);
+        let (ring, outside): (Vec<_>, Vec<_>) = self
+            .play
+            .ring()
+            .into_iter()
+            .partition(|(replica, source)| in_limit(replica) && in_limit(source));
+        for (replica, source) in outside {
+            if in_limit(replica) || in_limit(source) {
+                let out = if in_limit(replica) { source } else { replica };
+                warnings.push(format!(
+                    "{replica} replicating from {source} is not planned: {out} is outside --limit"
+                ));
             }
-            other => other,
-        };
-        let refused = status.is_some_and(|s| s.last_io_errno == 1045);
-        let has_account = repl(source).is_some_and(|r| r.account_hosts.contains(&address(replica)));
-        let account_tls =
-            repl(source).is_some_and(|r| r.tls_account_hosts.contains(&address(replica)));
-        // Setting the account also sets its password from the playbook's secret: a replica already using the
-        // account must then be given that password too, or it is refused at its next connect.
-        let stored = repl(source).and_then(|r| r.account_passwords.get(&address(replica)));
-        let reason = if !has_account {
-            Some(AccountReason::Missing)
-        } else if refused {
-            Some(AccountReason::Refused)
-        } else if password
-            .zip(stored)
-            .is_some_and(|(wanted, stored)| wanted != stored)
-        {
-            Some(AccountReason::PasswordChanged)
-        } else if account_tls != tls.is_some() {
-            Some(AccountReason::TlsChanged)
+        }
+        ring
+    }
+
+    /// The replica's status as it will be when the replication steps run: after its restart, if it has one.
+    fn status_then(&self, replica: &str) -> Option<ReplicaStatus> {
+        let now = self.repl(replica)?.replica.as_ref()?;
+        Some(if self.restarting.contains(replica) {
+            now.after_restart()
         } else {
-            None
+            now.clone()
+        })
+    }
+
+    fn direction(
+        &self,
+        replica: &'a str,
+        source: &'a str,
+        warnings: &mut Vec<String>,
+    ) -> Direction<'a> {
+        let status = self.status_then(replica);
+        let account = self.account(replica, source, status.as_ref());
+        let mut on_source = Vec::new();
+        let unconnected = match status {
+            Some(s) if s.source_host == self.address(source) && s.source_port == MYSQL_PORT => {
+                on_source = self.on_source(replica, source, &s, account.is_some(), warnings);
+                None
+            }
+            Some(s) => {
+                let from = format!("{}:{} as {}", s.source_host, s.source_port, s.source_user);
+                Some((replica, source, ConnectReason::ReplicatesElsewhere { from }))
+            }
+            None if self.facts.get(replica).is_none_or(|f| !f.running) => {
+                Some((replica, source, ConnectReason::Unread))
+            }
+            None => Some((replica, source, ConnectReason::NotReplicating)),
         };
-        let account_set = reason.is_some();
-        if let Some(reason) = reason {
-            accounts.push(ReplStep::Account {
-                source: source.into(),
-                replica: replica.into(),
-                replica_address: address(replica),
-                user: user.clone(),
-                tls: tls.is_some(),
-                reason,
-            });
-        }
-        match status {
-            Some(s) if s.source_host == address(source) && s.source_port == MYSQL_PORT => {
-                let credentials = s.source_user != user || account_set;
-                if credentials {
-                    starts.push(ReplStep::Credentials {
-                        replica: replica.into(),
-                        source: source.into(),
-                        user: user.clone(),
-                    });
-                }
-                if !s.tls.matches(tls) {
-                    starts.push(ReplStep::Tls {
-                        replica: replica.into(),
-                        source: source.into(),
-                        tls: tls.cloned(),
-                    });
-                }
-                if let Some((errno, text)) = s.error().filter(|_| !refused) {
-                    let why =
-                        crate::replication::explain(errno).unwrap_or("see the server's error log");
-                    warnings.push(format!(
-                        "{replica} stopped replicating from {source}: error {errno}: {text}. {why}"
-                    ));
-                }
-                // Threads stopped, or retrying a source that was unreachable (it may be back): restart them.
-                // A change of credentials or TLS restarts them anyway.
-                let retrying = s
-                    .error()
-                    .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
-                let reconnected = credentials || !s.tls.matches(tls);
-                if !reconnected && !s.healthy() && (s.error().is_none() || retrying) {
-                    let reason = match s.error() {
-                        Some((errno, _)) if retrying => StartReason::Retrying { errno },
-                        _ if restarts && now.is_some_and(|n| n.healthy()) => StartReason::Restarted,
-                        _ => StartReason::Stopped,
-                    };
-                    starts.push(ReplStep::Start {
-                        replica: replica.into(),
-                        source: source.into(),
-                        reason,
-                    });
-                }
-            }
-            Some(s) => unconnected.push((
-                replica,
-                source,
-                ConnectReason::ReplicatesElsewhere {
-                    from: format!("{}:{} as {}", s.source_host, s.source_port, s.source_user),
-                },
-            )),
-            None if facts.get(replica).is_none_or(|f| !f.running) => {
-                unconnected.push((replica, source, ConnectReason::Unread))
-            }
-            None => unconnected.push((replica, source, ConnectReason::NotReplicating)),
+        Direction {
+            account,
+            on_source,
+            unconnected,
         }
     }
 
-    let seed_source = play.seed_source().unwrap_or_default();
-    if !project.in_limit(seed_source) {
-        // Whether these replicas must first be seeded depends on data the run may not read.
-        for (replica, source, _) in unconnected.iter().filter(|(r, _, _)| *r != seed_source) {
+    /// The account `user@replica-address` on the source, when it is missing or must be set again.
+    fn account(
+        &self,
+        replica: &str,
+        source: &str,
+        status: Option<&ReplicaStatus>,
+    ) -> Option<ReplStep> {
+        let address = self.address(replica);
+        let on_source = self.repl(source);
+        let refused = status.is_some_and(|s| s.last_io_errno == 1045);
+        let has_account = on_source.is_some_and(|r| r.account_hosts.contains(&address));
+        let account_tls = on_source.is_some_and(|r| r.tls_account_hosts.contains(&address));
+        // Setting the account also sets its password from the playbook's secret: a replica already using the
+        // account must then be given that password too, or it is refused at its next connect.
+        let stored = on_source.and_then(|r| r.account_passwords.get(&address));
+        let reason = if !has_account {
+            AccountReason::Missing
+        } else if refused {
+            AccountReason::Refused
+        } else if self
+            .password
+            .zip(stored)
+            .is_some_and(|(wanted, stored)| wanted != stored)
+        {
+            AccountReason::PasswordChanged
+        } else if account_tls != self.tls.is_some() {
+            AccountReason::TlsChanged
+        } else {
+            return None;
+        };
+        Some(ReplStep::Account {
+            source: source.into(),
+            replica: replica.into(),
+            replica_address: address,
+            user: self.user().into(),
+            tls: self.tls.is_some(),
+            reason,
+        })
+    }
+
+    /// A replica already on its source: new credentials (another account, or its account set again), TLS
+    /// as the play asks, or a start of stopped threads; a replica stopped on an error is said, not restarted.
+    fn on_source(
+        &self,
+        replica: &str,
+        source: &str,
+        s: &ReplicaStatus,
+        account_set: bool,
+        warnings: &mut Vec<String>,
+    ) -> Vec<ReplStep> {
+        let mut steps = Vec::new();
+        let refused = s.last_io_errno == 1045;
+        let credentials = s.source_user != self.user() || account_set;
+        if credentials {
+            steps.push(ReplStep::Credentials {
+                replica: replica.into(),
+                source: source.into(),
+                user: self.user().into(),
+            });
+        }
+        let tls_differs = !s.tls.matches(self.tls);
+        if tls_differs {
+            steps.push(ReplStep::Tls {
+                replica: replica.into(),
+                source: source.into(),
+                tls: self.tls.cloned(),
+            });
+        }
+        if let Some((errno, text)) = s.error().filter(|_| !refused) {
+            let why = crate::replication::explain(errno).unwrap_or("see the server's error log");
             warnings.push(format!(
-                "{replica} replicating from {source} is not planned: whether {replica} must first be seeded \
-                 from {seed_source} cannot be known while {seed_source} is outside --limit"
+                "{replica} stopped replicating from {source}: error {errno}: {text}. {why}"
             ));
         }
-        unconnected.clear();
-    }
-    let truth = repl(seed_source);
-    let mut seeded = Vec::new();
-    let mut seeds = Vec::new();
-    for (replica, _, _) in &unconnected {
-        if *replica == seed_source {
-            continue;
+        // Threads stopped, or retrying a source that was unreachable (it may be back): restart them. A change
+        // of credentials or TLS restarts them anyway.
+        let retrying = s
+            .error()
+            .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
+        if !credentials && !tls_differs && !s.healthy() && (s.error().is_none() || retrying) {
+            let runs_now = self
+                .repl(replica)
+                .and_then(|r| r.replica.as_ref())
+                .is_some_and(ReplicaStatus::healthy);
+            let reason = match s.error() {
+                Some((errno, _)) if retrying => StartReason::Retrying { errno },
+                _ if self.restarting.contains(replica) && runs_now => StartReason::Restarted,
+                _ => StartReason::Stopped,
+            };
+            steps.push(ReplStep::Start {
+                replica: replica.into(),
+                source: source.into(),
+                reason,
+            });
         }
-        let target_has_data = repl(replica).is_some_and(|r| r.holds_data());
-        // Data left by an interrupted seed of ours is not the operator's: the seed is simply redone.
-        let interrupted = facts.get(*replica).is_some_and(|f| f.seed_incomplete);
-        match truth {
-            Some(t) if t.holds_data() => {
-                if target_has_data && !play.vars.seed_overwrite && !interrupted {
-                    return Err(refuse(
-                        format!("{replica} holds application data and does not replicate yet: seeding it from {seed_source} would replace that data"),
-                        Some("if its data may go, set `seed_overwrite: true` in the play's vars; if it is the truth, set `seed_from` to it".into()),
-                    ));
-                }
-                let schemas: Vec<&crate::facts::SchemaSize> = t.schemas.iter().collect();
-                seeds.push(ReplStep::Seed {
-                    from: seed_source.into(),
-                    to: (*replica).into(),
-                    schemas: schemas.iter().map(|s| s.name.clone()).collect(),
-                    tables: schemas.iter().map(|s| s.tables).sum(),
-                    bytes: schemas.iter().map(|s| s.bytes).sum(),
-                    overwrite: target_has_data || interrupted,
-                    interrupted,
-                });
-                seeded.push(*replica);
-            }
-            _ if target_has_data && !interrupted => {
-                return Err(refuse(
-                    format!(
-                        "{replica} holds application data but the seed source {seed_source} holds none"
-                    ),
-                    Some(format!(
-                        "set `seed_from: {replica}` in the play's vars to make {replica}'s data the truth"
-                    )),
+        steps
+    }
+
+    /// Seeds for the unconnected replicas when the seed source holds application data; the replicas seeded.
+    /// A target holding data of its own is refused (unless the play says it may go, or the data is what an
+    /// interrupted seed left). With the seed source outside `--limit`, nothing unconnected is planned.
+    fn seeds(
+        &self,
+        unconnected: &mut Vec<Unconnected<'a>>,
+        warnings: &mut Vec<String>,
+    ) -> Result<(Vec<ReplStep>, Vec<&'a str>), Refusal> {
+        let seed_source = self.play.seed_source().unwrap_or_default();
+        if !self.project.in_limit(seed_source) {
+            // Whether these replicas must first be seeded depends on data the run may not read.
+            for (replica, source, _) in unconnected.iter().filter(|(r, _, _)| *r != seed_source) {
+                warnings.push(format!(
+                    "{replica} replicating from {source} is not planned: whether {replica} must first be seeded \
+                     from {seed_source} cannot be known while {seed_source} is outside --limit"
                 ));
             }
-            _ => {}
+            unconnected.clear();
+            return Ok((Vec::new(), Vec::new()));
         }
+        let truth = self.repl(seed_source);
+        let mut seeds = Vec::new();
+        let mut seeded = Vec::new();
+        for (replica, _, _) in unconnected.iter().filter(|(r, _, _)| *r != seed_source) {
+            let target_has_data = self.repl(replica).is_some_and(|r| r.holds_data());
+            // Data left by an interrupted seed of ours is not the operator's: the seed is simply redone.
+            let interrupted = self.facts.get(*replica).is_some_and(|f| f.seed_incomplete);
+            match truth {
+                Some(t) if t.holds_data() => {
+                    if target_has_data && !self.play.vars.seed_overwrite && !interrupted {
+                        return Err(self.refuse(
+                            format!("{replica} holds application data and does not replicate yet: seeding it from {seed_source} would replace that data"),
+                            Some("if its data may go, set `seed_overwrite: true` in the play's vars; if it is the truth, set `seed_from` to it".into()),
+                        ));
+                    }
+                    seeds.push(ReplStep::Seed {
+                        from: seed_source.into(),
+                        to: (*replica).into(),
+                        schemas: t.schemas.iter().map(|s| s.name.clone()).collect(),
+                        tables: t.schemas.iter().map(|s| s.tables).sum(),
+                        bytes: t.schemas.iter().map(|s| s.bytes).sum(),
+                        overwrite: target_has_data || interrupted,
+                        interrupted,
+                    });
+                    seeded.push(*replica);
+                }
+                _ if target_has_data && !interrupted => {
+                    return Err(self.refuse(
+                        format!(
+                            "{replica} holds application data but the seed source {seed_source} holds none"
+                        ),
+                        Some(format!(
+                            "set `seed_from: {replica}` in the play's vars to make {replica}'s data the truth"
+                        )),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok((seeds, seeded))
     }
-    for (replica, source, reason) in unconnected {
+
+    /// The replica pointed at its source: a replica seeded from its own source starts at the dump's
+    /// coordinates, every other one at its source's position when connected.
+    fn connect(
+        &self,
+        replica: &str,
+        source: &str,
+        reason: ConnectReason,
+        seeded: &[&str],
+    ) -> ReplStep {
+        let seed_source = self.play.seed_source().unwrap_or_default();
         let position = if seeded.contains(&replica) && source == seed_source {
             Position::Seed
         } else {
             Position::SourceNow
         };
-        connects.push(ReplStep::Connect {
+        ReplStep::Connect {
             replica: replica.into(),
             source: source.into(),
-            source_address: address(source),
+            source_address: self.address(source),
             port: MYSQL_PORT,
-            user: user.clone(),
+            user: self.user().into(),
             position,
-            tls: tls.cloned(),
+            tls: self.tls.cloned(),
             reason,
-        });
-    }
-    let mut decided_after = Vec::new();
-    for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
-        if facts.get(host).is_none_or(|f| !f.running) {
-            warnings.push(format!(
-                "{host}'s mysqld is not running, so its replication cannot be read now: apply reads it again \
-                 after the restart and decides these steps from what it finds"
-            ));
-            decided_after.push(host.clone());
-        } else if restarting.contains(host) {
-            decided_after.push(host.clone());
         }
     }
-    let mut steps = accounts;
-    steps.extend(seeds);
-    steps.extend(connects);
-    steps.extend(starts);
-    Ok(ReplicationPlan {
-        play: play.name.clone(),
-        steps,
-        warnings,
-        decided_after,
-    })
+
+    /// The hosts whose mysqld is down (their replication could not be read: said) or restarts: the plan is
+    /// decided again once they run.
+    fn decided_after(&self, warnings: &mut Vec<String>) -> Vec<String> {
+        let mut hosts = Vec::new();
+        for host in self.play.hosts.iter().filter(|h| self.project.in_limit(h)) {
+            if self.facts.get(host).is_none_or(|f| !f.running) {
+                warnings.push(format!(
+                    "{host}'s mysqld is not running, so its replication cannot be read now: apply reads it again \
+                     after the restart and decides these steps from what it finds"
+                ));
+                hosts.push(host.clone());
+            } else if self.restarting.contains(host) {
+                hosts.push(host.clone());
+            }
+        }
+        hosts
+    }
 }
 
 #[cfg(test)]
