@@ -27,6 +27,8 @@ pub struct HostState {
     pub overrides: BTreeMap<String, String>,
     /// An option that makes the server refuse to start.
     pub fatal_option: Option<String>,
+    /// Application schemas and their table counts, as `information_schema` lists them.
+    pub schemas: BTreeMap<String, u64>,
     pub restarts: usize,
     pub commands: Vec<String>,
     pub statements: Vec<String>,
@@ -228,6 +230,22 @@ impl SqlExecutor for FakeSql {
                         &["Variable_name", "Value"],
                         vec![Some(n.clone()), Some(value.clone())],
                     ))
+                })
+                .collect());
+        }
+        if sql.contains("FROM information_schema.SCHEMATA") {
+            return Ok(s
+                .schemas
+                .iter()
+                .map(|(name, tables)| {
+                    row(
+                        &["name", "tables", "bytes"],
+                        vec![
+                            Some(name.clone()),
+                            Some(tables.to_string()),
+                            Some((tables * 16384).to_string()),
+                        ],
+                    )
                 })
                 .collect());
         }

@@ -502,6 +502,60 @@ fn wait_healthy(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use secrecy::SecretString;
+
+    use super::{ApplyError, ReplicationContext, run};
+    use crate::fake::FakeHost;
+    use crate::flavor::ServerVersion;
+    use crate::link::Connections;
+    use crate::plan::{ReplStep, ReplicationPlan};
+
+    /// A target whose data was not known at plan time (its server was down) and holds data now: the seed is
+    /// refused before anything streams, and nothing runs on either host.
+    #[test]
+    fn a_seed_onto_a_target_that_turned_out_to_hold_data_is_refused_before_it_streams() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h1.state().schemas.insert("shop".into(), 3);
+        h2.state().schemas.insert("crm".into(), 2);
+        let mut links: Connections =
+            [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
+        let plan = ReplicationPlan {
+            play: "pair".into(),
+            steps: vec![ReplStep::Seed {
+                from: "h1".into(),
+                to: "h2".into(),
+                schemas: vec!["shop".into()],
+                tables: 3,
+                bytes: 49152,
+                overwrite: false,
+                interrupted: false,
+            }],
+            warnings: vec![],
+            decided_after: vec!["h2".into()],
+        };
+        let passwords = BTreeMap::from([("pair".to_string(), SecretString::from("pw"))]);
+        let context = ReplicationContext {
+            passwords: &passwords,
+            versions: [
+                ("h1".to_string(), ServerVersion::DEBIAN_DEFAULT),
+                ("h2".to_string(), ServerVersion::DEBIAN_DEFAULT),
+            ]
+            .into(),
+            healthy_timeout: Duration::from_secs(1),
+        };
+        let (tx, _rx) = std::sync::mpsc::channel();
+        let refused = run(&plan, &mut links, &context, &tx).expect_err("refused");
+        assert!(
+            matches!(&refused, ApplyError::SeedRefused { host, schemas } if host == "h2" && schemas == "crm"),
+            "{refused:?}"
+        );
+        assert!(h1.state().commands.is_empty(), "nothing was dumped on h1");
+        assert!(h2.state().commands.is_empty(), "nothing was restored on h2");
+    }
+
     #[test]
     fn server_messages_never_repeat_the_password() {
         let said = r"You have an error in your SQL syntax near 'it''s se\\cret' at line 1";
