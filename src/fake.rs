@@ -29,6 +29,12 @@ pub struct HostState {
     pub fatal_option: Option<String>,
     /// Application schemas and their table counts, as `information_schema` lists them.
     pub schemas: BTreeMap<String, u64>,
+    /// The addresses the replication account `repl` exists for.
+    pub accounts: Vec<String>,
+    /// The source address this server replicates from, and whether its threads run.
+    pub replica: Option<(String, bool)>,
+    /// Statements holding this text are refused with a syntax error that quotes them, as servers do.
+    pub refuse: Option<String>,
     pub restarts: usize,
     pub commands: Vec<String>,
     pub statements: Vec<String>,
@@ -139,6 +145,14 @@ impl FakeHost {
             self.state().files.remove(&unquoted(words[words.len() - 1]));
             return (0, String::new(), String::new());
         }
+        if command.starts_with("cfg=") {
+            // The facts probe: a service-managed MariaDB, no config file of mmprov's.
+            return (
+                0,
+                "manager=service\nunit=mariadb\nconfig=absent\n".into(),
+                String::new(),
+            );
+        }
         if words.first() == Some(&"stat") {
             return (0, format!("{}\n", self.state().log.len()), String::new());
         }
@@ -213,8 +227,50 @@ impl SqlExecutor for FakeSql {
                 values,
             )
         };
+        if let Some(refused) = s.refuse.clone().filter(|r| sql.contains(r.as_str())) {
+            let near: String = sql
+                .chars()
+                .skip(sql.find(&refused).unwrap_or(0))
+                .take(80)
+                .collect();
+            return Err(SqlError::Server {
+                host,
+                what: what.to_string(),
+                code: 1064,
+                message: format!("You have an error in your SQL syntax near '{near}' at line 1"),
+            });
+        }
         if sql == "SELECT 1 AS up" {
             return Ok(vec![row(&["up"], vec![Some("1".into())])]);
+        }
+        if sql.starts_with("SELECT VERSION()") {
+            let values = vec![
+                Some("10.11.6-MariaDB-0+deb12u1".into()),
+                Some("Debian 12".into()),
+            ];
+            return Ok(vec![row(&["version", "comment"], values)]);
+        }
+        if sql.contains("FROM mysql.user") {
+            return Ok(s
+                .accounts
+                .iter()
+                .map(|host| {
+                    let values = vec![
+                        Some(host.clone()),
+                        Some(String::new()),
+                        Some("mysql_native_password".into()),
+                        Some("*0".into()),
+                    ];
+                    row(&["host", "tls", "plugin", "auth"], values)
+                })
+                .collect());
+        }
+        if sql == "SHOW SLAVE STATUS" {
+            return Ok(s
+                .replica
+                .iter()
+                .map(|(source, running)| replica_row(source, *running))
+                .collect());
         }
         if let Some(list) = sql.strip_prefix("SHOW GLOBAL VARIABLES WHERE Variable_name IN (") {
             let names: Vec<String> = list
@@ -249,6 +305,13 @@ impl SqlExecutor for FakeSql {
                 })
                 .collect());
         }
+        if sql == "STOP SLAVE" || sql == "START SLAVE" {
+            let running = sql == "START SLAVE";
+            if let Some((_, threads)) = s.replica.as_mut() {
+                *threads = running;
+            }
+            return Ok(Vec::new());
+        }
         if let Some(set) = sql.strip_prefix("SET GLOBAL ") {
             if let Some((name, value)) = set.split_once(" = ") {
                 s.variables.insert(name.to_string(), value.to_string());
@@ -262,4 +325,36 @@ impl SqlExecutor for FakeSql {
             message: format!("the fake server has no answer for `{sql}`"),
         })
     }
+}
+
+/// A `SHOW SLAVE STATUS` row of a replica of `source` as `repl`, its threads running or stopped.
+fn replica_row(source: &str, running: bool) -> Row {
+    let state = if running { "Yes" } else { "No" };
+    let fields = [
+        ("Master_Host", source),
+        ("Master_Port", "3306"),
+        ("Master_User", "repl"),
+        ("Slave_IO_Running", state),
+        ("Slave_SQL_Running", state),
+        ("Seconds_Behind_Master", if running { "0" } else { "NULL" }),
+        ("Last_IO_Errno", "0"),
+        ("Last_IO_Error", ""),
+        ("Last_SQL_Errno", "0"),
+        ("Last_SQL_Error", ""),
+        ("Master_Log_File", "mysql-bin.000001"),
+        ("Read_Master_Log_Pos", "4"),
+        ("Exec_Master_Log_Pos", "4"),
+        ("Master_SSL_Allowed", "No"),
+        ("Master_SSL_CA_File", ""),
+        ("Master_SSL_Cert", ""),
+        ("Master_SSL_Key", ""),
+        ("Master_SSL_Verify_Server_Cert", "No"),
+    ];
+    Row::new(
+        Arc::new(fields.iter().map(|(c, _)| c.to_string()).collect()),
+        fields
+            .iter()
+            .map(|(_, v)| (*v != "NULL").then(|| v.to_string()))
+            .collect(),
+    )
 }

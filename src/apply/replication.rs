@@ -511,32 +511,21 @@ mod tests {
     use crate::fake::FakeHost;
     use crate::flavor::ServerVersion;
     use crate::link::Connections;
-    use crate::plan::{ReplStep, ReplicationPlan};
+    use crate::plan::{ReplStep, ReplicationPlan, StartReason};
 
-    /// A target whose data was not known at plan time (its server was down) and holds data now: the seed is
-    /// refused before anything streams, and nothing runs on either host.
-    #[test]
-    fn a_seed_onto_a_target_that_turned_out_to_hold_data_is_refused_before_it_streams() {
-        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
-        h1.state().schemas.insert("shop".into(), 3);
-        h2.state().schemas.insert("crm".into(), 2);
+    const PASSWORD: &str = "s3cret-pass'word";
+
+    /// Run `steps` of play `pair` on fake hosts h1 and h2 (MariaDB), the password [`PASSWORD`].
+    fn run_steps(h1: &FakeHost, h2: &FakeHost, steps: Vec<ReplStep>) -> Result<(), ApplyError> {
         let mut links: Connections =
             [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
         let plan = ReplicationPlan {
             play: "pair".into(),
-            steps: vec![ReplStep::Seed {
-                from: "h1".into(),
-                to: "h2".into(),
-                schemas: vec!["shop".into()],
-                tables: 3,
-                bytes: 49152,
-                overwrite: false,
-                interrupted: false,
-            }],
+            steps,
             warnings: vec![],
-            decided_after: vec!["h2".into()],
+            decided_after: vec![],
         };
-        let passwords = BTreeMap::from([("pair".to_string(), SecretString::from("pw"))]);
+        let passwords = BTreeMap::from([("pair".to_string(), SecretString::from(PASSWORD))]);
         let context = ReplicationContext {
             passwords: &passwords,
             versions: [
@@ -547,7 +536,69 @@ mod tests {
             healthy_timeout: Duration::from_secs(1),
         };
         let (tx, _rx) = std::sync::mpsc::channel();
-        let refused = run(&plan, &mut links, &context, &tx).expect_err("refused");
+        run(&plan, &mut links, &context, &tx)
+    }
+
+    #[test]
+    fn a_start_stops_and_starts_the_replica_and_waits_until_both_threads_run() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h2.state().replica = Some(("192.0.2.11".into(), false));
+        let start = ReplStep::Start {
+            replica: "h2".into(),
+            source: "h1".into(),
+            reason: StartReason::Stopped,
+        };
+        run_steps(&h1, &h2, vec![start]).expect("starts");
+        let s = h2.state();
+        assert_eq!(
+            s.statements,
+            ["STOP SLAVE", "START SLAVE", "SHOW SLAVE STATUS"],
+            "stop, start, then watched"
+        );
+        assert_eq!(s.replica, Some(("192.0.2.11".into(), true)));
+        assert!(
+            h1.state().statements.is_empty(),
+            "the source is not touched"
+        );
+    }
+
+    #[test]
+    fn a_refused_change_of_credentials_never_repeats_the_password() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h2.state().replica = Some(("192.0.2.11".into(), true));
+        h2.state().refuse = Some("CHANGE MASTER".into());
+        let change = ReplStep::Credentials {
+            replica: "h2".into(),
+            source: "h1".into(),
+            user: "repl".into(),
+        };
+        let refused = run_steps(&h1, &h2, vec![change]).expect_err("refused");
+        let said = format!("{refused} {refused:?}");
+        assert!(said.contains("1064"), "{said}");
+        assert!(
+            !said.contains("s3cret") && !said.contains("pass''word"),
+            "{said}"
+        );
+        assert!(said.contains("(sensitive)"), "{said}");
+    }
+
+    /// A target whose data was not known at plan time (its server was down) and holds data now: the seed is
+    /// refused before anything streams, and nothing runs on either host.
+    #[test]
+    fn a_seed_onto_a_target_that_turned_out_to_hold_data_is_refused_before_it_streams() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h1.state().schemas.insert("shop".into(), 3);
+        h2.state().schemas.insert("crm".into(), 2);
+        let seed = ReplStep::Seed {
+            from: "h1".into(),
+            to: "h2".into(),
+            schemas: vec!["shop".into()],
+            tables: 3,
+            bytes: 49152,
+            overwrite: false,
+            interrupted: false,
+        };
+        let refused = run_steps(&h1, &h2, vec![seed]).expect_err("refused");
         assert!(
             matches!(&refused, ApplyError::SeedRefused { host, schemas } if host == "h2" && schemas == "crm"),
             "{refused:?}"

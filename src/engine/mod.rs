@@ -368,3 +368,6 @@ fn password_fingerprints(passwords: &BTreeMap<String, SecretString>) -> BTreeMap
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
