@@ -91,9 +91,9 @@ pub enum Error {
     )]
     Broken { directions: String },
 
-    #[error("{host}: nothing to skip: {reason}")]
-    #[diagnostic(code(mmprov::skip))]
-    SkipRefused { host: String, reason: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Skip(#[from] crate::engine::SkipError),
 
     #[error("verification failed: {failures}")]
     #[diagnostic(code(mmprov::verify))]

@@ -58,7 +58,8 @@ pub enum ApplyError {
     RollbackFailed {
         host: String,
         server_said: String,
-        rollback: String,
+        #[source]
+        rollback: Box<super::restart::RestartFailure>,
     },
 
     #[error("{host}: mysqld did not start. The server said:\n{server_said}")]

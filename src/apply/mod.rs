@@ -22,6 +22,7 @@ mod seed;
 
 pub use error::ApplyError;
 pub use replication::ReplicationContext;
+pub use restart::RestartFailure;
 
 use std::sync::mpsc::Sender;
 use std::time::Duration;

@@ -22,10 +22,10 @@ pub(super) fn restart_or_roll_back(
     let log = host_plan.log_error.clone().unwrap_or_default();
     let log_start = log_size(t, &log);
     let attempt = restart_and_wait(t, command, options);
-    let Err(restart_output) = attempt else {
+    let Err(failure) = attempt else {
         return verify_loaded(t, host_plan, written);
     };
-    let server_said = server_errors(t, &log, log_start, &restart_output);
+    let server_said = server_errors(t, &log, log_start, &failure.to_string());
     let Some(written) = written else {
         return Err(ApplyError::StartFailed { host, server_said });
     };
@@ -41,12 +41,12 @@ pub(super) fn restart_or_roll_back(
                 group: Some("root".into()),
             };
             t.write_file(&written.path, old.as_bytes(), &attrs)
-                .map_err(|e| e.to_string())
+                .map_err(RestartFailure::Transport)
         }
         None => t
             .check(&format!("rm -f -- {}", quote(&written.path)), &[])
             .map(drop)
-            .map_err(|e| e.to_string()),
+            .map_err(RestartFailure::Transport),
     };
     let restarted = restore.and_then(|()| restart_and_wait(t, command, options));
     match restarted {
@@ -54,23 +54,46 @@ pub(super) fn restart_or_roll_back(
         Err(rollback) => Err(ApplyError::RollbackFailed {
             host,
             server_said,
-            rollback,
+            rollback: Box::new(rollback),
         }),
     }
 }
 
-/// Run the restart command, then wait until SQL works. The error is the command's own output.
-fn restart_and_wait(t: &mut HostLink, command: &str, options: &ApplyOptions) -> Result<(), String> {
-    let out = t.exec(command).map_err(|e| e.to_string())?;
+/// Why a restart (or the rollback's restart) did not give a serving mysqld.
+#[derive(Debug, thiserror::Error)]
+pub enum RestartFailure {
+    /// The restart command failed; what it printed.
+    #[error("{0}")]
+    Command(String),
+    /// The command ran, but no SQL was answered in time.
+    #[error("{said}mysqld did not answer in time")]
+    NotServing {
+        said: String,
+        #[source]
+        source: crate::sql::SqlError,
+    },
+    #[error(transparent)]
+    Transport(crate::transport::TransportError),
+}
+
+/// Run the restart command, then wait until SQL works.
+fn restart_and_wait(
+    t: &mut HostLink,
+    command: &str,
+    options: &ApplyOptions,
+) -> Result<(), RestartFailure> {
+    let out = t.exec(command).map_err(RestartFailure::Transport)?;
     let said = format!("{}{}", out.stdout_text(), out.stderr_text());
     if !out.success() {
-        return Err(said);
+        return Err(RestartFailure::Command(said));
     }
     let deadline = Instant::now() + options.serve_timeout;
     loop {
         match t.sql().query("waiting for mysqld", "SELECT 1 AS up") {
             Ok(_) => return Ok(()),
-            Err(e) if Instant::now() > deadline => return Err(format!("{said}{e}")),
+            Err(source) if Instant::now() > deadline => {
+                return Err(RestartFailure::NotServing { said, source });
+            }
             Err(_) => std::thread::sleep(std::time::Duration::from_millis(250)),
         }
     }

@@ -20,7 +20,7 @@ mod skip;
 pub use crate::apply::{ApplyError, Event};
 pub use crate::verify::Finding;
 pub use ping::{Pinged, Pong};
-pub use skip::{SKIP_LOG, Stopped};
+pub use skip::{SKIP_LOG, SkipError, Stopped};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;

@@ -3,13 +3,39 @@
 //! host (`/var/log/mysql/mmprov-skips.log`). Skipping discards those changes on this node, which is why it
 //! never happens without someone asking for it.
 
-use crate::error::Error;
-use crate::facts;
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::facts::{self, FactsError};
 use crate::flavor::Flavor;
 use crate::link::HostLink;
 use crate::replication::ReplicaStatus;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, quote};
+use crate::transport::{Transport, TransportError, quote};
+
+/// Why a skip was refused or failed.
+#[derive(Debug, Error, Diagnostic)]
+pub enum SkipError {
+    #[error("host `{host}` is not in the inventory or the playbook")]
+    #[diagnostic(code(mmprov::skip), help("known hosts: {known}"))]
+    UnknownHost { host: String, known: String },
+
+    #[error("{host}: nothing to skip: {reason}")]
+    #[diagnostic(code(mmprov::skip))]
+    NothingToSkip { host: String, reason: &'static str },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Facts(#[from] FactsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sql(#[from] SqlError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Transport(#[from] TransportError),
+}
 
 pub const SKIP_LOG: &str = "/var/log/mysql/mmprov-skips.log";
 
@@ -25,12 +51,12 @@ pub struct Stopped {
 
 impl super::Engine<'_> {
     /// Read `host`'s replica; refused when it is not a replica or reports no error.
-    pub fn stopped_replica(&self, host: &str) -> Result<Stopped, Error> {
+    pub fn stopped_replica(&self, host: &str) -> Result<Stopped, SkipError> {
         let entry = self
             .project
             .hosts
             .get(host)
-            .ok_or_else(|| Error::NotConfigured {
+            .ok_or_else(|| SkipError::UnknownHost {
                 host: host.to_string(),
                 known: self
                     .project
@@ -40,30 +66,21 @@ impl super::Engine<'_> {
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
-        let unreachable = |e| Error::Unreachable {
-            total: 1,
-            failed: vec![e],
-        };
-        let mut link = facts::link_to(self.project, entry).map_err(unreachable)?;
-        let flavor = facts::ask_server_version(host, &mut link.sql())
-            .map_err(unreachable)?
-            .flavor();
+        let mut link = facts::link_to(self.project, entry)?;
+        let flavor = facts::ask_server_version(host, &mut link.sql())?.flavor();
         let what = "reading the replica status";
-        let rows = link
-            .sql()
-            .query(what, flavor.replica_status())
-            .map_err(sql_error)?;
-        let refused = |reason: &str| Error::SkipRefused {
+        let rows = link.sql().query(what, flavor.replica_status())?;
+        let nothing = |reason| SkipError::NothingToSkip {
             host: host.to_string(),
-            reason: reason.into(),
+            reason,
         };
         let status = ReplicaStatus::from_rows(&rows)
-            .map_err(|e| sql_error(SqlError::unreadable(host, what, e)))?
-            .ok_or_else(|| refused("it is not a replica"))?;
+            .map_err(|e| SqlError::unreadable(host, what, e))?
+            .ok_or_else(|| nothing("it is not a replica"))?;
         let (errno, error) = status
             .error()
             .map(|(n, t)| (n, t.to_string()))
-            .ok_or_else(|| refused("its replication reports no error"))?;
+            .ok_or_else(|| nothing("its replication reports no error"))?;
         Ok(Stopped {
             host: host.to_string(),
             status,
@@ -75,7 +92,7 @@ impl super::Engine<'_> {
     }
 
     /// Stop the replica, skip `count` events, start it, and record what was skipped on the host.
-    pub fn skip(&self, mut stopped: Stopped, count: u32) -> Result<(), Error> {
+    pub fn skip(&self, mut stopped: Stopped, count: u32) -> Result<(), SkipError> {
         let f = &stopped.flavor;
         let statement = format!(
             "{}; SET GLOBAL {} = {count}; {}",
@@ -86,8 +103,7 @@ impl super::Engine<'_> {
         stopped
             .link
             .sql()
-            .execute("skipping replication events", &statement)
-            .map_err(sql_error)?;
+            .execute("skipping replication events", &statement)?;
         // The record travels on stdin: the server's error text is never interpreted by a shell.
         let s = &stopped.status;
         let record = format!(
@@ -105,8 +121,4 @@ impl super::Engine<'_> {
         stopped.link.check(&append, record.as_bytes())?;
         Ok(())
     }
-}
-
-fn sql_error(e: SqlError) -> Error {
-    Error::Apply(crate::apply::ApplyError::Sql(e))
 }
