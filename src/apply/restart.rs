@@ -99,30 +99,40 @@ fn restart_and_wait(
     }
 }
 
-fn log_size(t: &mut dyn Transport, log: &str) -> u64 {
+/// How long the error log is before the restart, so only what this attempt logged is quoted; `None` when
+/// that cannot be read (then the restart command's own output is quoted instead of old log lines).
+fn log_size(t: &mut dyn Transport, log: &str) -> Option<u64> {
     if log.is_empty() {
-        return 0;
+        return None;
     }
-    t.exec(&format!(
-        "stat -c %s -- {} 2>/dev/null || echo 0",
-        quote(log)
-    ))
-    .map(|o| o.stdout_text().trim().parse().unwrap_or(0))
-    .unwrap_or(0)
+    // A log that does not exist yet is empty: whatever it holds afterwards is this attempt's.
+    let out = t
+        .exec(&format!(
+            "if [ -e {0} ]; then stat -c %s -- {0}; else echo 0; fi",
+            quote(log)
+        ))
+        .ok()?;
+    out.success()
+        .then(|| out.stdout_text().trim().parse().ok())?
 }
 
 /// The `[ERROR]` lines the server logged during this attempt, else the restart command's own output.
-fn server_errors(t: &mut dyn Transport, log: &str, from: u64, restart_output: &str) -> String {
-    let logged = if log.is_empty() {
-        String::new()
-    } else {
-        t.exec(&format!(
-            "tail -c +{} -- {} 2>/dev/null | grep -F '[ERROR]' | tail -n 20",
-            from + 1,
-            quote(log)
-        ))
-        .map(|o| o.stdout_text())
-        .unwrap_or_default()
+fn server_errors(
+    t: &mut dyn Transport,
+    log: &str,
+    from: Option<u64>,
+    restart_output: &str,
+) -> String {
+    let logged = match from {
+        None => String::new(),
+        Some(from) => t
+            .exec(&format!(
+                "tail -c +{} -- {} 2>/dev/null | grep -F '[ERROR]' | tail -n 20",
+                from + 1,
+                quote(log)
+            ))
+            .map(|o| o.stdout_text())
+            .unwrap_or_default(),
     };
     let text = if logged.trim().is_empty() {
         restart_output
