@@ -33,6 +33,8 @@ pub struct HostState {
     pub accounts: Vec<String>,
     /// The source address this server replicates from, and whether its threads run.
     pub replica: Option<(String, bool)>,
+    /// Who holds the host's apply lock, as its note says.
+    pub lock_holder: Option<String>,
     /// Statements holding this text are refused with a syntax error that quotes them, as servers do.
     pub refuse: Option<String>,
     pub restarts: usize,
@@ -175,6 +177,41 @@ impl FakeHost {
     }
 }
 
+impl FakeHost {
+    /// The lock script: `busy` and the holder's note, or `locked` and held until stdin closes.
+    fn hold_lock(
+        &self,
+        command: &str,
+        stdin: &mut (dyn Read + Send),
+        stdout: &mut (dyn Write + Send),
+    ) -> std::io::Result<Finished> {
+        let held = self.state().lock_holder.clone();
+        if let Some(holder) = held {
+            stdout.write_all(format!("busy\n{holder}\n").as_bytes())?;
+            return Ok(Finished {
+                status: 0,
+                stderr: Vec::new(),
+            });
+        }
+        // The script quotes the holder: `printf '%s since %s\n' 'bob@ops2, pid 7' ...`.
+        let holder = command
+            .split("printf '%s since %s\\n' ")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').nth(1))
+            .unwrap_or_default()
+            .to_string();
+        self.state().lock_holder = Some(holder);
+        stdout.write_all(b"locked\n")?;
+        stdout.flush()?;
+        std::io::copy(stdin, &mut std::io::sink())?;
+        self.state().lock_holder = None;
+        Ok(Finished {
+            status: 0,
+            stderr: Vec::new(),
+        })
+    }
+}
+
 fn unquoted(word: &str) -> String {
     word.trim_matches('\'').to_string()
 }
@@ -195,9 +232,12 @@ impl Transport for FakeHost {
             command: command.into(),
             source,
         };
+        self.state().commands.push(command.to_string());
+        if command.contains("flock -w") {
+            return self.hold_lock(command, stdin, stdout).map_err(io);
+        }
         let mut input = Vec::new();
         stdin.read_to_end(&mut input).map_err(io)?;
-        self.state().commands.push(command.to_string());
         let (status, out, err) = self.answer(command, &input);
         stdout.write_all(out.as_bytes()).map_err(io)?;
         Ok(Finished {

@@ -10,7 +10,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::model::Host;
-use crate::transport::{self, TransportError, quote};
+use crate::transport::{self, Transport, TransportError, quote};
 
 const LOCK_FILE: &str = "/run/lock/mmprov.lock";
 const HOLDER_FILE: &str = "/run/lock/mmprov.holder";
@@ -78,8 +78,16 @@ const HELD_FOR_AT_MOST: Duration = Duration::from_secs(7 * 24 * 3600);
 pub fn acquire(host: &Host, holder: &str, wait: Duration) -> Result<HostLock, LockError> {
     let mut host = host.clone();
     host.ssh.command_timeout = HELD_FOR_AT_MOST;
-    let host = &host;
-    let mut t = transport::connect(host)?;
+    acquire_over(transport::connect(&host)?, holder, wait)
+}
+
+/// Take the lock over a session of its own, `t`, which holds it until the lock is dropped.
+pub fn acquire_over(
+    mut t: Box<dyn Transport>,
+    holder: &str,
+    wait: Duration,
+) -> Result<HostLock, LockError> {
+    let name = t.host().to_string();
     let script = format!(
         "mkdir -p /run/lock; exec 9>>{lock}; if flock -w {secs} 9; then \
          printf '%s since %s\\n' {holder} \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" > {note}; echo locked; cat >/dev/null; \
@@ -90,7 +98,7 @@ pub fn acquire(host: &Host, holder: &str, wait: Duration) -> Result<HostLock, Lo
         secs = wait.as_secs()
     );
     let (reader, writer) = std::io::pipe().map_err(|source| TransportError::Io {
-        host: host.name.clone(),
+        host: name.clone(),
         command: "lock".into(),
         source,
     })?;
@@ -110,9 +118,7 @@ pub fn acquire(host: &Host, holder: &str, wait: Duration) -> Result<HostLock, Lo
         match rx.recv_timeout(wait + Duration::from_secs(60)) {
             Ok(bytes) => seen.extend(bytes),
             Err(_) => {
-                return Err(LockError::Lost {
-                    host: host.name.clone(),
-                });
+                return Err(LockError::Lost { host: name });
             }
         }
         let text = String::from_utf8_lossy(&seen).to_string();
@@ -134,9 +140,40 @@ pub fn acquire(host: &Host, holder: &str, wait: Duration) -> Result<HostLock, Lo
                 holder
             };
             return Err(LockError::Held {
-                host: host.name.clone(),
+                host: name,
                 holder: holder.to_string(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{LockError, acquire_over};
+    use crate::fake::FakeHost;
+
+    #[test]
+    fn a_host_locked_by_another_apply_is_refused_naming_the_holder() {
+        let host = FakeHost::new("h1");
+        host.state().lock_holder = Some("alice@ops1, pid 42 since 2026-11-29T10:00:00Z".into());
+        let refused = acquire_over(Box::new(host.clone()), "bob@ops2, pid 7", Duration::ZERO)
+            .map(drop)
+            .expect_err("held");
+        assert!(
+            matches!(&refused, LockError::Held { host, holder } if host == "h1" && holder.starts_with("alice@ops1")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_free_lock_is_held_until_dropped() {
+        let host = FakeHost::new("h1");
+        let lock =
+            acquire_over(Box::new(host.clone()), "bob@ops2, pid 7", Duration::ZERO).expect("free");
+        assert_eq!(host.state().lock_holder.as_deref(), Some("bob@ops2, pid 7"));
+        drop(lock);
+        assert_eq!(host.state().lock_holder, None, "released when dropped");
     }
 }
