@@ -33,6 +33,8 @@ pub struct HostState {
     pub accounts: Vec<String>,
     /// The source address this server replicates from, and whether its threads run.
     pub replica: Option<(String, bool)>,
+    /// What the host's client was fed to restore (a seed), one entry per restore.
+    pub restored: Vec<String>,
     /// Who holds the host's apply lock, as its note says.
     pub lock_holder: Option<String>,
     /// Statements holding this text are refused with a syntax error that quotes them, as servers do.
@@ -145,6 +147,29 @@ impl FakeHost {
         }
         if words.first() == Some(&"rm") {
             self.state().files.remove(&unquoted(words[words.len() - 1]));
+            return (0, String::new(), String::new());
+        }
+        if command == crate::sql::CLIENT {
+            // A restore: the seed stream on stdin.
+            self.state()
+                .restored
+                .push(String::from_utf8_lossy(input).into_owned());
+            return (0, String::new(), String::new());
+        }
+        if command.contains("exec $d --single-transaction") {
+            // A dump, with the coordinates the server writes into it.
+            let dump = "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1234;\n\
+                        CREATE DATABASE IF NOT EXISTS `shop`;\n";
+            return (0, dump.into(), String::new());
+        }
+        if let Some(path) = command
+            .split("> ")
+            .nth(1)
+            .filter(|_| command.starts_with("mkdir -p"))
+        {
+            self.state()
+                .files
+                .insert(path.trim().to_string(), "seed".into());
             return (0, String::new(), String::new());
         }
         if command.starts_with("cfg=") {
@@ -344,6 +369,11 @@ impl SqlExecutor for FakeSql {
                     )
                 })
                 .collect());
+        }
+        if let Some(change) = sql.strip_prefix("CHANGE MASTER TO MASTER_HOST = '") {
+            let host_end = change.find('\'').unwrap_or(change.len());
+            s.replica = Some((change[..host_end].to_string(), false));
+            return Ok(Vec::new());
         }
         if sql == "STOP SLAVE" || sql == "START SLAVE" {
             let running = sql == "START SLAVE";

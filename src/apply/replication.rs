@@ -539,6 +539,73 @@ mod tests {
         run(&plan, &mut links, &context, &tx)
     }
 
+    /// An earlier seed of h2 was cut off: the plan redoes it over the partial copy, and h2 then replicates
+    /// from the coordinates in the new dump. The marker that says "a copy of ours" lives until h2 replicates.
+    #[test]
+    fn an_interrupted_seed_is_redone_and_the_replica_starts_at_the_new_dumps_coordinates() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h1.state().schemas.insert("shop".into(), 3);
+        h2.state().schemas.insert("shop".into(), 1);
+        let steps = vec![
+            ReplStep::Seed {
+                from: "h1".into(),
+                to: "h2".into(),
+                schemas: vec!["shop".into()],
+                tables: 3,
+                bytes: 49152,
+                overwrite: true,
+                interrupted: true,
+            },
+            ReplStep::Connect {
+                replica: "h2".into(),
+                source: "h1".into(),
+                source_address: "192.0.2.11".into(),
+                port: 3306,
+                user: "repl".into(),
+                position: crate::plan::Position::Seed,
+                tls: None,
+                reason: crate::plan::ConnectReason::NotReplicating,
+            },
+        ];
+        run_steps(&h1, &h2, steps).expect("seeds and connects");
+        let h2 = h2.state();
+        let h1_commands = h1.state().commands.clone();
+        let dumps: Vec<&String> = h1_commands
+            .iter()
+            .filter(|c| c.contains("--single-transaction"))
+            .collect();
+        assert_eq!(dumps.len(), 1, "one dump streamed");
+        assert!(
+            dumps[0].contains("--add-drop-database"),
+            "the partial copy is replaced, not merged"
+        );
+        assert!(
+            h2.restored[0].starts_with("SET SESSION sql_log_bin = 0;\n-- CHANGE MASTER"),
+            "restored with binary logging off: {:?}",
+            h2.restored
+        );
+        assert!(
+            h2.commands
+                .iter()
+                .any(|c| c.contains(crate::facts::SEED_MARKER)),
+            "the marker was set before the seed"
+        );
+        let change = h2
+            .statements
+            .iter()
+            .find(|s| s.starts_with("CHANGE MASTER"))
+            .expect("pointed at h1");
+        assert!(
+            change.contains("MASTER_LOG_FILE = 'mysql-bin.000003', MASTER_LOG_POS = 1234"),
+            "{change}"
+        );
+        assert!(
+            !h2.files.contains_key(crate::facts::SEED_MARKER),
+            "replicating now: no longer a seed in progress"
+        );
+        assert_eq!(h2.replica, Some(("192.0.2.11".into(), true)));
+    }
+
     #[test]
     fn a_start_stops_and_starts_the_replica_and_waits_until_both_threads_run() {
         let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
