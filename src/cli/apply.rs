@@ -155,7 +155,10 @@ fn check_format(saved: &SavedPlan) -> Result<(), Error> {
     }
     Err(Error::BadPlanFile {
         path: saved.playbook.clone(),
-        reason: format!("plan format {} is not {SAVED_FORMAT}", saved.mmprov_plan),
+        reason: format!(
+            "plan format {} is not {SAVED_FORMAT}: plan it again with this mmprov",
+            saved.mmprov_plan
+        ),
     })
 }
 

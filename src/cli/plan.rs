@@ -25,7 +25,9 @@ pub struct SavedPlan {
     pub plan: Plan,
 }
 
-pub const SAVED_FORMAT: u32 = 1;
+/// 2: replication steps carry their reasons and the hosts whose restart decides them again; a plan saved
+/// before could not say which of its steps waited on a restart, so it is refused rather than guessed at.
+pub const SAVED_FORMAT: u32 = 2;
 
 pub struct PlanRequest<'a> {
     pub playbook: &'a Path,
