@@ -8,6 +8,7 @@ mod apply;
 mod ping;
 mod plan;
 mod render;
+mod shell;
 mod skip;
 mod status;
 mod validate;
@@ -245,6 +246,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let verbosity = Verbosity {
         quiet: cli.quiet,
         verbose: cli.verbose,
+        color: match cli.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        },
     };
     verbosity.install();
     let mut stdout = std::io::stdout().lock();
@@ -261,6 +269,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Run one command; the exit code on success (0, or 2 for `plan --detailed-exitcode` with changes).
 pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> Result<u8, Error> {
     let quiet = verbosity.quiet;
+    let shell = |out| shell::Shell::new(out, quiet, verbosity.color);
     match command {
         Command::Validate(input) => {
             validate::run(&input.playbook, &input.options(), out).map(|()| 0)
@@ -278,7 +287,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
         )
         .map(|()| 0),
         Command::Ping { input, limit } => {
-            ping::run(&input.playbook, &input.limited(limit), quiet, out).map(|()| 0)
+            ping::run(&input.playbook, &input.limited(limit), &mut shell(out)).map(|()| 0)
         }
         Command::Plan {
             input,
@@ -330,8 +339,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
             &input.limited(limit),
             *format == Format::Json,
             usize::from(forks.forks),
-            quiet,
-            out,
+            &mut shell(out),
         )
         .map(|()| 0),
         Command::Completions { shell } => {
@@ -375,9 +383,8 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 timeout: std::time::Duration::from_secs(*timeout),
                 checksum: *checksum,
                 forks: usize::from(forks.forks),
-                quiet,
             };
-            verify::run(&request, out).map(|()| 0)
+            verify::run(&request, &mut shell(out)).map(|()| 0)
         }
     }
 }

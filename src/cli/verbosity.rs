@@ -20,6 +20,8 @@ use std::io::Write;
 pub struct Verbosity {
     pub quiet: bool,
     pub verbose: u8,
+    /// Colour on stdout (`--color`, `NO_COLOR`, a terminal).
+    pub color: bool,
 }
 
 impl Verbosity {
@@ -56,7 +58,14 @@ mod tests {
 
     #[test]
     fn each_v_shows_more_and_quiet_shows_errors_only() {
-        let v = |quiet, verbose| Verbosity { quiet, verbose }.level();
+        let v = |quiet, verbose| {
+            Verbosity {
+                quiet,
+                verbose,
+                color: false,
+            }
+            .level()
+        };
         assert_eq!(v(false, 0), log::LevelFilter::Warn);
         assert_eq!(v(false, 1), log::LevelFilter::Info);
         assert_eq!(v(false, 2), log::LevelFilter::Debug);

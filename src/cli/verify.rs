@@ -1,10 +1,10 @@
 //! `mmprov verify`: proves replication end to end through the engine (probe rows on every node, and with
 //! `--checksum` table checksums), printing each finding as it is made and the verdict.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use super::shell::Shell;
 use crate::engine::{Engine, Finding};
 use crate::error::Error;
 use crate::load::LoadOptions;
@@ -15,26 +15,27 @@ pub struct VerifyRequest<'a> {
     pub timeout: Duration,
     pub checksum: bool,
     pub forks: usize,
-    /// The verdict only, not each probe and checksum.
-    pub quiet: bool,
 }
 
-pub fn run(req: &VerifyRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
+/// Each finding as it is made (under `-q`, only failures), then the verdict.
+pub fn run(req: &VerifyRequest<'_>, shell: &mut Shell<'_>) -> Result<(), Error> {
     let project = crate::load::load(req.playbook, &req.options)?;
     let mut failures = Vec::new();
     let mut written = Ok(());
     Engine::reading(&project, req.forks).verify(req.timeout, req.checksum, &mut |_, finding| {
-        if finding.failed() {
+        let shown = if finding.failed() {
             failures.push(failure(&finding));
-        }
-        // Failures are reported in the error either way; -q drops the line per probe and per table.
-        if !req.quiet && written.is_ok() {
-            written = writeln!(out, "{}", line(&finding));
+            shell.fail(line(&finding))
+        } else {
+            shell.ok(line(&finding))
+        };
+        if written.is_ok() {
+            written = shown;
         }
     })?;
     written?;
     if failures.is_empty() {
-        writeln!(out, "Verified: every probe arrived on every node.")?;
+        shell.result("Verified: every probe arrived on every node.")?;
         Ok(())
     } else {
         Err(Error::VerifyFailed {
@@ -50,7 +51,7 @@ fn line(finding: &Finding) -> String {
             node,
             after,
         } => format!(
-            "ok   {origin} -> {node}: probe arrived within {} ms",
+            "{origin} -> {node}: probe arrived within {} ms",
             after.as_millis()
         ),
         Finding::Missing {
@@ -64,16 +65,16 @@ fn line(finding: &Finding) -> String {
                 .map(|e| format!(" (last read: {e})"))
                 .unwrap_or_default();
             format!(
-                "FAIL {origin} -> {node}: probe did not arrive within {} s{why}",
+                "{origin} -> {node}: probe did not arrive within {} s{why}",
                 timeout.as_secs()
             )
         }
-        Finding::NoTables => "ok   no application tables to checksum".into(),
+        Finding::NoTables => "no application tables to checksum".into(),
         Finding::ChecksumAgrees { table, nodes } => {
-            format!("ok   checksum {table} agrees on {nodes} nodes")
+            format!("checksum {table} agrees on {nodes} nodes")
         }
         Finding::ChecksumDiffers { table, on } => {
-            format!("FAIL checksum {table} differs on {}", on.join(", "))
+            format!("checksum {table} differs on {}", on.join(", "))
         }
     }
 }
