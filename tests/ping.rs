@@ -50,18 +50,14 @@ fn ping_fails_naming_the_host_it_cannot_reach() {
     );
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    assert!(
+    let line_of = |host: &str| {
         stdout
             .lines()
-            .any(|l| l.starts_with("h1 ") && l.contains(" ok ")),
-        "{stdout}"
-    );
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("ghost ") && l.contains("FAIL")),
-        "{stdout}"
-    );
+            .find(|l| l.split_whitespace().nth(1) == Some(host))
+            .unwrap_or_default()
+    };
+    assert!(line_of("h1").starts_with("ok   "), "{stdout}");
+    assert!(line_of("ghost").starts_with("FAIL "), "{stdout}");
     assert!(
         text(&out.stderr).contains("1 of 2 hosts could not be read"),
         "{}",
