@@ -69,3 +69,4 @@ floor_one=$(restart_all 2)
 floor_fleet=$(restart_all "$hosts")
 echo "one pair: $one ms; $pairs pairs ($hosts hosts) in one apply: $fleet ms; ratio $(awk -v a="$fleet" -v b="$one" 'BEGIN {printf "%.2f", a / b}') (fleet verified: $verified)"
 echo "bare restarts in parallel, for reference: 2 servers $floor_one ms, $hosts servers $floor_fleet ms"
+echo "fleet against its floor: $(awk -v a="$fleet" -v b="$floor_fleet" 'BEGIN {printf "%.2f", a / b}') (target: at most 1.15; fresh pairs restart in parallel)"

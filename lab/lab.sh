@@ -12,6 +12,8 @@
 #   lab.sh status         one line per host: process, ssh, mysqld
 #   lab.sh down           stop every lab process (by recorded PID and namespace), remove namespaces and state
 #   lab.sh ssh hN [CMD]   open a shell (or run CMD) on a lab host with the lab's key and known_hosts
+#   lab.sh reboot hN      power-cycle a host: every process killed at once (no clean shutdown, as a power
+#                         loss), its network gone, then booted again from its folder (data, config and keys kept)
 #
 # State lives in $MMPROV_LAB_DIR (default: lab/.state beside this script): the SSH key, known_hosts, the
 # inventories (inventory.yml, inventory.ini) and one folder per host.
@@ -303,11 +305,25 @@ cmd_status() {
   done
 }
 
+# A power cycle: the host's processes get SIGKILL (mysqld writes nothing more), its namespace and link go,
+# then it boots from the same folder, as a machine boots from its disk.
+cmd_reboot() {
+  local name=$1
+  need_root
+  [ -d "$state/hosts/$name" ] || die "no lab host $name"
+  stop_host "$name"
+  write_boot_script
+  start_host "$name"
+  wait_ready "$name"
+  log "$name rebooted"
+}
+
 case "${1:-}" in
   install) install_packages ;;
+  reboot) shift; [ $# -eq 1 ] || die "reboot takes a host name"; cmd_reboot "$1" ;;
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   ssh) shift; [ $# -ge 1 ] || die "ssh takes a host name"; lab_ssh "$@" ;;
-  *) echo "usage: $0 install | up N | status | down | ssh hN [CMD]" >&2; exit 2 ;;
+  *) echo "usage: $0 install | up N | status | down | ssh hN [CMD] | reboot hN" >&2; exit 2 ;;
 esac

@@ -330,6 +330,29 @@ impl SqlExecutor for FakeSql {
                 })
                 .collect());
         }
+        if sql == "SHOW MASTER STATUS" {
+            let values = vec![Some("mysql-bin.000003".into()), Some("1234".into())];
+            return Ok(vec![row(&["File", "Position"], values)]);
+        }
+        if sql.starts_with("SHOW GLOBAL STATUS WHERE Variable_name = ") {
+            let name = sql.rsplit('\'').nth(1).unwrap_or_default().to_string();
+            let value = if name == "Uptime" { "3600" } else { "0" };
+            return Ok(vec![row(
+                &["Variable_name", "Value"],
+                vec![Some(name), Some(value.into())],
+            )]);
+        }
+        if sql.contains("_POS_WAIT(") {
+            let waited = if s.replica.as_ref().is_some_and(|(_, running)| *running) {
+                "0"
+            } else {
+                "NULL"
+            };
+            return Ok(vec![row(
+                &["waited"],
+                vec![(waited != "NULL").then(|| waited.into())],
+            )]);
+        }
         if sql == "SHOW SLAVE STATUS" {
             return Ok(s
                 .replica
@@ -413,7 +436,11 @@ fn replica_row(source: &str, running: bool) -> Row {
         ("Last_SQL_Error", ""),
         ("Master_Log_File", "mysql-bin.000001"),
         ("Read_Master_Log_Pos", "4"),
+        ("Relay_Master_Log_File", "mysql-bin.000001"),
         ("Exec_Master_Log_Pos", "4"),
+        ("Using_Gtid", "Slave_Pos"),
+        ("Connect_Retry", "2"),
+        ("Gtid_IO_Pos", "0-1-4"),
         ("Master_SSL_Allowed", "No"),
         ("Master_SSL_CA_File", ""),
         ("Master_SSL_Cert", ""),

@@ -39,6 +39,15 @@ pub const WATCHED_VARIABLES: &[&str] = &[
     "ssl_ca",
     "ssl_cert",
     "ssl_key",
+    "gtid_domain_id",
+    "gtid_strict_mode",
+    "gtid_mode",
+    "enforce_gtid_consistency",
+    "relay_log_recovery",
+    "master_info_repository",
+    "relay_log_info_repository",
+    "slave_net_timeout",
+    "replica_net_timeout",
 ];
 
 /// The `[mysqld]`-group options of a config file, in file order, keys as variable names.

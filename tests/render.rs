@@ -32,7 +32,9 @@ fn builtin_template_carries_the_classic_recipe_for_mariadb() {
         "relay-log                      = /var/log/mysql/relay-bin",
         "relay-log-index                = /var/log/mysql/relay-bin.index",
         "log_slave_updates = ON",
-        "skip-slave-start",
+        "slave_net_timeout = 10",
+        "gtid_domain_id = 12",
+        "gtid_strict_mode = OFF",
     ] {
         assert!(
             cnf.lines().any(|l| l == line),
@@ -42,6 +44,10 @@ fn builtin_template_carries_the_classic_recipe_for_mariadb() {
     assert!(
         !cnf.contains("skip_errors"),
         "skipping errors is never rendered unless asked for"
+    );
+    assert!(
+        !cnf.contains("skip-slave-start"),
+        "GTID replicas start with the server"
     );
     insta::assert_snapshot!(cnf);
 }
@@ -79,8 +85,29 @@ fn setting_names_follow_the_server_flavor() {
         "{new_mysql}"
     );
     assert!(new_mysql.contains("\nlog_replica_updates = ON\n"));
-    assert!(new_mysql.contains("\nskip_replica_start\n"));
+    assert!(new_mysql.contains("\nreplica_net_timeout = 10\n"));
+    for gtid in [
+        "gtid_mode = ON",
+        "enforce_gtid_consistency = ON",
+        "relay_log_recovery = ON",
+    ] {
+        assert!(new_mysql.contains(&format!("\n{gtid}\n")), "{new_mysql}");
+    }
+    assert!(old_mysql.contains("\nmaster_info_repository = TABLE\n"));
+    assert!(!new_mysql.contains("skip_replica_start"));
     assert!(!new_mysql.contains("expire_logs_days"));
+}
+
+#[test]
+fn a_play_that_keeps_file_position_keeps_replicas_stopped_at_start() {
+    let (code, cnf, stderr) = render(
+        "valid/pair-file-position.yml",
+        "db1",
+        &["--server-version", "mysql-8.4.3"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(cnf.contains("\nskip_replica_start\n"), "{cnf}");
+    assert!(!cnf.contains("gtid_mode"), "{cnf}");
 }
 
 #[test]

@@ -482,14 +482,22 @@ fn shell_word(s: &str) -> String {
 }
 
 /// A node down at plan time: its replication is guessed from what cannot be read (here, a seed it does not
-/// need). Apply starts the node, reads it again, finds other steps than it showed, and stops there without
-/// running any of them; the next apply, shown the real steps, converges.
+/// need). Apply starts the node, reads it again, finds other steps than it showed (its replica connects as
+/// another account), and stops there without running any of them; the next apply, shown the real steps,
+/// converges. A node that comes back replicating by itself needs nothing, and apply ends there.
 #[test]
 fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirmed() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
     let book = replicating_pair(&lab, dir.path());
+    let user = |h: &str| {
+        lab.ssh_ok(
+            h,
+            "mariadb -e 'SHOW SLAVE STATUS\\G' | sed -n 's/^ *Master_User: //p'",
+        )
+    };
+    lab.sql("h2", "STOP SLAVE; CHANGE MASTER TO MASTER_USER = 'other'");
     lab.ssh_ok("h2", "service mariadb stop");
 
     let (code, plan, stderr) = run(&["plan", path(&book)]);
@@ -510,7 +518,9 @@ fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirm
         "{out}"
     );
     assert!(
-        out.contains("~ start replication on h2 (from h1)"),
+        out.contains(
+            "~ h2: replicate from h1 as repl, password (sensitive); source and position kept"
+        ),
         "the new steps are shown: {out}"
     );
     assert!(
@@ -518,17 +528,17 @@ fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirm
         "{stderr}"
     );
     assert!(!out.contains("seeding from h1"), "no seed ran: {out}");
-    assert_eq!(
-        lab.ssh_ok(
-            "h2",
-            "mariadb -e 'SHOW SLAVE STATUS\\G' | sed -n 's/^ *Slave_IO_Running: //p'"
-        ),
-        "No",
-        "nothing of replication ran: h2's replica is as its restart left it"
-    );
+    assert_eq!(user("h2"), "other", "nothing of replication ran");
 
     let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
     assert_eq!(code, 0, "the next apply converges: {out}{stderr}");
+    assert_eq!(user("h2"), "repl");
+
+    // Down again, replicating as it should: planned blind, it needs nothing once it runs.
+    lab.ssh_ok("h2", "service mariadb stop");
+    let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
+    assert_eq!(code, 0, "it resumed by itself: {out}{stderr}");
+    assert!(!out.contains("seeding from h1"), "no seed ran: {out}");
     let (code, out, stderr) = run(&["plan", path(&book), "--detailed-exitcode"]);
     assert_eq!(code, 0, "{out}{stderr}");
 }

@@ -104,3 +104,11 @@ fn passive_nodes_must_be_in_the_play_and_read_only_has_one_owner() {
         "{err}"
     );
 }
+
+#[test]
+fn a_serial_of_no_node_or_more_than_all_is_refused_at_its_line() {
+    let (code, _, stderr) = validate("invalid/serial.yml");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("2 problems found"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}

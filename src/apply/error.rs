@@ -105,6 +105,41 @@ pub enum ApplyError {
         detail: String,
     },
 
+    #[error("{host}: the gate after its restart did not pass: {detail} (the gate: {gate})")]
+    #[diagnostic(
+        code(mmprov::gate),
+        help(
+            "the node is restarted and runs its new config; the nodes after it in the rolling order were not \
+             touched. Fix the cause, then run `mmprov apply` again: it continues the rollout from there"
+        )
+    )]
+    GateFailed {
+        host: String,
+        gate: String,
+        detail: String,
+    },
+
+    #[error("play `{play}`: the rolling restart stopped at {at}; not touched: {untouched}")]
+    #[diagnostic(
+        code(mmprov::rollout_stopped),
+        help("once {at} is fixed, `mmprov apply` again continues the rollout with these nodes")
+    )]
+    RolloutStopped {
+        play: String,
+        at: String,
+        untouched: String,
+    },
+
+    #[error("{host}: the move to gtid_mode = ON stopped: {detail}")]
+    #[diagnostic(
+        code(mmprov::gtid_move),
+        help(
+            "no server went back a stage, and nothing else was changed. Fix the cause, then `mmprov apply` again: \
+             it continues from the stage each server is at"
+        )
+    )]
+    GtidMove { host: String, detail: String },
+
     #[error("play `{play}`: the replication password cannot be read: {detail}")]
     #[diagnostic(code(mmprov::secret))]
     Secret { play: String, detail: String },

@@ -15,6 +15,8 @@
 //!    then every replica watched until it runs.
 
 mod error;
+mod gate;
+mod gtid_move;
 pub mod lock;
 mod replication;
 mod restart;
@@ -24,9 +26,11 @@ pub use error::ApplyError;
 pub use replication::ReplicationContext;
 pub use restart::RestartFailure;
 
+use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
+use crate::flavor::ServerVersion;
 use crate::link::{Connections, HostLink};
 use crate::plan::{HostPlan, Plan, Step};
 use crate::sql::SqlExecutor;
@@ -37,6 +41,8 @@ pub struct ApplyOptions {
     pub forks: usize,
     /// How long mysqld may take to answer after a restart.
     pub serve_timeout: Duration,
+    /// How long a rolling restart's gate may take to pass (replicas running and caught up).
+    pub gate_timeout: Duration,
 }
 
 impl Default for ApplyOptions {
@@ -44,6 +50,7 @@ impl Default for ApplyOptions {
         Self {
             forks: 10,
             serve_timeout: Duration::from_secs(90),
+            gate_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -56,20 +63,94 @@ pub enum Event {
     Failed { host: String, message: String },
 }
 
-/// Apply every host's steps (hosts with nothing to do are not touched), `options.forks` hosts at a time. Fails
-/// with every host's failure; the links come back to `links` either way.
+/// Apply every host's steps (hosts with nothing to do are not touched), `options.forks` hosts at a time,
+/// in the plan's rolling order: batch 0 of every play (and every host outside a rolling order) at once, then
+/// each rolled host's gate, then batch 1, and so on. A host that fails, or whose gate fails, stops its play's
+/// rollout: the rest of that play is not touched, the other plays go on. Fails with every failure; the
+/// links come back to `links` either way.
 pub fn apply_hosts(
     plan: &Plan,
     links: &mut Connections,
     options: &ApplyOptions,
+    versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
-    let jobs: Vec<(&HostPlan, Option<HostLink>)> = plan
-        .hosts
-        .iter()
-        .filter(|h| !h.steps.is_empty())
-        .map(|h| (h, links.remove(&h.host)))
-        .collect();
+    let pending: Vec<&HostPlan> = plan.hosts.iter().filter(|h| !h.steps.is_empty()).collect();
+    let last = pending.iter().map(|h| batch_of(h)).max().unwrap_or(0);
+    let mut failed = Vec::new();
+    // The plays whose rollout stopped, and at which host.
+    let mut stopped: BTreeMap<String, String> = BTreeMap::new();
+    for batch in 0..=last {
+        let run: Vec<&HostPlan> = pending
+            .iter()
+            .copied()
+            .filter(|h| batch_of(h) == batch)
+            .filter(|h| play_of(h).is_none_or(|p| !stopped.contains_key(p)))
+            .collect();
+        for (host_plan, result) in run_hosts(&run, links, options, events) {
+            if let Err(e) = result {
+                if let Some(play) = play_of(host_plan) {
+                    stopped
+                        .entry(play.to_string())
+                        .or_insert(host_plan.host.clone());
+                }
+                failed.push(e);
+            }
+        }
+        let gated: Vec<&HostPlan> = run
+            .iter()
+            .copied()
+            .filter(|h| play_of(h).is_some_and(|p| !stopped.contains_key(p)))
+            .collect();
+        for (play, at, e) in pass_gates(&gated, links, options, versions, events) {
+            stopped.entry(play).or_insert(at);
+            failed.push(e);
+        }
+    }
+    for (play, at) in stopped {
+        let stopped_batch = pending
+            .iter()
+            .find(|h| h.host == at)
+            .map_or(0, |h| batch_of(h));
+        let untouched: Vec<&str> = pending
+            .iter()
+            .filter(|h| play_of(h) == Some(play.as_str()) && batch_of(h) > stopped_batch)
+            .map(|h| h.host.as_str())
+            .collect();
+        if !untouched.is_empty() {
+            failed.push(ApplyError::RolloutStopped {
+                play,
+                at,
+                untouched: untouched.join(", "),
+            });
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::Hosts { failed })
+    }
+}
+
+/// The batch a host's restart belongs to: 0 outside a rolling order.
+fn batch_of(h: &HostPlan) -> usize {
+    h.rolling.as_ref().map_or(0, |r| r.batch)
+}
+
+/// The play whose rolling order the host is in.
+fn play_of(h: &HostPlan) -> Option<&str> {
+    h.rolling.as_ref().map(|r| r.play.as_str())
+}
+
+/// These hosts' steps, `forks` at a time; each host's result, with its `Done`/`Failed` event sent.
+fn run_hosts<'h>(
+    hosts: &[&'h HostPlan],
+    links: &mut Connections,
+    options: &ApplyOptions,
+    events: &Sender<Event>,
+) -> Vec<(&'h HostPlan, Result<(), ApplyError>)> {
+    let jobs: Vec<(&HostPlan, Option<HostLink>)> =
+        hosts.iter().map(|h| (*h, links.remove(&h.host))).collect();
     let results = crate::fanout::fan_out(jobs, options.forks, |(host_plan, link)| {
         let (link, result) = match link {
             Some(mut t) => {
@@ -93,22 +174,101 @@ pub fn apply_hosts(
                 message: e.to_string(),
             }),
         };
-        (host_plan.host.clone(), link, result)
+        (host_plan, link, result)
     });
-    let mut failed = Vec::new();
-    for (host, link, result) in results {
-        if let Some(t) = link {
-            links.insert(host, t);
-        }
-        if let Err(e) = result {
-            failed.push(e);
+    results
+        .into_iter()
+        .map(|(host_plan, link, result)| {
+            if let Some(t) = link {
+                links.insert(host_plan.host.clone(), t);
+            }
+            (host_plan, result)
+        })
+        .collect()
+}
+
+/// The gates of these rolled hosts: the plays side by side, each play's hosts one after another (a play
+/// holds its own nodes' links meanwhile). Each failure with its play and host.
+fn pass_gates(
+    hosts: &[&HostPlan],
+    links: &mut Connections,
+    options: &ApplyOptions,
+    versions: &BTreeMap<String, ServerVersion>,
+    events: &Sender<Event>,
+) -> Vec<(String, String, ApplyError)> {
+    let mut by_play: BTreeMap<&str, Vec<&HostPlan>> = BTreeMap::new();
+    for h in hosts {
+        if let Some(play) = play_of(h) {
+            by_play.entry(play).or_default().push(h);
         }
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(ApplyError::Hosts { failed })
+    let jobs: Vec<(&str, Vec<&HostPlan>, Connections)> = by_play
+        .into_iter()
+        .map(|(play, members)| {
+            let mut own = Connections::new();
+            for h in &members {
+                let gate = h.rolling.as_ref().map(|r| &r.gate);
+                let peers = gate
+                    .into_iter()
+                    .flat_map(|g| g.replicates_from.iter().chain(&g.feeds));
+                for name in std::iter::once(&h.host).chain(peers) {
+                    if let Some(t) = links.remove(name) {
+                        own.insert(name.clone(), t);
+                    }
+                }
+            }
+            (play, members, own)
+        })
+        .collect();
+    let results = crate::fanout::fan_out(jobs, options.forks, |(play, members, mut own)| {
+        let mut failure = None;
+        for h in members {
+            let Some(rolling) = &h.rolling else { continue };
+            let say = |message: String| {
+                let _ = events.send(Event::Step {
+                    host: h.host.clone(),
+                    message,
+                });
+            };
+            let gating = gate::Gating {
+                host: &h.host,
+                gate: &rolling.gate,
+                versions,
+                timeout: options.gate_timeout,
+            };
+            if let Err(e) = gating.pass(&mut own, &say) {
+                let _ = events.send(Event::Failed {
+                    host: h.host.clone(),
+                    message: e.to_string(),
+                });
+                failure = Some((play.to_string(), h.host.clone(), e));
+                break;
+            }
+        }
+        (own, failure)
+    });
+    let mut failures = Vec::new();
+    for (own, failure) in results {
+        links.extend(own);
+        failures.extend(failure);
     }
+    failures
+}
+
+/// Move MySQL groups to `gtid_mode = ON` live, stage by stage (before the host steps). Stops at the first
+/// failure: a stage half done is resumed by the next plan.
+pub fn apply_gtid_moves(
+    moves: &[crate::plan::GtidMove],
+    links: &mut Connections,
+    versions: &BTreeMap<String, ServerVersion>,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    let mut mover = gtid_move::Mover {
+        links,
+        versions,
+        events,
+    };
+    moves.iter().try_for_each(|m| mover.run(m))
 }
 
 /// Carry out the plays' replication steps: plays that share no host at once, the others after them. Fails

@@ -151,6 +151,7 @@ pub fn run(
                 user,
                 position,
                 tls,
+                gtid,
                 ..
             } => {
                 let spec = SourceSpec {
@@ -160,6 +161,7 @@ pub fn run(
                     log_file: None,
                     log_pos: None,
                     tls: tls.clone(),
+                    gtid: *gtid,
                 };
                 run.connect(replica, source, spec, *position)?
             }
@@ -176,6 +178,12 @@ pub fn run(
             ReplStep::Start {
                 replica, source, ..
             } => run.start(replica, source)?,
+            ReplStep::Positioning {
+                replica,
+                source,
+                gtid,
+                ..
+            } => run.positioning(replica, source, *gtid)?,
         }
         log::info!(
             "{}: {} in {} ms",
@@ -329,6 +337,16 @@ impl Run<'_, '_> {
                 flavor_of(self.ctx, source)?.as_ref(),
             )?,
         };
+        if spec.gtid {
+            let at = coordinates
+                .as_ref()
+                .ok_or_else(|| ApplyError::NotReplicating {
+                    replica: replica.into(),
+                    from: source.into(),
+                    detail: format!("{source} reports no binary log position to start from"),
+                })?;
+            self.set_gtid_position(replica, source, at)?;
+        }
         spec.log_file = coordinates.as_ref().map(|c| c.file.clone());
         spec.log_pos = coordinates.as_ref().map(|c| c.pos);
         self.say(
@@ -388,6 +406,82 @@ impl Run<'_, '_> {
         )
     }
 
+    /// Switch how the replica positions itself at the point it has applied: its threads stopped, its GTID
+    /// position (where the server keeps one) set from the source's coordinates of that point, then the
+    /// switch, and started again.
+    fn positioning(&mut self, replica: &str, source: &str, gtid: bool) -> Result<(), ApplyError> {
+        let how = if gtid {
+            "by GTID"
+        } else {
+            "by file and position"
+        };
+        self.say(replica, format!("replicating from {source} {how}"));
+        let flavor = flavor_of(self.ctx, replica)?;
+        if gtid {
+            let t = transport(self.links, replica)?;
+            t.sql()
+                .execute("stopping replication", flavor.stop_replica())?;
+            let applied = applied_point(t, flavor.as_ref(), replica)?;
+            self.set_gtid_position(replica, source, &applied)?;
+        }
+        self.restart_replica(
+            replica,
+            source,
+            Some(Change::Plain(
+                "switching the replica's positioning",
+                flavor.change_positioning(gtid),
+            )),
+        )
+    }
+
+    /// Set the replica's GTID position to what `at` (coordinates in the source's binary log) holds, where
+    /// the server positions replicas by a GTID position of their own (MariaDB). Its threads are stopped.
+    fn set_gtid_position(
+        &mut self,
+        replica: &str,
+        source: &str,
+        at: &Coordinates,
+    ) -> Result<(), ApplyError> {
+        let source_flavor = flavor_of(self.ctx, source)?;
+        let Some(query) = source_flavor.gtid_position_at(&at.file, at.pos) else {
+            return Ok(());
+        };
+        let what = "reading the GTID position of the replica's coordinates";
+        let t = transport(self.links, source)?;
+        let rows = t.sql().query(what, &query)?;
+        let position = match rows.first().map(|r| r.nullable(&["pos"])) {
+            Some(Ok(Some(p))) => p.to_string(),
+            Some(Err(e)) => return Err(SqlError::unreadable(source, what, e).into()),
+            _ => {
+                return Err(ApplyError::NotReplicating {
+                    replica: replica.into(),
+                    from: source.into(),
+                    detail: format!(
+                        "{source} has no binary log at {}:{} (purged?), so the GTID position there is unknown",
+                        at.file, at.pos
+                    ),
+                });
+            }
+        };
+        let flavor = flavor_of(self.ctx, replica)?;
+        let t = transport(self.links, replica)?;
+        t.sql()
+            .execute("stopping replication", flavor.stop_replica())?;
+        if let Some(set) = flavor.set_replica_gtid_position(&position) {
+            self.say(
+                replica,
+                format!(
+                    "GTID position '{position}' (from {source} at {}:{})",
+                    at.file, at.pos
+                ),
+            );
+            transport(self.links, replica)?
+                .sql()
+                .execute("setting the replica's GTID position", &set)?;
+        }
+        Ok(())
+    }
+
     fn start(&mut self, replica: &str, source: &str) -> Result<(), ApplyError> {
         self.say(replica, format!("starting replication from {source}"));
         // Stopping first makes a thread stuck retrying its source reconnect now.
@@ -435,6 +529,27 @@ fn refuse_a_target_holding_data(t: &mut HostLink, to: &str) -> Result<(), ApplyE
             schemas: held.join(", "),
         })
     }
+}
+
+/// The source coordinates of the last event a (stopped) replica applied.
+fn applied_point(
+    t: &mut HostLink,
+    flavor: &dyn Flavor,
+    replica: &str,
+) -> Result<Coordinates, ApplyError> {
+    let what = "reading where the replica stopped";
+    let rows = t.sql().query(what, flavor.replica_status())?;
+    let status = ReplicaStatus::from_rows(&rows)
+        .map_err(|e| SqlError::unreadable(replica, what, e))?
+        .ok_or_else(|| ApplyError::NotReplicating {
+            replica: replica.to_string(),
+            from: "its source".into(),
+            detail: "no replication configured any more".into(),
+        })?;
+    Ok(Coordinates {
+        file: status.exec_log_file,
+        pos: status.exec_pos,
+    })
 }
 
 fn binlog_position(
@@ -564,6 +679,7 @@ mod tests {
                 user: "repl".into(),
                 position: crate::plan::Position::Seed,
                 tls: None,
+                gtid: false,
                 reason: crate::plan::ConnectReason::NotReplicating,
             },
         ];

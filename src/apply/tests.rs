@@ -39,6 +39,7 @@ fn host_plan(host: &str, steps: Vec<Step>) -> HostPlan {
         steps,
         warnings: vec![],
         log_error: Some(LOG.into()),
+        rolling: None,
     }
 }
 
@@ -60,9 +61,19 @@ fn apply(plan: &Plan, hosts: &[&FakeHost]) -> (Result<(), ApplyError>, Vec<Event
     let options = ApplyOptions {
         forks: 4,
         serve_timeout: Duration::from_millis(300),
+        gate_timeout: Duration::from_millis(500),
     };
+    let versions = hosts
+        .iter()
+        .map(|h| {
+            (
+                h.name().to_string(),
+                crate::flavor::ServerVersion::DEBIAN_DEFAULT,
+            )
+        })
+        .collect();
     let (tx, rx) = mpsc::channel();
-    let result = apply_hosts(plan, &mut links, &options, &tx);
+    let result = apply_hosts(plan, &mut links, &options, &versions, &tx);
     drop(tx);
     (result, rx.into_iter().collect())
 }
@@ -76,6 +87,7 @@ fn plan(hosts: Vec<HostPlan>) -> Plan {
     Plan {
         hosts,
         replication: vec![],
+        gtid_moves: vec![],
     }
 }
 
@@ -246,4 +258,85 @@ fn a_host_without_a_connection_fails_by_name_and_nothing_runs() {
         matches!(failures(result).first(), Some(ApplyError::NoConnection { host }) if host == "h2")
     );
     assert!(h1.state().commands.is_empty());
+}
+
+/// h1 and h2 of a live pair, each replicating from the other, both restarting one after the other: h1 in
+/// batch 0, h2 in batch 1, each gate on what ran before.
+fn rolling_pair() -> (FakeHost, FakeHost, Plan) {
+    let (h1, h2) = (host("h1", Some(OLD)), host("h2", Some(OLD)));
+    h1.state().replica = Some(("h2".into(), true));
+    h2.state().replica = Some(("h1".into(), true));
+    let rolled = |name: &str, peer: &str, batch: usize| {
+        let mut plan = host_plan(name, vec![write(Some(OLD), NEW), restart()]);
+        plan.rolling = Some(crate::plan::Rolling {
+            play: "pair".into(),
+            batch,
+            batches: 2,
+            serial: 1,
+            gate: crate::plan::Gate {
+                replicates_from: Some(peer.into()),
+                starts_replica: false,
+                feeds: vec![peer.into()],
+            },
+        });
+        plan
+    };
+    let plan = plan(vec![rolled("h1", "h2", 0), rolled("h2", "h1", 1)]);
+    (h1, h2, plan)
+}
+
+#[test]
+fn a_live_pair_restarts_one_node_at_a_time_each_after_the_previous_gate_passed() {
+    let (h1, h2, plan) = rolling_pair();
+    let (result, events) = apply(&plan, &[&h1, &h2]);
+    result.expect("rolls");
+    assert_eq!((h1.state().restarts, h2.state().restarts), (1, 1));
+    let order: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Step { host, message }
+                if message.starts_with("restarting") || message == "gate passed" =>
+            {
+                Some(format!("{host}: {message}"))
+            }
+            _ => None,
+        })
+        .map(|m| m.split(" (").next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "h1: restarting mysqld",
+            "h1: gate passed",
+            "h2: restarting mysqld",
+            "h2: gate passed"
+        ]
+    );
+}
+
+#[test]
+fn a_gate_that_does_not_pass_stops_the_rollout_and_leaves_the_next_node_untouched() {
+    let (h1, h2, plan) = rolling_pair();
+    // h1 comes back, but its replica does not run: the gate waits, then fails.
+    h1.state().replica = Some(("h2".into(), false));
+    let (result, _) = apply(&plan, &[&h1, &h2]);
+    let failed = failures(result);
+    assert!(
+        matches!(&failed[0], ApplyError::GateFailed { host, detail, .. }
+            if host == "h1" && detail.contains("IO thread No")),
+        "{failed:?}"
+    );
+    assert!(
+        matches!(&failed[1], ApplyError::RolloutStopped { play, at, untouched }
+            if play == "pair" && at == "h1" && untouched == "h2"),
+        "{failed:?}"
+    );
+    assert_eq!(h1.state().restarts, 1, "h1 restarted into its new config");
+    let h2 = h2.state();
+    assert_eq!(h2.restarts, 0, "h2 is not restarted");
+    assert_eq!(
+        h2.files.get(CNF).map(String::as_str),
+        Some(OLD),
+        "nor written"
+    );
 }

@@ -24,6 +24,9 @@ pub struct ApplyRequest<'a> {
     pub options: LoadOptions,
     pub yes: bool,
     pub forks: usize,
+    pub serial: Option<crate::model::Serial>,
+    /// How long each rolling restart's gate may take.
+    pub gate_timeout: Duration,
     /// How long to wait for another apply's lock on a host.
     pub lock_timeout: Duration,
     /// No progress, and the plan in brief unless it must be confirmed.
@@ -57,7 +60,9 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         None => super::validate::validated(req.target, &req.options)?,
     };
     let from_saved_plan = saved.is_some();
-    let engine = Engine::new(&project, req.forks)?;
+    let engine = Engine::new(&project, req.forks)?
+        .with_serial(req.serial)
+        .with_gate_timeout(req.gate_timeout);
     // Locked before the hosts are read, so the plan cannot go stale under another apply.
     let _locks = engine.lock(req.lock_timeout)?;
     let mut planned = match saved {

@@ -130,6 +130,10 @@ pub enum Command {
         /// Save the plan, with a fingerprint of each host's state, for `mmprov apply FILE`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Restart this many nodes of a live play at once (a count, or a share such as `50%`), over the
+        /// plays' own `serial:`.
+        #[arg(long, value_name = "N", value_parser = parse_serial)]
+        serial: Option<crate::model::Serial>,
         #[command(flatten)]
         forks: Forks,
     },
@@ -148,6 +152,13 @@ pub enum Command {
         /// Seconds to wait for another apply's lock on a host before giving up (0: give up at once).
         #[arg(long, default_value_t = 0, value_name = "SECS")]
         lock_timeout: u64,
+        /// Restart this many nodes of a live play at once (a count, or a share such as `50%`), over the
+        /// plays' own `serial:`.
+        #[arg(long, value_name = "N", value_parser = parse_serial)]
+        serial: Option<crate::model::Serial>,
+        /// Seconds a rolling restart's gate may take (the node's replicas running and caught up).
+        #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        gate_timeout: u64,
         #[command(flatten)]
         forks: Forks,
     },
@@ -198,6 +209,22 @@ pub enum Command {
         #[command(flatten)]
         forks: Forks,
     },
+}
+
+/// `--serial`: a count of nodes (1 or more), or a percentage of a play's nodes.
+fn parse_serial(text: &str) -> Result<crate::model::Serial, String> {
+    use crate::model::Serial;
+    let refused =
+        || format!("`{text}` is not a count of nodes (1 or more) or a percentage such as 50%");
+    let serial = match text.trim().strip_suffix('%') {
+        Some(percent) => Serial::Percent(percent.trim().parse().map_err(|_| refused())?),
+        None => Serial::Count(text.trim().parse().map_err(|_| refused())?),
+    };
+    match serial {
+        Serial::Count(0) | Serial::Percent(0) => Err(refused()),
+        Serial::Percent(p) if p > 100 => Err(refused()),
+        ok => Ok(ok),
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -295,6 +322,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
             format,
             detailed_exitcode,
             out: save_to,
+            serial,
             forks,
         } => {
             let request = plan::PlanRequest {
@@ -303,6 +331,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 json: *format == Format::Json,
                 detailed_exitcode: *detailed_exitcode,
                 save_to: save_to.as_deref(),
+                serial: *serial,
                 forks: usize::from(forks.forks),
                 quiet,
             };
@@ -314,6 +343,8 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
             limit,
             yes,
             lock_timeout,
+            serial,
+            gate_timeout,
             forks,
         } => {
             let request = apply::ApplyRequest {
@@ -324,6 +355,8 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 },
                 yes: *yes,
                 lock_timeout: std::time::Duration::from_secs(*lock_timeout),
+                serial: *serial,
+                gate_timeout: std::time::Duration::from_secs(*gate_timeout),
                 forks: usize::from(forks.forks),
                 quiet,
             };

@@ -27,7 +27,7 @@ pub struct SavedPlan {
 
 /// 2: replication steps carry their reasons and the hosts whose restart decides them again; a plan saved
 /// before could not say which of its steps waited on a restart, so it is refused rather than guessed at.
-pub const SAVED_FORMAT: u32 = 2;
+pub const SAVED_FORMAT: u32 = 3;
 
 pub struct PlanRequest<'a> {
     pub playbook: &'a Path,
@@ -35,6 +35,7 @@ pub struct PlanRequest<'a> {
     pub json: bool,
     pub detailed_exitcode: bool,
     pub save_to: Option<&'a Path>,
+    pub serial: Option<crate::model::Serial>,
     pub forks: usize,
     /// Warnings and the summary line only.
     pub quiet: bool,
@@ -43,7 +44,10 @@ pub struct PlanRequest<'a> {
 /// Returns the exit code: 0, or 2 for "changes" under `--detailed-exitcode`.
 pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let project = super::validate::validated(req.playbook, &req.options)?;
-    let plan = Engine::new(&project, req.forks)?.plan()?.plan;
+    let plan = Engine::new(&project, req.forks)?
+        .with_serial(req.serial)
+        .plan()?
+        .plan;
     if req.json {
         out.write_all(render::json(&plan).as_bytes())?;
     } else if req.quiet {

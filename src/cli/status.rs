@@ -8,6 +8,22 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::load::LoadOptions;
 
+/// Seconds as a person reads them: `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`.
+fn duration(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, _) => format!("{m} min {s} s"),
+        (0, _, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
 pub fn run(
     playbook: &Path,
     options: &LoadOptions,
@@ -32,6 +48,17 @@ pub fn run(
                     "  IO {} SQL {}  lag {lag}  {}:{} read, {} executed",
                     s.io_running, s.sql_running, s.source_log_file, s.read_pos, s.exec_pos
                 ));
+                if s.uses_gtid() {
+                    line.push_str(&format!("  GTID {}", s.gtid_received));
+                } else {
+                    line.push_str("  file/position");
+                }
+                if let Some(missing) = d.missing.filter(|m| *m > 0) {
+                    line.push_str(&format!("  {missing} transaction(s) behind"));
+                }
+                if let Some(stopped) = d.stopped_for {
+                    line.push_str(&format!("  stopped for {}", duration(stopped)));
+                }
                 if s.tls.enabled {
                     line.push_str("  TLS");
                 }

@@ -8,7 +8,8 @@
 //! 2. [`Engine::plan`]: facts from every host, then the plan (pure): host steps, then each play's replication
 //!    steps for the servers as they will be after those steps. A saved plan is taken instead by
 //!    [`Engine::saved_plan`] when the hosts still are what it was made from.
-//! 3. [`Engine::apply_hosts`]: the host steps, hosts in parallel.
+//! 3. [`Engine::apply_hosts`]: MySQL groups moved to GTID live (stage by stage), then the host steps, hosts
+//!    in parallel, the restarts of a live play rolling one batch at a time behind gates.
 //! 4. [`Engine::decide_replication`]: replication that waited on restarts is decided again from the hosts as
 //!    they are now. Steps the same in kind as those shown run as shown; others come back as
 //!    [`Decided::Changed`], for the CLI to show and confirm again (or refuse). Nothing unshown ever runs.
@@ -34,7 +35,7 @@ use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
 use crate::link::Connections;
 use crate::load;
-use crate::model::{Project, Role};
+use crate::model::{Project, Role, Serial};
 use crate::plan::{self, Plan, ReplicationPlan, Step};
 use crate::replication::{self, Direction};
 use crate::verify;
@@ -43,6 +44,10 @@ use crate::verify;
 pub struct Engine<'p> {
     project: &'p Project,
     forks: usize,
+    /// How many nodes of a live play restart at once, over the plays' own `serial:`.
+    serial: Option<Serial>,
+    /// How long a rolling restart's gate may take to pass.
+    gate_timeout: Duration,
     /// Each replication play's password, read once from where the playbook says.
     passwords: BTreeMap<String, SecretString>,
 }
@@ -69,6 +74,8 @@ impl<'p> Engine<'p> {
         Ok(Self {
             project,
             forks,
+            serial: None,
+            gate_timeout: ApplyOptions::default().gate_timeout,
             passwords: replication_passwords(project)?,
         })
     }
@@ -78,8 +85,22 @@ impl<'p> Engine<'p> {
         Self {
             project,
             forks,
+            serial: None,
+            gate_timeout: ApplyOptions::default().gate_timeout,
             passwords: BTreeMap::new(),
         }
+    }
+
+    /// Restart this many nodes of a live play at once (`--serial`), whatever the plays say.
+    pub fn with_serial(mut self, serial: Option<Serial>) -> Self {
+        self.serial = serial;
+        self
+    }
+
+    /// How long each rolling restart's gate may take (`--gate-timeout`).
+    pub fn with_gate_timeout(mut self, timeout: Duration) -> Self {
+        self.gate_timeout = timeout;
+        self
     }
 
     /// Facts from every host and the link to each; any unreachable host fails the run.
@@ -89,10 +110,34 @@ impl<'p> Engine<'p> {
             .map_err(|failed| Error::Unreachable { total, failed })
     }
 
-    /// The health of every replication direction.
+    /// The health of every replication direction, with each node's GTID positions and how long a stopped
+    /// replica has been stopped.
     pub fn status(&self) -> Result<Vec<Direction>, Error> {
-        let gathered = self.gather()?;
-        Ok(replication::directions(self.project, &gathered.facts))
+        let mut gathered = self.gather()?;
+        let facts = &gathered.facts;
+        let jobs: Vec<_> = gathered
+            .transports
+            .iter_mut()
+            .filter_map(|(host, t)| {
+                let f = facts.get(host)?;
+                let server = f.server.filter(|_| f.running && f.replication.is_some())?;
+                let stopped = f
+                    .replication
+                    .as_ref()
+                    .and_then(|r| r.replica.as_ref())
+                    .is_some_and(|s| s.io_running != "Yes" || s.sql_running != "Yes");
+                let log = f.variables.get("log_error").cloned().unwrap_or_default();
+                Some((host.clone(), t, server, log, stopped))
+            })
+            .collect();
+        let read = crate::fanout::fan_out(jobs, self.forks, |(host, t, server, log, stopped)| {
+            facts::observe(t, server, &log, stopped).map(|o| (host, o))
+        });
+        let observed = read
+            .into_iter()
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .map_err(|e| Error::Apply(ApplyError::Sql(e)))?;
+        Ok(replication::directions(self.project, facts, &observed))
     }
 
     /// Probe rows (and with `checksum`, table checksums) through every replication play's nodes within the
@@ -179,7 +224,11 @@ impl<'p> Engine<'p> {
             templates.insert(path.value.display().to_string(), source.text.to_string());
         }
         let desired = plan::desired_state(self.project, &gathered.facts, &templates)?;
-        let hosts: Vec<plan::HostPlan> = desired
+        let starts_replicas: BTreeMap<String, bool> = desired
+            .iter()
+            .map(|d| (d.host.clone(), plan::starts_replicas(&d.config)))
+            .collect();
+        let mut hosts: Vec<plan::HostPlan> = desired
             .iter()
             .filter_map(|d| {
                 gathered
@@ -188,14 +237,26 @@ impl<'p> Engine<'p> {
                     .map(|f| plan::plan_host(d, f, d.flavor.as_ref()))
             })
             .collect();
+        plan::plan_rollout(
+            self.project,
+            &gathered.facts,
+            &mut hosts,
+            self.serial,
+            &starts_replicas,
+        );
         let restarting: BTreeSet<String> = hosts
             .iter()
             .filter(|h| h.steps.iter().any(|s| matches!(s, Step::Restart { .. })))
             .map(|h| h.host.clone())
             .collect();
-        let replication = self.plan_replication(&gathered.facts, &restarting)?;
+        let mut replication = self.plan_replication(&gathered.facts, &restarting)?;
+        let gtid_moves = self.plan_gtid_moves(&gathered.facts, &mut replication);
         Ok(Planned {
-            plan: Plan { hosts, replication },
+            plan: Plan {
+                hosts,
+                replication,
+                gtid_moves,
+            },
             facts: gathered.facts,
             links: gathered.transports,
         })
@@ -229,7 +290,20 @@ impl<'p> Engine<'p> {
         planned: &mut Planned,
         events: &Sender<Event>,
     ) -> Result<(), ApplyError> {
-        apply::apply_hosts(&planned.plan, &mut planned.links, &self.options(), events)
+        let versions = versions(&planned.facts);
+        apply::apply_gtid_moves(
+            &planned.plan.gtid_moves,
+            &mut planned.links,
+            &versions,
+            events,
+        )?;
+        apply::apply_hosts(
+            &planned.plan,
+            &mut planned.links,
+            &self.options(),
+            &versions,
+            events,
+        )
     }
 
     /// The replication steps to run now. Plans that waited on restarts are made again from the hosts as they
@@ -247,7 +321,12 @@ impl<'p> Engine<'p> {
         );
         let now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
         let same = shown.len() == now.len() && shown.iter().zip(&now).all(|(a, b)| a.same_steps(b));
-        Ok(if same {
+        // Nothing left to do runs nothing, so there is nothing to confirm (a node that came back replicating
+        // by itself needs none of what was planned from it while it was down).
+        let nothing = now.iter().all(|r| r.steps.is_empty());
+        Ok(if nothing {
+            Decided::AsShown(now)
+        } else if same {
             Decided::AsShown(shown.clone())
         } else {
             Decided::Changed(now)
@@ -263,11 +342,7 @@ impl<'p> Engine<'p> {
     ) -> Result<(), ApplyError> {
         let context = ReplicationContext {
             passwords: &self.passwords,
-            versions: planned
-                .facts
-                .iter()
-                .filter_map(|(h, f)| Some((h.clone(), f.server?)))
-                .collect(),
+            versions: versions(&planned.facts),
             healthy_timeout: Duration::from_secs(60),
         };
         let started = Instant::now();
@@ -283,6 +358,7 @@ impl<'p> Engine<'p> {
     fn options(&self) -> ApplyOptions {
         ApplyOptions {
             forks: self.forks,
+            gate_timeout: self.gate_timeout,
             ..ApplyOptions::default()
         }
     }
@@ -304,6 +380,33 @@ impl<'p> Engine<'p> {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(plans)
+    }
+
+    /// Each replication play's move to `gtid_mode = ON` (MySQL), its warnings with the play's replication.
+    fn plan_gtid_moves(
+        &self,
+        facts: &BTreeMap<String, HostFacts>,
+        replication: &mut [ReplicationPlan],
+    ) -> Vec<plan::GtidMove> {
+        let mut moves = Vec::new();
+        for play in self
+            .project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication))
+        {
+            let mut warnings = Vec::new();
+            moves.extend(plan::plan_gtid_move(
+                self.project,
+                play,
+                facts,
+                &mut warnings,
+            ));
+            if let Some(r) = replication.iter_mut().find(|r| r.play == play.name) {
+                r.warnings.extend(warnings);
+            }
+        }
+        moves
     }
 
     /// Facts read again over the run's links, `forks` hosts at a time.
@@ -333,6 +436,14 @@ impl<'p> Engine<'p> {
             Err(Error::Unreachable { total, failed })
         }
     }
+}
+
+/// Each host's server version, as its facts read it.
+fn versions(facts: &BTreeMap<String, HostFacts>) -> BTreeMap<String, crate::flavor::ServerVersion> {
+    facts
+        .iter()
+        .filter_map(|(h, f)| Some((h.clone(), f.server?)))
+        .collect()
 }
 
 /// The replication password of each replication play, read now from where the playbook says.

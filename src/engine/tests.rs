@@ -36,11 +36,12 @@ fn shown(decided_after: Vec<String>) -> Plan {
             steps: vec![ReplStep::Start {
                 replica: "db2".into(),
                 source: "db1".into(),
-                reason: StartReason::Restarted,
+                reason: StartReason::Stopped,
             }],
             warnings: vec![],
             decided_after,
         }],
+        gtid_moves: vec![],
     }
 }
 

@@ -12,7 +12,10 @@
 //!
 //! A host that cannot be reached fails the whole gathering: nothing is planned, so nothing is changed anywhere.
 
+mod observe;
 mod probe;
+
+pub use observe::{Observed, observe};
 
 pub use probe::SEED_MARKER;
 

@@ -44,7 +44,21 @@ pub struct SourceSpec {
     pub log_pos: Option<u64>,
     /// Connect over TLS with these files; `None` leaves the connection's TLS settings as they are.
     pub tls: Option<ReplicationTls>,
+    /// Position by GTID (the replica's own GTID position, set beforehand) instead of `log_file`/`log_pos`.
+    pub gtid: bool,
 }
+
+/// How soon a replica tries again to reach a source it lost, in seconds: a restarted source is found in
+/// seconds, not in the servers' default minute.
+pub const CONNECT_RETRY: u32 = 2;
+
+/// How long a replica waits on a silent source before it reconnects, in seconds. The source sends a
+/// heartbeat every [`HEARTBEAT_PERIOD`] when it has nothing to send, so only a source that is gone (a host
+/// that rebooted keeps no connection) is silent that long.
+pub const REPLICA_NET_TIMEOUT: u32 = 10;
+
+/// How often an idle source tells its replicas it is still there, in seconds.
+pub const HEARTBEAT_PERIOD: u32 = 2;
 
 /// What differs between server families, as config names, values and statements.
 pub trait Flavor {
@@ -83,6 +97,48 @@ pub trait Flavor {
 
     /// Change only the TLS settings of a replica's connection (`None`: plain), keeping source and position.
     fn change_tls(&self, tls: Option<&ReplicationTls>) -> String;
+
+    /// The `[mysqld]` settings of crash-safe, GTID-positioned replication; `server_id` names the node's own
+    /// GTID domain where the server has domains, so two writers never interleave one domain's sequence.
+    fn gtid_settings(&self, server_id: Option<u32>, strict: bool) -> Vec<Setting>;
+
+    /// The variable that bounds how long a replica waits on a silent source, at [`REPLICA_NET_TIMEOUT`].
+    fn replica_net_timeout(&self) -> Setting;
+
+    /// Switch a replica's positioning (GTID or file/position), keeping its source and what it applied; the
+    /// connect retry and heartbeat are set with it.
+    fn change_positioning(&self, gtid: bool) -> String;
+
+    /// The statement that reads the GTID position matching a source's binlog coordinates (`pos` column),
+    /// where the server positions replicas by it; `None` where the source computes it itself (MySQL).
+    fn gtid_position_at(&self, file: &str, pos: u64) -> Option<String>;
+
+    /// The statement that sets where a replica's GTID positioning starts; `None` where the server needs none.
+    fn set_replica_gtid_position(&self, position: &str) -> Option<String>;
+
+    /// The statement that reads what this server has written (`written`) and, as a replica, applied
+    /// (`applied`), as GTID positions or sets.
+    fn gtid_positions(&self) -> &'static str;
+
+    /// The query that waits (at most `seconds`) until this replica has applied its source's binary log up
+    /// to `file`:`pos`; it answers `waited`: 0 or more when it has, -1 on timeout, NULL when it cannot.
+    fn wait_for_source_position(&self, file: &str, pos: u64, seconds: u64) -> String {
+        let function =
+            if self.version().family == Family::MySql && self.version().at_least(8, 0, 26) {
+                "SOURCE_POS_WAIT"
+            } else {
+                "MASTER_POS_WAIT"
+            };
+        format!(
+            "SELECT {function}({}, {pos}, {seconds}) AS waited",
+            literal(file)
+        )
+    }
+
+    /// Whether a replica reported by `SHOW SLAVE/REPLICA STATUS` positions itself by GTID.
+    fn status_uses_gtid(&self, reported: &str) -> bool {
+        !reported.is_empty() && !reported.eq_ignore_ascii_case("no") && reported != "0"
+    }
 
     fn start_replica(&self) -> &'static str;
 
@@ -145,6 +201,10 @@ const DYNAMIC: &[&str] = &[
     "event_scheduler",
     "slow_query_log",
     "long_query_time",
+    "gtid_domain_id",
+    "gtid_strict_mode",
+    "slave_net_timeout",
+    "replica_net_timeout",
 ];
 
 fn seconds(days: u32) -> u64 {
@@ -200,10 +260,12 @@ fn change_statement(
             format!("{prefix}_USER = {}", literal(&source.user)),
             format!("{prefix}_PASSWORD = {password}"),
         ];
-        if let (Some(file), Some(pos)) = (&source.log_file, source.log_pos) {
+        if let (false, Some(file), Some(pos)) = (source.gtid, &source.log_file, source.log_pos) {
             parts.push(format!("{prefix}_LOG_FILE = {}", literal(file)));
             parts.push(format!("{prefix}_LOG_POS = {pos}"));
         }
+        parts.push(format!("{prefix}_CONNECT_RETRY = {CONNECT_RETRY}"));
+        parts.push(format!("{prefix}_HEARTBEAT_PERIOD = {HEARTBEAT_PERIOD}"));
         if source.tls.is_some() {
             parts.extend(tls_options(prefix, source.tls.as_ref()));
         }
@@ -275,6 +337,7 @@ mod tests {
             log_file: Some("mysql-bin.000002".into()),
             log_pos: Some(345),
             tls: None,
+            gtid: false,
         }
     }
 
@@ -334,7 +397,32 @@ mod tests {
             maria.shown(),
             "CHANGE MASTER TO MASTER_HOST = '10.0.0.1', MASTER_PORT = 3306, MASTER_USER = 'repl', \
              MASTER_PASSWORD = (sensitive), MASTER_LOG_FILE = 'mysql-bin.000002', MASTER_LOG_POS = 345, \
-             MASTER_USE_GTID = no"
+             MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2, MASTER_USE_GTID = no"
+        );
+        let by_gtid = SourceSpec {
+            gtid: true,
+            ..source()
+        };
+        assert_eq!(
+            flavor("mariadb-10.11")
+                .change_source(&by_gtid, "pw")
+                .shown(),
+            "CHANGE MASTER TO MASTER_HOST = '10.0.0.1', MASTER_PORT = 3306, MASTER_USER = 'repl', \
+             MASTER_PASSWORD = (sensitive), MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2, \
+             MASTER_USE_GTID = slave_pos",
+            "by GTID, the replica's own position decides where it starts: no file or position"
+        );
+        assert!(
+            flavor("mysql-8.0.36")
+                .change_source(&by_gtid, "pw")
+                .shown()
+                .contains("SOURCE_CONNECT_RETRY = 2, SOURCE_HEARTBEAT_PERIOD = 2, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1")
+        );
+        assert!(
+            flavor("mysql-5.7")
+                .change_source(&by_gtid, "pw")
+                .shown()
+                .ends_with("MASTER_AUTO_POSITION = 1")
         );
         assert!(maria.expose().contains("MASTER_PASSWORD = 'pa''ss'"));
         assert!(!maria.shown().contains("pa'ss"));
@@ -344,7 +432,10 @@ mod tests {
             "{}",
             old.shown()
         );
-        assert!(old.shown().ends_with("GET_MASTER_PUBLIC_KEY = 1"));
+        assert!(
+            old.shown()
+                .ends_with("MASTER_AUTO_POSITION = 0, GET_MASTER_PUBLIC_KEY = 1")
+        );
         let new = flavor("mysql-8.0.23").change_source(&source(), "x");
         assert!(
             new.shown()
@@ -354,7 +445,7 @@ mod tests {
         );
         assert!(
             new.shown()
-                .contains("SOURCE_LOG_POS = 345, GET_SOURCE_PUBLIC_KEY = 1")
+                .contains("SOURCE_LOG_POS = 345, SOURCE_CONNECT_RETRY = 2")
         );
         assert!(
             flavor("mysql-8.4")
@@ -367,6 +458,85 @@ mod tests {
                 .change_source(&source(), "x")
                 .shown()
                 .starts_with("CHANGE MASTER TO")
+        );
+    }
+
+    #[test]
+    fn gtid_settings_and_switches_across_the_matrix() {
+        let names = |s: Vec<Setting>| {
+            s.into_iter()
+                .map(|s| format!("{}={}", s.name, s.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(flavor("mariadb-10.11").gtid_settings(Some(7), false)),
+            ["gtid_domain_id=7", "gtid_strict_mode=OFF"],
+            "each node writes in its own GTID domain"
+        );
+        assert_eq!(
+            names(flavor("mysql-5.7").gtid_settings(Some(7), true)),
+            [
+                "gtid_mode=ON",
+                "enforce_gtid_consistency=ON",
+                "relay_log_recovery=ON",
+                "master_info_repository=TABLE",
+                "relay_log_info_repository=TABLE"
+            ]
+        );
+        assert_eq!(
+            names(flavor("mysql-8.4").gtid_settings(Some(7), true)),
+            [
+                "gtid_mode=ON",
+                "enforce_gtid_consistency=ON",
+                "relay_log_recovery=ON"
+            ],
+            "8.0 and later keep replica positions in tables only"
+        );
+        let timeouts: Vec<String> = [
+            "mariadb-10.6",
+            "mysql-5.7",
+            "mysql-8.0.25",
+            "mysql-8.0.26",
+            "mysql-8.4",
+        ]
+        .iter()
+        .map(|v| flavor(v).replica_net_timeout().name)
+        .collect();
+        assert_eq!(
+            timeouts,
+            [
+                "slave_net_timeout",
+                "slave_net_timeout",
+                "slave_net_timeout",
+                "replica_net_timeout",
+                "replica_net_timeout"
+            ]
+        );
+        assert_eq!(
+            flavor("mariadb-10.11").change_positioning(true),
+            "CHANGE MASTER TO MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2"
+        );
+        assert_eq!(
+            flavor("mysql-8.0.22").change_positioning(true),
+            "CHANGE MASTER TO MASTER_AUTO_POSITION = 1, MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2"
+        );
+        assert_eq!(
+            flavor("mysql-8.4").change_positioning(false),
+            "CHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION = 0, SOURCE_CONNECT_RETRY = 2, SOURCE_HEARTBEAT_PERIOD = 2"
+        );
+        let maria = flavor("mariadb-10.11");
+        assert_eq!(
+            maria.gtid_position_at("mysql-bin.000002", 345).as_deref(),
+            Some("SELECT BINLOG_GTID_POS('mysql-bin.000002', 345) AS pos")
+        );
+        assert_eq!(
+            maria.set_replica_gtid_position("0-1-5,2-2-9").as_deref(),
+            Some("SET GLOBAL gtid_slave_pos = '0-1-5,2-2-9'")
+        );
+        assert_eq!(
+            flavor("mysql-8.0.36").gtid_position_at("b.1", 4),
+            None,
+            "MySQL replicas find their place by the GTIDs they hold"
         );
     }
 

@@ -3,8 +3,8 @@
 //! `expire_logs_days`. Accounts use caching_sha2_password from 8.0, so replicas ask for the source's key.
 
 use super::{
-    Flavor, ServerVersion, Setting, SourceSpec, change_statement, credentials_statement, seconds,
-    tls_statement,
+    CONNECT_RETRY, Flavor, HEARTBEAT_PERIOD, REPLICA_NET_TIMEOUT, ServerVersion, Setting,
+    SourceSpec, change_statement, credentials_statement, seconds, tls_statement,
 };
 use crate::model::ReplicationTls;
 use crate::sql::Statement;
@@ -18,6 +18,47 @@ fn read_only_and_super(on: bool) -> Vec<Setting> {
         Setting::new("super_read_only", value),
     ]
 }
+
+/// GTID on MySQL: every transaction gets one, the replica finds its place by what it has (auto position),
+/// and with `relay_log_recovery` a crashed replica fetches its relay log again rather than trust it.
+fn mysql_gtid_settings() -> Vec<Setting> {
+    vec![
+        Setting::new("gtid_mode", "ON"),
+        Setting::new("enforce_gtid_consistency", "ON"),
+        Setting::new("relay_log_recovery", "ON"),
+    ]
+}
+
+/// The CHANGE statement's head and option prefix: SOURCE from 8.0.23, MASTER before.
+fn change_words(version: &ServerVersion) -> (&'static str, &'static str) {
+    if version.at_least(8, 0, 23) {
+        ("CHANGE REPLICATION SOURCE TO", "SOURCE")
+    } else {
+        ("CHANGE MASTER TO", "MASTER")
+    }
+}
+
+fn mysql_change_positioning(version: &ServerVersion, gtid: bool) -> String {
+    let (head, prefix) = change_words(version);
+    format!(
+        "{head} {prefix}_AUTO_POSITION = {}, {prefix}_CONNECT_RETRY = {CONNECT_RETRY}, \
+         {prefix}_HEARTBEAT_PERIOD = {HEARTBEAT_PERIOD}",
+        u8::from(gtid)
+    )
+}
+
+fn auto_position(version: &ServerVersion, gtid: bool) -> &'static str {
+    match (change_words(version).1, gtid) {
+        ("SOURCE", true) => "SOURCE_AUTO_POSITION = 1",
+        ("SOURCE", false) => "SOURCE_AUTO_POSITION = 0",
+        (_, true) => "MASTER_AUTO_POSITION = 1",
+        (_, false) => "MASTER_AUTO_POSITION = 0",
+    }
+}
+
+/// A MySQL server's executed set holds what it wrote and what it applied alike.
+const MYSQL_GTID_POSITIONS: &str =
+    "SELECT @@GLOBAL.gtid_executed AS written, @@GLOBAL.gtid_executed AS applied";
 
 pub struct MySql57(pub ServerVersion);
 pub struct MySql80(pub ServerVersion);
@@ -43,7 +84,35 @@ impl Flavor for MySql57 {
         read_only_and_super(on)
     }
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
-        change_statement("CHANGE MASTER TO", "MASTER", source, password, &[])
+        change_statement(
+            "CHANGE MASTER TO",
+            "MASTER",
+            source,
+            password,
+            &[auto_position(&self.0, source.gtid)],
+        )
+    }
+    fn gtid_positions(&self) -> &'static str {
+        MYSQL_GTID_POSITIONS
+    }
+    fn gtid_settings(&self, _server_id: Option<u32>, _strict: bool) -> Vec<Setting> {
+        // 5.7 keeps replica positions in files unless told otherwise: tables commit with the transaction.
+        let mut settings = mysql_gtid_settings();
+        settings.push(Setting::new("master_info_repository", "TABLE"));
+        settings.push(Setting::new("relay_log_info_repository", "TABLE"));
+        settings
+    }
+    fn replica_net_timeout(&self) -> Setting {
+        Setting::new("slave_net_timeout", REPLICA_NET_TIMEOUT)
+    }
+    fn change_positioning(&self, gtid: bool) -> String {
+        mysql_change_positioning(&self.0, gtid)
+    }
+    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
+        None
+    }
+    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
+        None
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
@@ -103,23 +172,38 @@ impl Flavor for MySql80 {
         read_only_and_super(on)
     }
     fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
-        if self.0.at_least(8, 0, 23) {
-            change_statement(
-                "CHANGE REPLICATION SOURCE TO",
-                "SOURCE",
-                source,
-                password,
-                &["GET_SOURCE_PUBLIC_KEY = 1"],
-            )
+        let (head, prefix) = change_words(&self.0);
+        let public_key = format!("GET_{prefix}_PUBLIC_KEY = 1");
+        change_statement(
+            head,
+            prefix,
+            source,
+            password,
+            &[auto_position(&self.0, source.gtid), &public_key],
+        )
+    }
+    fn gtid_positions(&self) -> &'static str {
+        MYSQL_GTID_POSITIONS
+    }
+    fn gtid_settings(&self, _server_id: Option<u32>, _strict: bool) -> Vec<Setting> {
+        mysql_gtid_settings()
+    }
+    fn replica_net_timeout(&self) -> Setting {
+        let name = if self.0.at_least(8, 0, 26) {
+            "replica_net_timeout"
         } else {
-            change_statement(
-                "CHANGE MASTER TO",
-                "MASTER",
-                source,
-                password,
-                &["GET_MASTER_PUBLIC_KEY = 1"],
-            )
-        }
+            "slave_net_timeout"
+        };
+        Setting::new(name, REPLICA_NET_TIMEOUT)
+    }
+    fn change_positioning(&self, gtid: bool) -> String {
+        mysql_change_positioning(&self.0, gtid)
+    }
+    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
+        None
+    }
+    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
+        None
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         if self.0.at_least(8, 0, 23) {
@@ -200,8 +284,29 @@ impl Flavor for MySql84 {
             "SOURCE",
             source,
             password,
-            &["GET_SOURCE_PUBLIC_KEY = 1"],
+            &[
+                auto_position(&self.0, source.gtid),
+                "GET_SOURCE_PUBLIC_KEY = 1",
+            ],
         )
+    }
+    fn gtid_positions(&self) -> &'static str {
+        MYSQL_GTID_POSITIONS
+    }
+    fn gtid_settings(&self, _server_id: Option<u32>, _strict: bool) -> Vec<Setting> {
+        mysql_gtid_settings()
+    }
+    fn replica_net_timeout(&self) -> Setting {
+        Setting::new("replica_net_timeout", REPLICA_NET_TIMEOUT)
+    }
+    fn change_positioning(&self, gtid: bool) -> String {
+        mysql_change_positioning(&self.0, gtid)
+    }
+    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
+        None
+    }
+    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
+        None
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", user, password)

@@ -298,7 +298,41 @@ fn resolve_play(
             let at = yaml::span(file, &t);
             Sourced::new(base.join(expand_home(&t.value)), at)
         }),
+        serial: play.serial.and_then(|s| serial(s, file, problems)),
         declared_at,
+    }
+}
+
+/// `serial: N` or `serial: "N%"`, at least one node (or one percent) at a time.
+fn serial(
+    value: Spanned<playbook_file::SerialYaml>,
+    file: FileId,
+    problems: &mut Vec<Problem>,
+) -> Option<Sourced<crate::model::Serial>> {
+    use crate::model::Serial;
+    let at = yaml::span(file, &value);
+    let parsed = match &value.value {
+        playbook_file::SerialYaml::Count(n) => Some(Serial::Count(*n)),
+        playbook_file::SerialYaml::Text(text) => text
+            .trim()
+            .strip_suffix('%')
+            .and_then(|p| p.trim().parse().ok())
+            .filter(|p| *p <= 100)
+            .map(Serial::Percent),
+    };
+    match parsed {
+        Some(Serial::Count(n) | Serial::Percent(n)) if n > 0 => parsed.map(|s| Sourced::new(s, at)),
+        _ => {
+            problems.push(
+                Problem::at(
+                    at,
+                    "`serial` must be a number of nodes (1 or more) or a percentage (\"50%\")",
+                    "here",
+                )
+                .help("`serial: 1` restarts one node of a live group at a time, the safe default"),
+            );
+            None
+        }
     }
 }
 
@@ -444,5 +478,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         seed_overwrite: v.seed_overwrite.unwrap_or(false),
         read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),
         replication_tls: v.replication_tls,
+        gtid: v.gtid.unwrap_or(d.gtid),
+        gtid_strict_mode: v.gtid_strict_mode.unwrap_or(d.gtid_strict_mode),
     }
 }

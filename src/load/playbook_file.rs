@@ -76,8 +76,17 @@ pub struct PlayYaml {
     pub hosts: Spanned<HostsField>,
     pub roles: Option<Vec<Spanned<String>>>,
     pub template: Option<Spanned<String>>,
+    /// How many nodes of a live group restart at once (Ansible's `serial`): a count or a percentage.
+    pub serial: Option<Spanned<SerialYaml>>,
     #[serde(default)]
     pub vars: PlayVarsYaml,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SerialYaml {
+    Count(u32),
+    Text(String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,4 +112,6 @@ pub struct PlayVarsYaml {
     pub seed_overwrite: Option<bool>,
     pub read_only_hosts: Option<Spanned<Vec<String>>>,
     pub replication_tls: Option<ReplicationTls>,
+    pub gtid: Option<bool>,
+    pub gtid_strict_mode: Option<bool>,
 }

@@ -13,7 +13,7 @@ mod play;
 mod source;
 
 pub use host::{Connection, Host, ServiceKind, ServiceSpec, SshOptions};
-pub use play::{Play, PlayVars, ReplicationTls, Role, SecretRef};
+pub use play::{Play, PlayVars, ReplicationTls, Role, SecretRef, Serial};
 pub use source::{FileId, Source, Sourced, Span};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -93,6 +93,11 @@ pub struct PlayVars {
     pub read_only_hosts: Option<Sourced<Vec<String>>>,
     /// Replication connections over TLS, and replication accounts that require it.
     pub replication_tls: Option<ReplicationTls>,
+    /// Replicas position themselves by GTID (crash-safe, and they start with the server); `false` keeps
+    /// binary log file and position, and replicas that wait for mmprov or the DBA to start them.
+    pub gtid: bool,
+    /// MariaDB's `gtid_strict_mode`: a replica stops on an out-of-order GTID instead of applying it.
+    pub gtid_strict_mode: bool,
 }
 
 impl Default for PlayVars {
@@ -117,6 +122,8 @@ impl Default for PlayVars {
             seed_overwrite: false,
             read_only_hosts: None,
             replication_tls: None,
+            gtid: true,
+            gtid_strict_mode: false,
         }
     }
 }
@@ -132,7 +139,28 @@ pub struct Play {
     pub vars: PlayVars,
     /// A my.cnf template overriding the built-in one, resolved against the playbook's folder.
     pub template: Option<Sourced<PathBuf>>,
+    /// How many nodes of a live group restart at once; one when the playbook does not say.
+    pub serial: Option<Sourced<Serial>>,
     pub declared_at: Span,
+}
+
+/// Ansible's `serial`: a number of nodes, or a share of the play's nodes (rounded down, at least one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Serial {
+    Count(u32),
+    Percent(u32),
+}
+
+impl Serial {
+    /// How many of `nodes` restart at once: always at least one.
+    pub fn batch_size(self, nodes: usize) -> usize {
+        let n = match self {
+            Serial::Count(n) => n as usize,
+            Serial::Percent(p) => nodes * p as usize / 100,
+        };
+        n.max(1)
+    }
 }
 
 impl Play {

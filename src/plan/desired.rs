@@ -19,6 +19,9 @@ pub struct Desired {
     pub flavor: Box<dyn Flavor + Send + Sync>,
     pub restart_command: String,
     pub warnings: Vec<String>,
+    /// `gtid_mode` and `enforce_gtid_consistency` are moved live by the play's GTID move (MySQL replicating
+    /// by GTID), never by a restart or a single `SET GLOBAL`.
+    pub gtid_moved_online: bool,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -135,8 +138,11 @@ fn desired_host(
         host: host.to_string(),
         config_path: play.vars.config_path.clone(),
         config,
-        flavor,
         restart_command: manager.restart_command(),
         warnings,
+        gtid_moved_online: play.has_role(Role::Replication)
+            && play.vars.gtid
+            && flavor.version().family == crate::flavor::Family::MySql,
+        flavor,
     })
 }

@@ -16,14 +16,18 @@
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod desired;
+mod gtid_move;
 mod replication;
+mod rollout;
 mod step;
 
 pub use desired::{Desired, DesiredError, desired_state};
+pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use replication::{
-    AccountReason, ConnectReason, MYSQL_PORT, Position, Refusal, ReplStep, ReplicationPlan,
-    StartReason, plan_replication,
+    AccountReason, ConnectReason, MYSQL_PORT, Position, PositioningReason, Refusal, ReplStep,
+    ReplicationPlan, StartReason, plan_replication,
 };
+pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{RestartReason, Step};
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +48,9 @@ pub struct HostPlan {
     pub warnings: Vec<String>,
     /// Where the server writes its error log, read when a restart fails.
     pub log_error: Option<String>,
+    /// Its restart's place in its play's rolling order; `None`: it restarts beside the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolling: Option<Rolling>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +59,9 @@ pub struct Plan {
     /// Replication set-up, per play, carried out after every host's own steps.
     #[serde(default)]
     pub replication: Vec<ReplicationPlan>,
+    /// MySQL groups moved to `gtid_mode = ON` live, before the host steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gtid_moves: Vec<GtidMove>,
 }
 
 /// The counts of the summary line, Terraform's way: resources added, changed, destroyed; plus restarts.
@@ -73,6 +83,7 @@ impl Plan {
                 Step::Restart { .. } => s.restarts += 1,
             }
         }
+        s.change += self.gtid_moves.len();
         for step in self.replication.iter().flat_map(|r| &r.steps) {
             match step {
                 ReplStep::Account {
@@ -84,6 +95,7 @@ impl Plan {
                 ReplStep::Seed { .. }
                 | ReplStep::Start { .. }
                 | ReplStep::Credentials { .. }
+                | ReplStep::Positioning { .. }
                 | ReplStep::Tls { .. } => s.change += 1,
             }
         }
@@ -91,9 +103,16 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.hosts.iter().any(|h| !h.steps.is_empty())
+        !self.gtid_moves.is_empty()
+            || self.hosts.iter().any(|h| !h.steps.is_empty())
             || self.replication.iter().any(|r| !r.steps.is_empty())
     }
+}
+
+/// Whether a rendered config lets replicas start with the server (no `skip-slave-start`).
+pub fn starts_replicas(config: &str) -> bool {
+    let options = server_options(config);
+    !options.contains_key("skip_slave_start") && !options.contains_key("skip_replica_start")
 }
 
 pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> HostPlan {
@@ -119,6 +138,9 @@ pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> H
         reasons.push(RestartReason::NotRunning);
     } else {
         for (variable, value) in &wanted {
+            if desired.gtid_moved_online && gtid_move::moved_online(variable) {
+                continue;
+            }
             match facts.variables.get(variable) {
                 Some(live) if same_value(value, live) => {}
                 Some(live) if flavor.is_dynamic(variable) => set_globals.push(Step::SetGlobal {
@@ -155,6 +177,7 @@ pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> H
         steps,
         warnings: desired.warnings.clone(),
         log_error: wanted.get("log_error").cloned(),
+        rolling: None,
     }
 }
 

@@ -68,8 +68,19 @@ pub enum ReplStep {
         position: Position,
         #[serde(default)]
         tls: Option<ReplicationTls>,
+        /// Positioned by GTID: the source's coordinates are turned into the replica's GTID position.
+        #[serde(default)]
+        gtid: bool,
         #[serde(default)]
         reason: ConnectReason,
+    },
+    /// Right source: switch how it positions itself (GTID or file/position) at the point it has applied,
+    /// with the short connect retry; nothing is applied twice or skipped.
+    Positioning {
+        replica: String,
+        source: String,
+        gtid: bool,
+        reasons: Vec<PositioningReason>,
     },
     Start {
         replica: String,
@@ -127,8 +138,6 @@ pub enum StartReason {
     Stopped,
     /// It keeps retrying a source it could not reach (that error number); a fresh start connects now.
     Retrying { errno: u32 },
-    /// Its server restarts in this apply and comes back with replication stopped.
-    Restarted,
 }
 
 impl StartReason {
@@ -138,9 +147,35 @@ impl StartReason {
             StartReason::Retrying { errno } => format!(
                 "it keeps retrying its source (error {errno}); started again, it connects at once"
             ),
-            StartReason::Restarted => {
-                "its server restarts, and comes back with its replica threads stopped".into()
+        }
+    }
+}
+
+/// Why a replica's positioning is switched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum PositioningReason {
+    /// It keeps a binary log file and position, which a crash can replay, and the play wants GTID.
+    NotGtid,
+    /// It positions by GTID and the play sets `gtid: false`.
+    GtidOff,
+    /// It waits this many seconds between attempts to reach a lost source.
+    SlowRetry { seconds: u64 },
+}
+
+impl PositioningReason {
+    pub fn describe(&self) -> String {
+        match self {
+            PositioningReason::NotGtid => {
+                "it keeps a binary log file and position, which a crash can replay or skip; \
+                 by GTID, committed with each transaction, it resumes by itself"
+                    .into()
             }
+            PositioningReason::GtidOff => "the play sets `gtid: false`".into(),
+            PositioningReason::SlowRetry { seconds } => format!(
+                "it waits {seconds} s between attempts to reach a lost source; {} s finds a restarted source at once",
+                crate::flavor::CONNECT_RETRY
+            ),
         }
     }
 }
@@ -183,6 +218,7 @@ impl ReplStep {
             ReplStep::Start { .. } => "start",
             ReplStep::Credentials { .. } => "new credentials",
             ReplStep::Tls { .. } => "TLS switch",
+            ReplStep::Positioning { .. } => "positioning switch",
         }
     }
 
@@ -203,6 +239,7 @@ impl ReplStep {
             }
             ReplStep::Connect { reason, .. } => *reason = ConnectReason::default(),
             ReplStep::Start { reason, .. } => *reason = StartReason::default(),
+            ReplStep::Positioning { reasons, .. } => reasons.clear(),
             ReplStep::Account { .. } | ReplStep::Credentials { .. } | ReplStep::Tls { .. } => {}
         }
         action
@@ -252,6 +289,9 @@ impl ReplicationPlan {
                 }
                 | ReplStep::Tls {
                     replica, source, ..
+                }
+                | ReplStep::Positioning {
+                    replica, source, ..
                 } => [source.clone(), replica.clone()],
                 ReplStep::Seed { from, to, .. } => [from.clone(), to.clone()],
             })
@@ -298,6 +338,14 @@ pub fn plan_replication(
     };
     planner.check_tls_files()?;
     let mut warnings = Vec::new();
+    if !play.vars.gtid {
+        warnings.push(
+            "the play sets `gtid: false`: replicas keep a binary log file and position, which a crash can replay \
+             or skip, so they do not start with the server: after any restart of a node, its replication waits \
+             for `mmprov apply` (or START SLAVE)"
+                .into(),
+        );
+    }
     let (mut accounts, mut starts, mut unconnected) = (Vec::new(), Vec::new(), Vec::new());
     for (replica, source) in planner.directions(&mut warnings) {
         let direction = planner.direction(replica, source, &mut warnings);
@@ -417,14 +465,11 @@ impl<'a> Planner<'a> {
         ring
     }
 
-    /// The replica's status as it will be when the replication steps run: after its restart, if it has one.
+    /// The replica's status as it will be when the replication steps run. A restart does not change it: a
+    /// replica that runs before its server's restart runs after it (the rolling gate waits for it, and
+    /// starts it where the server keeps replicas stopped at start).
     fn status_then(&self, replica: &str) -> Option<ReplicaStatus> {
-        let now = self.repl(replica)?.replica.as_ref()?;
-        Some(if self.restarting.contains(replica) {
-            now.after_restart()
-        } else {
-            now.clone()
-        })
+        self.repl(replica)?.replica.clone()
     }
 
     fn direction(
@@ -536,14 +581,16 @@ impl<'a> Planner<'a> {
         let retrying = s
             .error()
             .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
-        if !credentials && !tls_differs && !s.healthy() && (s.error().is_none() || retrying) {
-            let runs_now = self
-                .repl(replica)
-                .and_then(|r| r.replica.as_ref())
-                .is_some_and(ReplicaStatus::healthy);
+        // A positioning switch restarts the threads too; a replica stopped on a hard error is left as it is,
+        // since a restart would only meet the error again.
+        let positioning = (s.error().is_none() || retrying)
+            .then(|| self.positioning(replica, source, s))
+            .flatten();
+        let restarted = credentials || tls_differs || positioning.is_some();
+        steps.extend(positioning);
+        if !restarted && !s.healthy() && (s.error().is_none() || retrying) {
             let reason = match s.error() {
                 Some((errno, _)) if retrying => StartReason::Retrying { errno },
-                _ if self.restarting.contains(replica) && runs_now => StartReason::Restarted,
                 _ => StartReason::Stopped,
             };
             steps.push(ReplStep::Start {
@@ -553,6 +600,28 @@ impl<'a> Planner<'a> {
             });
         }
         steps
+    }
+
+    /// A switch of positioning (GTID as the play says) and connect retry, when either differs.
+    fn positioning(&self, replica: &str, source: &str, s: &ReplicaStatus) -> Option<ReplStep> {
+        let gtid = self.play.vars.gtid;
+        let mut reasons = Vec::new();
+        match (gtid, s.uses_gtid()) {
+            (true, false) => reasons.push(PositioningReason::NotGtid),
+            (false, true) => reasons.push(PositioningReason::GtidOff),
+            _ => {}
+        }
+        if s.connect_retry != u64::from(crate::flavor::CONNECT_RETRY) {
+            reasons.push(PositioningReason::SlowRetry {
+                seconds: s.connect_retry,
+            });
+        }
+        (!reasons.is_empty()).then(|| ReplStep::Positioning {
+            replica: replica.into(),
+            source: source.into(),
+            gtid,
+            reasons,
+        })
     }
 
     /// Seeds for the unconnected replicas when the seed source holds application data; the replicas seeded.
@@ -640,6 +709,7 @@ impl<'a> Planner<'a> {
             user: self.user().into(),
             position,
             tls: self.tls.cloned(),
+            gtid: self.play.vars.gtid,
             reason,
         }
     }
@@ -715,7 +785,11 @@ mod tests {
             last_sql_error: String::new(),
             source_log_file: "mysql-bin.000001".into(),
             read_pos: 4,
+            exec_log_file: "mysql-bin.000001".into(),
             exec_pos: 4,
+            positioning: "Slave_Pos".into(),
+            connect_retry: u64::from(crate::flavor::CONNECT_RETRY),
+            gtid_received: String::new(),
             tls: Default::default(),
         })
     }
@@ -797,22 +871,88 @@ mod tests {
     }
 
     #[test]
-    fn a_replica_whose_server_restarts_is_planned_started_after_it_and_marked_to_be_decided_again()
-    {
+    fn a_replica_whose_server_restarts_needs_no_step_and_is_decided_again_after_it() {
         let p = project();
         let restarting = ["db2".to_string()].into();
         let plan = plan_replication(&p, &p.plays[0], &converged_pair_facts(), None, &restarting)
             .expect("plans");
         assert_eq!(
             plan.steps,
-            vec![ReplStep::Start {
-                replica: "db2".into(),
-                source: "db1".into(),
-                reason: StartReason::Restarted,
-            }],
-            "the restart leaves db2's threads stopped: starting them is shown, not discovered later"
+            vec![],
+            "db2 resumes by itself (GTID), and the rolling gate waits until it does"
         );
         assert_eq!(plan.decided_after, vec!["db2".to_string()]);
+    }
+
+    #[test]
+    fn a_file_position_replica_is_switched_to_gtid_with_the_short_retry_and_back_when_the_play_says()
+     {
+        let p = project();
+        let mut all = converged_pair_facts();
+        if let Some(r) = all
+            .get_mut("db2")
+            .and_then(|f| f.replication.as_mut())
+            .and_then(|r| r.replica.as_mut())
+        {
+            r.positioning = "No".into();
+            r.connect_retry = 60;
+        }
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert_eq!(
+            plan.steps,
+            vec![ReplStep::Positioning {
+                replica: "db2".into(),
+                source: "db1".into(),
+                gtid: true,
+                reasons: vec![
+                    PositioningReason::NotGtid,
+                    PositioningReason::SlowRetry { seconds: 60 }
+                ],
+            }],
+            "only db2 moves; db1 already positions by GTID"
+        );
+        let mut file_position = p.clone();
+        file_position.plays[0].vars.gtid = false;
+        let plan = plan_replication(
+            &file_position,
+            &file_position.plays[0],
+            &converged_pair_facts(),
+            None,
+            &Default::default(),
+        )
+        .expect("plans");
+        assert_eq!(
+            plan.steps.len(),
+            2,
+            "both replicas go back: {:?}",
+            plan.steps
+        );
+        assert!(
+            plan.warnings.iter().any(|w| w.contains("gtid: false")),
+            "{:?}",
+            plan.warnings
+        );
+    }
+
+    #[test]
+    fn a_replica_stopped_on_a_hard_error_is_not_switched() {
+        let p = project();
+        let mut all = converged_pair_facts();
+        if let Some(r) = all
+            .get_mut("db2")
+            .and_then(|f| f.replication.as_mut())
+            .and_then(|r| r.replica.as_mut())
+        {
+            r.positioning = "No".into();
+            r.sql_running = "No".into();
+            r.last_sql_errno = 1062;
+            r.last_sql_error = "Duplicate entry".into();
+        }
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+        assert!(plan.warnings.iter().any(|w| w.contains("1062")));
     }
 
     #[test]
@@ -845,7 +985,7 @@ mod tests {
         let restarted = ReplStep::Start {
             replica: "db2".into(),
             source: "db1".into(),
-            reason: StartReason::Restarted,
+            reason: StartReason::Retrying { errno: 2003 },
         };
         assert!(
             start.same_kind(&restarted),

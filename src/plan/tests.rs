@@ -18,6 +18,7 @@ fn desired() -> Desired {
         flavor: ServerVersion::DEBIAN_DEFAULT.flavor(),
         restart_command: "service mariadb restart".into(),
         warnings: Vec::new(),
+        gtid_moved_online: false,
     }
 }
 
@@ -167,6 +168,7 @@ fn summary_counts_like_terraform() {
     let plan = Plan {
         hosts: vec![plan_for(&fresh), plan_for(&converged())],
         replication: vec![],
+        gtid_moves: vec![],
     };
     assert_eq!(
         plan.summary(),
@@ -181,7 +183,8 @@ fn summary_counts_like_terraform() {
     assert!(
         !Plan {
             hosts: vec![plan_for(&converged())],
-            replication: vec![]
+            replication: vec![],
+            gtid_moves: vec![],
         }
         .has_changes()
     );

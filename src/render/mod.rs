@@ -17,6 +17,10 @@ pub fn human(plan: &Plan) -> String {
     for host in &plan.hosts {
         host_section(&mut out, host);
     }
+    rolling_section(&mut out, plan);
+    for gtid_move in &plan.gtid_moves {
+        gtid_move_section(&mut out, gtid_move);
+    }
     for replication in &plan.replication {
         replication_section(&mut out, replication);
     }
@@ -104,6 +108,16 @@ fn host_section(out: &mut String, host: &HostPlan) {
                 for reason in reasons {
                     let _ = writeln!(out, "      because {}", reason.describe());
                 }
+                if let Some(r) = &host.rolling {
+                    let _ = writeln!(
+                        out,
+                        "      rolling: batch {} of {} of play \"{}\"; before the next batch, {}",
+                        r.batch + 1,
+                        r.batches,
+                        r.play,
+                        r.gate.describe(&host.host)
+                    );
+                }
             }
         }
     }
@@ -111,6 +125,77 @@ fn host_section(out: &mut String, host: &HostPlan) {
         let _ = writeln!(out, "  ! WARNING: {warning}");
     }
     out.push('\n');
+}
+
+/// A MySQL group's move to `gtid_mode = ON`, stage by stage.
+fn gtid_move_section(out: &mut String, gtid_move: &crate::plan::GtidMove) {
+    use crate::plan::GtidStage;
+    let _ = writeln!(
+        out,
+        "gtid (play \"{}\"): moved to gtid_mode = ON live, before the host steps; every server passes each stage \
+         before any passes the next",
+        gtid_move.play
+    );
+    for stage in &gtid_move.stages {
+        match stage {
+            GtidStage::Set {
+                variable,
+                value,
+                hosts,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "  ~ sql: SET GLOBAL {variable} = {value};   -- on {}, one at a time",
+                    hosts.join(", ")
+                );
+            }
+            GtidStage::DrainAnonymous { hosts, .. } => {
+                let _ = writeln!(
+                    out,
+                    "  ~ wait until no anonymous transaction runs on {} and every replica has applied its source's \
+                     binary log up to then",
+                    hosts.join(", ")
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "      because the play replicates by GTID, and a server at gtid_mode = ON refuses the anonymous \
+         transactions of a peer that is not there yet\n"
+    );
+}
+
+/// The order of each live play's restarts, batch by batch.
+fn rolling_section(out: &mut String, plan: &Plan) {
+    let mut plays: std::collections::BTreeMap<&str, Vec<Vec<&str>>> = Default::default();
+    let mut serial: std::collections::BTreeMap<&str, usize> = Default::default();
+    for host in plan.hosts.iter().filter(|h| !h.steps.is_empty()) {
+        let Some(r) = &host.rolling else { continue };
+        let batches = plays.entry(r.play.as_str()).or_default();
+        if batches.len() <= r.batch {
+            batches.resize(r.batch + 1, Vec::new());
+        }
+        batches[r.batch].push(host.host.as_str());
+        serial.insert(r.play.as_str(), r.serial);
+    }
+    for (play, batches) in plays {
+        let at_a_time = match serial.get(play) {
+            Some(1) => "one node at a time".to_string(),
+            Some(n) => format!("{n} nodes at a time"),
+            None => String::new(),
+        };
+        let order: Vec<String> = batches.iter().map(|b| b.join(" + ")).collect();
+        let _ = writeln!(
+            out,
+            "rolling restart (play \"{play}\", live: {at_a_time}, each behind its gate): {}",
+            order.join(", then ")
+        );
+        let _ = writeln!(
+            out,
+            "  a gate that does not pass stops the rollout there; the nodes after it are not touched\n"
+        );
+    }
 }
 
 /// How a replication connection is secured, as a clause: empty for plain connections.
@@ -147,9 +232,9 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
         let _ = writeln!(out, "  no changes: every node replicates from its source");
     }
     for step in &plan.steps {
-        let (line, because) = replication_step(step);
+        let (line, reasons) = replication_step(step);
         let _ = writeln!(out, "  {line}");
-        if let Some(because) = because {
+        for because in reasons {
             let _ = writeln!(out, "      because {because}");
         }
     }
@@ -160,7 +245,7 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
 }
 
 /// One replication step as a line, and why it is planned (where the line does not already say).
-fn replication_step(step: &ReplStep) -> (String, Option<String>) {
+fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
     match step {
         ReplStep::Account {
             source,
@@ -179,7 +264,7 @@ fn replication_step(step: &ReplStep) -> (String, Option<String>) {
                  SLAVE only, password (sensitive), {}not written to the binary log",
                 if *tls { "TLS required, " } else { "" }
             );
-            (line, None)
+            (line, Vec::new())
         }
         ReplStep::Seed {
             from,
@@ -210,7 +295,7 @@ fn replication_step(step: &ReplStep) -> (String, Option<String>) {
                     "{to} does not replicate yet and {from}, the seed source, holds application data"
                 )
             };
-            (line, Some(because))
+            (line, vec![because])
         }
         ReplStep::Connect {
             replica,
@@ -220,18 +305,24 @@ fn replication_step(step: &ReplStep) -> (String, Option<String>) {
             user,
             position,
             tls,
+            gtid,
             reason,
         } => {
             let from = match position {
                 Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
                 Position::SourceNow => format!("at {source}'s binary log position when connected"),
             };
+            let from = if *gtid {
+                format!("{from}, positioned by GTID from there on")
+            } else {
+                format!("{from}, by binary log file and position")
+            };
             let line = format!(
                 "+ {replica} replicates from {source} ({source_address}:{port} as {user}, password \
                  (sensitive){}), {from}",
                 tls_words(tls.as_ref())
             );
-            (line, Some(reason.describe()))
+            (line, vec![reason.describe()])
         }
         ReplStep::Tls {
             replica,
@@ -249,7 +340,7 @@ fn replication_step(step: &ReplStep) -> (String, Option<String>) {
                 Some(_) => "its connection's TLS is not what replication_tls asks for",
                 None => "it connects over TLS and the play has no replication_tls",
             };
-            (line, Some(because.into()))
+            (line, vec![because.into()])
         }
         ReplStep::Credentials {
             replica,
@@ -262,7 +353,7 @@ fn replication_step(step: &ReplStep) -> (String, Option<String>) {
             let because = format!(
                 "it connects as another account, or the password of {user} on {source} is set again"
             );
-            (line, Some(because))
+            (line, vec![because])
         }
         ReplStep::Start {
             replica,
@@ -270,8 +361,26 @@ fn replication_step(step: &ReplStep) -> (String, Option<String>) {
             reason,
         } => (
             format!("~ start replication on {replica} (from {source})"),
-            Some(reason.describe()),
+            vec![reason.describe()],
         ),
+        ReplStep::Positioning {
+            replica,
+            source,
+            gtid,
+            reasons,
+        } => {
+            let how = if *gtid {
+                "by GTID, from the point it has applied"
+            } else {
+                "by binary log file and position, from the point it has applied"
+            };
+            let line = format!(
+                "~ {replica}: replicate from {source} {how}, retrying a lost source every {} s; source and \
+                 account kept",
+                crate::flavor::CONNECT_RETRY
+            );
+            (line, reasons.iter().map(|r| r.describe()).collect())
+        }
     }
 }
 

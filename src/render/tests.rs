@@ -35,6 +35,17 @@ fn fresh_and_converged() -> Plan {
                     "slave_skip_errors = 1062: the replica will skip these errors".into(),
                 ],
                 log_error: None,
+                rolling: Some(crate::plan::Rolling {
+                    play: "pair".into(),
+                    batch: 0,
+                    batches: 1,
+                    serial: 1,
+                    gate: crate::plan::Gate {
+                        replicates_from: Some("h2".into()),
+                        starts_replica: false,
+                        feeds: vec!["h2".into()],
+                    },
+                }),
             },
             HostPlan {
                 host: "h2".into(),
@@ -54,6 +65,7 @@ fn fresh_and_converged() -> Plan {
                 ],
                 warnings: vec![],
                 log_error: None,
+                rolling: None,
             },
             HostPlan {
                 host: "h3".into(),
@@ -62,6 +74,7 @@ fn fresh_and_converged() -> Plan {
                 steps: vec![],
                 warnings: vec![],
                 log_error: None,
+                rolling: None,
             },
         ],
         replication: vec![ReplicationPlan {
@@ -97,6 +110,7 @@ fn fresh_and_converged() -> Plan {
                         key: "/etc/mysql/tls/key.pem".into(),
                         verify_server_cert: true,
                     }),
+                    gtid: true,
                     reason: crate::plan::ConnectReason::NotReplicating,
                 },
                 ReplStep::Start {
@@ -107,6 +121,25 @@ fn fresh_and_converged() -> Plan {
             ],
             warnings: vec!["h1 stopped replicating from h2: error 1062".into()],
             decided_after: vec!["h2".into()],
+        }],
+        gtid_moves: vec![crate::plan::GtidMove {
+            play: "mysql pair".into(),
+            stages: vec![
+                crate::plan::GtidStage::Set {
+                    variable: "gtid_mode".into(),
+                    value: "ON_PERMISSIVE".into(),
+                    hosts: vec!["m1".into(), "m2".into()],
+                },
+                crate::plan::GtidStage::DrainAnonymous {
+                    hosts: vec!["m1".into(), "m2".into()],
+                    directions: vec![("m2".into(), "m1".into()), ("m1".into(), "m2".into())],
+                },
+                crate::plan::GtidStage::Set {
+                    variable: "gtid_mode".into(),
+                    value: "ON".into(),
+                    hosts: vec!["m1".into(), "m2".into()],
+                },
+            ],
         }],
     }
 }
@@ -124,6 +157,7 @@ fn an_empty_plan_says_no_changes() {
         h.warnings.clear();
     }
     plan.replication[0].steps.clear();
+    plan.gtid_moves.clear();
     let text = human(&plan);
     assert!(
         text.ends_with("No changes. The hosts match the playbook.\n"),
@@ -136,7 +170,7 @@ fn json_plan_carries_steps_and_summary() {
     let value: serde_json::Value =
         serde_json::from_str(&json(&fresh_and_converged())).expect("valid JSON");
     assert_eq!(value["summary"]["add"], 3);
-    assert_eq!(value["summary"]["change"], 4);
+    assert_eq!(value["summary"]["change"], 5, "a GTID move is one change");
     assert_eq!(value["summary"]["restarts"], 1);
     assert_eq!(value["hosts"][0]["steps"][1]["kind"], "restart");
     assert_eq!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{ReplicaStatus, explain};
-use crate::facts::HostFacts;
+use crate::facts::{HostFacts, Observed};
 use crate::model::{Project, Role};
 use crate::plan::MYSQL_PORT;
 
@@ -20,9 +20,24 @@ pub struct Direction {
     pub status: Option<ReplicaStatus>,
     pub problem: Option<String>,
     pub explanation: Option<String>,
+    /// Transactions the source holds that the replica has not applied (by GTID); `None` when unknown.
+    pub missing: Option<u64>,
+    /// For a replica that does not run: seconds since its threads stopped (or since its server started, if
+    /// they never ran since).
+    pub stopped_for: Option<u64>,
 }
 
-pub fn directions(project: &Project, facts: &BTreeMap<String, HostFacts>) -> Vec<Direction> {
+/// What a replica stopped without an error means, and the fix.
+const STOPPED_WITHOUT_ERROR: &str = "stopped without an error: nothing starts it again (a server started \
+     with skip-slave-start, or a STOP nobody undid) while the other node keeps taking writes, so the nodes \
+     drift apart. `mmprov apply` starts it (planned as a start); so does START SLAVE on the replica.";
+
+/// `observed`: each node's GTID positions and uptime, where `status` read them.
+pub fn directions(
+    project: &Project,
+    facts: &BTreeMap<String, HostFacts>,
+    observed: &BTreeMap<String, Observed>,
+) -> Vec<Direction> {
     let mut out = Vec::new();
     for play in project
         .plays
@@ -57,6 +72,10 @@ pub fn directions(project: &Project, facts: &BTreeMap<String, HostFacts>) -> Vec
                         Some(format!("error {errno}: {text}")),
                         explain(errno).map(str::to_string),
                     ),
+                    None if s.stopped_without_error() => (
+                        Some("IO thread No, SQL thread No".to_string()),
+                        Some(STOPPED_WITHOUT_ERROR.to_string()),
+                    ),
                     None if !s.healthy() => (
                         Some(format!(
                             "IO thread {}, SQL thread {}",
@@ -67,6 +86,15 @@ pub fn directions(project: &Project, facts: &BTreeMap<String, HostFacts>) -> Vec
                     None => (None, None),
                 },
             };
+            let missing = observed
+                .get(source)
+                .zip(observed.get(replica))
+                .and_then(|(s, r)| super::gtid::missing(&s.written, &r.applied));
+            let stopped_for = status
+                .as_ref()
+                .filter(|s| s.io_running != "Yes" || s.sql_running != "Yes")
+                .and(observed.get(replica))
+                .map(|o| o.since_thread_stop.map_or(o.uptime, |t| t.min(o.uptime)));
             out.push(Direction {
                 play: play.name.clone(),
                 replica: replica.into(),
@@ -75,6 +103,8 @@ pub fn directions(project: &Project, facts: &BTreeMap<String, HostFacts>) -> Vec
                 status,
                 problem,
                 explanation,
+                missing,
+                stopped_for,
             });
         }
     }

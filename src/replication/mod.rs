@@ -3,6 +3,7 @@
 //! account's stored password is the playbook's.
 
 mod coordinates;
+pub mod gtid;
 mod health;
 pub mod password;
 mod status;

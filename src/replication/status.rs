@@ -18,7 +18,20 @@ pub struct ReplicaStatus {
     pub last_sql_error: String,
     pub source_log_file: String,
     pub read_pos: u64,
+    /// The source's binlog file holding the last event the SQL thread applied (`exec_pos` is in it).
+    #[serde(default)]
+    pub exec_log_file: String,
     pub exec_pos: u64,
+    /// How the replica positions itself, as the server says it (`Using_Gtid`: No, Slave_Pos, Current_Pos;
+    /// `Auto_Position`: 0, 1).
+    #[serde(default)]
+    pub positioning: String,
+    /// Seconds between its attempts to reach a lost source.
+    #[serde(default)]
+    pub connect_retry: u64,
+    /// The GTIDs it has received (MariaDB's `Gtid_IO_Pos`, MySQL's `Retrieved_Gtid_Set`).
+    #[serde(default)]
+    pub gtid_received: String,
     /// The connection's TLS settings as the replica reports them (`Master_SSL_Allowed` = Yes: TLS is used).
     #[serde(default)]
     pub tls: ReplicaTls,
@@ -68,7 +81,11 @@ impl ReplicaStatus {
             last_sql_error: text(&["Last_SQL_Error"])?,
             source_log_file: text(&["Master_Log_File", "Source_Log_File"])?,
             read_pos: row.number(&["Read_Master_Log_Pos", "Read_Source_Log_Pos"])?,
+            exec_log_file: text(&["Relay_Master_Log_File", "Relay_Source_Log_File"])?,
             exec_pos: row.number(&["Exec_Master_Log_Pos", "Exec_Source_Log_Pos"])?,
+            positioning: text(&["Using_Gtid", "Auto_Position"])?,
+            connect_retry: row.number(&["Connect_Retry"])?,
+            gtid_received: text(&["Gtid_IO_Pos", "Retrieved_Gtid_Set"])?,
             tls: ReplicaTls {
                 enabled: text(&["Master_SSL_Allowed", "Source_SSL_Allowed"])? == "Yes",
                 ca: text(&["Master_SSL_CA_File", "Source_SSL_CA_File"])?,
@@ -87,15 +104,22 @@ impl ReplicaStatus {
         rows.first().map(Self::read).transpose()
     }
 
-    /// This status as the server will report it after a restart: the threads stopped (no replica starts with
-    /// the server mmprov configures), the source, account, position and any error as they are.
-    pub fn after_restart(&self) -> Self {
-        Self {
-            io_running: "No".into(),
-            sql_running: "No".into(),
-            seconds_behind: None,
-            ..self.clone()
-        }
+    /// Whether it positions itself by GTID (MariaDB: Slave_Pos or Current_Pos; MySQL: auto position).
+    pub fn uses_gtid(&self) -> bool {
+        let p = self.positioning.as_str();
+        !(p.is_empty() || p.eq_ignore_ascii_case("no") || p == "0")
+    }
+
+    /// Both threads stopped, with no error: nothing will start them but a `START`. After a server restart
+    /// with `skip-slave-start`, or a `STOP` nobody undid, this is a pair silently drifting apart.
+    pub fn stopped_without_error(&self) -> bool {
+        self.io_running == "No" && self.sql_running == "No" && self.error().is_none()
+    }
+
+    /// Applied everything it received: the SQL thread is at the IO thread's position, or reports no lag.
+    pub fn caught_up(&self) -> bool {
+        self.seconds_behind == Some(0)
+            || (self.exec_log_file == self.source_log_file && self.exec_pos == self.read_pos)
     }
 
     /// Both threads run and neither reports an error.
@@ -184,11 +208,25 @@ mod tests {
             format!("{s}_SSL_Cert"),
             format!("{s}_SSL_Key"),
             format!("{s}_SSL_Verify_Server_Cert"),
+            format!("Relay_{s}_Log_File"),
+            if s == "Master" {
+                "Using_Gtid"
+            } else {
+                "Auto_Position"
+            }
+            .into(),
+            "Connect_Retry".into(),
+            if s == "Master" {
+                "Gtid_IO_Pos"
+            } else {
+                "Retrieved_Gtid_Set"
+            }
+            .into(),
         ];
         parse_batch(&format!("{}\n{}\n", columns.join("\t"), values.join("\t")))
     }
 
-    const STOPPED_ON_1062: [&str; 18] = [
+    const STOPPED_ON_1062: [&str; 22] = [
         "10.0.0.1",
         "3306",
         "repl",
@@ -207,6 +245,10 @@ mod tests {
         "",
         "",
         "No",
+        "bin.000002",
+        "No",
+        "60",
+        "",
     ];
 
     #[test]
@@ -240,9 +282,16 @@ mod tests {
             "",
             "",
             "Yes",
+            "bin.000001",
+            "1",
+            "2",
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5",
         ];
         let s = ReplicaStatus::read(&status("Source", &running)[0]).expect("reads");
         assert!(s.healthy() && s.points_at("10.0.0.2", 3306, "repl"));
+        assert!(s.uses_gtid() && s.caught_up() && s.connect_retry == 2);
+        let stopped = ReplicaStatus::read(&status("Master", &STOPPED_ON_1062)[0]).expect("reads");
+        assert!(!stopped.uses_gtid() && !stopped.caught_up() && !stopped.stopped_without_error());
         assert_eq!(s.seconds_behind, Some(0));
         assert!(s.tls.enabled && s.tls.verify_server_cert);
     }

@@ -27,6 +27,11 @@ pub struct MyCnfContext {
     pub binlog_expiry: Setting,
     pub log_replica_updates: String,
     pub skip_replica_start: String,
+    /// Crash-safe GTID replication settings; empty when the play keeps file/position (`gtid: false`), and
+    /// then replicas do not start with the server (`skip_replica_start`).
+    pub gtid: Vec<Setting>,
+    /// How long a replica waits on a silent source before it reconnects.
+    pub replica_net_timeout: Setting,
     pub skip_errors: Option<Setting>,
     /// Whether the host is a passive node of its play.
     pub passive: bool,
@@ -79,6 +84,15 @@ impl MyCnfContext {
             binlog_expiry: flavor.binlog_expiry(vars.binlog_expire_days),
             log_replica_updates: flavor.log_replica_updates().to_string(),
             skip_replica_start: flavor.skip_replica_start().to_string(),
+            gtid: if vars.gtid {
+                let server_id = host_entry
+                    .and_then(|h| h.server_id.as_ref())
+                    .map(|s| s.value);
+                flavor.gtid_settings(server_id, vars.gtid_strict_mode)
+            } else {
+                Vec::new()
+            },
+            replica_net_timeout: flavor.replica_net_timeout(),
             skip_errors,
             passive: play.is_read_only(host),
             read_only: flavor.read_only(play.is_read_only(host)),

@@ -136,13 +136,15 @@ impl Lab {
             .collect();
         let sql = format!(
             "SET sql_log_bin = 0; STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS shop; \
-             DROP DATABASE IF EXISTS crm; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS {};",
+             DROP DATABASE IF EXISTS crm; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS {}; \
+             SET GLOBAL gtid_slave_pos = '';",
             accounts.join(", ")
         );
         let out = self.ssh(
             name,
             &format!(
-                "mariadb -e {} && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf \
+                "mariadb -e {} && if [ \"$(mariadb -NBe 'SELECT @@log_bin')\" = 1 ]; then mariadb -e 'RESET MASTER'; fi \
+                 && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf \
                  /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* && rm -rf /var/lib/mmprov/* \
                  && service mariadb restart >/dev/null",
                 shell_quote(&sql)
