@@ -50,6 +50,10 @@ pub const WATCHED_VARIABLES: &[&str] = &[
     "replica_net_timeout",
 ];
 
+/// Options whose only effect is at server start (whether replicas start with it): a running server is not
+/// restarted to load them, since a restart would only make them take effect on itself.
+pub const START_ONLY: &[&str] = &["skip_slave_start", "skip_replica_start"];
+
 /// The `[mysqld]`-group options of a config file, in file order, keys as variable names.
 /// Later groups and later lines override earlier ones, as the server reads them.
 pub fn server_options(text: &str) -> BTreeMap<String, String> {

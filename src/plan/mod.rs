@@ -8,7 +8,8 @@
 //!    - equal: nothing to do;
 //!    - different and changeable at run time: `SET GLOBAL`;
 //!    - different and static: a restart, naming the option, the live and the wanted value;
-//!    - not reported by the server: a restart only if the file changes that option.
+//!    - not reported by the server: a restart only if the file changes that option;
+//!    - read only at start to decide what starts with the server (`skip-slave-start`): never a restart.
 //! 3. A server that is down is started (a restart step whose reason says so). When a restart is planned,
 //!    `SET GLOBAL`s are dropped: the restart loads every value from the file.
 //!
@@ -139,6 +140,9 @@ pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> H
     } else {
         for (variable, value) in &wanted {
             if desired.gtid_moved_online && gtid_move::moved_online(variable) {
+                continue;
+            }
+            if crate::mycnf::START_ONLY.contains(&variable.as_str()) {
                 continue;
             }
             match facts.variables.get(variable) {
