@@ -120,3 +120,90 @@ fn a_limit_naming_an_unknown_host_is_refused_before_anything_runs() {
         "{report}"
     );
 }
+
+/// A playbook over an inventory written into a temporary folder: `(folder, playbook path)`.
+fn book_over(
+    inventory_name: &str,
+    inventory: &str,
+    play_hosts: &str,
+) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(inventory_name), inventory).expect("inventory");
+    std::fs::write(dir.path().join("secret"), "pw\n").expect("secret");
+    let book = dir.path().join("book.yml");
+    std::fs::write(
+        &book,
+        format!(
+            "inventory: {inventory_name}\nplays:\n  - name: p\n    hosts: {play_hosts}\n    vars:\n      \
+             server_version: mariadb-10.11\n      replication_password: {{ file: secret }}\n"
+        ),
+    )
+    .expect("playbook");
+    (dir, book)
+}
+
+#[test]
+fn play_hosts_keep_inventory_order_so_offsets_and_the_seed_source_are_what_was_written() {
+    let (_dir, book) = book_over(
+        "hosts.ini",
+        "[pair]\ndb-99 server_id=1\ndb-100 server_id=2\n",
+        "pair",
+    );
+    let p = load::load(&book, &LoadOptions::default()).expect("loads");
+    assert_eq!(p.plays[0].hosts, ["db-99", "db-100"], "not sorted by name");
+    assert_eq!(p.plays[0].seed_source(), Some("db-99"));
+    assert_eq!(p.auto_increment_offset(&p.plays[0], "db-100"), 2);
+}
+
+#[test]
+fn a_port_out_of_range_is_refused_at_its_line() {
+    let (_dir, book) = book_over(
+        "hosts.ini",
+        "[pair]\ndb1 ansible_port=70000 server_id=1\n",
+        "pair",
+    );
+    let err = load::load(&book, &LoadOptions::default()).expect_err("refused");
+    let report = format!("{:?}", miette::Report::new(err));
+    assert!(
+        report.contains("expected a port number (1 to 65535)"),
+        "{report}"
+    );
+    assert!(report.contains("70000"), "points at the value: {report}");
+}
+
+#[test]
+fn a_play_over_an_empty_group_is_known_and_a_group_loop_is_refused() {
+    let (_dir, book) = book_over(
+        "hosts.ini",
+        "[pair]\ndb1 server_id=1\n\n[spare]\n",
+        "pair:spare",
+    );
+    let p = load::load(&book, &LoadOptions::default()).expect("an empty group is not unknown");
+    assert_eq!(p.plays[0].hosts, ["db1"]);
+    let (_dir, book) = book_over(
+        "hosts.ini",
+        "[a:children]\nb\n\n[b:children]\na\n\n[a]\ndb1 server_id=1\n",
+        "a",
+    );
+    let err = load::load(&book, &LoadOptions::default()).expect_err("a loop is refused");
+    let report = format!("{:?}", miette::Report::new(err));
+    assert!(report.contains("creates a loop"), "{report}");
+}
+
+#[test]
+fn an_inventory_without_an_extension_is_read_by_its_content() {
+    let (_dir, book) = book_over(
+        "inventory",
+        "pair:\n  hosts:\n    db1:\n      server_id: 1\n    db2:\n      server_id: 2\n",
+        "pair",
+    );
+    let p = load::load(&book, &LoadOptions::default()).expect("YAML without an extension");
+    assert_eq!(p.plays[0].hosts, ["db1", "db2"]);
+    let (_dir, book) = book_over(
+        "inventory",
+        "[pair]\ndb1 server_id=1\ndb2:2201 server_id=2\n",
+        "pair",
+    );
+    let p = load::load(&book, &LoadOptions::default()).expect("INI without an extension");
+    assert_eq!(p.hosts["db2"].port, 2201, "host:port");
+}

@@ -1,25 +1,45 @@
-//! Ansible's INI inventory format: `[group]` host lines with `key=value` vars, `[group:vars]` and
-//! `[group:children]` sections, numeric host ranges such as `db[01:03]`. Comments start with `#` or `;`.
+//! Ansible's INI inventory format, by the rules of Ansible's own INI plugin:
+//! - lines starting with `#` or `;` are comments; a section header may carry a trailing `# comment`;
+//! - `[group]` host lines are split like a shell line (`shlex`, comments on): the first word is a host
+//!   pattern (ranges `db[01:03]`, `[a:c]`, `[1:9:2]`; `host:port`), the others `key=value`;
+//! - `[group:vars]` lines are `key = value`, split at the first `=`;
+//! - `[group:children]` lines name groups, which may be defined further down; a `:vars` or `:children`
+//!   section naming a group never defined anywhere is refused;
+//! - every value is what Python's `literal_eval` makes of it, or the text itself (`pyliteral`).
 
-use super::inventory::{InventoryData, VarValue};
+use indexmap::IndexMap;
+
+use super::inventory::{InventoryData, expand_host_pattern};
+use super::problem::Problem;
+use super::pyliteral;
 use crate::model::{FileId, Source, Sourced, Span};
 
-enum Section {
-    Hosts(String),
-    Vars(String),
-    Children(String),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Hosts,
+    Vars,
+    Children,
+}
+
+/// A group named in a `:vars` or `:children` section before (or without) being defined.
+struct Pending {
+    at: Span,
+    state: State,
+    parents: Vec<(String, Span)>,
 }
 
 pub fn parse(source: &Source, file: FileId) -> InventoryData {
-    let mut data = InventoryData::default();
-    let mut section = Section::Hosts("ungrouped".into());
+    let mut data = InventoryData::new();
+    let mut group = "ungrouped".to_string();
+    let mut state = State::Hosts;
+    let mut pending: IndexMap<String, Pending> = IndexMap::new();
     let mut offset = 0;
     for raw in source.text.split_inclusive('\n') {
         let line_start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+        if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
             continue;
         }
         let lead = line.len() - line.trim_start().len();
@@ -28,141 +48,236 @@ pub fn parse(source: &Source, file: FileId) -> InventoryData {
             offset: line_start + lead + start,
             len: len.max(1),
         };
-        if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            section = match header.split_once(':') {
-                Some((g, "vars")) => Section::Vars(g.to_string()),
-                Some((g, "children")) => Section::Children(g.to_string()),
-                _ => Section::Hosts(header.to_string()),
+        let whole = at(0, trimmed.len());
+        if let Some((name, kind)) = section(trimmed) {
+            state = match kind {
+                None | Some("hosts") => State::Hosts,
+                Some("vars") => State::Vars,
+                Some("children") => State::Children,
+                Some(other) => {
+                    data.problems.push(
+                        Problem::at(
+                            whole,
+                            format!("section [{name}:{other}] has an unknown type `{other}`"),
+                            "here",
+                        )
+                        .help("a section is [group], [group:vars] or [group:children]"),
+                    );
+                    State::Hosts
+                }
             };
-            let name = match &section {
-                Section::Hosts(g) | Section::Vars(g) | Section::Children(g) => g.clone(),
-            };
-            data.group(&name);
+            group = name.to_string();
+            if !data.groups.contains_key(&group) {
+                if state == State::Vars {
+                    pending.entry(group.clone()).or_insert(Pending {
+                        at: whole,
+                        state,
+                        parents: Vec::new(),
+                    });
+                }
+                data.group(&group);
+            }
+            if state != State::Vars {
+                define(&mut data, &mut pending, &group);
+            }
             continue;
         }
-        match &section {
-            Section::Hosts(group) => {
-                let words = split_words(trimmed);
-                let Some((host_pattern, host_start)) = words.first().cloned() else {
-                    continue;
-                };
-                for host in expand_range(&host_pattern) {
-                    let declared = data.declare_host(&host, at(host_start, host_pattern.len()));
-                    for (word, start) in &words[1..] {
-                        if let Some((k, v)) = word.split_once('=') {
-                            let value =
-                                Sourced::new(host_line_value(v), at(start + k.len() + 1, v.len()));
-                            declared.vars.insert(k.to_string(), value);
-                        }
-                    }
-                    data.group(group).hosts.insert(host);
-                }
-            }
-            Section::Vars(group) => {
-                if let Some((k, v)) = trimmed.split_once('=') {
-                    let v_trim = v.trim();
-                    let start = trimmed.len() - v.trim_start().len();
-                    let value =
-                        Sourced::new(VarValue::Str(unquote(v_trim)), at(start, v_trim.len()));
-                    data.group(group).vars.insert(k.trim().to_string(), value);
-                }
-            }
-            Section::Children(group) => {
-                data.group(group).children.insert(trimmed.to_string());
-                data.group(trimmed);
-            }
+        if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            data.problems.push(
+                Problem::at(whole, format!("invalid section `{trimmed}`"), "here").help(
+                    "a section header has no spaces: [group], [group:vars] or [group:children]",
+                ),
+            );
+            continue;
         }
+        match state {
+            State::Hosts => host_line(&mut data, &group, trimmed, &at),
+            State::Vars => match trimmed.split_once('=') {
+                Some((k, v)) => {
+                    let after = v.len() - v.trim_start().len();
+                    let (k, v) = (k.trim(), v.trim());
+                    let start =
+                        trimmed.len() - trimmed.split_once('=').map_or(0, |(_, r)| r.len()) + after;
+                    let value = Sourced::new(pyliteral::value(v), at(start, v.len()));
+                    data.group(&group).set_var(k.to_string(), value);
+                }
+                None => data.problems.push(Problem::at(
+                    whole,
+                    format!("expected key=value, got `{trimmed}`"),
+                    "here",
+                )),
+            },
+            State::Children => match group_name(trimmed) {
+                Some(child) if data.groups.contains_key(child) => {
+                    data.add_child(&group, child, whole);
+                }
+                Some(child) => {
+                    pending
+                        .entry(child.to_string())
+                        .or_insert(Pending {
+                            at: whole,
+                            state: State::Children,
+                            parents: Vec::new(),
+                        })
+                        .parents
+                        .push((group.clone(), whole));
+                }
+                None => data.problems.push(Problem::at(
+                    whole,
+                    format!("expected a group name, got `{trimmed}`"),
+                    "here",
+                )),
+            },
+        }
+    }
+    for (name, p) in pending {
+        let (message, help) = match p.state {
+            State::Vars => (
+                format!("section [{name}:vars] is for a group that is never defined"),
+                format!("define [{name}] (or list it under a [parent:children] section)"),
+            ),
+            _ => (
+                format!(
+                    "section [{}:children] names `{name}`, a group that is never defined",
+                    p.parents.last().map(|(g, _)| g.as_str()).unwrap_or("?")
+                ),
+                format!("define [{name}] or remove it from the children"),
+            ),
+        };
+        data.problems
+            .push(Problem::at(p.at, message, "here").help(help));
     }
     data
 }
 
-/// Values on host lines are literals, as Ansible reads them: whole numbers are numbers, the rest text.
-fn host_line_value(v: &str) -> VarValue {
-    match v.parse::<i64>() {
-        Ok(n) => VarValue::Int(n),
-        Err(_) => VarValue::Str(unquote(v)),
-    }
-}
-
-fn unquote(v: &str) -> String {
-    let quoted = v.len() >= 2
-        && ((v.starts_with('\'') && v.ends_with('\'')) || (v.starts_with('"') && v.ends_with('"')));
-    if quoted {
-        v[1..v.len() - 1].to_string()
-    } else {
-        v.to_string()
-    }
-}
-
-/// Split on white space outside quotes, keeping each word's byte offset in the line.
-fn split_words(line: &str) -> Vec<(String, usize)> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut start = 0;
-    let mut quote: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        match (quote, c) {
-            (None, c) if c.is_whitespace() => {
-                if !current.is_empty() {
-                    words.push((std::mem::take(&mut current), start));
-                }
-                continue;
+/// A group is defined (as hosts or children) here: the sections that named it as a child take it now.
+fn define(data: &mut InventoryData, pending: &mut IndexMap<String, Pending>, group: &str) {
+    let Some(p) = pending.shift_remove(group) else {
+        return;
+    };
+    if p.state == State::Children {
+        for (parent, at) in p.parents {
+            data.add_child(&parent, group, at);
+            if pending
+                .get(&parent)
+                .is_some_and(|pp| pp.state == State::Children)
+            {
+                define(data, pending, &parent);
             }
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            _ => {}
         }
-        if current.is_empty() {
-            start = i;
-        }
-        current.push(c);
     }
-    if !current.is_empty() {
-        words.push((current, start));
-    }
-    words
 }
 
-/// `db[01:03]` is db01, db02, db03 (zero padding kept); anything else is one host.
-fn expand_range(pattern: &str) -> Vec<String> {
-    let parsed = pattern.split_once('[').and_then(|(head, rest)| {
-        let (range, tail) = rest.split_once(']')?;
-        let (from, to) = range.split_once(':')?;
-        let (a, b) = (from.parse::<u64>().ok()?, to.parse::<u64>().ok()?);
-        Some((head, from.len(), a, b, tail))
-    });
-    match parsed {
-        Some((head, width, a, b, tail)) if a <= b => (a..=b)
-            .map(|n| format!("{head}{n:0width$}{tail}"))
-            .collect(),
-        _ => vec![pattern.to_string()],
+/// `[name]` or `[name:kind]`, with an optional trailing comment, as Ansible's section pattern.
+fn section(line: &str) -> Option<(&str, Option<&str>)> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    let after = rest[close + 1..].trim_start();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return None;
+    }
+    let inside = &rest[..close];
+    let (name, kind) = match inside.split_once(':') {
+        Some((n, k)) => (n, Some(k)),
+        None => (inside, None),
+    };
+    let name_ok = !name.is_empty() && !name.contains(char::is_whitespace);
+    let kind_ok =
+        kind.is_none_or(|k| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    (name_ok && kind_ok).then_some((name, kind))
+}
+
+/// A `:children` line: one group name, then an optional comment.
+fn group_name(line: &str) -> Option<&str> {
+    let word = line.split(|c: char| c.is_whitespace() || c == '#').next()?;
+    let rest = line[word.len()..].trim_start();
+    (!word.is_empty() && !word.contains([':', ']']) && (rest.is_empty() || rest.starts_with('#')))
+        .then_some(word)
+}
+
+fn host_line(data: &mut InventoryData, group: &str, line: &str, at: &dyn Fn(usize, usize) -> Span) {
+    let words = match super::shlex::split(line) {
+        Ok(words) => words,
+        Err(why) => {
+            data.problems.push(Problem::at(
+                at(0, line.len()),
+                format!("cannot read the host line: {why}"),
+                "here",
+            ));
+            return;
+        }
+    };
+    let Some((pattern, pattern_at)) = words.first() else {
+        return;
+    };
+    let pattern_span = at(*pattern_at, pattern.len());
+    if pattern.trim() == "---" {
+        data.problems.push(
+            Problem::at(
+                pattern_span,
+                "`---` is not a host: this looks like a YAML file",
+                "here",
+            )
+            .help("name the file .yml, or write it as an INI inventory"),
+        );
+        return;
+    }
+    if let Some(problem) = super::names::name_problem(pattern) {
+        data.problems
+            .push(super::host_name_refused(pattern, &problem, pattern_span));
+        return;
+    }
+    let (hosts, port) = match expand_host_pattern(pattern) {
+        Ok(expanded) => expanded,
+        Err(why) => {
+            data.problems.push(Problem::at(
+                pattern_span,
+                format!("invalid host pattern {why}"),
+                "here",
+            ));
+            return;
+        }
+    };
+    let mut vars = Vec::new();
+    for (word, start) in &words[1..] {
+        match word.split_once('=') {
+            Some((k, v)) => {
+                let span = at(start + k.len() + 1, v.len());
+                vars.push((k.to_string(), Sourced::new(pyliteral::value(v), span)));
+            }
+            None => data.problems.push(Problem::at(
+                at(*start, word.len()),
+                format!("expected key=value after the host, got `{word}`"),
+                "here",
+            )),
+        }
+    }
+    for host in hosts {
+        let declared = data.declare_host(&host, pattern_span);
+        if let Some(port) = port {
+            declared.vars.insert(
+                "ansible_port".into(),
+                Sourced::new(serde_json::Value::from(port), pattern_span),
+            );
+        }
+        for (k, v) in &vars {
+            declared.vars.insert(k.clone(), v.clone());
+        }
+        data.group(group).hosts.insert(host);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{group_name, section};
 
     #[test]
-    fn ranges_expand_with_padding() {
-        assert_eq!(
-            expand_range("db[01:03].lan"),
-            ["db01.lan", "db02.lan", "db03.lan"]
-        );
-        assert_eq!(expand_range("plain"), ["plain"]);
-    }
-
-    #[test]
-    fn words_keep_quoted_spaces_and_offsets() {
-        let words = split_words("h1 a=1  b='x y' c=\"z\"");
-        assert_eq!(
-            words,
-            vec![
-                ("h1".into(), 0),
-                ("a=1".into(), 3),
-                ("b='x y'".into(), 8),
-                ("c=\"z\"".into(), 16)
-            ]
-        );
+    fn sections_and_children_lines_take_a_trailing_comment() {
+        assert_eq!(section("[db]  # pair"), Some(("db", None)));
+        assert_eq!(section("[db:vars]"), Some(("db", Some("vars"))));
+        assert_eq!(section("[db x]"), None);
+        assert_eq!(section("[db] extra"), None);
+        assert_eq!(group_name("web  # the front"), Some("web"));
+        assert_eq!(group_name("web extra"), None);
     }
 }

@@ -1,52 +1,138 @@
-//! Ansible's YAML inventory format: groups with `hosts`, `vars` and `children`, hosts with their vars.
+//! Ansible's YAML inventory format: groups with `hosts`, `vars` and `children`, hosts with their vars, in
+//! the order written. A host key is a pattern, as in INI (`db[01:03]`, `db1:2201`); `hosts: db1` (a single
+//! name) is one host. Variables keep their YAML types.
 
-use std::collections::BTreeMap;
-
+use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::inventory::{InventoryData, VarValue, Vars};
+use super::inventory::{InventoryData, Vars, expand_host_pattern};
+use super::problem::Problem;
 use super::yaml;
 use crate::model::{FileId, Source, Sourced};
 
-type YamlVars = BTreeMap<String, Spanned<serde_json::Value>>;
+type YamlVars = IndexMap<String, Spanned<serde_json::Value>>;
+
+/// A group's `hosts`: a mapping of host patterns to their vars, or (as Ansible also takes) one name.
+enum HostsYaml {
+    Map(IndexMap<String, Spanned<Option<YamlVars>>>),
+    One(String),
+}
+
+impl<'de> Deserialize<'de> for HostsYaml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // By hand, not `untagged`: that buffers the value and loses every host's place in the file.
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = HostsYaml;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping of hosts, or one host name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HostsYaml, E> {
+                Ok(HostsYaml::One(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<HostsYaml, A::Error> {
+                let mut hosts = IndexMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let vars = map.next_value::<Spanned<Option<YamlVars>>>()?;
+                    hosts.insert(key, vars);
+                }
+                Ok(HostsYaml::Map(hosts))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GroupYaml {
     #[serde(default)]
-    hosts: Option<BTreeMap<String, Spanned<Option<YamlVars>>>>,
+    hosts: Option<HostsYaml>,
     #[serde(default)]
     vars: Option<YamlVars>,
     #[serde(default)]
-    children: Option<BTreeMap<String, Option<GroupYaml>>>,
+    children: Option<IndexMap<String, Spanned<Option<GroupYaml>>>>,
 }
 
 pub fn parse(source: &Source, file: FileId) -> Result<InventoryData, super::LoadError> {
-    let top: BTreeMap<String, Option<GroupYaml>> = yaml::parse(source, "Ansible YAML inventory")?;
-    let mut data = InventoryData::default();
+    let top: IndexMap<String, Spanned<Option<GroupYaml>>> =
+        yaml::parse(source, "Ansible YAML inventory")?;
+    let mut data = InventoryData::new();
     for (name, group) in top {
         add_group(&mut data, file, &name, group);
     }
     Ok(data)
 }
 
-fn add_group(data: &mut InventoryData, file: FileId, name: &str, group: Option<GroupYaml>) {
+/// Whether the text is a YAML inventory: a mapping whose keys are groups, not a plugin configuration.
+pub fn looks_like_inventory(source: &Source) -> bool {
+    let Ok(top) = yaml::parse::<IndexMap<String, serde::de::IgnoredAny>>(source, "inventory")
+    else {
+        return false;
+    };
+    !top.is_empty() && !top.contains_key("plugin")
+}
+
+fn add_group(
+    data: &mut InventoryData,
+    file: FileId,
+    name: &str,
+    group: Spanned<Option<GroupYaml>>,
+) {
+    let group_at = yaml::span(file, &group);
     data.group(name);
-    let Some(group) = group else { return };
-    for (host, vars) in group.hosts.unwrap_or_default() {
-        let at = yaml::span(file, &vars);
-        let declared = data.declare_host(&host, at);
-        declared
-            .vars
-            .extend(convert(file, vars.value.unwrap_or_default()));
-        data.group(name).hosts.insert(host);
+    let Some(group) = group.value else { return };
+    match group.hosts {
+        Some(HostsYaml::Map(hosts)) => {
+            for (pattern, vars) in hosts {
+                let at = yaml::span(file, &vars);
+                if let Some(problem) = super::names::name_problem(&pattern) {
+                    data.problems
+                        .push(super::host_name_refused(&pattern, &problem, at));
+                    continue;
+                }
+                let (names, port) = match expand_host_pattern(&pattern) {
+                    Ok(expanded) => expanded,
+                    Err(why) => {
+                        data.problems.push(Problem::at(
+                            at,
+                            format!("invalid host pattern {why}"),
+                            "here",
+                        ));
+                        continue;
+                    }
+                };
+                let vars = convert(file, vars.value.unwrap_or_default());
+                for host in names {
+                    let declared = data.declare_host(&host, at);
+                    if let Some(port) = port {
+                        declared.vars.insert(
+                            "ansible_port".into(),
+                            Sourced::new(serde_json::Value::from(port), at),
+                        );
+                    }
+                    declared.vars.extend(vars.clone());
+                    data.group(name).hosts.insert(host);
+                }
+            }
+        }
+        Some(HostsYaml::One(host)) => {
+            data.declare_host(&host, group_at);
+            data.group(name).hosts.insert(host);
+        }
+        None => {}
     }
-    let vars = convert(file, group.vars.unwrap_or_default());
-    data.group(name).vars.extend(vars);
+    for (k, v) in convert(file, group.vars.unwrap_or_default()) {
+        data.group(name).set_var(k, v);
+    }
     for (child, body) in group.children.unwrap_or_default() {
-        data.group(name).children.insert(child.clone());
+        let at = yaml::span(file, &body);
         add_group(data, file, &child, body);
+        data.add_child(name, &child, at);
     }
 }
 
@@ -54,17 +140,7 @@ fn convert(file: FileId, vars: YamlVars) -> Vars {
     vars.into_iter()
         .map(|(k, v)| {
             let at = yaml::span(file, &v);
-            let value = match v.value {
-                serde_json::Value::String(s) => VarValue::Str(s),
-                serde_json::Value::Bool(b) => VarValue::Bool(b),
-                serde_json::Value::Number(n) => match n.as_i64() {
-                    Some(i) => VarValue::Int(i),
-                    None => VarValue::Str(n.to_string()),
-                },
-                serde_json::Value::Null => VarValue::Str(String::new()),
-                _ => VarValue::Nested,
-            };
-            (k, Sourced::new(value, at))
+            (k, Sourced::new(v.value, at))
         })
         .collect()
 }

@@ -1,28 +1,26 @@
-//! Ansible inventories (YAML or INI), read as they are, resolved into [`Host`]s and groups.
+//! Ansible inventories (YAML or INI), read as Ansible reads them, resolved into [`Host`]s and groups.
 //!
-//! 1. A format reader (`ansible_yaml`, `ansible_ini`) fills [`InventoryData`]: hosts, groups, vars, with spans.
-//! 2. [`InventoryData::resolve`] applies Ansible's variable precedence (group `all`, then groups by depth and
-//!    name, then the host's own vars) and reads the variables mmprov understands; others are left alone, since
-//!    real inventories carry variables for many tools.
+//! 1. The format: by extension (`.yml`, `.yaml`, `.json`: YAML; others: INI), and for a file without one
+//!    by content, as Ansible's plugins try them: YAML first (a mapping that is not a plugin config), else INI.
+//! 2. A format reader (`ansible_yaml`, `ansible_ini`) fills [`InventoryData`]: hosts, groups and their
+//!    variables, in the order written, each with its place in the file.
+//! 3. [`InventoryData::resolve`] gives each host its variables with Ansible's precedence (group `all`, then
+//!    its groups by depth, `ansible_group_priority` and name, then the host's own) and reads the variables
+//!    mmprov understands; others are left alone, since real inventories carry variables for many tools.
+//!    Linear in the inventory's size: each group's members are found once.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
 
 use super::problem::Problem;
 use crate::model::{Connection, FileId, Host, ServiceKind, Source, Sourced, Span, SshOptions};
 
-/// A variable's value as an inventory wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VarValue {
-    Str(String),
-    Int(i64),
-    Bool(bool),
-    /// A list or mapping: not something mmprov reads from inventory vars.
-    Nested,
-}
-
-pub type Vars = BTreeMap<String, Sourced<VarValue>>;
+/// Variables with their values as the inventory gives them (JSON's types: Ansible's), each with its place.
+pub type Vars = BTreeMap<String, Sourced<Value>>;
 
 #[derive(Debug, Clone)]
 pub struct DeclaredHost {
@@ -32,34 +30,75 @@ pub struct DeclaredHost {
 
 #[derive(Debug, Clone, Default)]
 pub struct GroupData {
-    pub hosts: BTreeSet<String>,
-    pub children: BTreeSet<String>,
+    pub hosts: IndexSet<String>,
+    pub children: IndexSet<String>,
     pub vars: Vars,
+    /// `ansible_group_priority`: among groups of one depth, a higher one's vars win. A property of the
+    /// group, not one of its vars (as in Ansible).
+    pub priority: Option<i64>,
+}
+
+impl GroupData {
+    /// Set a group variable; `ansible_group_priority` sets the group's priority instead.
+    pub fn set_var(&mut self, name: String, value: Sourced<Value>) {
+        let priority = value
+            .value
+            .as_i64()
+            .or_else(|| value.value.as_str()?.trim().parse().ok());
+        match priority {
+            Some(p) if name == "ansible_group_priority" => self.priority = Some(p),
+            _ => {
+                self.vars.insert(name, value);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct InventoryData {
-    pub hosts: BTreeMap<String, DeclaredHost>,
-    pub groups: BTreeMap<String, GroupData>,
+    /// Every host, in the order first written.
+    pub hosts: IndexMap<String, DeclaredHost>,
+    pub groups: IndexMap<String, GroupData>,
+    /// What Ansible warns about and skips: mmprov warns and skips too.
+    pub warnings: Vec<String>,
+    /// What Ansible refuses.
+    pub problems: Vec<Problem>,
 }
 
-/// Read an inventory file, choosing the format by its name as Ansible users name them.
+/// What an inventory resolves to.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub hosts: BTreeMap<String, Host>,
+    /// Each group's members (its own hosts, then its children's), in inventory order.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Every host in inventory order.
+    pub order: Vec<String>,
+    /// Each host's variables as Ansible's `hostvars` has them.
+    pub hostvars: BTreeMap<String, BTreeMap<String, Value>>,
+    pub warnings: Vec<String>,
+}
+
+/// Read an inventory file in the format its name, or else its content, says.
 pub fn read(source: &Source, file: FileId) -> Result<InventoryData, super::LoadError> {
-    if is_yaml(&source.path) {
-        super::ansible_yaml::parse(source, file)
-    } else {
-        Ok(super::ansible_ini::parse(source, file))
+    match source.path.extension().and_then(|e| e.to_str()) {
+        Some("yml" | "yaml" | "json") => super::ansible_yaml::parse(source, file),
+        None if super::ansible_yaml::looks_like_inventory(source) => {
+            super::ansible_yaml::parse(source, file)
+        }
+        None => Ok(super::ansible_ini::parse(source, file)),
+        Some(_) => Ok(super::ansible_ini::parse(source, file)),
     }
 }
 
-fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yml" | "yaml" | "json")
-    )
-}
-
 impl InventoryData {
+    /// An inventory with Ansible's two implicit groups: `all`, and `ungrouped` for hosts of no other group.
+    pub fn new() -> Self {
+        let mut data = Self::default();
+        data.group("all");
+        data.group("ungrouped");
+        data
+    }
+
     pub fn declare_host(&mut self, name: &str, declared_at: Span) -> &mut DeclaredHost {
         self.hosts
             .entry(name.to_string())
@@ -73,59 +112,129 @@ impl InventoryData {
         self.groups.entry(name.to_string()).or_default()
     }
 
-    /// Every host that is a member of `group`, directly or through its children.
-    pub fn members(&self, group: &str) -> BTreeSet<String> {
-        if group == "all" {
-            return self.hosts.keys().cloned().collect();
+    /// Make `child` a child of `parent`, unless that would make a group its own ancestor (Ansible refuses).
+    pub fn add_child(&mut self, parent: &str, child: &str, at: Span) {
+        if parent == child || self.descends_from(parent, child) {
+            self.problems.push(
+                Problem::at(
+                    at,
+                    format!(
+                        "adding group `{child}` as a child of `{parent}` creates a loop: `{parent}` is already \
+                         within `{child}`"
+                    ),
+                    "here",
+                )
+                .help("a group cannot contain itself, directly or through its children"),
+            );
+            return;
         }
-        let mut out = BTreeSet::new();
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![group.to_string()];
-        while let Some(g) = todo.pop() {
-            if !seen.insert(g.clone()) {
-                continue;
-            }
-            if let Some(data) = self.groups.get(&g) {
-                out.extend(data.hosts.iter().cloned());
-                todo.extend(data.children.iter().cloned());
-            }
-        }
-        out
+        self.group(child);
+        self.group(parent).children.insert(child.to_string());
     }
 
-    /// Depth of each group below `all` (its direct children are 1), for Ansible's precedence order.
-    fn depths(&self) -> BTreeMap<String, usize> {
-        let mut depth: BTreeMap<String, usize> = BTreeMap::new();
-        let children: BTreeSet<&String> = self
+    /// Whether `group` is `ancestor` or lies below it.
+    fn descends_from(&self, group: &str, ancestor: &str) -> bool {
+        let mut todo = vec![ancestor];
+        let mut seen = BTreeSet::new();
+        while let Some(g) = todo.pop() {
+            if g == group {
+                return true;
+            }
+            if let Some(data) = self.groups.get(g).filter(|_| seen.insert(g)) {
+                todo.extend(data.children.iter().map(String::as_str));
+            }
+        }
+        false
+    }
+
+    /// Every group's members: its own hosts, then its children's, in order, each once. `all` holds every
+    /// host; `ungrouped` the hosts of no other group.
+    fn members(&self) -> IndexMap<&str, IndexSet<&str>> {
+        let mut done: IndexMap<&str, IndexSet<&str>> = IndexMap::new();
+        for name in self.groups.keys() {
+            self.collect_members(name, &mut done);
+        }
+        done.insert("all", self.hosts.keys().map(String::as_str).collect());
+        done
+    }
+
+    fn collect_members<'a>(
+        &'a self,
+        group: &'a str,
+        done: &mut IndexMap<&'a str, IndexSet<&'a str>>,
+    ) {
+        if done.contains_key(group) {
+            return;
+        }
+        // Loops were refused when the children were added; the placeholder guards against them anyway.
+        done.insert(group, IndexSet::new());
+        let Some(data) = self.groups.get(group) else {
+            return;
+        };
+        let mut members: IndexSet<&str> = data.hosts.iter().map(String::as_str).collect();
+        for child in &data.children {
+            self.collect_members(child, done);
+            if let Some(theirs) = done.get(child.as_str()) {
+                members.extend(theirs.iter().copied());
+            }
+        }
+        done.insert(group, members);
+    }
+
+    /// Depth of each group below `all` (its direct children are 1): the longest path, as Ansible counts it.
+    fn depths(&self) -> BTreeMap<&str, usize> {
+        let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+        let children: BTreeSet<&str> = self
             .groups
             .values()
-            .flat_map(|g| g.children.iter())
+            .flat_map(|g| g.children.iter().map(String::as_str))
             .collect();
-        let mut level: Vec<String> = self
+        // Groups in an order where every parent comes before its children (loops are refused).
+        let mut order: Vec<&str> = Vec::new();
+        let mut state: BTreeMap<&str, bool> = BTreeMap::new();
+        for root in self
             .groups
             .keys()
-            .filter(|g| *g != "all" && !children.contains(g))
-            .cloned()
-            .collect();
-        if let Some(all) = self.groups.get("all") {
-            level.extend(all.children.iter().cloned());
+            .map(String::as_str)
+            .filter(|g| !children.contains(g))
+        {
+            self.topological(root, &mut state, &mut order);
         }
-        let mut d = 1;
-        while !level.is_empty() && d <= self.groups.len() + 1 {
-            let mut next = Vec::new();
-            for g in level {
-                if depth.get(&g).is_none_or(|&old| old < d) {
-                    depth.insert(g.clone(), d);
-                    if let Some(data) = self.groups.get(&g) {
-                        next.extend(data.children.iter().cloned());
-                    }
+        order.reverse();
+        for g in &order {
+            let d = if *g == "all" {
+                0
+            } else {
+                *depth.get(g).unwrap_or(&1)
+            };
+            depth.insert(g, d);
+            if let Some(data) = self.groups.get(*g) {
+                for child in &data.children {
+                    let entry = depth.entry(child.as_str()).or_insert(0);
+                    *entry = (*entry).max(d + 1);
                 }
             }
-            level = next;
-            d += 1;
         }
-        depth.insert("all".into(), 0);
+        depth.insert("all", 0);
         depth
+    }
+
+    fn topological<'a>(
+        &'a self,
+        group: &'a str,
+        state: &mut BTreeMap<&'a str, bool>,
+        order: &mut Vec<&'a str>,
+    ) {
+        if state.contains_key(group) {
+            return;
+        }
+        state.insert(group, false);
+        if let Some(data) = self.groups.get(group) {
+            for child in &data.children {
+                self.topological(child, state, order);
+            }
+        }
+        order.push(group);
     }
 
     /// Host and group names that could reach a config line, a shell or a pattern as something else.
@@ -149,44 +258,152 @@ impl InventoryData {
         }
     }
 
-    /// Hosts with their merged variables, and groups with their (transitive) members.
-    pub fn resolve(
-        &self,
-        defaults: &SshOptions,
-        problems: &mut Vec<Problem>,
-    ) -> (BTreeMap<String, Host>, BTreeMap<String, Vec<String>>) {
-        self.check_names(problems);
+    /// Each host's variables as Ansible merges them, in Ansible's order of precedence.
+    fn hostvars<'a>(
+        &'a self,
+        members: &IndexMap<&'a str, IndexSet<&'a str>>,
+    ) -> IndexMap<&'a str, Vars> {
         let depths = self.depths();
-        let groups: BTreeMap<String, Vec<String>> = self
-            .groups
+        let priority =
+            |g: &str| -> i64 { self.groups.get(g).and_then(|d| d.priority).unwrap_or(1) };
+        let mut of_host: IndexMap<&str, Vec<&str>> = self
+            .hosts
             .keys()
-            .map(|g| (g.clone(), self.members(g).into_iter().collect()))
+            .map(|h| (h.as_str(), Vec::new()))
             .collect();
-        let mut hosts = BTreeMap::new();
-        for (name, declared) in &self.hosts {
-            let mut member_of: Vec<(&usize, &String)> = groups
-                .iter()
-                .filter(|(_, members)| members.contains(name))
-                .filter_map(|(g, _)| depths.get(g).map(|d| (d, g)))
-                .collect();
-            member_of.sort();
-            let mut vars = self
-                .groups
-                .get("all")
-                .map(|g| g.vars.clone())
-                .unwrap_or_default();
-            for (_, g) in member_of {
-                if let Some(data) = self.groups.get(g) {
-                    vars.extend(data.vars.clone());
+        for (group, hosts) in members.iter().filter(|(g, _)| **g != "all") {
+            for host in hosts {
+                if let Some(groups) = of_host.get_mut(host) {
+                    groups.push(group);
                 }
             }
-            vars.extend(declared.vars.clone());
-            hosts.insert(
-                name.clone(),
-                host_from_vars(name, &vars, declared.declared_at, defaults, problems),
+        }
+        let all_vars = self.groups.get("all").map(|g| &g.vars);
+        of_host
+            .into_iter()
+            .map(|(host, mut groups)| {
+                groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(1), priority(g), *g));
+                let mut vars = all_vars.cloned().unwrap_or_default();
+                for g in groups {
+                    if let Some(data) = self.groups.get(g) {
+                        vars.extend(data.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    }
+                }
+                if let Some(declared) = self.hosts.get(host) {
+                    vars.extend(declared.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                (host, vars)
+            })
+            .collect()
+    }
+
+    /// The inventory as `ansible-inventory --list` prints it: each host's variables under
+    /// `_meta.hostvars`, each group's own hosts and children, `all` with the top-level groups.
+    pub fn ansible_list(mut self) -> Value {
+        let mut top: Vec<String> = vec!["ungrouped".into()];
+        let children: BTreeSet<&String> = self
+            .groups
+            .iter()
+            .filter(|(g, _)| *g != "all")
+            .flat_map(|(_, d)| &d.children)
+            .collect();
+        top.extend(
+            self.groups
+                .keys()
+                .filter(|g| !children.contains(g) && *g != "all" && *g != "ungrouped")
+                .cloned(),
+        );
+        let mut groups = serde_json::Map::new();
+        let ungrouped: Vec<String> = self
+            .hosts
+            .keys()
+            .filter(|h| {
+                !self
+                    .groups
+                    .iter()
+                    .any(|(g, d)| g != "all" && d.hosts.contains(*h))
+            })
+            .cloned()
+            .collect();
+        self.group("ungrouped").hosts.extend(ungrouped);
+        for (name, data) in self.groups.iter().filter(|(g, _)| *g != "all") {
+            let mut group = serde_json::Map::new();
+            if !data.hosts.is_empty() {
+                group.insert("hosts".into(), data.hosts.iter().cloned().collect());
+            }
+            if !data.children.is_empty() {
+                group.insert("children".into(), data.children.iter().cloned().collect());
+            }
+            if !group.is_empty() {
+                groups.insert(name.clone(), Value::Object(group));
+            }
+        }
+        let mut all_children = serde_json::Map::new();
+        all_children.insert(
+            "children".into(),
+            top.into_iter().map(Value::from).collect(),
+        );
+        groups.insert("all".into(), Value::Object(all_children));
+        let members = self.members();
+        let hostvars: serde_json::Map<String, Value> = self
+            .hostvars(&members)
+            .into_iter()
+            .filter(|(_, vars)| !vars.is_empty())
+            .map(|(host, vars)| {
+                let vars = vars.into_iter().map(|(k, v)| (k, v.value)).collect();
+                (host.to_string(), Value::Object(vars))
+            })
+            .collect();
+        let mut meta = serde_json::Map::new();
+        meta.insert("hostvars".into(), Value::Object(hostvars));
+        groups.insert("_meta".into(), Value::Object(meta));
+        Value::Object(groups)
+    }
+
+    /// Hosts with their merged variables, and groups with their (transitive) members, in inventory order.
+    pub fn resolve(mut self, defaults: &SshOptions, problems: &mut Vec<Problem>) -> Resolved {
+        problems.append(&mut self.problems);
+        let warnings = std::mem::take(&mut self.warnings);
+        self.check_names(problems);
+        let ungrouped: Vec<String> = self
+            .hosts
+            .keys()
+            .filter(|h| {
+                !self
+                    .groups
+                    .iter()
+                    .any(|(g, d)| g != "all" && g != "ungrouped" && d.hosts.contains(*h))
+            })
+            .cloned()
+            .collect();
+        self.group("ungrouped").hosts.extend(ungrouped);
+        let members = self.members();
+        let hostvars = self.hostvars(&members);
+        let mut resolved = Resolved {
+            order: self.hosts.keys().cloned().collect(),
+            groups: members
+                .iter()
+                .map(|(g, m)| (g.to_string(), m.iter().map(|h| h.to_string()).collect()))
+                .collect(),
+            warnings,
+            ..Resolved::default()
+        };
+        for (name, vars) in hostvars {
+            let declared_at = self.hosts.get(name).map(|d| d.declared_at).unwrap_or(Span {
+                file: FileId(0),
+                offset: 0,
+                len: 0,
+            });
+            resolved.hosts.insert(
+                name.to_string(),
+                host_from_vars(name, &vars, declared_at, defaults, problems),
+            );
+            resolved.hostvars.insert(
+                name.to_string(),
+                vars.into_iter().map(|(k, v)| (k, v.value)).collect(),
             );
         }
-        (hosts, groups)
+        resolved
     }
 }
 
@@ -216,9 +433,7 @@ fn host_from_vars(
         host.address = text(v, problems);
     }
     if let Some(v) = get(&["ansible_port", "ansible_ssh_port"]) {
-        host.port = number(v, "a port number", problems)
-            .and_then(|n| u16::try_from(n).ok())
-            .unwrap_or(22);
+        host.port = port(v, problems).unwrap_or(22);
     }
     if let Some(v) = get(&["ansible_user", "ansible_ssh_user"]) {
         host.user = text(v, problems);
@@ -299,12 +514,13 @@ fn apply_ssh_args(args: &str, span: Span, ssh: &mut SshOptions, problems: &mut V
     }
 }
 
-fn text(v: &Sourced<VarValue>, problems: &mut Vec<Problem>) -> String {
+fn text(v: &Sourced<Value>, problems: &mut Vec<Problem>) -> String {
     match &v.value {
-        VarValue::Str(s) => s.clone(),
-        VarValue::Int(n) => n.to_string(),
-        VarValue::Bool(b) => b.to_string(),
-        VarValue::Nested => {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        Value::Array(_) | Value::Object(_) => {
             problems.push(Problem::at(
                 v.span,
                 "expected a single value, found a list or mapping",
@@ -315,12 +531,30 @@ fn text(v: &Sourced<VarValue>, problems: &mut Vec<Problem>) -> String {
     }
 }
 
-fn number(v: &Sourced<VarValue>, what: &str, problems: &mut Vec<Problem>) -> Option<u32> {
-    let parsed = match &v.value {
-        VarValue::Int(n) => u32::try_from(*n).ok(),
-        VarValue::Str(s) => s.trim().parse().ok(),
+/// A whole number: a number, or text that is one (as Ansible's templating would read it).
+fn whole_number(v: &Sourced<Value>) -> Option<u64> {
+    match &v.value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    };
+    }
+}
+
+fn port(v: &Sourced<Value>, problems: &mut Vec<Problem>) -> Option<u16> {
+    let port = whole_number(v)
+        .and_then(|n| u16::try_from(n).ok())
+        .filter(|p| *p > 0);
+    if port.is_none() {
+        problems.push(
+            Problem::at(v.span, "expected a port number (1 to 65535)", "here")
+                .help("ansible_port is the SSH port of the host"),
+        );
+    }
+    port
+}
+
+fn number(v: &Sourced<Value>, what: &str, problems: &mut Vec<Problem>) -> Option<u32> {
+    let parsed = whole_number(v).and_then(|n| u32::try_from(n).ok());
     if parsed.is_none() {
         problems.push(Problem::at(
             v.span,
@@ -331,7 +565,7 @@ fn number(v: &Sourced<VarValue>, what: &str, problems: &mut Vec<Problem>) -> Opt
     parsed
 }
 
-fn sourced_number(v: &Sourced<VarValue>, problems: &mut Vec<Problem>) -> Option<Sourced<u32>> {
+fn sourced_number(v: &Sourced<Value>, problems: &mut Vec<Problem>) -> Option<Sourced<u32>> {
     number(v, "a whole number", problems).map(|n| Sourced::new(n, v.span))
 }
 
@@ -346,5 +580,175 @@ pub fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
+    }
+}
+
+/// A host pattern of an inventory (`db[01:03]`, `db[a:c].lan`, `db1:2201`, `[::1]:2201`) as the hosts it
+/// names and the port it gives them, as Ansible expands it. `Err` with Ansible's reason.
+pub fn expand_host_pattern(pattern: &str) -> Result<(Vec<String>, Option<u16>), String> {
+    let (host, port) = split_port(pattern)?;
+    if !host.contains('[') {
+        return Ok((vec![host.to_string()], port));
+    }
+    let mut out = Vec::new();
+    expand_ranges(host, &mut out)?;
+    Ok((out, port))
+}
+
+/// `host:port` and `[host]:port`, where the host may hold ranges; an IPv6 address without brackets has no
+/// port.
+fn split_port(pattern: &str) -> Result<(&str, Option<u16>), String> {
+    let parse = |p: &str| {
+        p.parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("`{p}` is not a port number (1 to 65535)"))
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    // `[addr]:port`, unless the brackets are a range at the start (`[a:c]db`).
+    let bracketed = pattern
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once("]:"))
+        .filter(|(_, port)| digits(port));
+    if let Some((inside, port)) = bracketed {
+        return Ok((inside, Some(parse(port)?)));
+    }
+    let colons = pattern.matches(':').count() - pattern_range_colons(pattern);
+    let last = pattern
+        .rsplit_once(':')
+        .filter(|(_, port)| colons == 1 && !port.contains(']'));
+    match last {
+        Some((_, "")) => Err(format!(
+            "`{pattern}` ends in `:`, which is reserved to give a port"
+        )),
+        Some((host, port)) if digits(port) => Ok((host, Some(parse(port)?))),
+        _ => Ok((pattern, None)),
+    }
+}
+
+/// The colons that belong to `[a:b]` ranges.
+fn pattern_range_colons(pattern: &str) -> usize {
+    let mut depth = 0;
+    let mut count = 0;
+    for c in pattern.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ':' if depth > 0 => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+/// Expand the first `[begin:end:step]` of `name`, then the rest of each result, as Ansible does.
+fn expand_ranges(name: &str, out: &mut Vec<String>) -> Result<(), String> {
+    let Some((head, rest)) = name.split_once('[') else {
+        out.push(name.to_string());
+        return Ok(());
+    };
+    let (range, tail) = rest
+        .split_once(']')
+        .ok_or_else(|| format!("`{name}`: a host range opened with `[` is not closed"))?;
+    let bounds: Vec<&str> = range.split(':').collect();
+    if !(2..=3).contains(&bounds.len()) {
+        return Err(format!(
+            "`{name}`: a host range must be begin:end or begin:end:step"
+        ));
+    }
+    let begin = if bounds[0].is_empty() { "0" } else { bounds[0] };
+    let end = bounds[1];
+    if end.is_empty() {
+        return Err(format!("`{name}`: a host range must give its end"));
+    }
+    let step: usize =
+        match bounds.get(2) {
+            Some(s) => s.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                format!("`{name}`: the step of a host range must be a whole number")
+            })?,
+            None => 1,
+        };
+    let letters = |s: &str| s.len() == 1 && s.chars().all(|c| c.is_ascii_alphabetic());
+    let items: Vec<String> = if letters(begin) && letters(end) {
+        const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let (a, b) = (LETTERS.find(begin), LETTERS.find(end));
+        match (a, b) {
+            (Some(a), Some(b)) if a <= b => LETTERS[a..=b]
+                .chars()
+                .step_by(step)
+                .map(String::from)
+                .collect(),
+            _ => return Err(format!("`{name}`: a host range must have begin <= end")),
+        }
+    } else {
+        let (a, b): (u64, u64) = match (begin.parse(), end.parse()) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => {
+                return Err(format!(
+                    "`{name}`: `{range}` is not a range of numbers or letters"
+                ));
+            }
+        };
+        let width = if begin.len() > 1 && begin.starts_with('0') {
+            if begin.len() != end.len() {
+                return Err(format!(
+                    "`{name}`: a zero-padded host range must give begin and end with as many digits"
+                ));
+            }
+            begin.len()
+        } else {
+            0
+        };
+        (a..=b)
+            .step_by(step)
+            .map(|n| format!("{n:0width$}"))
+            .collect()
+    };
+    for item in items {
+        expand_ranges(&format!("{head}{item}{tail}"), out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expand_host_pattern;
+
+    fn hosts(p: &str) -> Vec<String> {
+        expand_host_pattern(p).expect("expands").0
+    }
+
+    #[test]
+    fn ranges_expand_as_ansible_expands_them() {
+        assert_eq!(hosts("db[01:03].lan"), ["db01.lan", "db02.lan", "db03.lan"]);
+        assert_eq!(hosts("db[a:c]"), ["dba", "dbb", "dbc"]);
+        assert_eq!(hosts("db[1:5:2]"), ["db1", "db3", "db5"]);
+        assert_eq!(hosts("db[:2]"), ["db0", "db1", "db2"]);
+        assert_eq!(hosts("r[1:2]n[a:b]"), ["r1na", "r1nb", "r2na", "r2nb"]);
+        assert_eq!(hosts("plain"), ["plain"]);
+        assert!(expand_host_pattern("db[01:3]").is_err(), "unequal padding");
+        assert!(expand_host_pattern("db[c:a]").is_err());
+    }
+
+    #[test]
+    fn a_port_after_the_host_is_the_hosts_port() {
+        assert_eq!(
+            expand_host_pattern("db1:2201").expect("parses"),
+            (vec!["db1".to_string()], Some(2201))
+        );
+        assert_eq!(
+            expand_host_pattern("db[1:2]:2201").expect("parses"),
+            (vec!["db1".to_string(), "db2".to_string()], Some(2201))
+        );
+        assert_eq!(
+            expand_host_pattern("[2001:db8::1]:2201").expect("parses"),
+            (vec!["2001:db8::1".to_string()], Some(2201))
+        );
+        assert_eq!(
+            expand_host_pattern("2001:db8::1").expect("parses"),
+            (vec!["2001:db8::1".to_string()], None)
+        );
+        assert!(expand_host_pattern("db1:").is_err());
+        assert!(expand_host_pattern("db1:70000").is_err());
     }
 }

@@ -16,7 +16,9 @@ mod names;
 mod pattern;
 mod playbook_file;
 mod problem;
+mod pyliteral;
 pub mod secret;
+mod shlex;
 mod validate;
 mod yaml;
 
@@ -67,6 +69,20 @@ fn read_source_capped(path: &Path, cap: u64) -> Result<Source, LoadError> {
     })
 }
 
+/// An inventory file as `ansible-inventory --list` shows it (`_meta.hostvars`, each group's own hosts and
+/// children); every problem where Ansible refuses the inventory. Variables mmprov reads are not checked
+/// here: this is the inventory as Ansible sees it.
+pub fn inventory_list(path: &Path) -> Result<serde_json::Value, LoadError> {
+    let sources = vec![read_source(path)?];
+    let mut data = inventory::read(&sources[0], FileId(0))?;
+    let problems = std::mem::take(&mut data.problems);
+    if problems.is_empty() {
+        Ok(data.ansible_list())
+    } else {
+        Err(invalid(problems, &sources))
+    }
+}
+
 /// Load and check a playbook. Either a whole, consistent project or every problem found.
 pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError> {
     let mut sources = vec![read_source(playbook)?];
@@ -80,7 +96,7 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         (None, Some(path)) => Some(base.join(&path.value)),
         (None, None) => None,
     };
-    let (mut hosts, mut groups) = match inventory_path {
+    let inventory = match inventory_path {
         Some(path) => {
             sources.push(read_source(&path)?);
             let file = FileId(sources.len() - 1);
@@ -88,6 +104,10 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         }
         None => Default::default(),
     };
+    for warning in &inventory.warnings {
+        log::warn!("{warning}");
+    }
+    let (mut hosts, mut groups, mut order) = (inventory.hosts, inventory.groups, inventory.order);
 
     let file = FileId(0);
     for (name, spanned) in book.hosts {
@@ -115,6 +135,7 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
             &base,
             &mut problems,
         );
+        order.push(name.clone());
         hosts.insert(name, host);
     }
     for (name, members) in book.groups {
@@ -148,12 +169,12 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let plays: Vec<Play> = book
         .plays
         .into_iter()
-        .map(|play| resolve_play(play, file, &base, &hosts, &groups, &mut problems))
+        .map(|play| resolve_play(play, file, &base, &order, &groups, &mut problems))
         .collect();
     let limit = options
         .limit
         .as_deref()
-        .and_then(|pattern| resolve_limit(pattern, &hosts, &groups, &plays, &mut problems));
+        .and_then(|pattern| resolve_limit(pattern, &order, &groups, &plays, &mut problems));
     let project = Project {
         sources,
         hosts,
@@ -248,7 +269,7 @@ fn resolve_play(
     spanned: Spanned<playbook_file::PlayYaml>,
     file: FileId,
     base: &Path,
-    hosts: &BTreeMap<String, Host>,
+    hosts: &[String],
     groups: &BTreeMap<String, Vec<String>>,
     problems: &mut Vec<Problem>,
 ) -> Play {
@@ -260,12 +281,12 @@ fn resolve_play(
         HostsField::Pattern(p) => p,
         HostsField::List(list) => list.join(":"),
     };
-    let selected = match pattern::select(&pattern, hosts.keys(), groups) {
+    let selected = match pattern::select(&pattern, hosts, groups) {
         Ok(selected) => selected,
         Err(unknown) => {
             let names = backticked(&unknown);
             let known = hosts
-                .keys()
+                .iter()
                 .chain(groups.keys())
                 .cloned()
                 .collect::<Vec<_>>()
@@ -339,12 +360,12 @@ fn serial(
 /// The hosts `--limit` selects; a problem when it names unknown hosts or selects none of the plays' hosts.
 fn resolve_limit(
     pattern: &str,
-    hosts: &BTreeMap<String, Host>,
+    hosts: &[String],
     groups: &BTreeMap<String, Vec<String>>,
     plays: &[Play],
     problems: &mut Vec<Problem>,
 ) -> Option<BTreeSet<String>> {
-    match pattern::select(pattern, hosts.keys(), groups) {
+    match pattern::select(pattern, hosts, groups) {
         Err(unknown) => {
             problems.push(
                 Problem::nowhere(format!(
@@ -354,7 +375,7 @@ fn resolve_limit(
                 .help(format!(
                     "known hosts and groups: {}",
                     hosts
-                        .keys()
+                        .iter()
                         .chain(groups.keys())
                         .cloned()
                         .collect::<Vec<_>>()

@@ -1,15 +1,19 @@
 //! Ansible host patterns: `all`, `*`, host and group names, globs (`db*`), unions (`a:b`, `a,b`),
-//! intersections (`a:&b`) and exclusions (`a:!b`), applied left to right as Ansible does.
+//! intersections (`a:&b`) and exclusions (`a:!b`), applied left to right as Ansible does. Hosts come out in
+//! inventory order: a group's in the order it lists them, unions in the order of their terms.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-/// The hosts a pattern selects, sorted; or the terms that name no host or group.
-pub fn select<'a>(
+use indexmap::IndexSet;
+
+/// The hosts a pattern selects, in inventory order; or the terms that name no host or group. `hosts`:
+/// every host, in inventory order; `groups`: each group's members, in order.
+pub fn select(
     pattern: &str,
-    hosts: impl IntoIterator<Item = &'a String> + Clone,
+    hosts: &[String],
     groups: &BTreeMap<String, Vec<String>>,
 ) -> Result<Vec<String>, Vec<String>> {
-    let mut selected: BTreeSet<String> = BTreeSet::new();
+    let mut selected: IndexSet<String> = IndexSet::new();
     let mut unknown = Vec::new();
     for term in pattern
         .split([':', ','])
@@ -21,8 +25,9 @@ pub fn select<'a>(
             b'!' => ('!', &term[1..]),
             _ => ('+', term),
         };
-        let matched = matches(name, hosts.clone(), groups);
-        if matched.is_empty() && !name.contains('*') {
+        let matched = matches(name, hosts, groups);
+        // An empty group is known: it selects nothing, as in Ansible.
+        if matched.is_empty() && !name.contains('*') && !groups.contains_key(name) {
             unknown.push(name.to_string());
             continue;
         }
@@ -39,22 +44,26 @@ pub fn select<'a>(
     }
 }
 
-fn matches<'a>(
+fn matches(
     name: &str,
-    hosts: impl IntoIterator<Item = &'a String>,
+    hosts: &[String],
     groups: &BTreeMap<String, Vec<String>>,
-) -> BTreeSet<String> {
-    let all: BTreeSet<String> = hosts.into_iter().cloned().collect();
+) -> IndexSet<String> {
     if name == "all" || name == "*" {
-        return all;
+        return hosts.iter().cloned().collect();
     }
-    let mut out = BTreeSet::new();
-    for (group, members) in groups {
-        if glob(name, group) {
-            out.extend(members.iter().cloned());
+    let mut out = IndexSet::new();
+    if let Some(members) = groups.get(name) {
+        out.extend(members.iter().cloned());
+    }
+    if name.contains('*') {
+        for (group, members) in groups {
+            if glob(name, group) {
+                out.extend(members.iter().cloned());
+            }
         }
     }
-    out.extend(all.iter().filter(|h| glob(name, h)).cloned());
+    out.extend(hosts.iter().filter(|h| glob(name, h)).cloned());
     out
 }
 
@@ -118,7 +127,24 @@ mod tests {
         );
         assert_eq!(
             select("web1,db3", &hosts, &groups),
-            Ok(names(&["db3", "web1"]))
+            Ok(names(&["web1", "db3"])),
+            "in the order of the terms, as Ansible's default `order: inventory`"
+        );
+    }
+
+    #[test]
+    fn hosts_keep_inventory_order_and_an_empty_group_is_known() {
+        let hosts = names(&["db-99", "db-100"]);
+        let mut groups = BTreeMap::new();
+        groups.insert("pair".to_string(), names(&["db-99", "db-100"]));
+        groups.insert("spare".to_string(), Vec::new());
+        assert_eq!(
+            select("pair", &hosts, &groups),
+            Ok(names(&["db-99", "db-100"]))
+        );
+        assert_eq!(
+            select("pair:spare", &hosts, &groups),
+            Ok(names(&["db-99", "db-100"]))
         );
     }
 

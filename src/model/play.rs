@@ -133,7 +133,7 @@ pub struct Play {
     pub name: String,
     /// The host pattern as written (Ansible syntax), and where.
     pub pattern: Sourced<String>,
-    /// Hosts the pattern selects, sorted by name.
+    /// Hosts the pattern selects, in inventory order.
     pub hosts: Vec<String>,
     pub roles: Vec<Role>,
     pub vars: PlayVars,
