@@ -1,5 +1,6 @@
 //! Inventories read as Ansible reads them: every fixture under tests/fixtures/ansible/NAME/ holds one
-//! inventory and `expected.json`, what real ansible-core's `ansible-inventory --list` printed for it
+//! inventory (a file, or an `inventory/` folder; with `group_vars/` and `host_vars/` beside it, and a
+//! `playbook/` folder with its own when the playbook's matter) and `expected.json`, what real ansible-core's `ansible-inventory --list` printed for it
 //! (`scripts/ansible-fixtures` regenerates them; CI does not need Ansible). mmprov's view of the same file
 //! must be the same: hosts, groups, children, every host's variables with their types, and the order of
 //! hosts; where Ansible refuses the inventory, mmprov refuses it too.
@@ -19,11 +20,19 @@ fn fixtures() -> Vec<PathBuf> {
     dirs
 }
 
+/// The fixture's inventory: its `inventory/` folder, else its one file.
 fn inventory_in(dir: &Path) -> PathBuf {
+    if dir.join("inventory").is_dir() {
+        return dir.join("inventory");
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("fixture folder")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "expected.json"))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| n != "expected.json" && n != "vault-password")
+        })
         .collect();
     files.sort();
     files
@@ -65,7 +74,11 @@ fn every_inventory_reads_as_ansible_reads_it() {
             .unwrap_or("?")
             .to_string();
         let want = expected(&dir);
-        let got = mmprov::load::inventory_list(&inventory_in(&dir));
+        let playbook = dir.join("playbook");
+        let playbook = playbook.is_dir().then_some(playbook.as_path());
+        let password = dir.join("vault-password");
+        let password = password.is_file().then_some(password);
+        let got = mmprov::load::inventory_list(&inventory_in(&dir), playbook, password);
         match (want.get("refused"), got) {
             (Some(_), Err(_)) => {}
             (Some(why), Ok(view)) => differ.push(format!(

@@ -96,6 +96,7 @@ fn a_limit_selects_hosts_by_ansible_pattern_and_keeps_every_play_whole() {
     let options = LoadOptions {
         inventory: Some(fixture("inventory/hosts.ini")),
         limit: Some("orders:!db2".into()),
+        ..Default::default()
     };
     let p = load::load(&fixture("valid/pair.yml"), &options).expect("loads");
     assert!(p.in_limit("db1"));
@@ -112,6 +113,7 @@ fn a_limit_naming_an_unknown_host_is_refused_before_anything_runs() {
     let options = LoadOptions {
         inventory: Some(fixture("inventory/hosts.ini")),
         limit: Some("db1:nosuch".into()),
+        ..Default::default()
     };
     let err = load::load(&fixture("valid/pair.yml"), &options).expect_err("refused");
     let report = format!("{:?}", miette::Report::new(err));
@@ -206,4 +208,128 @@ fn an_inventory_without_an_extension_is_read_by_its_content() {
     );
     let p = load::load(&book, &LoadOptions::default()).expect("INI without an extension");
     assert_eq!(p.hosts["db2"].port, 2201, "host:port");
+}
+
+/// `r3pl-s3cret`, encrypted by `ansible-vault encrypt_string` (ansible-core 2.19) with the password `vaultpw`.
+const VAULTED: &str = "!vault |
+    $ANSIBLE_VAULT;1.1;AES256
+    32333436373330623865343361343637613438363236306366626435386132623636666139303764
+    6133373262363037383237643264653032373464323637310a323038633836303363663663343132
+    61366564393038666230373665633232383465393933346163353831323039303532633661383166
+    6466643039396231650a376435323231323965323461353864353331346634633237326162363432
+    3433";
+
+/// A pair whose replication password is a vaulted variable in `group_vars/pair.yml`, as teams keep it.
+fn vaulted_pair() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("hosts.yml"),
+        "pair:\n  hosts:\n    db1: {server_id: 1}\n    db2: {server_id: 2}\n",
+    )
+    .expect("inventory");
+    std::fs::create_dir(dir.path().join("group_vars")).expect("group_vars");
+    std::fs::write(
+        dir.path().join("group_vars/pair.yml"),
+        format!("mysql_replication_password: {VAULTED}\n"),
+    )
+    .expect("vars");
+    std::fs::write(dir.path().join("right"), "vaultpw\n").expect("password");
+    std::fs::write(dir.path().join("wrong"), "not-it\n").expect("password");
+    let book = dir.path().join("book.yml");
+    std::fs::write(
+        &book,
+        "inventory: hosts.yml\nplays:\n  - name: p\n    hosts: pair\n    vars:\n      server_version: mariadb-10.11\n      \
+         replication_password: { var: mysql_replication_password }\n",
+    )
+    .expect("playbook");
+    (dir, book)
+}
+
+#[test]
+fn a_vaulted_replication_password_in_group_vars_is_opened_with_the_vault_password() {
+    use secrecy::ExposeSecret;
+    let (dir, book) = vaulted_pair();
+    let options = LoadOptions {
+        vault_password_file: Some(dir.path().join("right")),
+        ..Default::default()
+    };
+    let p = load::load(&book, &options).expect("opens");
+    assert_eq!(
+        p.inventory_secrets
+            .get("p")
+            .map(|s| s.expose_secret().to_string()),
+        Some("r3pl-s3cret".to_string())
+    );
+}
+
+#[test]
+fn a_wrong_or_missing_vault_password_is_a_clear_error_that_shows_no_secret() {
+    let (dir, book) = vaulted_pair();
+    let book = book.to_str().expect("utf-8");
+    let wrong = dir.path().join("wrong");
+    let out = support::mmprov(
+        &[
+            "validate",
+            book,
+            "--vault-password-file",
+            wrong.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    let said = format!(
+        "{}{}",
+        support::text(&out.stdout),
+        support::text(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("the vault password does not open it"),
+        "{said}"
+    );
+    support::assert_no_secret("validate's output", &said, "r3pl-s3cret");
+
+    let out = support::mmprov(&["validate", book], &[("ANSIBLE_VAULT_PASSWORD_FILE", "")]);
+    let said = support::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(said.contains("no vault password was given"), "{said}");
+
+    let right = dir.path().join("right");
+    let out = support::mmprov(
+        &["validate", book],
+        &[(
+            "ANSIBLE_VAULT_PASSWORD_FILE",
+            right.to_str().expect("utf-8"),
+        )],
+    );
+    let said = format!(
+        "{}{}",
+        support::text(&out.stdout),
+        support::text(&out.stderr)
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "ANSIBLE_VAULT_PASSWORD_FILE is read: {said}"
+    );
+    support::assert_no_secret("validate's output", &said, "r3pl-s3cret");
+}
+
+#[test]
+fn a_replication_password_that_differs_between_hosts_is_refused_without_showing_it() {
+    let (dir, book) = vaulted_pair();
+    std::fs::create_dir(dir.path().join("host_vars")).expect("host_vars");
+    std::fs::write(
+        dir.path().join("host_vars/db2.yml"),
+        "mysql_replication_password: plain-other\n",
+    )
+    .expect("host vars");
+    let options = LoadOptions {
+        vault_password_file: Some(dir.path().join("right")),
+        ..Default::default()
+    };
+    let err = load::load(&book, &options).expect_err("refused");
+    let report = format!("{:?}", miette::Report::new(err));
+    assert!(report.contains("differs between the hosts"), "{report}");
+    support::assert_no_secret("the report", &report, "r3pl-s3cret");
+    support::assert_no_secret("the report", &report, "plain-other");
 }

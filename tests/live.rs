@@ -31,9 +31,10 @@ fn path(p: &std::path::Path) -> &str {
 }
 
 /// The lab pair as one replication play, with `play_lines` added at the play level and `vars` at the vars
-/// level.
+/// level; each in a file of its own.
 fn playbook(lab: &Lab, dir: &std::path::Path, play_lines: &str, vars: &str) -> std::path::PathBuf {
-    let file = dir.join("live.yml");
+    let taken = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    let file = dir.join(format!("live-{taken}.yml"));
     let mut text = format!(
         "inventory: {}\nplays:\n  - name: live\n    hosts: pair\n{play_lines}    vars:\n      \
          replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
@@ -228,7 +229,7 @@ fn settle(lab: &Lab) {
 }
 
 #[test]
-fn a_change_that_needs_restarts_rolls_through_a_live_pair_and_one_node_always_takes_writes() {
+fn drill_a_change_that_needs_restarts_rolls_through_a_live_pair_and_one_node_always_takes_writes() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -338,7 +339,7 @@ fn drill_a_crashed_node_and_a_rebooted_host_resume_replicating_without_mmprov() 
 }
 
 #[test]
-fn a_live_file_position_pair_moves_to_gtid_without_losing_a_row() {
+fn drill_a_live_file_position_pair_moves_to_gtid_without_losing_a_row() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");

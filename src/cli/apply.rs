@@ -54,6 +54,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             let options = LoadOptions {
                 inventory: saved.inventory.clone(),
                 limit: saved.limit.clone(),
+                vault_password_file: req.options.vault_password_file.clone(),
             };
             super::validate::validated(&saved.playbook, &options)?
         }

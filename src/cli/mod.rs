@@ -63,9 +63,14 @@ pub enum Color {
 pub struct Input {
     /// The playbook (YAML).
     pub playbook: PathBuf,
-    /// An Ansible inventory (YAML or INI), used as it is; overrides the playbook's `inventory:`.
+    /// An Ansible inventory (YAML or INI, a file or a folder), used as it is; overrides the playbook's
+    /// `inventory:`.
     #[arg(short = 'i', long = "inventory")]
     pub inventory: Option<PathBuf>,
+    /// The Ansible Vault password, in this file (or printed by it, when it is executable); else
+    /// ANSIBLE_VAULT_PASSWORD_FILE, else asked on the terminal when something is encrypted.
+    #[arg(long, value_name = "FILE")]
+    pub vault_password_file: Option<PathBuf>,
 }
 
 impl Input {
@@ -73,6 +78,7 @@ impl Input {
         LoadOptions {
             inventory: self.inventory.clone(),
             limit: None,
+            vault_password_file: self.vault_password_file.clone(),
         }
     }
 
@@ -141,9 +147,12 @@ pub enum Command {
     Apply {
         /// A playbook, or a plan file saved by `mmprov plan --out`.
         target: PathBuf,
-        /// An Ansible inventory (YAML or INI); overrides the playbook's `inventory:`.
+        /// An Ansible inventory (YAML or INI, a file or a folder); overrides the playbook's `inventory:`.
         #[arg(short = 'i', long = "inventory")]
         inventory: Option<PathBuf>,
+        /// The Ansible Vault password, in this file (or printed by it, when it is executable).
+        #[arg(long, value_name = "FILE")]
+        vault_password_file: Option<PathBuf>,
         #[command(flatten)]
         limit: Limit,
         /// Do not ask for confirmation.
@@ -340,6 +349,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
         Command::Apply {
             target,
             inventory,
+            vault_password_file,
             limit,
             yes,
             lock_timeout,
@@ -352,6 +362,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 options: LoadOptions {
                     inventory: inventory.clone(),
                     limit: limit.limit.clone(),
+                    vault_password_file: vault_password_file.clone(),
                 },
                 yes: *yes,
                 lock_timeout: std::time::Duration::from_secs(*lock_timeout),

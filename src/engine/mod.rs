@@ -455,7 +455,8 @@ fn replication_passwords(project: &Project) -> Result<BTreeMap<String, SecretStr
         .filter(|p| p.has_role(Role::Replication))
     {
         if let Some(secret) = &play.vars.replication_password {
-            let password = load::secret::read(&secret.value).map_err(|e| {
+            let loaded = project.inventory_secrets.get(&play.name);
+            let password = load::secret::read(&secret.value, loaded).map_err(|e| {
                 Error::Apply(ApplyError::Secret {
                     play: play.name.clone(),
                     detail: e.to_string(),

@@ -68,6 +68,12 @@ pub fn parse(source: &Source, file: FileId) -> Result<InventoryData, super::Load
     Ok(data)
 }
 
+/// A `group_vars/` or `host_vars/` file: a mapping of variables (an empty file sets none).
+pub fn vars_file(source: &Source, file: FileId) -> Result<Vars, super::LoadError> {
+    let vars: Option<YamlVars> = yaml::parse(source, "Ansible vars file")?;
+    Ok(convert(file, vars.unwrap_or_default()))
+}
+
 /// Whether the text is a YAML inventory: a mapping whose keys are groups, not a plugin configuration.
 pub fn looks_like_inventory(source: &Source) -> bool {
     let Ok(top) = yaml::parse::<IndexMap<String, serde::de::IgnoredAny>>(source, "inventory")
@@ -136,11 +142,19 @@ fn add_group(
     }
 }
 
+/// Variables with their places; a `!vault` value is kept encrypted, as Ansible shows it
+/// (`{"__ansible_vault": ...}`), and opened only where mmprov reads it.
 fn convert(file: FileId, vars: YamlVars) -> Vars {
     vars.into_iter()
         .map(|(k, v)| {
             let at = yaml::span(file, &v);
-            (k, Sourced::new(v.value, at))
+            let value = match v.value {
+                serde_json::Value::String(s) if super::vault::is_vault(&s) => {
+                    serde_json::json!({ super::vault::VALUE_KEY: s })
+                }
+                other => other,
+            };
+            (k, Sourced::new(value, at))
         })
         .collect()
 }

@@ -17,6 +17,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
 
 use super::problem::Problem;
+use super::vault::Vault;
 use crate::model::{Connection, FileId, Host, ServiceKind, Source, Sourced, Span, SshOptions};
 
 /// Variables with their values as the inventory gives them (JSON's types: Ansible's), each with its place.
@@ -25,7 +26,26 @@ pub type Vars = BTreeMap<String, Sourced<Value>>;
 #[derive(Debug, Clone)]
 pub struct DeclaredHost {
     pub vars: Vars,
+    /// From `host_vars/` beside the inventory, and beside the playbook.
+    pub file_vars: Vars,
+    pub play_vars: Vars,
     pub declared_at: Span,
+}
+
+/// Where a vars file was found: beside the inventory, or beside the playbook (which wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarsLayer {
+    Inventory,
+    Playbook,
+}
+
+impl DeclaredHost {
+    pub fn add_file_vars(&mut self, layer: VarsLayer, vars: Vars) {
+        match layer {
+            VarsLayer::Inventory => self.file_vars.extend(vars),
+            VarsLayer::Playbook => self.play_vars.extend(vars),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -36,9 +56,19 @@ pub struct GroupData {
     /// `ansible_group_priority`: among groups of one depth, a higher one's vars win. A property of the
     /// group, not one of its vars (as in Ansible).
     pub priority: Option<i64>,
+    /// From `group_vars/` beside the inventory, and beside the playbook.
+    pub file_vars: Vars,
+    pub play_vars: Vars,
 }
 
 impl GroupData {
+    pub fn add_file_vars(&mut self, layer: VarsLayer, vars: Vars) {
+        match layer {
+            VarsLayer::Inventory => self.file_vars.extend(vars),
+            VarsLayer::Playbook => self.play_vars.extend(vars),
+        }
+    }
+
     /// Set a group variable; `ansible_group_priority` sets the group's priority instead.
     pub fn set_var(&mut self, name: String, value: Sourced<Value>) {
         let priority = value
@@ -104,8 +134,59 @@ impl InventoryData {
             .entry(name.to_string())
             .or_insert_with(|| DeclaredHost {
                 vars: Vars::new(),
+                file_vars: Vars::new(),
+                play_vars: Vars::new(),
                 declared_at,
             })
+    }
+
+    /// Point everything this part sets at `at` (a vaulted file's first line: its text is secret).
+    pub fn point_at(&mut self, at: Span) {
+        for host in self.hosts.values_mut() {
+            host.declared_at = at;
+            host.vars.values_mut().for_each(|v| v.span = at);
+        }
+        for group in self.groups.values_mut() {
+            group.vars.values_mut().for_each(|v| v.span = at);
+        }
+        for problem in &mut self.problems {
+            problem.span = problem.span.map(|_| at);
+        }
+    }
+
+    /// Add another inventory file's hosts and groups (the files of an inventory directory).
+    pub fn merge(&mut self, other: InventoryData) {
+        for (name, host) in other.hosts {
+            self.declare_host(&name, host.declared_at)
+                .vars
+                .extend(host.vars);
+        }
+        for (name, group) in &other.groups {
+            let mine = self.group(name);
+            mine.hosts.extend(group.hosts.iter().cloned());
+            mine.vars.extend(group.vars.clone());
+            if group.priority.is_some() {
+                mine.priority = group.priority;
+            }
+        }
+        for (name, group) in other.groups {
+            let at = Span {
+                file: FileId(0),
+                offset: 0,
+                len: 0,
+            };
+            for child in group.children {
+                if !self
+                    .groups
+                    .get(&name)
+                    .is_some_and(|g| g.children.contains(&child))
+                {
+                    self.add_child(&name, &child, at);
+                }
+            }
+        }
+        self.warnings.extend(other.warnings);
+        self.problems.extend(other.problems);
     }
 
     pub fn group(&mut self, name: &str) -> &mut GroupData {
@@ -278,19 +359,29 @@ impl InventoryData {
                 }
             }
         }
-        let all_vars = self.groups.get("all").map(|g| &g.vars);
+        let empty = GroupData::default();
+        let all = self.groups.get("all").unwrap_or(&empty);
         of_host
             .into_iter()
             .map(|(host, mut groups)| {
                 groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(1), priority(g), *g));
-                let mut vars = all_vars.cloned().unwrap_or_default();
-                for g in groups {
-                    if let Some(data) = self.groups.get(g) {
-                        vars.extend(data.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    }
+                let groups: Vec<&GroupData> =
+                    groups.iter().filter_map(|g| self.groups.get(*g)).collect();
+                // Ansible's VARIABLE_PRECEDENCE: `all` and the groups as the inventory and its vars files
+                // give them; `all`'s vars files again, then the groups' vars files; then the host.
+                let mut layers: Vec<&Vars> = vec![&all.vars, &all.file_vars];
+                for g in &groups {
+                    layers.extend([&g.vars, &g.file_vars]);
                 }
+                layers.extend([&all.file_vars, &all.play_vars]);
+                layers.extend(groups.iter().map(|g| &g.file_vars));
+                layers.extend(groups.iter().map(|g| &g.play_vars));
                 if let Some(declared) = self.hosts.get(host) {
-                    vars.extend(declared.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    layers.extend([&declared.vars, &declared.file_vars, &declared.play_vars]);
+                }
+                let mut vars = Vars::new();
+                for layer in layers {
+                    vars.extend(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
                 (host, vars)
             })
@@ -361,7 +452,12 @@ impl InventoryData {
     }
 
     /// Hosts with their merged variables, and groups with their (transitive) members, in inventory order.
-    pub fn resolve(mut self, defaults: &SshOptions, problems: &mut Vec<Problem>) -> Resolved {
+    pub fn resolve(
+        mut self,
+        defaults: &SshOptions,
+        vault: &Vault,
+        problems: &mut Vec<Problem>,
+    ) -> Resolved {
         problems.append(&mut self.problems);
         let warnings = std::mem::take(&mut self.warnings);
         self.check_names(problems);
@@ -394,9 +490,10 @@ impl InventoryData {
                 offset: 0,
                 len: 0,
             });
+            let opened = open_vaults(&vars, vault, problems);
             resolved.hosts.insert(
                 name.to_string(),
-                host_from_vars(name, &vars, declared_at, defaults, problems),
+                host_from_vars(name, &opened, declared_at, defaults, problems),
             );
             resolved.hostvars.insert(
                 name.to_string(),
@@ -406,6 +503,53 @@ impl InventoryData {
         resolved
     }
 }
+
+/// The variables mmprov reads, with any encrypted one opened (others stay as they are: an inventory may
+/// hold secrets of other tools, which need no password here).
+fn open_vaults(vars: &Vars, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
+    let mut out = vars.clone();
+    for name in READ_VARS {
+        let Some(v) = out.get_mut(*name) else {
+            continue;
+        };
+        let Some(text) = super::vault::vaulted(&v.value) else {
+            continue;
+        };
+        match vault.decrypt(text) {
+            Ok(plain) => {
+                v.value = Value::String(secrecy::ExposeSecret::expose_secret(&plain).to_string());
+            }
+            Err(e) => problems.push(Problem::at(
+                v.span,
+                format!("{name}: {e}"),
+                "encrypted here",
+            )),
+        }
+    }
+    out
+}
+
+/// Every inventory variable mmprov reads.
+const READ_VARS: &[&str] = &[
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_ssh_private_key_file",
+    "ansible_private_key_file",
+    "ansible_connection",
+    "ansible_ssh_common_args",
+    "ansible_ssh_extra_args",
+    "mmprov_service_manager",
+    "mmprov_service_name",
+    "mmprov_restart_command",
+    "server_id",
+    "mysql_server_id",
+    "auto_increment_offset",
+    "mysql_auto_increment_offset",
+];
 
 fn host_from_vars(
     name: &str,

@@ -12,6 +12,7 @@ mod ansible_ini;
 mod ansible_yaml;
 pub mod input;
 mod inventory;
+mod inventory_files;
 mod names;
 mod pattern;
 mod playbook_file;
@@ -20,6 +21,7 @@ mod pyliteral;
 pub mod secret;
 mod shlex;
 mod validate;
+pub mod vault;
 mod yaml;
 
 pub use inventory::{default_user, expand_home};
@@ -46,6 +48,9 @@ pub struct LoadOptions {
     pub inventory: Option<PathBuf>,
     /// An Ansible host pattern (`--limit`): only the hosts it selects are contacted.
     pub limit: Option<String>,
+    /// Where the Ansible Vault password is (`--vault-password-file`); `ANSIBLE_VAULT_PASSWORD_FILE`, then
+    /// the terminal, when not given.
+    pub vault_password_file: Option<PathBuf>,
 }
 
 /// A playbook or inventory file (see `input` for what is refused).
@@ -72,9 +77,14 @@ fn read_source_capped(path: &Path, cap: u64) -> Result<Source, LoadError> {
 /// An inventory file as `ansible-inventory --list` shows it (`_meta.hostvars`, each group's own hosts and
 /// children); every problem where Ansible refuses the inventory. Variables mmprov reads are not checked
 /// here: this is the inventory as Ansible sees it.
-pub fn inventory_list(path: &Path) -> Result<serde_json::Value, LoadError> {
-    let sources = vec![read_source(path)?];
-    let mut data = inventory::read(&sources[0], FileId(0))?;
+pub fn inventory_list(
+    path: &Path,
+    playbook_dir: Option<&Path>,
+    vault_password_file: Option<PathBuf>,
+) -> Result<serde_json::Value, LoadError> {
+    let mut sources = Vec::new();
+    let vault = vault::Vault::new(vault_password_file);
+    let mut data = inventory_files::read(path, playbook_dir, &vault, &mut sources)?;
     let problems = std::mem::take(&mut data.problems);
     if problems.is_empty() {
         Ok(data.ansible_list())
@@ -89,6 +99,7 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let book: PlaybookYaml = yaml::parse(&sources[0], "playbook")?;
     let base = playbook.parent().map(Path::to_path_buf).unwrap_or_default();
     let ssh_defaults = ssh_options(&book.ssh, &base);
+    let vault = vault::Vault::new(options.vault_password_file.clone());
     let mut problems = Vec::new();
 
     let inventory_path = match (&options.inventory, &book.inventory) {
@@ -97,17 +108,23 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         (None, None) => None,
     };
     let inventory = match inventory_path {
-        Some(path) => {
-            sources.push(read_source(&path)?);
-            let file = FileId(sources.len() - 1);
-            inventory::read(&sources[file.0], file)?.resolve(&ssh_defaults, &mut problems)
-        }
+        Some(path) => inventory_files::read(&path, Some(&base), &vault, &mut sources)?.resolve(
+            &ssh_defaults,
+            &vault,
+            &mut problems,
+        ),
         None => Default::default(),
     };
-    for warning in &inventory.warnings {
+    let inventory::Resolved {
+        mut hosts,
+        mut groups,
+        mut order,
+        hostvars,
+        warnings,
+    } = inventory;
+    for warning in &warnings {
         log::warn!("{warning}");
     }
-    let (mut hosts, mut groups, mut order) = (inventory.hosts, inventory.groups, inventory.order);
 
     let file = FileId(0);
     for (name, spanned) in book.hosts {
@@ -175,12 +192,14 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         .limit
         .as_deref()
         .and_then(|pattern| resolve_limit(pattern, &order, &groups, &plays, &mut problems));
+    let inventory_secrets = inventory_secrets(&plays, &hostvars, &vault, &mut problems);
     let project = Project {
         sources,
         hosts,
         groups,
         plays,
         limit,
+        inventory_secrets,
     };
     validate::check(&project, &mut problems);
     if problems.is_empty() {
@@ -188,6 +207,66 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     } else {
         Err(invalid(problems, &project.sources))
     }
+}
+
+/// The secrets plays take from inventory variables (`replication_password: { var: NAME }`): opened from
+/// the vault where encrypted, and the same on every host of the play.
+fn inventory_secrets(
+    plays: &[Play],
+    hostvars: &BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    vault: &vault::Vault,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, secrecy::SecretString> {
+    use secrecy::ExposeSecret;
+    let mut out = BTreeMap::new();
+    for play in plays {
+        let Some(secret) = &play.vars.replication_password else {
+            continue;
+        };
+        let crate::model::SecretRef::Var(name) = &secret.value else {
+            continue;
+        };
+        let refuse = |message: String| Problem::at(secret.span, message, "read from here");
+        let mut value: Option<secrecy::SecretString> = None;
+        for host in &play.hosts {
+            let found = hostvars.get(host).and_then(|v| v.get(name));
+            let opened = match found {
+                None => Err(format!("{host} has no inventory variable `{name}`")),
+                Some(v) => match vault::vaulted(v) {
+                    Some(text) => vault
+                        .decrypt(text)
+                        .map_err(|e| format!("`{name}` of {host}: {e}")),
+                    None => v
+                        .as_str()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| secrecy::SecretString::from(s.to_string()))
+                        .ok_or_else(|| format!("`{name}` of {host} is not a non-empty text")),
+                },
+            };
+            match (opened, &value) {
+                (Err(message), _) => {
+                    problems.push(refuse(message));
+                    break;
+                }
+                (Ok(v), Some(first)) if v.expose_secret() != first.expose_secret() => {
+                    problems.push(
+                        refuse(format!(
+                            "`{name}` differs between the hosts of play `{}` (its value is not shown)",
+                            play.name
+                        ))
+                        .help("give every host of the play the same value, e.g. in group_vars of the play's group"),
+                    );
+                    break;
+                }
+                (Ok(v), None) => value = Some(v),
+                (Ok(_), Some(_)) => {}
+            }
+        }
+        if let Some(v) = value {
+            out.insert(play.name.clone(), v);
+        }
+    }
+    out
 }
 
 /// One report of all problems, in file order.

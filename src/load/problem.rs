@@ -96,6 +96,29 @@ pub enum LoadError {
         cause: Vec<ParserDiagnostic>,
     },
 
+    #[error("{path}: {source}")]
+    #[diagnostic(
+        code(mmprov::vault),
+        help(
+            "the vault password comes from --vault-password-file, ANSIBLE_VAULT_PASSWORD_FILE, or the terminal"
+        )
+    )]
+    Vault {
+        path: PathBuf,
+        #[source]
+        source: super::vault::VaultError,
+    },
+
+    /// A vaulted file whose plaintext does not parse: said without quoting it, since it is secret.
+    #[error(
+        "{path} is encrypted, and what it holds is not a valid {what} (not shown: it is secret)"
+    )]
+    #[diagnostic(
+        code(mmprov::vault),
+        help("check it with `ansible-vault view` and fix it with `ansible-vault edit`")
+    )]
+    VaultedUnreadable { path: PathBuf, what: &'static str },
+
     #[error("{} found in the playbook; nothing was contacted", plural(problems.len(), "problem"))]
     #[diagnostic(code(mmprov::invalid))]
     Invalid {

@@ -10,6 +10,9 @@ pub enum SecretError {
     #[error("the environment variable {0} holding a secret is not set")]
     #[diagnostic(code(mmprov::secret))]
     Env(String),
+    #[error("the inventory variable {0} holding a secret was not read with the inventory")]
+    #[diagnostic(code(mmprov::secret))]
+    NotLoaded(String),
     #[error("the secret file {path} cannot be read")]
     #[diagnostic(code(mmprov::secret))]
     File {
@@ -19,8 +22,16 @@ pub enum SecretError {
     },
 }
 
-pub fn read(secret: &SecretRef) -> Result<SecretString, SecretError> {
+/// The secret, from its environment variable or file; `loaded`: the secret when it came with the inventory
+/// (`{ var: NAME }`, opened at load).
+pub fn read(
+    secret: &SecretRef,
+    loaded: Option<&SecretString>,
+) -> Result<SecretString, SecretError> {
     match secret {
+        SecretRef::Var(name) => loaded
+            .cloned()
+            .ok_or_else(|| SecretError::NotLoaded(name.clone())),
         SecretRef::Env(var) => match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(SecretString::from(v)),
             _ => Err(SecretError::Env(var.clone())),

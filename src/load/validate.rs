@@ -206,6 +206,8 @@ pub fn secret_problem(secret: &Sourced<SecretRef>) -> Option<Problem> {
                 "read from here",
             )),
         },
+        // Read (and checked) with the inventory.
+        SecretRef::Var(_) => None,
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Project {
     /// The hosts this run may contact (`--limit`); `None`: every host. Plays keep all their hosts, so the
     /// rendered config (auto_increment_increment, offsets) is the same with or without a limit.
     pub limit: Option<BTreeSet<String>>,
+    /// Secrets the playbook takes from inventory variables (`{ var: NAME }`), opened from the vault where
+    /// encrypted, by play.
+    pub inventory_secrets: BTreeMap<String, secrecy::SecretString>,
 }
 
 impl Project {

@@ -36,6 +36,9 @@ pub enum SecretRef {
     Env(String),
     /// A file whose content (trailing newline removed) is the secret.
     File(PathBuf),
+    /// An inventory variable (as `mysql_replication_password` in a team's group_vars, vaulted or not): it
+    /// must have the same value on every host of the play.
+    Var(String),
 }
 
 /// Replication over TLS: files on every host of the play (the same paths on each). Each server presents its

@@ -1,0 +1,242 @@
+//! Where an inventory's parts are on disk, found as Ansible finds them:
+//! - a directory is every inventory file in it, in name order, its sub-directories too, leaving out hidden
+//!   names, `group_vars`, `host_vars`, `vars_plugins` and Ansible's ignored extensions (`.orig`, `.cfg`,
+//!   `.retry`, `.bak`, `~`, `.md`, `.txt`, ...);
+//! - `group_vars/NAME` and `host_vars/NAME` beside the inventory (the directory itself, or the file's
+//!   folder) and beside the playbook: the first of `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json` that
+//!   exists; a directory by that name is every YAML file in it, in name order.
+//!
+//! A file encrypted whole by `ansible-vault` is opened with the vault password; what it sets points at its
+//! first line (its text is secret, and is never quoted).
+
+use std::path::{Path, PathBuf};
+
+use super::LoadError;
+use super::inventory::{InventoryData, Vars, VarsLayer};
+use super::vault::Vault;
+use crate::model::{FileId, Source, Span};
+
+/// Extensions Ansible skips in an inventory directory.
+const IGNORED_EXTENSIONS: &[&str] = &[
+    ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".cfg", ".retry",
+];
+
+/// Read the inventory at `path` (a file or a directory) with the vars files beside it and beside the
+/// playbook (`playbook_dir`); every file read is added to `sources`.
+pub fn read(
+    path: &Path,
+    playbook_dir: Option<&Path>,
+    vault: &Vault,
+    sources: &mut Vec<Source>,
+) -> Result<InventoryData, LoadError> {
+    let mut files = Files { vault, sources };
+    let mut data = InventoryData::new();
+    files.read_source_files(path, &mut data)?;
+    let beside = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    files.read_vars_files(&beside, VarsLayer::Inventory, &mut data)?;
+    if let Some(dir) = playbook_dir.filter(|d| !same_dir(d, &beside)) {
+        files.read_vars_files(dir, VarsLayer::Playbook, &mut data)?;
+    }
+    Ok(data)
+}
+
+/// The files read so far, and the vault that opens encrypted ones.
+struct Files<'a> {
+    vault: &'a Vault,
+    sources: &'a mut Vec<Source>,
+}
+
+/// A file as read: its id among the run's sources, and the text to parse (the plaintext of a vault, whose
+/// registered source keeps the encrypted text, so no diagnostic ever quotes a secret).
+struct Opened {
+    file: FileId,
+    text: Source,
+    /// Where everything the file sets points: its first line, when it is a vault.
+    vault_header: Option<Span>,
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+impl Files<'_> {
+    fn open(&mut self, path: &Path) -> Result<Opened, LoadError> {
+        let source = super::read_source(path)?;
+        self.sources.push(source.clone());
+        let file = FileId(self.sources.len() - 1);
+        if !super::vault::is_vault(&source.text) {
+            return Ok(Opened {
+                file,
+                text: source,
+                vault_header: None,
+            });
+        }
+        let plain = self
+            .vault
+            .decrypt(&source.text)
+            .map_err(|e| LoadError::Vault {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+        let header = source.text.lines().next().map_or(1, str::len);
+        Ok(Opened {
+            file,
+            text: Source {
+                path: path.to_path_buf(),
+                text: std::sync::Arc::new(secrecy::ExposeSecret::expose_secret(&plain).to_string()),
+            },
+            vault_header: Some(Span {
+                file,
+                offset: 0,
+                len: header,
+            }),
+        })
+    }
+
+    fn read_source_files(
+        &mut self,
+        path: &Path,
+        data: &mut InventoryData,
+    ) -> Result<(), LoadError> {
+        if !path.is_dir() {
+            let opened = self.open(path)?;
+            let mut part = match super::inventory::read(&opened.text, opened.file) {
+                Err(LoadError::Yaml { .. }) if opened.vault_header.is_some() => {
+                    return Err(LoadError::VaultedUnreadable {
+                        path: path.to_path_buf(),
+                        what: "inventory",
+                    });
+                }
+                other => other?,
+            };
+            if let Some(header) = opened.vault_header {
+                part.point_at(header);
+            }
+            data.merge(part);
+            return Ok(());
+        }
+        for entry in sorted_entries(path)? {
+            let name = entry
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if ignored(&name) {
+                continue;
+            }
+            self.read_source_files(&entry, data)?;
+        }
+        Ok(())
+    }
+
+    /// The `group_vars/` and `host_vars/` files under `dir` for every group and host of the inventory.
+    fn read_vars_files(
+        &mut self,
+        dir: &Path,
+        layer: VarsLayer,
+        data: &mut InventoryData,
+    ) -> Result<(), LoadError> {
+        let groups: Vec<String> = data.groups.keys().cloned().collect();
+        for group in groups {
+            let vars = self.vars_for(&dir.join("group_vars"), &group)?;
+            data.group(&group).add_file_vars(layer, vars);
+        }
+        let hosts: Vec<String> = data.hosts.keys().cloned().collect();
+        for host in hosts {
+            let vars = self.vars_for(&dir.join("host_vars"), &host)?;
+            if let Some(declared) = data.hosts.get_mut(&host) {
+                declared.add_file_vars(layer, vars);
+            }
+        }
+        Ok(())
+    }
+
+    /// The variables `dir/NAME` (or `NAME.yml`, `NAME.yaml`, `NAME.json`, or the folder `NAME/`) sets.
+    fn vars_for(&mut self, dir: &Path, name: &str) -> Result<Vars, LoadError> {
+        let mut vars = Vars::new();
+        if !dir.is_dir() {
+            return Ok(vars);
+        }
+        let found = ["", ".yml", ".yaml", ".json"]
+            .iter()
+            .map(|ext| dir.join(format!("{name}{ext}")))
+            .find(|p| p.exists());
+        let Some(found) = found else {
+            return Ok(vars);
+        };
+        for file in vars_files(&found)? {
+            let opened = self.open(&file)?;
+            let mut set = match super::ansible_yaml::vars_file(&opened.text, opened.file) {
+                Err(LoadError::Yaml { .. }) if opened.vault_header.is_some() => {
+                    return Err(LoadError::VaultedUnreadable {
+                        path: file,
+                        what: "vars file",
+                    });
+                }
+                other => other?,
+            };
+            if let Some(header) = opened.vault_header {
+                for value in set.values_mut() {
+                    value.span = header;
+                }
+            }
+            vars.extend(set);
+        }
+        Ok(vars)
+    }
+}
+
+fn ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || matches!(name, "group_vars" | "host_vars" | "vars_plugins")
+        || IGNORED_EXTENSIONS.iter().any(|e| name.ends_with(e))
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let read = std::fs::read_dir(dir).map_err(|source| LoadError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut entries = Vec::new();
+    for entry in read {
+        let entry = entry.map_err(|source| LoadError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        entries.push(entry.path());
+    }
+    entries.sort();
+    Ok(entries)
+}
+
+/// A vars file, or every YAML file in a vars folder (sub-folders too), in name order.
+fn vars_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    for entry in sorted_entries(path)? {
+        let name = entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || name.ends_with('~') {
+            continue;
+        }
+        if entry.is_dir() {
+            out.extend(vars_files(&entry)?);
+        } else if matches!(
+            entry.extension().and_then(|e| e.to_str()),
+            None | Some("yml" | "yaml" | "json")
+        ) {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
