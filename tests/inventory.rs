@@ -333,3 +333,23 @@ fn a_replication_password_that_differs_between_hosts_is_refused_without_showing_
     support::assert_no_secret("the report", &report, "r3pl-s3cret");
     support::assert_no_secret("the report", &report, "plain-other");
 }
+
+#[test]
+fn what_ansible_skips_with_a_warning_mmprov_skips_with_a_warning() {
+    let (_dir, book) = book_over(
+        "hosts.yml",
+        "pair:\n  hosts:\n    db1: {server_id: 1}\n  hostz:\n    typo: \nlisted:\n  - a\n",
+        "pair",
+    );
+    let out = support::mmprov(&["validate", book.to_str().expect("utf-8")], &[]);
+    let stderr = support::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("hosts.yml:2: skipping the key `hostz` of group `pair`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hosts.yml:7: skipping `listed`: it is a list"),
+        "{stderr}"
+    );
+}

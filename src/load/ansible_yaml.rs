@@ -47,15 +47,78 @@ impl<'de> Deserialize<'de> for HostsYaml {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A group as Ansible's YAML plugin takes it: `hosts`, `vars`, `children`; another key is skipped with a
+/// warning, and a value that is not a mapping is no group (skipped with a warning), as Ansible does.
+#[derive(Default)]
 struct GroupYaml {
-    #[serde(default)]
     hosts: Option<HostsYaml>,
-    #[serde(default)]
     vars: Option<YamlVars>,
-    #[serde(default)]
     children: Option<IndexMap<String, Spanned<Option<GroupYaml>>>>,
+    /// Keys other than those three.
+    skipped: Vec<String>,
+    /// The value was not a mapping: what it was instead.
+    not_a_group: Option<&'static str>,
+}
+
+impl<'de> Deserialize<'de> for GroupYaml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // By hand: every key is taken as it comes, so nothing is buffered and every place is kept.
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = GroupYaml;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a group: a mapping of hosts, vars and children")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<GroupYaml, A::Error> {
+                let mut group = GroupYaml::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "hosts" => group.hosts = map.next_value()?,
+                        "vars" => group.vars = map.next_value()?,
+                        "children" => group.children = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            group.skipped.push(key);
+                        }
+                    }
+                }
+                Ok(group)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<GroupYaml, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(not_a_group("a list"))
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<GroupYaml, E> {
+                Ok(not_a_group("text"))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<GroupYaml, E> {
+                Ok(not_a_group("a boolean"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<GroupYaml, E> {
+                Ok(not_a_group("a number"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<GroupYaml, E> {
+                Ok(not_a_group("a number"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<GroupYaml, E> {
+                Ok(not_a_group("a number"))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+fn not_a_group(what: &'static str) -> GroupYaml {
+    GroupYaml {
+        not_a_group: Some(what),
+        ..GroupYaml::default()
+    }
 }
 
 pub fn parse(source: &Source, file: FileId) -> Result<InventoryData, super::LoadError> {
@@ -63,7 +126,7 @@ pub fn parse(source: &Source, file: FileId) -> Result<InventoryData, super::Load
         yaml::parse(source, "Ansible YAML inventory")?;
     let mut data = InventoryData::new();
     for (name, group) in top {
-        add_group(&mut data, file, &name, group);
+        add_group(&mut data, source, file, &name, group);
     }
     Ok(data)
 }
@@ -85,13 +148,26 @@ pub fn looks_like_inventory(source: &Source) -> bool {
 
 fn add_group(
     data: &mut InventoryData,
+    source: &Source,
     file: FileId,
     name: &str,
     group: Spanned<Option<GroupYaml>>,
 ) {
     let group_at = yaml::span(file, &group);
+    let place = line_of(source, group_at);
+    if let Some(what) = group.value.as_ref().and_then(|g| g.not_a_group) {
+        data.warnings.push(format!(
+            "{place}skipping `{name}`: it is {what}, not a group definition (as Ansible skips it)"
+        ));
+        return;
+    }
     data.group(name);
     let Some(group) = group.value else { return };
+    for key in &group.skipped {
+        data.warnings.push(format!(
+            "{place}skipping the key `{key}` of group `{name}`: only hosts, vars and children are read (as Ansible skips it)"
+        ));
+    }
     match group.hosts {
         Some(HostsYaml::Map(hosts)) => {
             for (pattern, vars) in hosts {
@@ -137,13 +213,23 @@ fn add_group(
     }
     for (child, body) in group.children.unwrap_or_default() {
         let at = yaml::span(file, &body);
-        add_group(data, file, &child, body);
+        add_group(data, source, file, &child, body);
         data.add_child(name, &child, at);
     }
 }
 
 /// Variables with their places; a `!vault` value is kept encrypted, as Ansible shows it
 /// (`{"__ansible_vault": ...}`), and opened only where mmprov reads it.
+/// `path:line: ` of a place, for a warning.
+fn line_of(source: &Source, at: crate::model::Span) -> String {
+    let before = source.text.get(..at.offset).unwrap_or_default();
+    format!(
+        "{}:{}: ",
+        source.path.display(),
+        before.matches('\n').count() + 1
+    )
+}
+
 fn convert(file: FileId, vars: YamlVars) -> Vars {
     vars.into_iter()
         .map(|(k, v)| {
