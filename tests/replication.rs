@@ -542,3 +542,71 @@ fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirm
     let (code, out, stderr) = run(&["plan", path(&book), "--detailed-exitcode"]);
     assert_eq!(code, 0, "{out}{stderr}");
 }
+
+/// `r3pl-s3cret`, encrypted by `ansible-vault encrypt_string` (ansible-core 2.19) with the password `vaultpw`.
+const VAULTED: &str = "!vault |
+    $ANSIBLE_VAULT;1.1;AES256
+    32333436373330623865343361343637613438363236306366626435386132623636666139303764
+    6133373262363037383237643264653032373464323637310a323038633836303363663663343132
+    61366564393038666230373665633232383465393933346163353831323039303532633661383166
+    6466643039396231650a376435323231323965323461353864353331346634633237326162363432
+    3433";
+
+/// A team's vaulted `mysql_replication_password` in the playbook's group_vars works as it is: the pair
+/// converges with it, the replication account takes it, and it reaches no output.
+#[test]
+fn a_vaulted_replication_password_from_group_vars_sets_up_the_pair() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    shop_on(&lab, "h1");
+    std::fs::create_dir(dir.path().join("group_vars")).expect("group_vars");
+    std::fs::write(
+        dir.path().join("group_vars/pair.yml"),
+        format!("mysql_replication_password: {VAULTED}\n"),
+    )
+    .expect("vars");
+    let password_file = dir.path().join("vault-pass");
+    std::fs::write(&password_file, "vaultpw\n").expect("vault password");
+    let book = dir.path().join("vaulted.yml");
+    std::fs::write(
+        &book,
+        format!(
+            "inventory: {}\nplays:\n  - name: vaulted\n    hosts: pair\n    vars:\n      \
+             replication_password: {{ var: mysql_replication_password }}\n",
+            lab.inventory_yaml().display()
+        ),
+    )
+    .expect("playbook");
+    let out = support::mmprov(
+        &[
+            "apply",
+            path(&book),
+            "--yes",
+            "--vault-password-file",
+            path(&password_file),
+        ],
+        &[],
+    );
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    support::assert_no_secret("apply's output", &said, "r3pl-s3cret");
+    let login = lab.ssh(
+        "h2",
+        &format!(
+            "mariadb -h {} -u repl -p'r3pl-s3cret' -NBe 'SELECT 1'",
+            lab.address("h1")
+        ),
+    );
+    assert!(
+        login.status.success(),
+        "the account takes the vaulted password"
+    );
+    let count = lab.sql("h1", "SELECT COUNT(*) FROM shop.orders");
+    assert_eq!(
+        lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", &count),
+        count
+    );
+}

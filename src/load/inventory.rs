@@ -228,6 +228,23 @@ impl InventoryData {
         false
     }
 
+    /// Put the hosts of no group in `ungrouped`, as Ansible does.
+    fn fill_ungrouped(&mut self) {
+        let grouped: BTreeSet<&str> = self
+            .groups
+            .iter()
+            .filter(|(g, _)| *g != "all" && *g != "ungrouped")
+            .flat_map(|(_, d)| d.hosts.iter().map(String::as_str))
+            .collect();
+        let ungrouped: Vec<String> = self
+            .hosts
+            .keys()
+            .filter(|h| !grouped.contains(h.as_str()))
+            .cloned()
+            .collect();
+        self.group("ungrouped").hosts.extend(ungrouped);
+    }
+
     /// Every group's members: its own hosts, then its children's, in order, each once. `all` holds every
     /// host; `ungrouped` the hosts of no other group.
     fn members(&self) -> IndexMap<&str, IndexSet<&str>> {
@@ -339,11 +356,14 @@ impl InventoryData {
         }
     }
 
-    /// Each host's variables as Ansible merges them, in Ansible's order of precedence.
-    fn hostvars<'a>(
+    /// Each host's variable layers, lowest precedence first, in Ansible's order (VARIABLE_PRECEDENCE):
+    /// `all` and the groups (by depth, `ansible_group_priority`, name) as the inventory and its vars files
+    /// give them; `all`'s vars files again, then the groups' vars files, the playbook's after the
+    /// inventory's; then the host's own. Nothing is copied: a variable is looked up through the layers.
+    fn layers<'a>(
         &'a self,
         members: &IndexMap<&'a str, IndexSet<&'a str>>,
-    ) -> IndexMap<&'a str, Vars> {
+    ) -> IndexMap<&'a str, Layers<'a>> {
         let depths = self.depths();
         let priority =
             |g: &str| -> i64 { self.groups.get(g).and_then(|d| d.priority).unwrap_or(1) };
@@ -359,31 +379,30 @@ impl InventoryData {
                 }
             }
         }
-        let empty = GroupData::default();
-        let all = self.groups.get("all").unwrap_or(&empty);
+        let all = self.groups.get("all");
         of_host
             .into_iter()
             .map(|(host, mut groups)| {
                 groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(1), priority(g), *g));
                 let groups: Vec<&GroupData> =
                     groups.iter().filter_map(|g| self.groups.get(*g)).collect();
-                // Ansible's VARIABLE_PRECEDENCE: `all` and the groups as the inventory and its vars files
-                // give them; `all`'s vars files again, then the groups' vars files; then the host.
-                let mut layers: Vec<&Vars> = vec![&all.vars, &all.file_vars];
+                let mut layers: Vec<&Vars> = Vec::with_capacity(4 * groups.len() + 7);
+                if let Some(all) = all {
+                    layers.extend([&all.vars, &all.file_vars]);
+                }
                 for g in &groups {
                     layers.extend([&g.vars, &g.file_vars]);
                 }
-                layers.extend([&all.file_vars, &all.play_vars]);
+                if let Some(all) = all {
+                    layers.extend([&all.file_vars, &all.play_vars]);
+                }
                 layers.extend(groups.iter().map(|g| &g.file_vars));
                 layers.extend(groups.iter().map(|g| &g.play_vars));
                 if let Some(declared) = self.hosts.get(host) {
                     layers.extend([&declared.vars, &declared.file_vars, &declared.play_vars]);
                 }
-                let mut vars = Vars::new();
-                for layer in layers {
-                    vars.extend(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-                (host, vars)
+                layers.retain(|l| !l.is_empty());
+                (host, Layers(layers))
             })
             .collect()
     }
@@ -405,18 +424,7 @@ impl InventoryData {
                 .cloned(),
         );
         let mut groups = serde_json::Map::new();
-        let ungrouped: Vec<String> = self
-            .hosts
-            .keys()
-            .filter(|h| {
-                !self
-                    .groups
-                    .iter()
-                    .any(|(g, d)| g != "all" && d.hosts.contains(*h))
-            })
-            .cloned()
-            .collect();
-        self.group("ungrouped").hosts.extend(ungrouped);
+        self.fill_ungrouped();
         for (name, data) in self.groups.iter().filter(|(g, _)| *g != "all") {
             let mut group = serde_json::Map::new();
             if !data.hosts.is_empty() {
@@ -437,13 +445,11 @@ impl InventoryData {
         groups.insert("all".into(), Value::Object(all_children));
         let members = self.members();
         let hostvars: serde_json::Map<String, Value> = self
-            .hostvars(&members)
+            .layers(&members)
             .into_iter()
+            .map(|(host, layers)| (host, layers.merged()))
             .filter(|(_, vars)| !vars.is_empty())
-            .map(|(host, vars)| {
-                let vars = vars.into_iter().map(|(k, v)| (k, v.value)).collect();
-                (host.to_string(), Value::Object(vars))
-            })
+            .map(|(host, vars)| (host.to_string(), Value::Object(vars)))
             .collect();
         let mut meta = serde_json::Map::new();
         meta.insert("hostvars".into(), Value::Object(hostvars));
@@ -452,29 +458,22 @@ impl InventoryData {
     }
 
     /// Hosts with their merged variables, and groups with their (transitive) members, in inventory order.
+    /// `wanted`: the variables whose values the playbook takes from the inventory (secrets), given for
+    /// every host in [`Resolved::hostvars`].
     pub fn resolve(
         mut self,
         defaults: &SshOptions,
         vault: &Vault,
+        wanted: &BTreeSet<String>,
         problems: &mut Vec<Problem>,
     ) -> Resolved {
         problems.append(&mut self.problems);
         let warnings = std::mem::take(&mut self.warnings);
         self.check_names(problems);
-        let ungrouped: Vec<String> = self
-            .hosts
-            .keys()
-            .filter(|h| {
-                !self
-                    .groups
-                    .iter()
-                    .any(|(g, d)| g != "all" && g != "ungrouped" && d.hosts.contains(*h))
-            })
-            .cloned()
-            .collect();
-        self.group("ungrouped").hosts.extend(ungrouped);
+        self.fill_ungrouped();
         let members = self.members();
-        let hostvars = self.hostvars(&members);
+        let layers = self.layers(&members);
+        let user = default_user();
         let mut resolved = Resolved {
             order: self.hosts.keys().cloned().collect(),
             groups: members
@@ -484,40 +483,66 @@ impl InventoryData {
             warnings,
             ..Resolved::default()
         };
-        for (name, vars) in hostvars {
+        // Collected, not inserted one by one: a map built from a sorted run moves no entry twice.
+        let mut hosts = Vec::with_capacity(layers.len());
+        for (name, layers) in layers {
             let declared_at = self.hosts.get(name).map(|d| d.declared_at).unwrap_or(Span {
                 file: FileId(0),
                 offset: 0,
                 len: 0,
             });
-            let opened = open_vaults(&vars, vault, problems);
-            resolved.hosts.insert(
+            let opened = open_vaults(&layers, vault, problems);
+            let get = |key: &str| opened.get(key).or_else(|| layers.get(key));
+            hosts.push((
                 name.to_string(),
-                host_from_vars(name, &opened, declared_at, defaults, problems),
-            );
-            resolved.hostvars.insert(
-                name.to_string(),
-                vars.into_iter().map(|(k, v)| (k, v.value)).collect(),
-            );
+                host_from_vars(name, &get, declared_at, defaults, &user, problems),
+            ));
+            let secrets: BTreeMap<String, Value> = wanted
+                .iter()
+                .filter_map(|k| Some((k.clone(), layers.get(k)?.value.clone())))
+                .collect();
+            if !secrets.is_empty() {
+                resolved.hostvars.insert(name.to_string(), secrets);
+            }
         }
+        resolved.hosts = hosts.into_iter().collect();
         resolved
     }
 }
 
-/// The variables mmprov reads, with any encrypted one opened (others stay as they are: an inventory may
-/// hold secrets of other tools, which need no password here).
-fn open_vaults(vars: &Vars, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
-    let mut out = vars.clone();
+/// A host's variable layers, lowest precedence first: a variable is the last layer's that sets it.
+struct Layers<'a>(Vec<&'a Vars>);
+
+impl<'a> Layers<'a> {
+    fn get(&self, name: &str) -> Option<&'a Sourced<Value>> {
+        self.0.iter().rev().find_map(|layer| layer.get(name))
+    }
+
+    /// Every variable with its value, as Ansible's `hostvars` has them.
+    fn merged(&self) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        for layer in &self.0 {
+            for (k, v) in layer.iter() {
+                out.insert(k.clone(), v.value.clone());
+            }
+        }
+        out
+    }
+}
+
+/// The variables mmprov reads that are encrypted, opened (others stay as they are: an inventory may hold
+/// secrets of other tools, which need no password here).
+fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
+    let mut out = Vars::new();
     for name in READ_VARS {
-        let Some(v) = out.get_mut(*name) else {
-            continue;
-        };
+        let Some(v) = layers.get(name) else { continue };
         let Some(text) = super::vault::vaulted(&v.value) else {
             continue;
         };
         match vault.decrypt(text) {
             Ok(plain) => {
-                v.value = Value::String(secrecy::ExposeSecret::expose_secret(&plain).to_string());
+                let value = Value::String(secrecy::ExposeSecret::expose_secret(&plain).to_string());
+                out.insert(name.to_string(), Sourced::new(value, v.span));
             }
             Err(e) => problems.push(Problem::at(
                 v.span,
@@ -551,19 +576,20 @@ const READ_VARS: &[&str] = &[
     "mysql_auto_increment_offset",
 ];
 
-fn host_from_vars(
+fn host_from_vars<'v>(
     name: &str,
-    vars: &Vars,
+    var: &dyn Fn(&str) -> Option<&'v Sourced<Value>>,
     declared_at: Span,
     defaults: &SshOptions,
+    default_user: &str,
     problems: &mut Vec<Problem>,
 ) -> Host {
-    let get = |keys: &[&str]| keys.iter().find_map(|k| vars.get(*k));
+    let get = |keys: &[&str]| keys.iter().find_map(|k| var(k));
     let mut host = Host {
         name: name.to_string(),
         address: name.to_string(),
         port: 22,
-        user: default_user(),
+        user: default_user.to_string(),
         key: None,
         connection: Connection::Ssh,
         ssh: defaults.clone(),
@@ -600,7 +626,7 @@ fn host_from_vars(
         }
     }
     for key in ["ansible_ssh_common_args", "ansible_ssh_extra_args"] {
-        if let Some(v) = vars.get(key) {
+        if let Some(v) = var(key) {
             apply_ssh_args(&text(v, problems), v.span, &mut host.ssh, problems);
         }
     }

@@ -142,35 +142,32 @@ impl Files<'_> {
         layer: VarsLayer,
         data: &mut InventoryData,
     ) -> Result<(), LoadError> {
+        // Each folder is listed once: an inventory of many hosts costs no look-up per host.
+        let group_vars = Listing::of(&dir.join("group_vars"))?;
         let groups: Vec<String> = data.groups.keys().cloned().collect();
         for group in groups {
-            let vars = self.vars_for(&dir.join("group_vars"), &group)?;
-            data.group(&group).add_file_vars(layer, vars);
+            if let Some(found) = group_vars.find(&group) {
+                let vars = self.vars_from(&found)?;
+                data.group(&group).add_file_vars(layer, vars);
+            }
         }
+        let host_vars = Listing::of(&dir.join("host_vars"))?;
         let hosts: Vec<String> = data.hosts.keys().cloned().collect();
         for host in hosts {
-            let vars = self.vars_for(&dir.join("host_vars"), &host)?;
-            if let Some(declared) = data.hosts.get_mut(&host) {
+            if let (Some(found), Some(declared)) =
+                (host_vars.find(&host), data.hosts.get_mut(&host))
+            {
+                let vars = self.vars_from(&found)?;
                 declared.add_file_vars(layer, vars);
             }
         }
         Ok(())
     }
 
-    /// The variables `dir/NAME` (or `NAME.yml`, `NAME.yaml`, `NAME.json`, or the folder `NAME/`) sets.
-    fn vars_for(&mut self, dir: &Path, name: &str) -> Result<Vars, LoadError> {
+    /// The variables a vars file (or every file of a vars folder) sets.
+    fn vars_from(&mut self, found: &Path) -> Result<Vars, LoadError> {
         let mut vars = Vars::new();
-        if !dir.is_dir() {
-            return Ok(vars);
-        }
-        let found = ["", ".yml", ".yaml", ".json"]
-            .iter()
-            .map(|ext| dir.join(format!("{name}{ext}")))
-            .find(|p| p.exists());
-        let Some(found) = found else {
-            return Ok(vars);
-        };
-        for file in vars_files(&found)? {
+        for file in vars_files(found)? {
             let opened = self.open(&file)?;
             let mut set = match super::ansible_yaml::vars_file(&opened.text, opened.file) {
                 Err(LoadError::Yaml { .. }) if opened.vault_header.is_some() => {
@@ -213,6 +210,41 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     }
     entries.sort();
     Ok(entries)
+}
+
+/// The names in a `group_vars/` or `host_vars/` folder (none when there is no such folder).
+struct Listing {
+    dir: PathBuf,
+    names: std::collections::BTreeSet<String>,
+}
+
+impl Listing {
+    fn of(dir: &Path) -> Result<Self, LoadError> {
+        let names = if dir.is_dir() {
+            sorted_entries(dir)?
+                .into_iter()
+                .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+                .collect()
+        } else {
+            Default::default()
+        };
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            names,
+        })
+    }
+
+    /// The first of `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json` there, as Ansible looks.
+    fn find(&self, name: &str) -> Option<PathBuf> {
+        if self.names.is_empty() {
+            return None;
+        }
+        ["", ".yml", ".yaml", ".json"]
+            .iter()
+            .map(|ext| format!("{name}{ext}"))
+            .find(|n| self.names.contains(n))
+            .map(|n| self.dir.join(n))
+    }
 }
 
 /// A vars file, or every YAML file in a vars folder (sub-folders too), in name order.

@@ -107,14 +107,22 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         (None, Some(path)) => Some(base.join(&path.value)),
         (None, None) => None,
     };
+    let started = std::time::Instant::now();
     let inventory = match inventory_path {
-        Some(path) => inventory_files::read(&path, Some(&base), &vault, &mut sources)?.resolve(
-            &ssh_defaults,
-            &vault,
-            &mut problems,
-        ),
+        Some(path) => inventory_files::read(&path, Some(&base), &vault, &mut sources)
+            .inspect(|_| {
+                log::info!(
+                    "phase: inventory read in {} ms",
+                    started.elapsed().as_millis()
+                )
+            })?
+            .resolve(&ssh_defaults, &vault, &secret_vars(&book), &mut problems),
         None => Default::default(),
     };
+    log::info!(
+        "phase: inventory read and resolved in {} ms",
+        started.elapsed().as_millis()
+    );
     let inventory::Resolved {
         mut hosts,
         mut groups,
@@ -201,12 +209,29 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         limit,
         inventory_secrets,
     };
+    log::info!(
+        "phase: plays resolved in {} ms",
+        started.elapsed().as_millis()
+    );
     validate::check(&project, &mut problems);
+    log::info!("phase: checked in {} ms", started.elapsed().as_millis());
     if problems.is_empty() {
         Ok(project)
     } else {
         Err(invalid(problems, &project.sources))
     }
+}
+
+/// The inventory variables the playbook's plays take secrets from.
+fn secret_vars(book: &PlaybookYaml) -> BTreeSet<String> {
+    book.plays
+        .iter()
+        .filter_map(|p| p.value.vars.replication_password.as_ref())
+        .filter_map(|s| match &s.value {
+            crate::model::SecretRef::Var(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The secrets plays take from inventory variables (`replication_password: { var: NAME }`): opened from

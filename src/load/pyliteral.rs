@@ -13,7 +13,23 @@ use serde_json::{Map, Number, Value};
 
 /// The value `text` stands for, as Ansible's INI plugin reads it.
 pub fn value(text: &str) -> Value {
+    if plain_text(text) {
+        return Value::String(text.to_string());
+    }
     literal_eval(text).unwrap_or_else(|| Value::String(text.to_string()))
+}
+
+/// Text no Python literal can be: it starts with a letter or `_`, holds no quote, bracket or `#`, and is not
+/// a keyword or a string prefix followed by a quote. Most inventory values are such (`db1`, `deploy`,
+/// `10.0.0.1` is not: it starts with a digit); they skip the parser.
+fn plain_text(text: &str) -> bool {
+    let starts_as_word = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    starts_as_word
+        && !matches!(text, "True" | "False" | "None")
+        && !text.contains(['\'', '"', '[', '(', '{', '#'])
 }
 
 /// `ast.literal_eval`: `None` where Python raises.
@@ -401,6 +417,8 @@ mod tests {
         assert_eq!(value("{1, 2}"), json!([1, 2]));
         assert_eq!(value("[1, 2"), json!("[1, 2"));
         assert_eq!(value("db1.example.com"), json!("db1.example.com"));
+        assert_eq!(value("deploy"), json!("deploy"));
+        assert_eq!(value("r'x'"), json!("x"), "a prefixed string is still read");
         assert_eq!(
             value("-o ConnectTimeout=\"7\""),
             json!("-o ConnectTimeout=\"7\"")

@@ -9,7 +9,16 @@ use crate::model::{FileId, Source, Sourced, Span};
 
 /// Parse a whole file into `T`; the error quotes the file at the offending place.
 pub fn parse<T: DeserializeOwned>(source: &Source, what: &'static str) -> Result<T, LoadError> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    // Inputs are capped in size (`input`); the node and event budgets follow that cap rather than the
+    // parser's defaults (250,000 nodes), so a 100,000-host inventory reads. Alias expansion keeps the
+    // parser's own limits, which are what stop a billion-laughs document.
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_nodes: 32_000_000,
+            max_events: 64_000_000,
+        },
+    };
     serde_saphyr::from_str_with_options::<T>(&source.text, options).map_err(|err| {
         let name = source.path.display().to_string();
         let report = serde_saphyr::miette::to_miette_report(&err, &source.text, &name);
