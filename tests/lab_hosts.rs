@@ -18,7 +18,7 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 #[test]
-fn every_host_answers_ssh_with_its_own_name_and_mariadb() {
+fn once_every_host_answers_ssh_with_its_own_name_and_mariadb() {
     let _serial = serial();
     let lab = Lab::require(2);
     for host in lab.hosts() {
@@ -41,7 +41,7 @@ fn every_host_answers_ssh_with_its_own_name_and_mariadb() {
 }
 
 #[test]
-fn a_file_written_in_one_hosts_etc_mysql_is_not_seen_by_another() {
+fn once_a_file_written_in_one_hosts_etc_mysql_is_not_seen_by_another() {
     let _serial = serial();
     let lab = Lab::require(2);
     let marker = format!("/etc/mysql/lab-isolation-{}", std::process::id());
@@ -55,7 +55,7 @@ fn a_file_written_in_one_hosts_etc_mysql_is_not_seen_by_another() {
 }
 
 #[test]
-fn restarting_mariadb_on_one_host_leaves_the_other_running() {
+fn once_restarting_mariadb_on_one_host_leaves_the_other_running() {
     let _serial = serial();
     let lab = Lab::require(2);
     let uptime = |host: &str| {

@@ -18,7 +18,7 @@ fn path(p: &std::path::Path) -> &str {
 }
 
 #[test]
-fn a_limited_apply_changes_only_the_selected_host_and_a_full_run_then_converges() {
+fn once_a_limited_apply_changes_only_the_selected_host_and_a_full_run_then_converges() {
     let lab = Lab::require(2);
     lab.reset_server("h1");
     lab.reset_server("h2");

@@ -555,7 +555,7 @@ const VAULTED: &str = "!vault |
 /// A team's vaulted `mysql_replication_password` in the playbook's group_vars works as it is: the pair
 /// converges with it, the replication account takes it, and it reaches no output.
 #[test]
-fn a_vaulted_replication_password_from_group_vars_sets_up_the_pair() {
+fn once_a_vaulted_replication_password_from_group_vars_sets_up_the_pair() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");

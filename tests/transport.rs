@@ -82,7 +82,7 @@ fn exercise(t: &mut dyn Transport, scratch: &str) {
 }
 
 #[test]
-fn ssh_transport_runs_commands_and_writes_files_atomically() {
+fn once_ssh_transport_runs_commands_and_writes_files_atomically() {
     let lab = Lab::require(2);
     let mut t = lab_transport(&lab, "h1");
     assert_eq!(t.exec("hostname").expect("runs").stdout_text(), "h1\n");
@@ -93,7 +93,7 @@ fn ssh_transport_runs_commands_and_writes_files_atomically() {
 }
 
 #[test]
-fn local_transport_behaves_the_same() {
+fn once_local_transport_behaves_the_same() {
     let dir = tempfile::tempdir().expect("tempdir");
     exercise(
         &mut local(),
@@ -102,7 +102,7 @@ fn local_transport_behaves_the_same() {
 }
 
 #[test]
-fn a_command_past_its_timeout_is_an_error_naming_the_host() {
+fn once_a_command_past_its_timeout_is_an_error_naming_the_host() {
     let lab = Lab::require(1);
     let mut host = lab.host("h1");
     host.ssh.command_timeout = Duration::from_secs(1);
@@ -147,7 +147,7 @@ fn lab_fingerprint(lab: &Lab, name: &str) -> String {
 }
 
 #[test]
-fn an_unknown_host_key_is_refused_naming_its_fingerprint() {
+fn once_an_unknown_host_key_is_refused_naming_its_fingerprint() {
     let lab = Lab::require(1);
     let (_dir, empty) = known_hosts_with("");
     let mut host = lab.host("h1");
@@ -165,7 +165,7 @@ fn an_unknown_host_key_is_refused_naming_its_fingerprint() {
 }
 
 #[test]
-fn a_changed_host_key_is_refused_even_when_checking_is_relaxed() {
+fn once_a_changed_host_key_is_refused_even_when_checking_is_relaxed() {
     let lab = Lab::require(2);
     // known_hosts claims h2's key belongs to h1's address: exactly what a changed key looks like.
     let h2_key = std::fs::read_to_string(lab.dir.join("hosts/h2/etc-ssh/ssh_host_ed25519_key.pub"))
@@ -185,7 +185,7 @@ fn a_changed_host_key_is_refused_even_when_checking_is_relaxed() {
 }
 
 #[test]
-fn a_wrong_key_file_fails_authentication_clearly() {
+fn once_a_wrong_key_file_fails_authentication_clearly() {
     let lab = Lab::require(1);
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("other_key");
@@ -204,7 +204,7 @@ fn a_wrong_key_file_fails_authentication_clearly() {
 }
 
 #[test]
-fn an_unreachable_address_fails_within_the_connect_timeout() {
+fn once_an_unreachable_address_fails_within_the_connect_timeout() {
     let lab = Lab::require(1);
     let mut host = lab.host("h1");
     host.address = "10.213.7.250".into(); // on the lab bridge, but no host there

@@ -103,7 +103,8 @@ pub struct Resolved {
     pub groups: BTreeMap<String, Vec<String>>,
     /// Every host in inventory order.
     pub order: Vec<String>,
-    /// Each host's variables as Ansible's `hostvars` has them.
+    /// The variables the playbook takes secrets from (`{ var: NAME }`), for each host that sets them, as
+    /// the inventory gives them (an encrypted one still encrypted).
     pub hostvars: BTreeMap<String, BTreeMap<String, Value>>,
     pub warnings: Vec<String>,
 }
