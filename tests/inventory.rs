@@ -353,3 +353,55 @@ fn what_ansible_skips_with_a_warning_mmprov_skips_with_a_warning() {
         "{stderr}"
     );
 }
+
+/// A vault password script runs with the environment it may need, never with the playbook's secrets.
+#[test]
+fn a_vault_password_script_never_sees_the_playbooks_secrets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("hosts.yml"),
+        "pair:\n  hosts:\n    db1:\n      server_id: 1\n",
+    )
+    .expect("inventory");
+    std::fs::create_dir(dir.path().join("host_vars")).expect("host_vars");
+    std::fs::write(
+        dir.path().join("host_vars/db1.yml"),
+        format!("ansible_user: {VAULTED}\n"),
+    )
+    .expect("host vars");
+    let seen = dir.path().join("seen-env");
+    let script = dir.path().join("vault-pass.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nenv > '{}'\necho vaultpw\n", seen.display()),
+    )
+    .expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .expect("chmod");
+    let book = dir.path().join("book.yml");
+    std::fs::write(
+        &book,
+        "inventory: hosts.yml\nplays:\n  - name: p\n    hosts: pair\n    vars:\n      server_version: mariadb-10.11\n      \
+         replication_password: { env: MMPROV_REPL_PASSWORD }\n",
+    )
+    .expect("playbook");
+    let out = support::mmprov(
+        &[
+            "validate",
+            book.to_str().expect("utf-8"),
+            "--vault-password-file",
+            script.to_str().expect("utf-8"),
+        ],
+        &[
+            ("MMPROV_REPL_PASSWORD", "repl-secret-in-env"),
+            ("MMPROV_T_MARK", "visible"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", support::text(&out.stderr));
+    let env = std::fs::read_to_string(&seen).expect("the script ran");
+    assert!(
+        env.contains("MMPROV_T_MARK=visible"),
+        "the script keeps its environment"
+    );
+    support::assert_no_secret("the script's environment", &env, "repl-secret-in-env");
+}

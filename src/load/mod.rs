@@ -99,7 +99,8 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let book: PlaybookYaml = yaml::parse(&sources[0], "playbook")?;
     let base = playbook.parent().map(Path::to_path_buf).unwrap_or_default();
     let ssh_defaults = ssh_options(&book.ssh, &base);
-    let vault = vault::Vault::new(options.vault_password_file.clone());
+    let vault =
+        vault::Vault::new(options.vault_password_file.clone()).hiding_env(secret_env(&book));
     let mut problems = Vec::new();
 
     let inventory_path = match (&options.inventory, &book.inventory) {
@@ -220,6 +221,18 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     } else {
         Err(invalid(problems, &project.sources))
     }
+}
+
+/// The environment variables the playbook's plays take secrets from.
+fn secret_env(book: &PlaybookYaml) -> Vec<String> {
+    book.plays
+        .iter()
+        .filter_map(|p| p.value.vars.replication_password.as_ref())
+        .filter_map(|s| match &s.value {
+            crate::model::SecretRef::Env(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The inventory variables the playbook's plays take secrets from.

@@ -66,6 +66,8 @@ pub fn is_vault(text: &str) -> bool {
 /// The vault password, asked for once, when first needed.
 pub struct Vault {
     password_file: Option<PathBuf>,
+    /// Environment variables holding the playbook's secrets: a password script never sees them.
+    hidden_env: Vec<String>,
     password: OnceCell<SecretString>,
 }
 
@@ -79,15 +81,22 @@ impl Vault {
         });
         Self {
             password_file,
+            hidden_env: Vec::new(),
             password: OnceCell::new(),
         }
+    }
+
+    /// Keep these environment variables (the playbook's `{ env: NAME }` secrets) from a password script.
+    pub fn hiding_env(mut self, names: Vec<String>) -> Self {
+        self.hidden_env = names;
+        self
     }
 
     fn password(&self) -> Result<&SecretString, VaultError> {
         if let Some(p) = self.password.get() {
             return Ok(p);
         }
-        let p = read_password(self.password_file.as_ref())?;
+        let p = read_password(self.password_file.as_ref(), &self.hidden_env)?;
         Ok(self.password.get_or_init(|| p))
     }
 
@@ -102,7 +111,10 @@ impl Vault {
     }
 }
 
-fn read_password(file: Option<&PathBuf>) -> Result<SecretString, VaultError> {
+fn read_password(
+    file: Option<&PathBuf>,
+    hidden_env: &[String],
+) -> Result<SecretString, VaultError> {
     let Some(path) = file else {
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return rpassword::prompt_password("Vault password: ")
@@ -122,8 +134,13 @@ fn read_password(file: Option<&PathBuf>) -> Result<SecretString, VaultError> {
         .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
         .map_err(|e| failed(e.to_string()))?;
     let text = if executable {
-        // A password client script, as Ansible runs it: its output is the password.
-        let out = std::process::Command::new(path)
+        // A password client script, as Ansible runs it: its output is the password. It keeps the
+        // environment it may need (HOME, an agent's socket), never the playbook's secrets.
+        let mut command = std::process::Command::new(path);
+        for name in hidden_env {
+            command.env_remove(name);
+        }
+        let out = command
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::inherit())
             .output()
