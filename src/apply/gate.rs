@@ -12,8 +12,9 @@
 use std::time::{Duration, Instant};
 
 use super::ApplyError;
+use super::link;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::link::{Connections, HostLink};
+use crate::link::Connections;
 use crate::plan::Gate;
 use crate::replication::{ReplicaStatus, explain};
 use crate::sql::{SqlError, SqlExecutor};
@@ -35,12 +36,7 @@ pub(super) struct Gating<'a> {
 
 impl Gating<'_> {
     fn flavor(&self, host: &str) -> Result<Box<dyn Flavor + Send + Sync>, ApplyError> {
-        self.versions
-            .get(host)
-            .map(|v| v.flavor())
-            .ok_or_else(|| ApplyError::UnknownServer {
-                host: host.to_string(),
-            })
+        super::flavor_of(self.versions, host)
     }
 
     fn failed(&self, detail: String) -> ApplyError {
@@ -169,10 +165,4 @@ impl Gating<'_> {
         )?;
         Ok(())
     }
-}
-
-fn link<'a>(links: &'a mut Connections, host: &str) -> Result<&'a mut HostLink, ApplyError> {
-    links.get_mut(host).ok_or_else(|| ApplyError::NoConnection {
-        host: host.to_string(),
-    })
 }

@@ -23,20 +23,11 @@ pub(super) struct Mover<'a> {
 
 impl Mover<'_> {
     fn flavor(&self, host: &str) -> Result<Box<dyn Flavor + Send + Sync>, ApplyError> {
-        self.versions
-            .get(host)
-            .map(|v| v.flavor())
-            .ok_or_else(|| ApplyError::UnknownServer {
-                host: host.to_string(),
-            })
+        super::flavor_of(self.versions, host)
     }
 
     fn link(&mut self, host: &str) -> Result<&mut HostLink, ApplyError> {
-        self.links
-            .get_mut(host)
-            .ok_or_else(|| ApplyError::NoConnection {
-                host: host.to_string(),
-            })
+        super::link(self.links, host)
     }
 
     fn say(&self, host: &str, message: String) {

@@ -341,6 +341,26 @@ fn waves<'p>(
     waves.into_iter().map(|(_, members)| members).collect()
 }
 
+/// The dialect of a host's server as its facts read it; never guessed.
+fn flavor_of(
+    versions: &BTreeMap<String, ServerVersion>,
+    host: &str,
+) -> Result<Box<dyn crate::flavor::Flavor + Send + Sync>, ApplyError> {
+    versions
+        .get(host)
+        .map(|v| v.flavor())
+        .ok_or_else(|| ApplyError::UnknownServer {
+            host: host.to_string(),
+        })
+}
+
+/// The run's link to a host.
+fn link<'a>(links: &'a mut Connections, host: &str) -> Result<&'a mut HostLink, ApplyError> {
+    links.get_mut(host).ok_or_else(|| ApplyError::NoConnection {
+        host: host.to_string(),
+    })
+}
+
 /// What this run has written on a host, so a failed restart can put it back.
 pub(crate) struct Written {
     pub path: String,

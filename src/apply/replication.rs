@@ -30,24 +30,10 @@ fn flavor_of(
     ctx: &ReplicationContext<'_>,
     host: &str,
 ) -> Result<Box<dyn Flavor + Send + Sync>, ApplyError> {
-    ctx.versions
-        .get(host)
-        .map(|v| v.flavor())
-        .ok_or_else(|| ApplyError::UnknownServer {
-            host: host.to_string(),
-        })
+    super::flavor_of(&ctx.versions, host)
 }
 
-fn transport<'a>(
-    transports: &'a mut Connections,
-    host: &str,
-) -> Result<&'a mut HostLink, ApplyError> {
-    transports
-        .get_mut(host)
-        .ok_or_else(|| ApplyError::NoConnection {
-            host: host.to_string(),
-        })
-}
+use super::link as transport;
 
 /// Run a statement that may carry the password; an error never repeats it, raw or as it was quoted.
 fn execute(

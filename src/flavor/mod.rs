@@ -111,10 +111,14 @@ pub trait Flavor {
 
     /// The statement that reads the GTID position matching a source's binlog coordinates (`pos` column),
     /// where the server positions replicas by it; `None` where the source computes it itself (MySQL).
-    fn gtid_position_at(&self, file: &str, pos: u64) -> Option<String>;
+    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
+        None
+    }
 
     /// The statement that sets where a replica's GTID positioning starts; `None` where the server needs none.
-    fn set_replica_gtid_position(&self, position: &str) -> Option<String>;
+    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
+        None
+    }
 
     /// The statement that reads what this server has written (`written`) and, as a replica, applied
     /// (`applied`), as GTID positions or sets.
@@ -133,11 +137,6 @@ pub trait Flavor {
             "SELECT {function}({}, {pos}, {seconds}) AS waited",
             literal(file)
         )
-    }
-
-    /// Whether a replica reported by `SHOW SLAVE/REPLICA STATUS` positions itself by GTID.
-    fn status_uses_gtid(&self, reported: &str) -> bool {
-        !reported.is_empty() && !reported.eq_ignore_ascii_case("no") && reported != "0"
     }
 
     fn start_replica(&self) -> &'static str;

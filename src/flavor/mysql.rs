@@ -108,12 +108,6 @@ impl Flavor for MySql57 {
     fn change_positioning(&self, gtid: bool) -> String {
         mysql_change_positioning(&self.0, gtid)
     }
-    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
-        None
-    }
-    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
-        None
-    }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE MASTER TO", "MASTER", user, password)
     }
@@ -198,12 +192,6 @@ impl Flavor for MySql80 {
     }
     fn change_positioning(&self, gtid: bool) -> String {
         mysql_change_positioning(&self.0, gtid)
-    }
-    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
-        None
-    }
-    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
-        None
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         if self.0.at_least(8, 0, 23) {
@@ -301,12 +289,6 @@ impl Flavor for MySql84 {
     }
     fn change_positioning(&self, gtid: bool) -> String {
         mysql_change_positioning(&self.0, gtid)
-    }
-    fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
-        None
-    }
-    fn set_replica_gtid_position(&self, _position: &str) -> Option<String> {
-        None
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {
         credentials_statement("CHANGE REPLICATION SOURCE TO", "SOURCE", user, password)
