@@ -15,7 +15,7 @@
 mod observe;
 mod probe;
 
-pub use observe::{Observed, observe};
+pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::SEED_MARKER;
 

@@ -18,9 +18,17 @@ pub struct Observed {
     pub applied: String,
     /// Seconds since its server started.
     pub uptime: u64,
-    /// Seconds since the error log last said a replica thread stopped; `None` when it never did (or the log
-    /// cannot be read).
-    pub since_thread_stop: Option<u64>,
+    /// What the error log says of the replica threads' last stop; `None` when the log cannot be read (then
+    /// how long the replica has been stopped is not known, and not guessed).
+    pub last_thread_stop: Option<ThreadStop>,
+}
+
+/// The last stop of a replica thread the error log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ThreadStop {
+    /// The log holds no such line: the threads have not run since the log began (or the server started).
+    Never,
+    SecondsAgo(u64),
 }
 
 /// Read a node's positions and uptime; with `stopped`, also when its replica threads last stopped.
@@ -54,8 +62,8 @@ pub fn observe(
         })?
         .number(&["Value"])
         .map_err(|e| SqlError::unreadable(&host, what, e))?;
-    let since_thread_stop = if stopped {
-        since_thread_stop(t, log_error)
+    let last_thread_stop = if stopped {
+        last_thread_stop(t, log_error)
     } else {
         None
     };
@@ -63,24 +71,27 @@ pub fn observe(
         written,
         applied,
         uptime,
-        since_thread_stop,
+        last_thread_stop,
     })
 }
 
-/// Seconds since the last "replica thread exiting/killed" line of the error log, by the host's clock. The
-/// log is the server's own record; a log that cannot be read says nothing (never "just now").
-fn since_thread_stop(t: &mut HostLink, log_error: &str) -> Option<u64> {
+/// The last "replica thread exiting/killed" line of the error log, as seconds ago by the host's clock.
+/// `None` when the log cannot be read or its answer is not understood: never "no stop".
+fn last_thread_stop(t: &mut HostLink, log_error: &str) -> Option<ThreadStop> {
     if log_error.is_empty() {
         return None;
     }
     let command = format!(
-        "line=$(grep -aE '(Slave|Replica) (I/O|IO|SQL) thread (exiting|killed)' -- {} 2>/dev/null | tail -n 1); \
+        "[ -r {0} ] || exit 3; \
+         line=$(grep -aE '(Slave|Replica) (I/O|IO|SQL) thread (exiting|killed)' -- {0} | tail -n 1); \
+         if [ -z \"$line\" ]; then echo never; exit 0; fi; \
          stamp=$(printf '%s' \"$line\" | cut -c1-19); \
-         [ -n \"$stamp\" ] && echo $(( $(date +%s) - $(date -d \"$stamp\" +%s) ))",
+         echo $(( $(date +%s) - $(date -d \"$stamp\" +%s) ))",
         quote(log_error)
     );
-    let out = t.exec(&command).ok()?;
-    out.success()
-        .then(|| out.stdout_text().trim().parse().ok())
-        .flatten()
+    let out = t.exec(&command).ok().filter(|o| o.success())?;
+    match out.stdout_text().trim() {
+        "never" => Some(ThreadStop::Never),
+        seconds => seconds.parse().ok().map(ThreadStop::SecondsAgo),
+    }
 }

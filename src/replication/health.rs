@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{ReplicaStatus, explain};
-use crate::facts::{HostFacts, Observed};
+use crate::facts::{HostFacts, Observed, ThreadStop};
 use crate::model::{Project, Role};
 use crate::plan::MYSQL_PORT;
 
@@ -94,7 +94,11 @@ pub fn directions(
                 .as_ref()
                 .filter(|s| s.io_running != "Yes" || s.sql_running != "Yes")
                 .and(observed.get(replica))
-                .map(|o| o.since_thread_stop.map_or(o.uptime, |t| t.min(o.uptime)));
+                .and_then(|o| match o.last_thread_stop? {
+                    // Stopped since the server started, or since the threads last exited if later.
+                    ThreadStop::Never => Some(o.uptime),
+                    ThreadStop::SecondsAgo(t) => Some(t.min(o.uptime)),
+                });
             out.push(Direction {
                 play: play.name.clone(),
                 replica: replica.into(),
