@@ -345,7 +345,7 @@ fn what_ansible_skips_with_a_warning_mmprov_skips_with_a_warning() {
     let stderr = support::text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("hosts.yml:2: skipping the key `hostz` of group `pair`"),
+        stderr.contains("hosts.yml:4: skipping the key `hostz` of group `pair`"),
         "{stderr}"
     );
     assert!(

@@ -252,7 +252,8 @@ fn host_line(data: &mut InventoryData, group: &str, line: &str, at: &dyn Fn(usiz
             )),
         }
     }
-    for host in hosts {
+    let last = hosts.len().saturating_sub(1);
+    for (i, host) in hosts.into_iter().enumerate() {
         let declared = data.declare_host(&host, pattern_span);
         if let Some(port) = port {
             declared.vars.insert(
@@ -260,8 +261,11 @@ fn host_line(data: &mut InventoryData, group: &str, line: &str, at: &dyn Fn(usiz
                 Sourced::new(serde_json::Value::from(port), pattern_span),
             );
         }
-        for (k, v) in &vars {
-            declared.vars.insert(k.clone(), v.clone());
+        // A range's hosts each get a copy; the last (often the only) host takes the original.
+        if i == last {
+            declared.vars.extend(std::mem::take(&mut vars));
+        } else {
+            declared.vars.extend(vars.iter().cloned());
         }
         data.group(group).hosts.insert(host);
     }

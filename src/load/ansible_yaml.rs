@@ -2,227 +2,254 @@
 //! the order written. A host key is a pattern, as in INI (`db[01:03]`, `db1:2201`); `hosts: db1` (a single
 //! name) is one host. Variables keep their YAML types.
 
-use indexmap::IndexMap;
-use serde::Deserialize;
-use serde_saphyr::Spanned;
-
 use super::inventory::{InventoryData, Vars, expand_host_pattern};
 use super::problem::Problem;
-use super::yaml;
+use super::yaml11::{self, Kind, Node};
 use crate::model::{FileId, Source, Sourced};
 
-type YamlVars = IndexMap<String, Spanned<serde_json::Value>>;
-
-/// A group's `hosts`: a mapping of host patterns to their vars, or (as Ansible also takes) one name.
-enum HostsYaml {
-    Map(IndexMap<String, Spanned<Option<YamlVars>>>),
-    One(String),
-}
-
-impl<'de> Deserialize<'de> for HostsYaml {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // By hand, not `untagged`: that buffers the value and loses every host's place in the file.
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = HostsYaml;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a mapping of hosts, or one host name")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HostsYaml, E> {
-                Ok(HostsYaml::One(v.to_string()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<HostsYaml, A::Error> {
-                let mut hosts = IndexMap::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    let vars = map.next_value::<Spanned<Option<YamlVars>>>()?;
-                    hosts.insert(key, vars);
-                }
-                Ok(HostsYaml::Map(hosts))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// A group as Ansible's YAML plugin takes it: `hosts`, `vars`, `children`; another key is skipped with a
-/// warning, and a value that is not a mapping is no group (skipped with a warning), as Ansible does.
-#[derive(Default)]
-struct GroupYaml {
-    hosts: Option<HostsYaml>,
-    vars: Option<YamlVars>,
-    children: Option<IndexMap<String, Spanned<Option<GroupYaml>>>>,
-    /// Keys other than those three.
-    skipped: Vec<String>,
-    /// The value was not a mapping: what it was instead.
-    not_a_group: Option<&'static str>,
-}
-
-impl<'de> Deserialize<'de> for GroupYaml {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // By hand: every key is taken as it comes, so nothing is buffered and every place is kept.
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = GroupYaml;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a group: a mapping of hosts, vars and children")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<GroupYaml, A::Error> {
-                let mut group = GroupYaml::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "hosts" => group.hosts = map.next_value()?,
-                        "vars" => group.vars = map.next_value()?,
-                        "children" => group.children = map.next_value()?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                            group.skipped.push(key);
-                        }
-                    }
-                }
-                Ok(group)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<GroupYaml, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(not_a_group("a list"))
-            }
-            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<GroupYaml, E> {
-                Ok(not_a_group("text"))
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<GroupYaml, E> {
-                Ok(not_a_group("a boolean"))
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<GroupYaml, E> {
-                Ok(not_a_group("a number"))
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<GroupYaml, E> {
-                Ok(not_a_group("a number"))
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<GroupYaml, E> {
-                Ok(not_a_group("a number"))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-fn not_a_group(what: &'static str) -> GroupYaml {
-    GroupYaml {
-        not_a_group: Some(what),
-        ..GroupYaml::default()
-    }
-}
-
 pub fn parse(source: &Source, file: FileId) -> Result<InventoryData, super::LoadError> {
-    let top: IndexMap<String, Spanned<Option<GroupYaml>>> =
-        yaml::parse(source, "Ansible YAML inventory")?;
+    let doc = yaml11::parse(source, "Ansible YAML inventory")?;
     let mut data = InventoryData::new();
-    for (name, group) in top {
-        add_group(&mut data, source, file, &name, group);
+    warn_duplicates(&mut data.warnings, source, &doc.duplicate_keys);
+    let Some(root) = doc.root.filter(|r| !r.is_null()) else {
+        return Ok(data);
+    };
+    let Kind::Map(groups) = root.kind else {
+        data.problems.push(Problem::at(
+            yaml11::span(file, &root),
+            format!(
+                "an inventory is a mapping of groups, and this is {}",
+                root.describe()
+            ),
+            "here",
+        ));
+        return Ok(data);
+    };
+    let reader = Reader { source, file };
+    for (name, group) in groups {
+        reader.add_group(&mut data, name, group);
     }
     Ok(data)
 }
 
 /// A `group_vars/` or `host_vars/` file: a mapping of variables (an empty file sets none).
-pub fn vars_file(source: &Source, file: FileId) -> Result<Vars, super::LoadError> {
-    let vars: Option<YamlVars> = yaml::parse(source, "Ansible vars file")?;
-    Ok(convert(file, vars.unwrap_or_default()))
+pub fn vars_file(
+    source: &Source,
+    file: FileId,
+    warnings: &mut Vec<String>,
+) -> Result<Vars, super::LoadError> {
+    let doc = yaml11::parse(source, "Ansible vars file")?;
+    warn_duplicates(warnings, source, &doc.duplicate_keys);
+    match doc.root {
+        None => Ok(Vars::new()),
+        Some(node) if node.is_null() => Ok(Vars::new()),
+        Some(Node {
+            kind: Kind::Map(entries),
+            ..
+        }) => Ok(convert(file, entries)),
+        Some(other) => Err(super::problem::LoadError::Invalid {
+            problems: vec![
+                Problem::at(
+                    yaml11::span(file, &other),
+                    format!(
+                        "a vars file is a mapping of variables, and this is {}",
+                        other.describe()
+                    ),
+                    "here",
+                )
+                .into_diagnostic(std::slice::from_ref(source)),
+            ],
+        }),
+    }
 }
 
 /// Whether the text is a YAML inventory: a mapping whose keys are groups, not a plugin configuration.
 pub fn looks_like_inventory(source: &Source) -> bool {
-    let Ok(top) = yaml::parse::<IndexMap<String, serde::de::IgnoredAny>>(source, "inventory")
-    else {
-        return false;
-    };
-    !top.is_empty() && !top.contains_key("plugin")
+    match yaml11::parse(source, "inventory").map(|d| d.root) {
+        Ok(Some(Node {
+            kind: Kind::Map(entries),
+            ..
+        })) => !entries.is_empty() && !entries.iter().any(|(k, _)| k.as_text() == Some("plugin")),
+        _ => false,
+    }
 }
 
-fn add_group(
-    data: &mut InventoryData,
-    source: &Source,
+/// Ansible warns about a key written twice in one mapping and uses the later value; so does mmprov.
+fn warn_duplicates(warnings: &mut Vec<String>, source: &Source, keys: &[(usize, String)]) {
+    for (offset, key) in keys {
+        warnings.push(format!(
+            "{}the key `{key}` is written twice in one mapping: the later value is used (as Ansible does)",
+            line_of(source, *offset)
+        ));
+    }
+}
+
+struct Reader<'a> {
+    source: &'a Source,
     file: FileId,
-    name: &str,
-    group: Spanned<Option<GroupYaml>>,
-) {
-    let group_at = yaml::span(file, &group);
-    let place = line_of(source, group_at);
-    if let Some(what) = group.value.as_ref().and_then(|g| g.not_a_group) {
-        data.warnings.push(format!(
-            "{place}skipping `{name}`: it is {what}, not a group definition (as Ansible skips it)"
-        ));
-        return;
-    }
-    data.group(name);
-    let Some(group) = group.value else { return };
-    for key in &group.skipped {
-        data.warnings.push(format!(
-            "{place}skipping the key `{key}` of group `{name}`: only hosts, vars and children are read (as Ansible skips it)"
-        ));
-    }
-    match group.hosts {
-        Some(HostsYaml::Map(hosts)) => {
-            for (pattern, vars) in hosts {
-                let at = yaml::span(file, &vars);
-                if let Some(problem) = super::names::name_problem(&pattern) {
-                    data.problems
-                        .push(super::host_name_refused(&pattern, &problem, at));
-                    continue;
-                }
-                let (names, port) = match expand_host_pattern(&pattern) {
-                    Ok(expanded) => expanded,
-                    Err(why) => {
-                        data.problems.push(Problem::at(
-                            at,
-                            format!("invalid host pattern {why}"),
-                            "here",
-                        ));
-                        continue;
+}
+
+impl Reader<'_> {
+    /// A group as Ansible's YAML plugin takes it: `hosts`, `vars`, `children`; another key is skipped with
+    /// a warning, and a value that is neither a mapping nor empty is no group (skipped with a warning).
+    fn add_group(&self, data: &mut InventoryData, key: Node, body: Node) {
+        let Some(name) = self.name(data, &key) else {
+            return;
+        };
+        let entries = match body.kind {
+            Kind::Map(entries) => entries,
+            _ if body.is_null() => Vec::new(),
+            _ => {
+                data.warnings.push(format!(
+                    "{}skipping `{name}`: it is {}, not a group definition (as Ansible skips it)",
+                    line_of(self.source, body.offset),
+                    body.describe()
+                ));
+                return;
+            }
+        };
+        data.group(&name);
+        for (field, value) in entries {
+            match field.as_text() {
+                Some("hosts") => self.add_hosts(data, &name, value),
+                Some("vars") => {
+                    for (k, v) in self.vars(data, &name, value) {
+                        data.group(&name).set_var(k, v);
                     }
-                };
-                let vars = convert(file, vars.value.unwrap_or_default());
-                for host in names {
-                    let declared = data.declare_host(&host, at);
-                    if let Some(port) = port {
-                        declared.vars.insert(
-                            "ansible_port".into(),
-                            Sourced::new(serde_json::Value::from(port), at),
-                        );
-                    }
-                    declared.vars.extend(vars.clone());
-                    data.group(name).hosts.insert(host);
                 }
+                Some("children") => self.add_children(data, &name, value),
+                other => data.warnings.push(format!(
+                    "{}skipping the key `{}` of group `{name}`: only hosts, vars and children are read (as Ansible skips it)",
+                    line_of(self.source, field.offset),
+                    other.unwrap_or("?")
+                )),
             }
         }
-        Some(HostsYaml::One(host)) => {
-            data.declare_host(&host, group_at);
-            data.group(name).hosts.insert(host);
+    }
+
+    fn add_children(&self, data: &mut InventoryData, parent: &str, children: Node) {
+        match children.kind {
+            Kind::Map(entries) => {
+                for (child, body) in entries {
+                    let at = yaml11::span(self.file, &child);
+                    let Some(name) = child.as_text().map(str::to_string) else {
+                        self.not_a_name(data, &child);
+                        continue;
+                    };
+                    self.add_group(data, child, body);
+                    data.add_child(parent, &name, at);
+                }
+            }
+            _ if children.is_null() => {}
+            _ => self.wrong_shape(data, &children, "children", parent),
         }
-        None => {}
     }
-    for (k, v) in convert(file, group.vars.unwrap_or_default()) {
-        data.group(name).set_var(k, v);
+
+    fn add_hosts(&self, data: &mut InventoryData, group: &str, hosts: Node) {
+        match hosts.kind {
+            Kind::Map(entries) => {
+                for (pattern, vars) in entries {
+                    self.add_host_pattern(data, group, pattern, vars);
+                }
+            }
+            // `hosts: db1`, one name, as Ansible also takes it.
+            Kind::Scalar(ref one) if !hosts.is_null() => {
+                let at = yaml11::span(self.file, &hosts);
+                data.declare_host(&one.text, at);
+                data.group(group).hosts.insert(one.text.clone());
+            }
+            _ if hosts.is_null() => {}
+            _ => self.wrong_shape(data, &hosts, "hosts", group),
+        }
     }
-    for (child, body) in group.children.unwrap_or_default() {
-        let at = yaml::span(file, &body);
-        add_group(data, source, file, &child, body);
-        data.add_child(name, &child, at);
+
+    fn add_host_pattern(&self, data: &mut InventoryData, group: &str, key: Node, vars: Node) {
+        let at = yaml11::span(self.file, &key);
+        let Some(pattern) = key.as_text() else {
+            self.not_a_name(data, &key);
+            return;
+        };
+        if let Some(problem) = super::names::name_problem(pattern) {
+            data.problems
+                .push(super::host_name_refused(pattern, &problem, at));
+            return;
+        }
+        let (names, port) = match expand_host_pattern(pattern) {
+            Ok(expanded) => expanded,
+            Err(why) => {
+                data.problems.push(Problem::at(
+                    at,
+                    format!("invalid host pattern {why}"),
+                    "here",
+                ));
+                return;
+            }
+        };
+        let mut vars = self.vars(data, pattern, vars);
+        let last = names.len().saturating_sub(1);
+        for (i, host) in names.into_iter().enumerate() {
+            let declared = data.declare_host(&host, at);
+            if let Some(port) = port {
+                declared.vars.insert(
+                    "ansible_port".into(),
+                    Sourced::new(serde_json::Value::from(port), at),
+                );
+            }
+            // A range's hosts each get a copy; the last (often the only) host takes the original.
+            if i == last {
+                declared.vars.append(&mut vars);
+            } else {
+                declared
+                    .vars
+                    .extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            data.group(group).hosts.insert(host);
+        }
+    }
+
+    /// A group's or host's variables: a mapping, or nothing.
+    fn vars(&self, data: &mut InventoryData, owner: &str, vars: Node) -> Vars {
+        match vars.kind {
+            Kind::Map(entries) => convert(self.file, entries),
+            _ if vars.is_null() => Vars::new(),
+            _ => {
+                self.wrong_shape(data, &vars, "vars", owner);
+                Vars::new()
+            }
+        }
+    }
+
+    fn name(&self, data: &mut InventoryData, key: &Node) -> Option<String> {
+        let name = key.as_text().map(str::to_string);
+        if name.is_none() {
+            self.not_a_name(data, key);
+        }
+        name
+    }
+
+    fn not_a_name(&self, data: &mut InventoryData, key: &Node) {
+        data.problems.push(Problem::at(
+            yaml11::span(self.file, key),
+            format!("a name here is text, and this is {}", key.describe()),
+            "here",
+        ));
+    }
+
+    fn wrong_shape(&self, data: &mut InventoryData, node: &Node, field: &str, owner: &str) {
+        data.problems.push(Problem::at(
+            yaml11::span(self.file, node),
+            format!(
+                "the `{field}` of `{owner}` must be a mapping, and it is {}",
+                node.describe()
+            ),
+            "here",
+        ));
     }
 }
 
-/// Variables with their places; a `!vault` value is kept encrypted, as Ansible shows it
-/// (`{"__ansible_vault": ...}`), and opened only where mmprov reads it.
 /// `path:line: ` of a place, for a warning.
-fn line_of(source: &Source, at: crate::model::Span) -> String {
-    let before = source.text.get(..at.offset).unwrap_or_default();
+fn line_of(source: &Source, offset: usize) -> String {
+    let before = source.text.get(..offset).unwrap_or_default();
     format!(
         "{}:{}: ",
         source.path.display(),
@@ -230,17 +257,21 @@ fn line_of(source: &Source, at: crate::model::Span) -> String {
     )
 }
 
-fn convert(file: FileId, vars: YamlVars) -> Vars {
-    vars.into_iter()
+/// Variables with their places; a `!vault` value is kept encrypted, as Ansible shows it
+/// (`{"__ansible_vault": ...}`), and opened only where mmprov reads it.
+fn convert(file: FileId, entries: Vec<(Node, Node)>) -> Vars {
+    entries
+        .into_iter()
         .map(|(k, v)| {
-            let at = yaml::span(file, &v);
-            let value = match v.value {
+            let at = yaml11::span(file, &v);
+            let name = k.into_key();
+            let value = match v.into_value() {
                 serde_json::Value::String(s) if super::vault::is_vault(&s) => {
                     serde_json::json!({ super::vault::VALUE_KEY: s })
                 }
                 other => other,
             };
-            (k, Sourced::new(value, at))
+            (name, Sourced::new(value, at))
         })
         .collect()
 }

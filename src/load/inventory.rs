@@ -157,6 +157,11 @@ impl InventoryData {
 
     /// Add another inventory file's hosts and groups (the files of an inventory directory).
     pub fn merge(&mut self, other: InventoryData) {
+        if self.is_empty() {
+            // The first (or only) file: taken as it is, with nothing to merge host by host.
+            *self = other;
+            return;
+        }
         for (name, host) in other.hosts {
             self.declare_host(&name, host.declared_at)
                 .vars
@@ -190,8 +195,28 @@ impl InventoryData {
         self.problems.extend(other.problems);
     }
 
+    /// Whether nothing was read yet: no hosts, no problems, only the implicit groups, empty.
+    fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+            && self.warnings.is_empty()
+            && self.problems.is_empty()
+            && self.groups.iter().all(|(name, g)| {
+                matches!(name.as_str(), "all" | "ungrouped")
+                    && g.hosts.is_empty()
+                    && g.children.is_empty()
+                    && g.vars.is_empty()
+                    && g.priority.is_none()
+                    && g.file_vars.is_empty()
+                    && g.play_vars.is_empty()
+            })
+    }
+
     pub fn group(&mut self, name: &str) -> &mut GroupData {
-        self.groups.entry(name.to_string()).or_default()
+        // Looked up before the entry API, which would allocate the name on every call (once per host).
+        match self.groups.get_index_of(name) {
+            Some(i) => &mut self.groups[i],
+            None => self.groups.entry(name.to_string()).or_default(),
+        }
     }
 
     /// Make `child` a child of `parent`, unless that would make a group its own ancestor (Ansible refuses).
@@ -231,17 +256,24 @@ impl InventoryData {
 
     /// Put the hosts of no group in `ungrouped`, as Ansible does.
     fn fill_ungrouped(&mut self) {
-        let grouped: BTreeSet<&str> = self
+        let mut grouped = vec![false; self.hosts.len()];
+        for (_, group) in self
             .groups
             .iter()
             .filter(|(g, _)| *g != "all" && *g != "ungrouped")
-            .flat_map(|(_, d)| d.hosts.iter().map(String::as_str))
-            .collect();
+        {
+            for host in &group.hosts {
+                if let Some(i) = self.hosts.get_index_of(host) {
+                    grouped[i] = true;
+                }
+            }
+        }
         let ungrouped: Vec<String> = self
             .hosts
             .keys()
-            .filter(|h| !grouped.contains(h.as_str()))
-            .cloned()
+            .zip(grouped)
+            .filter(|(_, grouped)| !grouped)
+            .map(|(h, _)| h.clone())
             .collect();
         self.group("ungrouped").hosts.extend(ungrouped);
     }
@@ -535,11 +567,22 @@ impl<'a> Layers<'a> {
 /// secrets of other tools, which need no password here).
 fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
     let mut out = Vars::new();
-    for name in READ_VARS {
+    // Most hosts have nothing encrypted: only a name with an encrypted value in some layer is looked up.
+    let encrypted = layers
+        .0
+        .iter()
+        .flat_map(|layer| layer.iter())
+        .filter(|(k, v)| {
+            super::vault::vaulted(&v.value).is_some() && READ_VARS.contains(&k.as_str())
+        });
+    for (name, _) in encrypted {
         let Some(v) = layers.get(name) else { continue };
         let Some(text) = super::vault::vaulted(&v.value) else {
             continue;
         };
+        if out.contains_key(name) {
+            continue;
+        }
         match vault.decrypt(text) {
             Ok(plain) => {
                 let value = Value::String(secrecy::ExposeSecret::expose_secret(&plain).to_string());

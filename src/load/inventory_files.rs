@@ -147,7 +147,7 @@ impl Files<'_> {
         let groups: Vec<String> = data.groups.keys().cloned().collect();
         for group in groups {
             if let Some(found) = group_vars.find(&group) {
-                let vars = self.vars_from(&found)?;
+                let vars = self.vars_from(&found, &mut data.warnings)?;
                 data.group(&group).add_file_vars(layer, vars);
             }
         }
@@ -157,7 +157,7 @@ impl Files<'_> {
             if let (Some(found), Some(declared)) =
                 (host_vars.find(&host), data.hosts.get_mut(&host))
             {
-                let vars = self.vars_from(&found)?;
+                let vars = self.vars_from(&found, &mut data.warnings)?;
                 declared.add_file_vars(layer, vars);
             }
         }
@@ -165,11 +165,12 @@ impl Files<'_> {
     }
 
     /// The variables a vars file (or every file of a vars folder) sets.
-    fn vars_from(&mut self, found: &Path) -> Result<Vars, LoadError> {
+    fn vars_from(&mut self, found: &Path, warnings: &mut Vec<String>) -> Result<Vars, LoadError> {
         let mut vars = Vars::new();
         for file in vars_files(found)? {
             let opened = self.open(&file)?;
-            let mut set = match super::ansible_yaml::vars_file(&opened.text, opened.file) {
+            let mut set = match super::ansible_yaml::vars_file(&opened.text, opened.file, warnings)
+            {
                 Err(LoadError::Yaml { .. }) if opened.vault_header.is_some() => {
                     return Err(LoadError::VaultedUnreadable {
                         path: file,

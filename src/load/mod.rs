@@ -23,6 +23,7 @@ mod shlex;
 mod validate;
 pub mod vault;
 mod yaml;
+mod yaml11;
 
 pub use inventory::{default_user, expand_home};
 pub use problem::{LoadError, Problem, ProblemDiagnostic, plural};
