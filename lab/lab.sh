@@ -15,6 +15,10 @@
 #   lab.sh reboot hN      power-cycle a host: every process killed at once (no clean shutdown, as a power
 #                         loss), its network gone, then booted again from its folder (data, config and keys kept)
 #
+# Every host also takes logins as three machine accounts (the machine's /etc/passwd and /home are every host's),
+# for production-style access: mmlab-deploy (sudo without a password), mmlab-sudo (sudo with the password in
+# $state/sudo-password) and mmlab-nosudo (no sudo rights).
+#
 # State lives in $MMPROV_LAB_DIR (default: lab/.state beside this script): the SSH key, known_hosts, the
 # inventories (inventory.yml, inventory.ini) and one folder per host.
 set -euo pipefail
@@ -37,7 +41,7 @@ install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq mariadb-server mariadb-client openssh-server openssh-client iproute2 util-linux procps openssl \
-    >/dev/null
+    sudo >/dev/null
 }
 
 check_tools() {
@@ -53,6 +57,29 @@ ensure_state() {
   [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mmprov-lab -f "$state/id_ed25519"
   # Mount points must exist in the root filesystem before they can be bound over.
   mkdir -p /etc/mysql /var/lib/mysql /var/lib/mmprov /run/mysqld /var/log/mysql /etc/ssh /run/sshd
+}
+
+# The lab's non-root logins: each with the lab key; mmlab-deploy and mmlab-sudo are sudoers.
+ensure_users() {
+  local user
+  command -v sudo >/dev/null 2>&1 || die "missing sudo: run '$0 install' first"
+  [ -f "$state/sudo-password" ] || openssl rand -hex 12 >"$state/sudo-password"
+  chmod 600 "$state/sudo-password"
+  for user in mmlab-deploy mmlab-sudo mmlab-nosudo; do
+    id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
+    # sshd without PAM refuses an account whose password is locked ('!'); '*' is no password, not locked.
+    usermod -p '*' "$user"
+    install -d -m 700 -o "$user" -g "$user" "/home/$user/.ssh"
+    install -m 600 -o "$user" -g "$user" "$state/id_ed25519.pub" "/home/$user/.ssh/authorized_keys"
+  done
+  usermod -p "$(openssl passwd -6 -stdin <"$state/sudo-password")" mmlab-sudo
+  cat >/etc/sudoers.d/mmlab <<'EOF'
+# mmprov lab: production-style logins
+Defaults:mmlab-deploy,mmlab-sudo,mmlab-nosudo lecture=never
+mmlab-deploy ALL=(ALL:ALL) NOPASSWD: ALL
+mmlab-sudo ALL=(ALL:ALL) ALL
+EOF
+  chmod 440 /etc/sudoers.d/mmlab
 }
 
 ensure_bridge() {
@@ -249,6 +276,7 @@ cmd_up() {
   need_root
   check_tools
   ensure_state
+  ensure_users
   ensure_bridge
   write_boot_script
   for i in $(seq 1 "$n"); do names+=("h$i"); done

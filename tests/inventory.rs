@@ -405,3 +405,69 @@ fn a_vault_password_script_never_sees_the_playbooks_secrets() {
     );
     support::assert_no_secret("the script's environment", &env, "repl-secret-in-env");
 }
+
+/// Ansible's become variables over the playbook's `become:`, host by host.
+#[test]
+fn become_comes_from_the_inventory_over_the_playbooks_default() {
+    let (dir, book) = book_over(
+        "hosts.ini",
+        "[pair]\ndb1 server_id=1\ndb2 server_id=2 ansible_become=no\n\
+         db3 server_id=3 ansible_become_user=mysql ansible_become_pass=h0st-pw-91\n",
+        "pair",
+    );
+    let text = std::fs::read_to_string(&book).expect("playbook");
+    std::fs::write(
+        &book,
+        format!("become:\n  password: {{ file: become-secret }}\n{text}"),
+    )
+    .expect("playbook");
+    std::fs::write(dir.path().join("become-secret"), "b00k-pw-37\n").expect("secret");
+    let project = load::load(&book, &LoadOptions::default()).expect("loads");
+    let run_as = |h: &str| project.hosts[h].run_as.clone();
+    use secrecy::ExposeSecret;
+    let db1 = run_as("db1").expect("the playbook's become");
+    assert_eq!(db1.user, "root");
+    assert_eq!(
+        db1.password.map(|p| p.expose_secret().to_string()),
+        Some("b00k-pw-37".into())
+    );
+    assert!(run_as("db2").is_none(), "ansible_become=no wins");
+    let db3 = run_as("db3").expect("becomes");
+    assert_eq!(db3.user, "mysql");
+    assert_eq!(
+        db3.password.map(|p| p.expose_secret().to_string()),
+        Some("h0st-pw-91".into())
+    );
+    let out = support::mmprov(&["render", book.to_str().expect("utf-8")], &[]);
+    let shown = format!(
+        "{}{}",
+        support::text(&out.stdout),
+        support::text(&out.stderr)
+    );
+    support::assert_no_secret("render", &shown, "h0st-pw-91");
+    support::assert_no_secret("render", &shown, "b00k-pw-37");
+}
+
+#[test]
+fn a_become_method_other_than_sudo_or_a_become_flag_that_is_no_boolean_is_refused_at_its_line() {
+    for (vars, says) in [
+        (
+            "ansible_become=true ansible_become_method=su",
+            "become method `su` is not supported",
+        ),
+        ("ansible_become=perhaps", "ansible_become is not a boolean"),
+    ] {
+        let (_dir, book) = book_over(
+            "hosts.ini",
+            &format!("[pair]\ndb1 server_id=1 {vars}\n"),
+            "pair",
+        );
+        let err = load::load(&book, &LoadOptions::default()).expect_err("refused");
+        let report = format!("{:?}", miette::Report::new(err));
+        assert!(report.contains(says), "{report}");
+        assert!(
+            report.contains("hosts.ini:2"),
+            "points at its line: {report}"
+        );
+    }
+}

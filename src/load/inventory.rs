@@ -95,6 +95,14 @@ pub struct InventoryData {
     pub problems: Vec<Problem>,
 }
 
+/// The playbook's `become:`: what every host does unless its inventory variables say otherwise.
+#[derive(Debug, Clone, Default)]
+pub struct BecomeDefault {
+    pub enabled: bool,
+    pub user: Option<String>,
+    pub password: Option<secrecy::SecretString>,
+}
+
 /// What an inventory resolves to.
 #[derive(Debug, Default)]
 pub struct Resolved {
@@ -496,6 +504,7 @@ impl InventoryData {
     pub fn resolve(
         mut self,
         defaults: &SshOptions,
+        run_as: &BecomeDefault,
         vault: &Vault,
         wanted: &BTreeSet<String>,
         problems: &mut Vec<Problem>,
@@ -528,7 +537,7 @@ impl InventoryData {
             let get = |key: &str| opened.get(key).or_else(|| layers.get(key));
             hosts.push((
                 name.to_string(),
-                host_from_vars(name, &get, declared_at, defaults, &user, problems),
+                host_from_vars(name, &get, declared_at, defaults, run_as, &user, problems),
             ));
             let secrets: BTreeMap<String, Value> = wanted
                 .iter()
@@ -618,6 +627,11 @@ const READ_VARS: &[&str] = &[
     "mysql_server_id",
     "auto_increment_offset",
     "mysql_auto_increment_offset",
+    "ansible_become",
+    "ansible_become_method",
+    "ansible_become_user",
+    "ansible_become_password",
+    "ansible_become_pass",
 ];
 
 fn host_from_vars<'v>(
@@ -625,6 +639,7 @@ fn host_from_vars<'v>(
     var: &dyn Fn(&str) -> Option<&'v Sourced<Value>>,
     declared_at: Span,
     defaults: &SshOptions,
+    run_as: &BecomeDefault,
     default_user: &str,
     problems: &mut Vec<Problem>,
 ) -> Host {
@@ -637,6 +652,7 @@ fn host_from_vars<'v>(
         key: None,
         connection: Connection::Ssh,
         ssh: defaults.clone(),
+        run_as: None,
         server_id: None,
         auto_increment_offset: None,
         service: Default::default(),
@@ -690,7 +706,76 @@ fn host_from_vars<'v>(
         get(&["server_id", "mysql_server_id"]).and_then(|v| sourced_number(v, problems));
     host.auto_increment_offset = get(&["auto_increment_offset", "mysql_auto_increment_offset"])
         .and_then(|v| sourced_number(v, problems));
+    host.run_as = become_from_vars(&get, run_as, problems);
     host
+}
+
+/// Ansible's become variables over the playbook's `become:`; sudo is the one method.
+fn become_from_vars<'v>(
+    get: &dyn Fn(&[&str]) -> Option<&'v Sourced<Value>>,
+    default: &BecomeDefault,
+    problems: &mut Vec<Problem>,
+) -> Option<crate::model::Become> {
+    let enabled = match get(&["ansible_become"]) {
+        Some(v) => ansible_boolean(&v.value).unwrap_or_else(|| {
+            problems.push(
+                Problem::at(v.span, "ansible_become is not a boolean", "here")
+                    .help("use true or false (yes/no, on/off, 1/0 as Ansible takes them)"),
+            );
+            false
+        }),
+        None => default.enabled,
+    };
+    if let Some(v) = get(&["ansible_become_method"]) {
+        let method = text(v, problems);
+        if enabled && method != "sudo" {
+            problems.push(
+                Problem::at(v.span, format!("become method `{method}` is not supported"), "here")
+                    .help("mmprov becomes with sudo: give the login user sudo rights, or log in as the user itself"),
+            );
+        }
+    }
+    if !enabled {
+        return None;
+    }
+    let user = match get(&["ansible_become_user"]) {
+        Some(v) => text(v, problems),
+        None => default.user.clone().unwrap_or_else(|| "root".into()),
+    };
+    let password = match get(&["ansible_become_password", "ansible_become_pass"]) {
+        // Never quoted in a problem: it is a password.
+        Some(v) => match &v.value {
+            Value::String(s) => Some(secrecy::SecretString::from(s.clone())),
+            _ => {
+                problems.push(Problem::at(
+                    v.span,
+                    "the become password is not text",
+                    "here",
+                ));
+                None
+            }
+        },
+        None => default.password.clone(),
+    };
+    Some(crate::model::Become { user, password })
+}
+
+/// A value as Ansible's `boolean()` reads it: `true`/`yes`/`on`/`1`/`y`/`t` (any case), numbers 1 and 0.
+fn ansible_boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_f64() {
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
+            _ => None,
+        },
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "y" | "yes" | "on" | "1" | "true" | "t" | "1.0" => Some(true),
+            "n" | "no" | "off" | "0" | "false" | "f" | "0.0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The OpenSSH `-o` options an Ansible inventory uses to pin known_hosts and timeouts.

@@ -10,6 +10,7 @@
 
 mod ansible_ini;
 mod ansible_yaml;
+mod become_settings;
 pub mod input;
 mod inventory;
 mod inventory_files;
@@ -35,7 +36,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use playbook_file::{
-    ConnectionYaml, HostYaml, HostsField, OptionMap, PlayVarsYaml, PlaybookYaml, SshYaml,
+    BecomeYaml, ConnectionYaml, HostYaml, HostsField, OptionMap, PlayVarsYaml, PlaybookYaml,
+    SshYaml,
 };
 use serde_saphyr::Spanned;
 
@@ -103,6 +105,7 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let vault =
         vault::Vault::new(options.vault_password_file.clone()).hiding_env(secret_env(&book));
     let mut problems = Vec::new();
+    let become_default = become_settings::from_playbook(&book, &base, &mut problems);
 
     let inventory_path = match (&options.inventory, &book.inventory) {
         (Some(path), _) => Some(path.clone()),
@@ -118,7 +121,13 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
                     started.elapsed().as_millis()
                 )
             })?
-            .resolve(&ssh_defaults, &vault, &secret_vars(&book), &mut problems),
+            .resolve(
+                &ssh_defaults,
+                &become_default,
+                &vault,
+                &secret_vars(&book),
+                &mut problems,
+            ),
         None => Default::default(),
     };
     log::info!(
@@ -162,6 +171,13 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
             &base,
             &mut problems,
         );
+        let host = Host {
+            run_as: become_default.enabled.then(|| crate::model::Become {
+                user: become_default.user.clone().unwrap_or_else(|| "root".into()),
+                password: become_default.password.clone(),
+            }),
+            ..host
+        };
         order.push(name.clone());
         hosts.insert(name, host);
     }
@@ -226,10 +242,15 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
 
 /// The environment variables the playbook's plays take secrets from.
 fn secret_env(book: &PlaybookYaml) -> Vec<String> {
+    let become_password = match book.run_as.as_ref().map(|b| &b.value) {
+        Some(BecomeYaml::With(settings)) => settings.password.as_ref(),
+        _ => None,
+    };
     book.plays
         .iter()
-        .filter_map(|p| p.value.vars.replication_password.as_ref())
-        .filter_map(|s| match &s.value {
+        .filter_map(|p| p.value.vars.replication_password.as_ref().map(|s| &s.value))
+        .chain(become_password)
+        .filter_map(|s| match s {
             crate::model::SecretRef::Env(name) => Some(name.clone()),
             _ => None,
         })
@@ -362,6 +383,7 @@ fn playbook_host(
     }
     Host {
         name: name.to_string(),
+        run_as: None,
         address: h.address.unwrap_or_else(|| name.to_string()),
         port: h.port.unwrap_or(22),
         user: h.user.unwrap_or_else(default_user),

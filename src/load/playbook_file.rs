@@ -16,6 +16,9 @@ pub struct PlaybookYaml {
     pub inventory: Option<Spanned<String>>,
     #[serde(default)]
     pub ssh: SshYaml,
+    /// Ansible's become, for every host: `true`, or the settings (inventory variables override them).
+    #[serde(rename = "become")]
+    pub run_as: Option<Spanned<BecomeYaml>>,
     #[serde(default)]
     pub hosts: BTreeMap<String, Spanned<HostYaml>>,
     #[serde(default)]
@@ -32,6 +35,25 @@ pub struct SshYaml {
     pub connect_timeout: Option<u64>,
     /// Seconds.
     pub command_timeout: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum BecomeYaml {
+    On(bool),
+    With(BecomeSettings),
+}
+
+/// `become:` as a mapping: becoming is on, with these settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BecomeSettings {
+    /// `sudo`, the only method mmprov uses.
+    pub method: Option<String>,
+    /// Whom to become; root by default.
+    pub user: Option<String>,
+    /// The login user's sudo password: `{ env: NAME }` or `{ file: path }`.
+    pub password: Option<SecretRef>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -709,9 +709,16 @@ mod tests {
 
     #[test]
     fn a_json_document_takes_jsons_numbers() {
-        assert_eq!(value("{\"e\": 1e3, \"n\": 017}")["n"], Value::from(15), "not JSON: YAML");
+        assert_eq!(
+            value("{\"e\": 1e3, \"n\": 017}")["n"],
+            Value::from(15),
+            "not JSON: YAML"
+        );
         let v = value("{\"e\": 1e3, \"t\": true, \"s\": \"yes\", \"n\": null}");
-        assert_eq!(v, serde_json::json!({"e": 1000.0, "t": true, "s": "yes", "n": null}));
+        assert_eq!(
+            v,
+            serde_json::json!({"e": 1000.0, "t": true, "s": "yes", "n": null})
+        );
     }
 
     #[test]

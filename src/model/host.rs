@@ -48,6 +48,8 @@ pub struct Host {
     pub key: Option<PathBuf>,
     pub connection: Connection,
     pub ssh: SshOptions,
+    /// Run every remote action as another user (Ansible's become): `None` runs them as the login user.
+    pub run_as: Option<Become>,
     pub server_id: Option<Sourced<u32>>,
     pub auto_increment_offset: Option<Sourced<u32>>,
     /// How mysqld is restarted here, when the inventory says; otherwise facts decide.
@@ -56,6 +58,25 @@ pub struct Host {
     pub mysqld: BTreeMap<String, String>,
     /// Where the host was declared.
     pub declared_at: Span,
+}
+
+/// Ansible's become: the login user runs everything mmprov does on the host through sudo, as `user`.
+#[derive(Debug, Clone)]
+pub struct Become {
+    /// Whom to become (`ansible_become_user`; root by default).
+    pub user: String,
+    /// The login user's sudo password (`ansible_become_password`, or the playbook's `become.password`);
+    /// `None` when sudo asks for none. It reaches sudo on stdin only.
+    pub password: Option<secrecy::SecretString>,
+}
+
+impl Become {
+    pub fn root() -> Self {
+        Self {
+            user: "root".into(),
+            password: None,
+        }
+    }
 }
 
 /// What the inventory may say about a host's service (`mmprov_service_manager`, `mmprov_service_name`,

@@ -94,6 +94,21 @@ pub enum TransportError {
         source: std::io::Error,
     },
 
+    /// The login user may not become the user the inventory asks for (no sudo, no rights, a wrong or
+    /// missing password). Nothing ran on the host but sudo's own check.
+    #[error("{host}: cannot become {user} with sudo: {detail}")]
+    #[diagnostic(
+        code(mmprov::sudo),
+        help(
+            "the login user needs sudo rights for this (a sudoers entry), and the become password if sudo asks              for one (ansible_become_password, or the playbook's become.password)"
+        )
+    )]
+    Become {
+        host: String,
+        user: String,
+        detail: String,
+    },
+
     /// The host would not open a stream to one of its Unix sockets: forwarding is refused there
     /// (`AllowStreamLocalForwarding no`), this kind of connection cannot forward, or nothing listens on it.
     #[error("{host}: cannot open {path} through the connection: {detail}")]

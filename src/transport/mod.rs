@@ -7,6 +7,7 @@
 //! 1. [`SshTransport`]: ssh2, strict host-key checking against known_hosts, agent or key-file auth, timeouts on
 //!    connect and on every command.
 //! 2. [`LocalTransport`]: this machine, through `sh -c`, for `connection: local` hosts.
+//! 3. [`Sudo`]: either of them with every command run as another user (Ansible's become).
 //!
 //! Secrets never travel in command lines (they would show in process lists and errors): callers pass them on
 //! stdin.
@@ -16,10 +17,12 @@ mod known_hosts;
 mod local;
 mod logged;
 mod ssh;
+mod sudo;
 
 pub use error::TransportError;
 pub use local::LocalTransport;
 pub use ssh::SshTransport;
+pub use sudo::Sudo;
 
 use std::io::{Read, Write};
 
@@ -206,15 +209,22 @@ pub trait Transport: Send {
 /// Open the transport a host's inventory entry asks for.
 pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
     let started = std::time::Instant::now();
-    let transport: Box<dyn Transport> = match host.connection {
-        Connection::Ssh => Box::new(Logged::new(SshTransport::connect(host)?)),
-        Connection::Local => Box::new(Logged::new(LocalTransport::new(
-            &host.name,
-            host.ssh.command_timeout,
-        ))),
+    let transport: Box<dyn Transport> = match (host.connection, &host.run_as) {
+        (Connection::Ssh, None) => Box::new(Logged::new(SshTransport::connect(host)?)),
+        (Connection::Ssh, Some(run_as)) => Box::new(Logged::new(Sudo::new(
+            SshTransport::connect(host)?,
+            run_as,
+        )?)),
+        (Connection::Local, None) => Box::new(Logged::new(local(host))),
+        (Connection::Local, Some(run_as)) => Box::new(Logged::new(Sudo::new(local(host), run_as)?)),
     };
+    let become_note = host
+        .run_as
+        .as_ref()
+        .map(|b| format!(", becoming {} with sudo", b.user))
+        .unwrap_or_default();
     log::info!(
-        "{}: connected to {}@{}:{} in {} ms",
+        "{}: connected to {}@{}:{}{become_note} in {} ms",
         host.name,
         host.user,
         host.address,
@@ -222,6 +232,10 @@ pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
         started.elapsed().as_millis()
     );
     Ok(transport)
+}
+
+fn local(host: &Host) -> LocalTransport {
+    LocalTransport::new(&host.name, host.ssh.command_timeout)
 }
 
 /// Quote a word for a POSIX shell.

@@ -112,6 +112,7 @@ impl Lab {
                 connect_timeout: Duration::from_secs(5),
                 command_timeout: Duration::from_secs(60),
             },
+            run_as: None,
             server_id: None,
             auto_increment_offset: None,
             service: Default::default(),
