@@ -131,14 +131,18 @@ impl ProcessWatch {
     }
 }
 
+/// Apply (h1 holds data, so h2 is seeded through sudo on both ends), check replication both ways, re-plan
+/// to `No changes.`, verify; everything mmprov printed.
 fn converge_and_check(lab: &Lab, playbook: &Path, env: &[(&str, &str)]) -> String {
     let mut seen = String::new();
+    lab.sql("h1", "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY); INSERT INTO shop.t VALUES (1)");
     let (code, out) = mmprov(&["apply", path(playbook), "--yes", "-v"], env);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("becoming root with sudo"), "{out}");
     seen.push_str(&out);
-    lab.sql("h1", "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY); INSERT INTO shop.t VALUES (1)");
-    assert_eq!(lab.wait_for("h2", "SELECT COUNT(*) FROM shop.t", "1"), "1");
+    assert_eq!(lab.sql("h2", "SELECT COUNT(*) FROM shop.t"), "1", "seeded");
+    lab.sql("h2", "INSERT INTO shop.t VALUES (2)");
+    assert_eq!(lab.wait_for("h1", "SELECT COUNT(*) FROM shop.t", "2"), "2");
     let (code, out) = mmprov(&["plan", path(playbook)], env);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("No changes."), "{out}");
