@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
@@ -685,9 +684,12 @@ fn host_from_vars<'v>(
             ),
         }
     }
+    // As on ssh's command line: common args first, then extra args; the first value of an option wins.
+    let mut seen = super::ssh_args::Seen::default();
     for key in ["ansible_ssh_common_args", "ansible_ssh_extra_args"] {
-        if let Some(v) = var(key) {
-            apply_ssh_args(&text(v, problems), v.span, &mut host.ssh, problems);
+        let Some(v) = var(key) else { continue };
+        if let Err(why) = super::ssh_args::apply(&text(v, problems), &mut host.ssh, &mut seen) {
+            problems.push(Problem::at(v.span, format!("{key}: {why}"), "here"));
         }
     }
     if let Some(v) = get(&["mmprov_service_manager"]) {
@@ -775,41 +777,6 @@ fn ansible_boolean(value: &Value) -> Option<bool> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-/// The OpenSSH `-o` options an Ansible inventory uses to pin known_hosts and timeouts.
-fn apply_ssh_args(args: &str, span: Span, ssh: &mut SshOptions, problems: &mut Vec<Problem>) {
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let mut i = 0;
-    while i < words.len() {
-        let option = match words[i] {
-            "-o" => {
-                i += 1;
-                words.get(i).copied()
-            }
-            w => w.strip_prefix("-o"),
-        };
-        i += 1;
-        let Some((key, value)) = option.and_then(|o| o.split_once('=')) else {
-            continue;
-        };
-        let value = value.trim_matches(|c| c == '"' || c == '\'');
-        match key.to_ascii_lowercase().as_str() {
-            "userknownhostsfile" => ssh.known_hosts = Some(expand_home(value)),
-            "stricthostkeychecking" => {
-                ssh.strict_host_key_checking = !matches!(value, "no" | "off")
-            }
-            "connecttimeout" => match value.parse() {
-                Ok(secs) => ssh.connect_timeout = Duration::from_secs(secs),
-                Err(_) => problems.push(Problem::at(
-                    span,
-                    "ConnectTimeout is not a number of seconds",
-                    "here",
-                )),
-            },
-            _ => {}
-        }
     }
 }
 

@@ -21,6 +21,7 @@ mod problem;
 mod pyliteral;
 pub mod secret;
 mod shlex;
+mod ssh_args;
 mod validate;
 pub mod vault;
 mod yaml;
@@ -101,10 +102,10 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let mut sources = vec![read_source(playbook)?];
     let book: PlaybookYaml = yaml::parse(&sources[0], "playbook")?;
     let base = playbook.parent().map(Path::to_path_buf).unwrap_or_default();
-    let ssh_defaults = ssh_options(&book.ssh, &base);
     let vault =
         vault::Vault::new(options.vault_password_file.clone()).hiding_env(secret_env(&book));
     let mut problems = Vec::new();
+    let ssh_defaults = ssh_options(&book.ssh, &base, &mut problems);
     let become_default = become_settings::from_playbook(&book, &base, &mut problems);
 
     let inventory_path = match (&options.inventory, &book.inventory) {
@@ -340,9 +341,22 @@ pub fn invalid(mut problems: Vec<Problem>, sources: &[Source]) -> LoadError {
     }
 }
 
-fn ssh_options(ssh: &SshYaml, base: &Path) -> SshOptions {
+fn ssh_options(ssh: &SshYaml, base: &Path, problems: &mut Vec<Problem>) -> SshOptions {
     let defaults = SshOptions::default();
+    let jump = match &ssh.jump {
+        Some(spec) => ssh_args::jump_hosts(&spec.value).unwrap_or_else(|why| {
+            problems.push(Problem::at(
+                yaml::span(FileId(0), spec),
+                format!("ssh.jump: {why}"),
+                "here",
+            ));
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
     SshOptions {
+        jump,
+        proxy_command: None,
         known_hosts: ssh
             .known_hosts
             .as_deref()

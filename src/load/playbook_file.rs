@@ -35,6 +35,8 @@ pub struct SshYaml {
     pub connect_timeout: Option<u64>,
     /// Seconds.
     pub command_timeout: Option<u64>,
+    /// Bastions, as OpenSSH's ProxyJump writes them: `[user@]host[:port]`, comma-separated.
+    pub jump: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,13 +9,26 @@
 /// The words of `line`, each with the byte offset where it starts; `Err` for an unclosed quote or a
 /// trailing backslash (as shlex raises).
 pub fn split(line: &str) -> Result<Vec<(String, usize)>, &'static str> {
+    split_with(line, true)
+}
+
+/// The words of `line` as `shlex.split(line)` gives them (no comments: `#` is an ordinary character), as
+/// Ansible splits `ansible_ssh_common_args`.
+pub fn words(line: &str) -> Result<Vec<String>, &'static str> {
+    Ok(split_with(line, false)?
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect())
+}
+
+fn split_with(line: &str, comments: bool) -> Result<Vec<(String, usize)>, &'static str> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut start = None;
     let mut chars = line.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
-            '#' => break,
+            '#' if comments => break,
             c if c.is_whitespace() => {
                 if let Some(s) = start.take() {
                     words.push((std::mem::take(&mut word), s));

@@ -25,6 +25,11 @@ pub struct SshOptions {
     pub strict_host_key_checking: bool,
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
+    /// Bastions to pass through, first to last (OpenSSH's ProxyJump).
+    pub jump: Vec<JumpHost>,
+    /// A command whose stdin and stdout carry the connection (OpenSSH's ProxyCommand, with `%h`, `%p`,
+    /// `%r` still in it).
+    pub proxy_command: Option<String>,
 }
 
 impl Default for SshOptions {
@@ -34,8 +39,18 @@ impl Default for SshOptions {
             strict_host_key_checking: true,
             connect_timeout: Duration::from_secs(10),
             command_timeout: Duration::from_secs(600),
+            jump: Vec::new(),
+            proxy_command: None,
         }
     }
+}
+
+/// One bastion of a ProxyJump chain: `[user@]host[:port]`. Its user defaults to the target's login user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JumpHost {
+    pub user: Option<String>,
+    pub address: String,
+    pub port: u16,
 }
 
 #[derive(Debug, Clone)]

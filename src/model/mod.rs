@@ -12,7 +12,7 @@ mod host;
 mod play;
 mod source;
 
-pub use host::{Become, Connection, Host, ServiceKind, ServiceSpec, SshOptions};
+pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
 pub use play::{Play, PlayVars, ReplicationTls, Role, SecretRef, Serial};
 pub use source::{FileId, Source, Sourced, Span};
 

@@ -16,11 +16,14 @@ mod error;
 mod known_hosts;
 mod local;
 mod logged;
+mod relay;
+mod route;
 mod ssh;
 mod sudo;
 
 pub use error::TransportError;
 pub use local::LocalTransport;
+pub use relay::pump;
 pub use ssh::SshTransport;
 pub use sudo::Sudo;
 
@@ -223,8 +226,21 @@ pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
         .as_ref()
         .map(|b| format!(", becoming {} with sudo", b.user))
         .unwrap_or_default();
+    let route_note = match (&host.ssh.proxy_command, host.ssh.jump.as_slice()) {
+        (_, _) if host.connection == Connection::Local => String::new(),
+        (Some(_), _) => " through its proxy command".to_string(),
+        (None, []) => String::new(),
+        (None, jumps) => format!(
+            " through {}",
+            jumps
+                .iter()
+                .map(|j| format!("{}:{}", j.address, j.port))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     log::info!(
-        "{}: connected to {}@{}:{}{become_note} in {} ms",
+        "{}: connected to {}@{}:{}{route_note}{become_note} in {} ms",
         host.name,
         host.user,
         host.address,

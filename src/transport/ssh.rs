@@ -12,7 +12,6 @@
 //!    with a timeout after `command_timeout` without any progress (long transfers that keep moving are fine).
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -33,6 +32,9 @@ pub struct SshTransport {
     command_timeout: Duration,
     /// Ends the session's keepalive thread when the transport goes.
     keepalive: Arc<AtomicBool>,
+    /// What carries the session to the host through bastions or a proxy command; after the session, so
+    /// the session ends first.
+    _relays: Vec<super::route::Relay>,
 }
 
 impl Drop for SshTransport {
@@ -68,59 +70,15 @@ fn keep_alive(session: Session, host: &str) -> Arc<AtomicBool> {
 
 impl SshTransport {
     pub fn connect(host: &Host) -> Result<Self, TransportError> {
-        let name = host.name.clone();
-        let address = format!("{}:{}", host.address, host.port);
-        let connect_err = |source| TransportError::Connect {
-            host: name.clone(),
-            address: address.clone(),
-            source,
+        let route = super::route::open(host)?;
+        let target = Peer {
+            label: host.name.clone(),
+            address: &host.address,
+            port: host.port,
+            user: &host.user,
+            strict: host.ssh.strict_host_key_checking,
         };
-        let socket = address
-            .to_socket_addrs()
-            .map_err(connect_err)?
-            .next()
-            .ok_or_else(|| {
-                connect_err(std::io::Error::new(
-                    ErrorKind::NotFound,
-                    "address did not resolve",
-                ))
-            })?;
-        let tcp =
-            TcpStream::connect_timeout(&socket, host.ssh.connect_timeout).map_err(connect_err)?;
-        tcp.set_nodelay(true).map_err(connect_err)?;
-
-        let ssh_err = |stage| {
-            move |source| TransportError::Ssh {
-                host: host.name.clone(),
-                stage,
-                source,
-            }
-        };
-        let mut session = Session::new().map_err(ssh_err("session setup"))?;
-        session.set_tcp_stream(tcp);
-        session.set_timeout(millis(host.ssh.connect_timeout));
-        let known_hosts: PathBuf = host
-            .ssh
-            .known_hosts
-            .clone()
-            .unwrap_or_else(known_hosts::default_file);
-        if let Some(algorithms) =
-            known_hosts::pinned_algorithms(&known_hosts, &host.address, host.port)
-        {
-            session
-                .method_pref(MethodType::HostKey, &algorithms)
-                .map_err(ssh_err("host key preference"))?;
-        }
-        session.handshake().map_err(ssh_err("handshake"))?;
-        known_hosts::verify(
-            &session,
-            &host.name,
-            &host.address,
-            host.port,
-            &known_hosts,
-            host.ssh.strict_host_key_checking,
-        )?;
-        authenticate(&session, host)?;
+        let session = open_session(route.stream, &target, host)?;
         session.set_timeout(millis(host.ssh.command_timeout));
         let keepalive = keep_alive(session.clone(), &host.name);
         Ok(Self {
@@ -128,6 +86,7 @@ impl SshTransport {
             session,
             command_timeout: host.ssh.command_timeout,
             keepalive,
+            _relays: route.relays,
         })
     }
 
@@ -148,24 +107,77 @@ impl SshTransport {
     }
 }
 
+/// The end of a session: the target, or a bastion on the way to it.
+pub(super) struct Peer<'a> {
+    /// How errors name it: the host, or the bastion with the host it leads to.
+    pub label: String,
+    pub address: &'a str,
+    pub port: u16,
+    pub user: &'a str,
+    pub strict: bool,
+}
+
+/// An SSH session over `stream`: handshake offering the host-key types known_hosts records for the peer,
+/// the key checked against known_hosts, then authentication with the host's key, agent or default keys.
+pub(super) fn open_session(
+    stream: impl std::os::fd::AsRawFd + 'static,
+    peer: &Peer,
+    host: &Host,
+) -> Result<Session, TransportError> {
+    let ssh_err = |stage| {
+        move |source| TransportError::Ssh {
+            host: peer.label.clone(),
+            stage,
+            source,
+        }
+    };
+    let mut session = Session::new().map_err(ssh_err("session setup"))?;
+    session.set_tcp_stream(stream);
+    session.set_timeout(millis(host.ssh.connect_timeout));
+    let known_hosts: PathBuf = host
+        .ssh
+        .known_hosts
+        .clone()
+        .unwrap_or_else(known_hosts::default_file);
+    if let Some(algorithms) = known_hosts::pinned_algorithms(&known_hosts, peer.address, peer.port)
+    {
+        session
+            .method_pref(MethodType::HostKey, &algorithms)
+            .map_err(ssh_err("host key preference"))?;
+    }
+    session.handshake().map_err(ssh_err("handshake"))?;
+    known_hosts::verify(
+        &session,
+        &peer.label,
+        peer.address,
+        peer.port,
+        &known_hosts,
+        peer.strict,
+    )?;
+    authenticate(&session, &peer.label, peer.user, host.key.as_deref())?;
+    Ok(session)
+}
+
 fn millis(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
 
-fn authenticate(session: &Session, host: &Host) -> Result<(), TransportError> {
+fn authenticate(
+    session: &Session,
+    label: &str,
+    user: &str,
+    key: Option<&std::path::Path>,
+) -> Result<(), TransportError> {
     let mut tried = Vec::new();
-    if let Some(key) = &host.key {
+    if let Some(key) = key {
         tried.push(format!("key {}", key.display()));
-        if session
-            .userauth_pubkey_file(&host.user, None, key, None)
-            .is_ok()
-        {
+        if session.userauth_pubkey_file(user, None, key, None).is_ok() {
             return Ok(());
         }
     } else {
         if std::env::var_os("SSH_AUTH_SOCK").is_some() {
             tried.push("ssh-agent".into());
-            if agent_auth(session, &host.user) {
+            if agent_auth(session, user) {
                 return Ok(());
             }
         }
@@ -176,10 +188,7 @@ fn authenticate(session: &Session, host: &Host) -> Result<(), TransportError> {
             let key = home.join(".ssh").join(name);
             if key.is_file() {
                 tried.push(format!("key {}", key.display()));
-                if session
-                    .userauth_pubkey_file(&host.user, None, &key, None)
-                    .is_ok()
-                {
+                if session.userauth_pubkey_file(user, None, &key, None).is_ok() {
                     return Ok(());
                 }
             }
@@ -189,8 +198,8 @@ fn authenticate(session: &Session, host: &Host) -> Result<(), TransportError> {
         tried.push("no key file, no agent, no default key".into());
     }
     Err(TransportError::Auth {
-        host: host.name.clone(),
-        user: host.user.clone(),
+        host: label.to_string(),
+        user: user.to_string(),
         tried: tried.join(", "),
     })
 }
@@ -259,10 +268,7 @@ impl Transport for SshTransport {
     fn open_socket(&mut self, path: &str) -> Result<Box<dyn SocketStream>, TransportError> {
         self.session.set_blocking(true);
         match self.session.channel_direct_streamlocal(path, None) {
-            Ok(channel) => Ok(Box::new(SshSocket {
-                session: self.session.clone(),
-                channel,
-            })),
+            Ok(channel) => Ok(Box::new(SshSocket::new(self.session.clone(), channel))),
             Err(e) => {
                 // sshd answers "administratively prohibited" when forwarding is off, "connect failed" when
                 // nothing listens on the socket.
@@ -278,10 +284,17 @@ impl Transport for SshTransport {
     }
 }
 
-/// A direct-streamlocal channel with its session, whose blocking mode is the channel's.
-struct SshSocket {
+/// A forwarding channel (direct-streamlocal to a socket, direct-tcpip to a host) with its session, whose
+/// blocking mode is the channel's.
+pub(super) struct SshSocket {
     session: Session,
     channel: ssh2::Channel,
+}
+
+impl SshSocket {
+    pub(super) fn new(session: Session, channel: ssh2::Channel) -> Self {
+        Self { session, channel }
+    }
 }
 
 impl Read for SshSocket {

@@ -33,11 +33,31 @@ impl Lab {
     }
 
     pub fn hosts(&self) -> Vec<LabHost> {
-        let Ok(text) = std::fs::read_to_string(self.dir.join("inventory.ini")) else {
+        self.listed("inventory.ini", 'h')
+    }
+
+    /// The lab with at least `hosts` hosts behind the bastion h3 (`lab/lab.sh behind N`).
+    pub fn require_behind(hosts: usize) -> Lab {
+        let lab = Lab::require(3);
+        let have = lab.behind().len();
+        assert!(
+            have >= hosts,
+            "the lab has {have} hosts behind its bastion, not {hosts}: run `lab/lab.sh behind {hosts}` as root"
+        );
+        lab
+    }
+
+    /// The hosts behind the bastion: p1, p2, ... on a network this machine cannot reach.
+    pub fn behind(&self) -> Vec<LabHost> {
+        self.listed("behind.ini", 'p')
+    }
+
+    fn listed(&self, file: &str, prefix: char) -> Vec<LabHost> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join(file)) else {
             return Vec::new();
         };
         text.lines()
-            .filter(|l| l.starts_with('h'))
+            .filter(|l| l.starts_with(prefix))
             .filter_map(|l| {
                 let mut words = l.split_whitespace();
                 let name = words.next()?.to_string();
@@ -68,30 +88,29 @@ impl Lab {
     pub fn address(&self, name: &str) -> String {
         self.hosts()
             .into_iter()
+            .chain(self.behind())
             .find(|h| h.name == name)
             .map(|h| h.address)
             .expect("a lab host of that name")
     }
 
-    /// Run a command on a lab host with the system's OpenSSH client (independent of mmprov's transport).
+    /// Run a command on a lab host with the system's OpenSSH client (independent of mmprov's transport);
+    /// a host behind the bastion through it.
     pub fn ssh(&self, name: &str, command: &str) -> Output {
-        Command::new("ssh")
-            .arg("-i")
-            .arg(self.key())
-            .arg("-o")
-            .arg(format!(
-                "UserKnownHostsFile={}",
-                self.known_hosts().display()
-            ))
-            .args([
-                "-o",
-                "StrictHostKeyChecking=yes",
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "LogLevel=ERROR",
-            ])
-            .arg(format!("root@{}", self.address(name)))
+        let options = format!(
+            "-i {} -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes -o LogLevel=ERROR",
+            self.key().display(),
+            self.known_hosts().display()
+        );
+        let mut ssh = Command::new("ssh");
+        ssh.args(options.split(' '));
+        if name.starts_with('p') {
+            ssh.arg("-o").arg(format!(
+                "ProxyCommand=ssh {options} -W %h:%p root@{}",
+                self.address("h3")
+            ));
+        }
+        ssh.arg(format!("root@{}", self.address(name)))
             .arg(command)
             .output()
             .expect("ssh runs")
@@ -111,6 +130,7 @@ impl Lab {
                 strict_host_key_checking: true,
                 connect_timeout: Duration::from_secs(5),
                 command_timeout: Duration::from_secs(60),
+                ..Default::default()
             },
             run_as: None,
             server_id: None,
@@ -133,6 +153,7 @@ impl Lab {
         let accounts: Vec<String> = self
             .hosts()
             .iter()
+            .chain(self.behind().iter())
             .map(|h| format!("'repl'@'{}'", h.address))
             .collect();
         let sql = format!(
