@@ -188,3 +188,58 @@ fn once_an_unknown_bastion_key_stops_everything_and_an_option_inside_a_proxy_com
         );
     }
 }
+
+/// Hosts named only in the inventory, reached as the user's `~/.ssh/config` says: each host's HostName, a
+/// `Host p*` block's User, IdentityFile, UserKnownHostsFile and ProxyJump, the bastion by its own alias.
+#[test]
+fn once_the_users_ssh_config_takes_hosts_through_their_bastion() {
+    let _serial = serial();
+    let lab = Lab::require_behind(2);
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(home.path().join(".ssh")).expect("~/.ssh");
+    std::fs::write(
+        home.path().join(".ssh/config"),
+        format!(
+            "Host p1\n  HostName {}\nHost p2\n  HostName {}\n\
+             Match exec \"false\"\n  User nobody\n\
+             Host p*\n  User root\n  IdentityFile {}\n  UserKnownHostsFile {}\n  ProxyJump gate\n\
+             Host gate\n  HostName {}\n  User root\n  IdentityFile {}\n",
+            lab.address("p1"),
+            lab.address("p2"),
+            lab.key().display(),
+            lab.known_hosts().display(),
+            lab.address("h3"),
+            lab.key().display(),
+        ),
+    )
+    .expect("write ssh config");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory = dir.path().join("hosts.ini");
+    std::fs::write(&inventory, "[pair]\np1 server_id=11\np2 server_id=12\n").expect("inventory");
+    let book = playbook(dir.path(), &inventory, "");
+    let home_dir = home.path().to_str().expect("utf-8");
+    let out = support::mmprov(
+        &["ping", path(&book), "-v"],
+        &[("HOME", home_dir), ("MMPROV_REPL_PASSWORD", "x")],
+    );
+    let said = format!(
+        "{}{}",
+        support::text(&out.stdout),
+        support::text(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("Match"),
+        "the Match block is said to be left out: {said}"
+    );
+    for (host, address) in [("p1", lab.address("p1")), ("p2", lab.address("p2"))] {
+        assert!(
+            said.contains(&format!(
+                "{host}: connected to root@{address}:22 through {}:22",
+                lab.address("h3")
+            )),
+            "{said}"
+        );
+        assert!(said.contains(&format!("hostname={host}")), "{said}");
+    }
+}

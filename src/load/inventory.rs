@@ -94,6 +94,15 @@ pub struct InventoryData {
     pub problems: Vec<Problem>,
 }
 
+/// What a host gets where its inventory variables say nothing: the playbook's ssh and become settings,
+/// the user's ssh config, the local user.
+pub struct HostDefaults<'a> {
+    pub ssh: &'a SshOptions,
+    pub run_as: &'a BecomeDefault,
+    pub ssh_config: Option<&'a super::ssh_config::ClientConfig>,
+    pub user: String,
+}
+
 /// The playbook's `become:`: what every host does unless its inventory variables say otherwise.
 #[derive(Debug, Clone, Default)]
 pub struct BecomeDefault {
@@ -502,8 +511,7 @@ impl InventoryData {
     /// every host in [`Resolved::hostvars`].
     pub fn resolve(
         mut self,
-        defaults: &SshOptions,
-        run_as: &BecomeDefault,
+        defaults: &HostDefaults,
         vault: &Vault,
         wanted: &BTreeSet<String>,
         problems: &mut Vec<Problem>,
@@ -514,7 +522,6 @@ impl InventoryData {
         self.fill_ungrouped();
         let members = self.members();
         let layers = self.layers(&members);
-        let user = default_user();
         let mut resolved = Resolved {
             order: self.hosts.keys().cloned().collect(),
             groups: members
@@ -536,7 +543,7 @@ impl InventoryData {
             let get = |key: &str| opened.get(key).or_else(|| layers.get(key));
             hosts.push((
                 name.to_string(),
-                host_from_vars(name, &get, declared_at, defaults, run_as, &user, problems),
+                host_from_vars(name, &get, declared_at, defaults, problems),
             ));
             let secrets: BTreeMap<String, Value> = wanted
                 .iter()
@@ -637,20 +644,27 @@ fn host_from_vars<'v>(
     name: &str,
     var: &dyn Fn(&str) -> Option<&'v Sourced<Value>>,
     declared_at: Span,
-    defaults: &SshOptions,
-    run_as: &BecomeDefault,
-    default_user: &str,
+    defaults: &HostDefaults,
     problems: &mut Vec<Problem>,
 ) -> Host {
     let get = |keys: &[&str]| keys.iter().find_map(|k| var(k));
+    // The name ssh is given, and what the user's ssh config says for it.
+    let given = match get(&["ansible_host", "ansible_ssh_host"]) {
+        Some(v) => text(v, problems),
+        None => name.to_string(),
+    };
+    let found = defaults
+        .ssh_config
+        .map(|c| c.query(&given))
+        .unwrap_or_default();
     let mut host = Host {
         name: name.to_string(),
-        address: name.to_string(),
-        port: 22,
-        user: default_user.to_string(),
-        key: None,
+        address: found.host_name.clone().unwrap_or(given),
+        port: found.port.unwrap_or(22),
+        user: found.user.clone().unwrap_or_else(|| defaults.user.clone()),
+        key: super::ssh_config::first_existing(&found.identity_files),
         connection: Connection::Ssh,
-        ssh: defaults.clone(),
+        ssh: defaults.ssh.clone(),
         run_as: None,
         server_id: None,
         auto_increment_offset: None,
@@ -658,8 +672,8 @@ fn host_from_vars<'v>(
         mysqld: BTreeMap::new(),
         declared_at,
     };
-    if let Some(v) = get(&["ansible_host", "ansible_ssh_host"]) {
-        host.address = text(v, problems);
+    if host.ssh.known_hosts.is_none() {
+        host.ssh.known_hosts = found.known_hosts.clone();
     }
     if let Some(v) = get(&["ansible_port", "ansible_ssh_port"]) {
         host.port = port(v, problems).unwrap_or(22);
@@ -692,6 +706,7 @@ fn host_from_vars<'v>(
             problems.push(Problem::at(v.span, format!("{key}: {why}"), "here"));
         }
     }
+    route_from_ssh_config(&mut host, &found, defaults, declared_at, problems);
     if let Some(v) = get(&["mmprov_service_manager"]) {
         let word = text(v, problems);
         host.service.manager = ServiceKind::parse(&word);
@@ -708,8 +723,39 @@ fn host_from_vars<'v>(
         get(&["server_id", "mysql_server_id"]).and_then(|v| sourced_number(v, problems));
     host.auto_increment_offset = get(&["auto_increment_offset", "mysql_auto_increment_offset"])
         .and_then(|v| sourced_number(v, problems));
-    host.run_as = become_from_vars(&get, run_as, problems);
+    host.run_as = become_from_vars(&get, defaults.run_as, problems);
     host
+}
+
+/// The ssh config's ProxyJump or ProxyCommand where neither the inventory nor the playbook gave a route,
+/// and each bastion completed from its own `Host` block.
+fn route_from_ssh_config(
+    host: &mut Host,
+    found: &super::ssh_config::HostConfig,
+    defaults: &HostDefaults,
+    declared_at: Span,
+    problems: &mut Vec<Problem>,
+) {
+    let Some(config) = defaults.ssh_config else {
+        return;
+    };
+    if host.ssh.jump.is_empty() && host.ssh.proxy_command.is_none() {
+        if let Some(jumps) = &found.proxy_jump {
+            match super::ssh_args::jump_hosts(jumps) {
+                Ok(jumps) => host.ssh.jump = jumps,
+                Err(why) => problems.push(Problem::at(
+                    declared_at,
+                    format!("the ssh config's ProxyJump for this host: {why}"),
+                    "this host",
+                )),
+            }
+        } else {
+            host.ssh.proxy_command = found.proxy_command.clone();
+        }
+    }
+    for jump in &mut host.ssh.jump {
+        config.complete_jump(jump);
+    }
 }
 
 /// Ansible's become variables over the playbook's `become:`; sudo is the one method.

@@ -22,6 +22,7 @@ mod pyliteral;
 pub mod secret;
 mod shlex;
 mod ssh_args;
+mod ssh_config;
 mod validate;
 pub mod vault;
 mod yaml;
@@ -107,6 +108,7 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let mut problems = Vec::new();
     let ssh_defaults = ssh_options(&book.ssh, &base, &mut problems);
     let become_default = become_settings::from_playbook(&book, &base, &mut problems);
+    let ssh_config = client_config(&book.ssh, &base, &mut problems);
 
     let inventory_path = match (&options.inventory, &book.inventory) {
         (Some(path), _) => Some(path.clone()),
@@ -123,8 +125,12 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
                 )
             })?
             .resolve(
-                &ssh_defaults,
-                &become_default,
+                &inventory::HostDefaults {
+                    ssh: &ssh_defaults,
+                    run_as: &become_default,
+                    ssh_config: ssh_config.as_ref(),
+                    user: default_user(),
+                },
                 &vault,
                 &secret_vars(&book),
                 &mut problems,
@@ -169,6 +175,7 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
             spanned.value,
             at,
             &ssh_defaults,
+            ssh_config.as_ref(),
             &base,
             &mut problems,
         );
@@ -341,6 +348,28 @@ pub fn invalid(mut problems: Vec<Problem>, sources: &[Source]) -> LoadError {
     }
 }
 
+/// The user's ssh client config: the playbook's `ssh.config` (`none`: none), else `~/.ssh/config`.
+fn client_config(
+    ssh: &SshYaml,
+    base: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<ssh_config::ClientConfig> {
+    let path = match ssh.config.as_deref() {
+        Some("none") => return None,
+        Some(path) => base.join(expand_home(path)),
+        None => expand_home("~/.ssh/config"),
+    };
+    let mut warnings = Vec::new();
+    let config = ssh_config::ClientConfig::read(&path, &mut warnings).unwrap_or_else(|why| {
+        problems.push(Problem::nowhere(format!("the ssh client config {why}")));
+        None
+    });
+    for warning in warnings {
+        log::warn!("{warning}");
+    }
+    config
+}
+
 fn ssh_options(ssh: &SshYaml, base: &Path, problems: &mut Vec<Problem>) -> SshOptions {
     let defaults = SshOptions::default();
     let jump = match &ssh.jump {
@@ -388,6 +417,7 @@ fn playbook_host(
     h: HostYaml,
     at: crate::model::Span,
     defaults: &SshOptions,
+    ssh_config: Option<&ssh_config::ClientConfig>,
     base: &Path,
     problems: &mut Vec<Problem>,
 ) -> Host {
@@ -395,13 +425,32 @@ fn playbook_host(
     if let Some(k) = &h.known_hosts {
         ssh.known_hosts = Some(base.join(expand_home(k)));
     }
+    let given = h.address.unwrap_or_else(|| name.to_string());
+    let found = ssh_config.map(|c| c.query(&given)).unwrap_or_default();
+    if ssh.known_hosts.is_none() {
+        ssh.known_hosts = found.known_hosts.clone();
+    }
+    if ssh.jump.is_empty() {
+        ssh.jump = found
+            .proxy_jump
+            .as_deref()
+            .and_then(|j| ssh_args::jump_hosts(j).ok())
+            .unwrap_or_default();
+        ssh.proxy_command = found.proxy_command.clone().filter(|_| ssh.jump.is_empty());
+    }
+    if let Some(config) = ssh_config {
+        ssh.jump.iter_mut().for_each(|j| config.complete_jump(j));
+    }
     Host {
         name: name.to_string(),
         run_as: None,
-        address: h.address.unwrap_or_else(|| name.to_string()),
-        port: h.port.unwrap_or(22),
-        user: h.user.unwrap_or_else(default_user),
-        key: h.key.map(|k| base.join(expand_home(&k))),
+        address: found.host_name.clone().unwrap_or(given),
+        port: h.port.or(found.port).unwrap_or(22),
+        user: h.user.or(found.user).unwrap_or_else(default_user),
+        key: h
+            .key
+            .map(|k| base.join(expand_home(&k)))
+            .or_else(|| ssh_config::first_existing(&found.identity_files)),
         connection: match h.connection {
             Some(ConnectionYaml::Local) => Connection::Local,
             _ => Connection::Ssh,

@@ -37,6 +37,8 @@ pub struct SshYaml {
     pub command_timeout: Option<u64>,
     /// Bastions, as OpenSSH's ProxyJump writes them: `[user@]host[:port]`, comma-separated.
     pub jump: Option<Spanned<String>>,
+    /// The ssh client config to apply (`~/.ssh/config` by default; `none` for none).
+    pub config: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -95,12 +95,13 @@ fn jump_host(spec: &str) -> Result<JumpHost, String> {
         },
     };
     let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| format!("jump host `{spec}`: `{p}` is not a port"))?,
-        None => 22,
+        Some(p) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("jump host `{spec}`: `{p}` is not a port"))?,
+        ),
+        None => None,
     };
     if address.is_empty() || user.as_deref() == Some("") {
         return Err(format!("jump host `{spec}` is not [user@]host[:port]"));
@@ -109,6 +110,7 @@ fn jump_host(spec: &str) -> Result<JumpHost, String> {
         user,
         address: address.to_string(),
         port,
+        key: None,
     })
 }
 
@@ -142,18 +144,20 @@ mod tests {
                 JumpHost {
                     user: Some("ops".into()),
                     address: "b1".into(),
-                    port: 2222
+                    port: Some(2222),
+                    key: None,
                 },
                 JumpHost {
                     user: None,
                     address: "b2".into(),
-                    port: 22
+                    port: None,
+                    key: None,
                 },
             ]
         );
         let ssh = read("-oProxyJump=ssh://[2001:db8::1]:2200").expect("reads");
         assert_eq!(ssh.jump[0].address, "2001:db8::1");
-        assert_eq!(ssh.jump[0].port, 2200);
+        assert_eq!(ssh.jump[0].port, Some(2200));
         let ssh = read("-o 'ProxyJump b3'").expect("reads");
         assert_eq!(ssh.jump[0].address, "b3");
     }

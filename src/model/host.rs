@@ -45,12 +45,15 @@ impl Default for SshOptions {
     }
 }
 
-/// One bastion of a ProxyJump chain: `[user@]host[:port]`. Its user defaults to the target's login user.
+/// One bastion of a ProxyJump chain: `[user@]host[:port]`, completed from the user's ssh config where it
+/// leaves something out. Its user defaults to the target's login user, its port to 22, its key to the
+/// target's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JumpHost {
     pub user: Option<String>,
     pub address: String,
-    pub port: u16,
+    pub port: Option<u16>,
+    pub key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

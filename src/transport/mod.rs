@@ -234,7 +234,7 @@ pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
             " through {}",
             jumps
                 .iter()
-                .map(|j| format!("{}:{}", j.address, j.port))
+                .map(|j| format!("{}:{}", j.address, j.port.unwrap_or(22)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

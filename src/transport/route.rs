@@ -76,21 +76,22 @@ pub fn open(host: &Host) -> Result<Route, TransportError> {
         host,
         &label(&first.address),
         &first.address,
-        first.port,
+        first.port.unwrap_or(22),
     )?);
     let mut relays = Vec::new();
     let mut bastion = first;
     loop {
         let next = hops.next();
         let (to_address, to_port) = match next {
-            Some(jump) => (jump.address.as_str(), jump.port),
+            Some(jump) => (jump.address.as_str(), jump.port.unwrap_or(22)),
             None => (host.address.as_str(), host.port),
         };
         let peer = Peer {
             label: label(&bastion.address),
             address: &bastion.address,
-            port: bastion.port,
+            port: bastion.port.unwrap_or(22),
             user: bastion.user.as_deref().unwrap_or(&host.user),
+            key: bastion.key.as_deref().or(host.key.as_deref()),
             // A bastion is always checked: relaxing checks is for the host it leads to, when asked.
             strict: true,
         };

@@ -76,6 +76,7 @@ impl SshTransport {
             address: &host.address,
             port: host.port,
             user: &host.user,
+            key: host.key.as_deref(),
             strict: host.ssh.strict_host_key_checking,
         };
         let session = open_session(route.stream, &target, host)?;
@@ -114,6 +115,8 @@ pub(super) struct Peer<'a> {
     pub address: &'a str,
     pub port: u16,
     pub user: &'a str,
+    /// The key to offer; the agent and the default keys when `None`.
+    pub key: Option<&'a std::path::Path>,
     pub strict: bool,
 }
 
@@ -154,7 +157,7 @@ pub(super) fn open_session(
         &known_hosts,
         peer.strict,
     )?;
-    authenticate(&session, &peer.label, peer.user, host.key.as_deref())?;
+    authenticate(&session, &peer.label, peer.user, peer.key)?;
     Ok(session)
 }
 
