@@ -173,10 +173,11 @@ impl FakeHost {
             return (0, String::new(), String::new());
         }
         if command.starts_with("cfg=") {
-            // The facts probe: a service-managed MariaDB, no config file of mmprov's.
+            // The facts probe: a service-managed MariaDB, its data where the playbook says, no config file
+            // of mmprov's.
             return (
                 0,
-                "manager=service\nunit=mariadb\nconfig=absent\n".into(),
+                "manager=service\nunit=mariadb\ndatadir=foreign\nconfig=absent\n".into(),
                 String::new(),
             );
         }

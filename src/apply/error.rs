@@ -62,6 +62,16 @@ pub enum ApplyError {
         rollback: Box<super::restart::RestartFailure>,
     },
 
+    /// Moving the data directory failed before mysqld was started from the copy.
+    #[error("{host}: {detail}")]
+    #[diagnostic(
+        code(mmprov::datadir),
+        help(
+            "the old data directory is untouched; start mysqld with `service`/`systemctl` if it is down, fix the cause, and run apply again"
+        )
+    )]
+    Datadir { host: String, detail: String },
+
     #[error("{host}: mysqld did not start. The server said:\n{server_said}")]
     #[diagnostic(code(mmprov::start_failed))]
     StartFailed { host: String, server_said: String },

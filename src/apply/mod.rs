@@ -14,6 +14,7 @@
 //!    the ones the user confirmed: each play's steps (`replication`), seeds streamed host to host (`seed`),
 //!    then every replica watched until it runs.
 
+mod datadir;
 mod error;
 mod gate;
 mod gtid_move;
@@ -382,8 +383,19 @@ fn apply_host(
         });
     };
     let mut written: Option<Written> = None;
+    // Commands that put back what was changed beside the config, run when the restart is rolled back.
+    let mut undo: Vec<String> = Vec::new();
+    let mut moved: Option<(&str, &str)> = None;
     for step in &host_plan.steps {
         match step {
+            Step::MoveDatadir { from, to, .. } => {
+                datadir::stop_and_copy(t, from, to, options.serve_timeout, &say)?;
+                moved = Some((from, to));
+            }
+            Step::ServiceSocket { path, socket, .. } => {
+                say(format!("pointing {path} at the socket {socket}"));
+                undo.push(datadir::point_service_client(t, path, socket)?);
+            }
             Step::WriteConfig {
                 path,
                 before,
@@ -418,11 +430,25 @@ fn apply_host(
                     command,
                     host_plan,
                     written.as_ref(),
+                    &undo,
                     options,
                     &say,
                 )?;
+                if let Some((from, to)) = moved.take() {
+                    let aside = datadir::set_old_aside(t, from, to)?;
+                    say(format!(
+                        "mysqld serves from {to}; the old files are kept in {aside}: remove them when satisfied"
+                    ));
+                }
             }
         }
+    }
+    if moved.is_some() {
+        return Err(ApplyError::Datadir {
+            host,
+            detail: "the data directory was copied but the plan starts no mysqld: run apply again"
+                .into(),
+        });
     }
     Ok(())
 }

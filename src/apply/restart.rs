@@ -15,6 +15,7 @@ pub(super) fn restart_or_roll_back(
     command: &str,
     host_plan: &HostPlan,
     written: Option<&Written>,
+    undo: &[String],
     options: &ApplyOptions,
     say: &dyn Fn(String),
 ) -> Result<(), ApplyError> {
@@ -48,6 +49,13 @@ pub(super) fn restart_or_roll_back(
             .map(drop)
             .map_err(RestartFailure::Transport),
     };
+    let restore = restore.and_then(|()| {
+        undo.iter().try_for_each(|command| {
+            t.check(command, &[])
+                .map(drop)
+                .map_err(RestartFailure::Transport)
+        })
+    });
     let restarted = restore.and_then(|()| restart_and_wait(t, command, options));
     match restarted {
         Ok(()) => Err(ApplyError::RolledBack { host, server_said }),

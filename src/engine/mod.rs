@@ -236,7 +236,7 @@ impl<'p> Engine<'p> {
                     .get(&d.host)
                     .map(|f| plan::plan_host(d, f, d.flavor.as_ref()))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         plan::plan_rollout(
             self.project,
             &gathered.facts,

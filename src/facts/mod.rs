@@ -17,7 +17,7 @@ mod probe;
 
 pub use observe::{Observed, ThreadStop, observe};
 
-pub use probe::SEED_MARKER;
+pub use probe::{DATADIR_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,6 +56,43 @@ pub struct HostFacts {
     /// Files the playbook names on this host (TLS certificates) that are missing or unreadable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_files: Vec<String>,
+    /// The playbook's data directory as the host has it, and the socket its service script looks at.
+    #[serde(default)]
+    pub layout: Layout,
+}
+
+/// Where the playbook puts the server's files, as the host has them now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    /// The playbook's `datadir` on the host.
+    pub datadir_target: DatadirState,
+    /// The socket the Debian service script's admin client uses (`/etc/mysql/debian.cnf`, `[client]`);
+    /// `None` when the host has no such file (or it cannot be read).
+    pub service_socket: Option<ServiceSocket>,
+}
+
+/// What is at the playbook's `datadir` path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatadirState {
+    #[default]
+    Missing,
+    Empty,
+    /// A copy mmprov made by moving the data directory from `from` (its marker file says so).
+    Moved {
+        from: String,
+    },
+    /// Files mmprov did not put there.
+    Foreign,
+}
+
+/// The socket a client without a socket option uses, as one client config file says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceSocket {
+    /// No `socket` line: the client's compiled-in default.
+    Default,
+    At(String),
 }
 
 /// What replication needs to know of a running server.
@@ -150,6 +187,8 @@ pub struct Wanted {
     pub files: Vec<String>,
     /// The server's socket, as the playbook names it: where SQL is sent.
     pub socket: String,
+    /// The playbook's data directory, whose state on the host is read.
+    pub datadir: String,
 }
 
 /// For each host of any play within the run's limit, what its facts must include.
@@ -163,10 +202,12 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
                 replication_user: None,
                 files: Vec::new(),
                 socket: play.vars.socket.clone(),
+                datadir: play.vars.datadir.clone(),
             });
             if play.has_role(Role::Server) {
                 entry.config_path = play.vars.config_path.clone();
                 entry.socket = play.vars.socket.clone();
+                entry.datadir = play.vars.datadir.clone();
                 let host_options = project
                     .hosts
                     .get(host)
@@ -272,7 +313,7 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
     // The server first: when it answers, it names itself, and the probe need not start the server binary
     // just to ask its version (the slowest part of the probe).
     let read = read_server(t, wanted)?;
-    let probe = probe::run(t, &wanted.config_path, &wanted.files, read.is_none())?;
+    let probe = probe::run(t, wanted, read.is_none())?;
     let config = match probe.config_base64 {
         None => None,
         Some(encoded) => {
@@ -301,6 +342,7 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
         replication,
         seed_incomplete: probe.seed_incomplete,
         missing_files: probe.missing_files,
+        layout: probe.layout,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The one shell round trip that reads a host's environment: service manager, server binary, config file.
 
-use super::FactsError;
+use super::{DatadirState, FactsError, Layout, ServiceSocket, Wanted};
 use crate::flavor::ServerVersion;
 use crate::model::ServiceKind;
 use crate::transport::{Transport, quote};
@@ -13,26 +13,44 @@ pub struct Probe {
     pub seed_incomplete: bool,
     /// Of the files asked about, those that are missing or unreadable.
     pub missing_files: Vec<String>,
+    pub layout: Layout,
 }
+
+/// Written into a data directory mmprov copied, once the copy is verified: its first line is where the
+/// data came from.
+pub const DATADIR_MARKER: &str = ".mmprov-datadir";
+
+/// The client config the Debian service script's admin client reads (`--defaults-file`), and nothing else.
+pub const SERVICE_CLIENT_CONFIG: &str = "/etc/mysql/debian.cnf";
 
 /// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
 /// a copy made by mmprov that never got connected, which a re-run may seed again.
 pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
 
 /// `binary`: also ask the installed server binary its version (only needed when no server answers SQL).
-fn script(config_path: &str, files: &[String], binary: bool) -> String {
-    let checks: String = files
+fn script(wanted: &Wanted, binary: bool) -> String {
+    let checks: String = wanted
+        .files
         .iter()
         .map(|f| format!("[ -r {q} ] || echo missing={q}\n", q = quote(f)))
         .collect();
     format!(
         r#"cfg={cfg}
+d={datadir}
+if [ ! -e "$d" ]; then echo datadir=missing
+elif [ -f "$d/{marker_file}" ]; then echo "datadir=moved $(head -n 1 "$d/{marker_file}")"
+elif [ -z "$(ls -A "$d" 2>/dev/null)" ]; then echo datadir=empty
+else echo datadir=foreign; fi
+if [ -r {service_cnf} ]; then echo "service_socket=$(awk '/^[[:space:]]*\[/ {{ g = $0 }} g ~ /^[[:space:]]*\[client\]/ && $1 ~ /^socket/ {{ sub(/^[^=]*=[[:space:]]*/, ""); print; exit }}' {service_cnf})"; fi
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo manager=systemd; else echo manager=service; fi
 if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [ -e /usr/lib/systemd/system/mariadb.service ]; then echo unit=mariadb; else echo unit=mysql; fi
 {binary}if [ -e {marker} ]; then echo seed=incomplete; fi
 {checks}if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
-        cfg = quote(config_path),
+        cfg = quote(&wanted.config_path),
+        datadir = quote(wanted.datadir.trim_end_matches('/')),
+        marker_file = DATADIR_MARKER,
+        service_cnf = SERVICE_CLIENT_CONFIG,
         marker = SEED_MARKER,
         checks = checks,
         binary = if binary { BINARY_VERSION } else { "" },
@@ -44,15 +62,8 @@ const BINARY_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr
 done
 "#;
 
-pub fn run(
-    t: &mut dyn Transport,
-    config_path: &str,
-    files: &[String],
-    binary: bool,
-) -> Result<Probe, FactsError> {
-    let out = t
-        .check(&script(config_path, files, binary), &[])?
-        .stdout_text();
+pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe, FactsError> {
+    let out = t.check(&script(wanted, binary), &[])?.stdout_text();
     let host = t.host().to_string();
     let mut probe = Probe {
         service: ServiceKind::Service,
@@ -61,7 +72,9 @@ pub fn run(
         config_base64: None,
         seed_incomplete: false,
         missing_files: Vec::new(),
+        layout: Layout::default(),
     };
+    let mut saw_datadir = false;
     let mut lines = out.lines();
     let mut saw_config = false;
     while let Some(line) = lines.next() {
@@ -74,6 +87,27 @@ pub fn run(
             "binary" => probe.binary_version = binary_version(value),
             "seed" => probe.seed_incomplete = value == "incomplete",
             "missing" => probe.missing_files.push(value.to_string()),
+            "datadir" => {
+                saw_datadir = true;
+                probe.layout.datadir_target = match value {
+                    "missing" => DatadirState::Missing,
+                    "empty" => DatadirState::Empty,
+                    v => match v.strip_prefix("moved ") {
+                        Some(from) => DatadirState::Moved {
+                            from: from.trim().to_string(),
+                        },
+                        None => DatadirState::Foreign,
+                    },
+                };
+            }
+            "service_socket" => {
+                let socket = value.trim().trim_matches(['"', '\'']);
+                probe.layout.service_socket = Some(if socket.is_empty() {
+                    ServiceSocket::Default
+                } else {
+                    ServiceSocket::At(socket.to_string())
+                });
+            }
             "config" => {
                 saw_config = true;
                 if value == "present" {
@@ -83,10 +117,10 @@ pub fn run(
             _ => {}
         }
     }
-    if !saw_config {
+    if !saw_config || !saw_datadir {
         return Err(FactsError::Probe {
             host,
-            detail: "no config line in the probe output".into(),
+            detail: "the probe's output is incomplete (no config or datadir line)".into(),
         });
     }
     Ok(probe)

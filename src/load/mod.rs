@@ -700,6 +700,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         mysqld,
         seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
         seed_overwrite: v.seed_overwrite.unwrap_or(false),
+        datadir_move: v.datadir_move.unwrap_or(false),
         read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),
         replication_tls: v.replication_tls,
         gtid: v.gtid.unwrap_or(d.gtid),

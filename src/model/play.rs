@@ -92,6 +92,9 @@ pub struct PlayVars {
     pub seed_from: Option<Sourced<String>>,
     /// Allow seeding over a node that already holds application data (its data is replaced).
     pub seed_overwrite: bool,
+    /// Allow moving a server that holds application data into another `datadir` (stopped, copied, verified,
+    /// started; the old directory kept aside).
+    pub datadir_move: bool,
     /// Passive nodes: `read_only` (and `super_read_only` where the server has it) is ON there, OFF elsewhere.
     pub read_only_hosts: Option<Sourced<Vec<String>>>,
     /// Replication connections over TLS, and replication accounts that require it.
@@ -123,6 +126,7 @@ impl Default for PlayVars {
             mysqld: BTreeMap::new(),
             seed_from: None,
             seed_overwrite: false,
+            datadir_move: false,
             read_only_hosts: None,
             replication_tls: None,
             gtid: true,

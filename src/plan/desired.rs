@@ -14,6 +14,10 @@ use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
 
 pub struct Desired {
     pub host: String,
+    /// The server play the host's config comes from.
+    pub play: String,
+    /// The play allows moving a server that holds data into another data directory.
+    pub datadir_move: bool,
     pub config_path: String,
     pub config: String,
     pub flavor: Box<dyn Flavor + Send + Sync>,
@@ -136,6 +140,8 @@ fn desired_host(
     }
     Ok(Desired {
         host: host.to_string(),
+        play: play.name.clone(),
+        datadir_move: play.vars.datadir_move,
         config_path: play.vars.config_path.clone(),
         config,
         restart_command: manager.restart_command(),

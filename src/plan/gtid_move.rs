@@ -165,6 +165,7 @@ mod tests {
             replication: None,
             seed_incomplete: false,
             missing_files: Vec::new(),
+            layout: Default::default(),
         }
     }
 

@@ -12,12 +12,15 @@
 //!    - read only at start to decide what starts with the server (`skip-slave-start`): never a restart.
 //! 3. A server that is down is started (a restart step whose reason says so). When a restart is planned,
 //!    `SET GLOBAL`s are dropped: the restart loads every value from the file.
+//! 4. Where the server's files live (`layout`): a data directory that moves is moved before the config is
+//!    written, or refused where that could lose data; the service script is pointed at a moved socket.
 //!
 //! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod desired;
 mod gtid_move;
+mod layout;
 mod replication;
 mod rollout;
 mod step;
@@ -82,6 +85,7 @@ impl Plan {
                 Step::WriteConfig { before: None, .. } => s.add += 1,
                 Step::WriteConfig { .. } | Step::SetGlobal { .. } => s.change += 1,
                 Step::Restart { .. } => s.restarts += 1,
+                Step::MoveDatadir { .. } | Step::ServiceSocket { .. } => s.change += 1,
             }
         }
         s.change += self.gtid_moves.len();
@@ -116,8 +120,15 @@ pub fn starts_replicas(config: &str) -> bool {
     !options.contains_key("skip_slave_start") && !options.contains_key("skip_replica_start")
 }
 
-pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> HostPlan {
+pub fn plan_host(
+    desired: &Desired,
+    facts: &HostFacts,
+    flavor: &dyn Flavor,
+) -> Result<HostPlan, Refusal> {
     let mut steps = Vec::new();
+    let wanted = server_options(&desired.config);
+    let layout = layout::plan_layout(desired, facts, &wanted)?;
+    steps.extend(layout.before_config);
     let config_changes = facts.config.as_deref() != Some(desired.config.as_str());
     if config_changes {
         steps.push(Step::WriteConfig {
@@ -126,8 +137,8 @@ pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> H
             after: desired.config.clone(),
         });
     }
+    steps.extend(layout.after_config);
 
-    let wanted = server_options(&desired.config);
     let before = facts
         .config
         .as_deref()
@@ -174,7 +185,7 @@ pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> H
             reasons,
         });
     }
-    HostPlan {
+    Ok(HostPlan {
         host: desired.host.clone(),
         server: flavor.version().to_string(),
         fingerprint: facts.fingerprint(),
@@ -182,7 +193,7 @@ pub fn plan_host(desired: &Desired, facts: &HostFacts, flavor: &dyn Flavor) -> H
         warnings: desired.warnings.clone(),
         log_error: wanted.get("log_error").cloned(),
         rolling: None,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -760,6 +760,7 @@ mod tests {
             replication: Some(replication),
             seed_incomplete: false,
             missing_files: Vec::new(),
+            layout: Default::default(),
         }
     }
 

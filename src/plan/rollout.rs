@@ -245,6 +245,7 @@ mod tests {
             }),
             seed_incomplete: false,
             missing_files: Vec::new(),
+            layout: Default::default(),
         }
     }
 

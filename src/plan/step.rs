@@ -22,6 +22,22 @@ pub enum Step {
         command: String,
         reasons: Vec<RestartReason>,
     },
+    /// Move the server's data directory: stop mysqld, copy `from` to `to` with owners and modes, verify
+    /// the copy; the config and restart steps then start it from `to`, and once it serves the old files
+    /// are set aside in `from`. `redo`: `to` holds an earlier, unfinished copy, which is replaced.
+    MoveDatadir {
+        from: String,
+        to: String,
+        holds_data: bool,
+        redo: bool,
+    },
+    /// Point the service script's admin client at the server's socket (`[client] socket` of `path`,
+    /// the only file it reads), so it finds the server it starts and stops.
+    ServiceSocket {
+        path: String,
+        socket: String,
+        was: String,
+    },
 }
 
 impl Step {

@@ -19,6 +19,8 @@ fn desired() -> Desired {
         restart_command: "service mariadb restart".into(),
         warnings: Vec::new(),
         gtid_moved_online: false,
+        play: "pair".into(),
+        datadir_move: false,
     }
 }
 
@@ -45,12 +47,127 @@ fn converged() -> HostFacts {
         replication: None,
         seed_incomplete: false,
         missing_files: Vec::new(),
+        layout: Default::default(),
     }
 }
 
 fn plan_for(facts: &HostFacts) -> HostPlan {
     let d = desired();
-    plan_host(&d, facts, d.flavor.as_ref())
+    plan_host(&d, facts, d.flavor.as_ref()).expect("not refused")
+}
+
+/// The classic recipe's paths, for the layout tests: the server runs from the distribution's.
+fn classic(datadir_move: bool) -> Desired {
+    Desired {
+        config: format!(
+            "{CONFIG}datadir = /var/lib/mysql/data\nsocket = /var/lib/mysql/mysql.sock\n"
+        ),
+        datadir_move,
+        ..desired()
+    }
+}
+
+fn running_from_the_default(schemas: u64) -> HostFacts {
+    let mut facts = converged();
+    facts
+        .variables
+        .insert("datadir".into(), "/var/lib/mysql/".into());
+    facts
+        .variables
+        .insert("socket".into(), "/run/mysqld/mysqld.sock".into());
+    facts.replication = Some(crate::facts::ReplicationFacts {
+        schemas: (0..schemas)
+            .map(|i| crate::facts::SchemaSize {
+                name: format!("app{i}"),
+                tables: 1,
+                bytes: 16384,
+            })
+            .collect(),
+        ..Default::default()
+    });
+    facts.layout.service_socket = Some(crate::facts::ServiceSocket::Default);
+    facts
+}
+
+#[test]
+fn a_data_directory_without_application_data_moves_before_the_config_is_written() {
+    let d = classic(false);
+    let plan = plan_host(&d, &running_from_the_default(0), d.flavor.as_ref()).expect("planned");
+    assert!(
+        matches!(
+            &plan.steps[..],
+            [
+                Step::MoveDatadir { from, to, holds_data: false, redo: false },
+                Step::WriteConfig { .. },
+                Step::ServiceSocket { socket, was, .. },
+                Step::Restart { .. },
+            ] if from == "/var/lib/mysql" && to == "/var/lib/mysql/data"
+                && socket == "/var/lib/mysql/mysql.sock" && was == "/run/mysqld/mysqld.sock"
+        ),
+        "{:#?}",
+        plan.steps
+    );
+}
+
+#[test]
+fn a_data_directory_holding_data_moves_only_when_the_play_says_so() {
+    let facts = running_from_the_default(1);
+    let d = classic(false);
+    let refusal = plan_host(&d, &facts, d.flavor.as_ref()).expect_err("refused");
+    assert!(
+        refusal.message.contains("holds application data"),
+        "{}",
+        refusal.message
+    );
+    assert!(
+        refusal
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("datadir_move: true"))
+    );
+    let d = classic(true);
+    let plan = plan_host(&d, &facts, d.flavor.as_ref()).expect("planned");
+    assert!(matches!(
+        plan.steps[0],
+        Step::MoveDatadir {
+            holds_data: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_move_is_refused_into_foreign_files_and_a_stopped_server_is_not_started_on_nothing() {
+    let mut facts = running_from_the_default(0);
+    facts.layout.datadir_target = crate::facts::DatadirState::Foreign;
+    let d = classic(true);
+    let refusal = plan_host(&d, &facts, d.flavor.as_ref()).expect_err("refused");
+    assert!(
+        refusal.message.contains("mmprov did not put there"),
+        "{}",
+        refusal.message
+    );
+
+    let mut stopped = running_from_the_default(0);
+    stopped.running = false;
+    stopped.variables.clear();
+    stopped.layout.datadir_target = crate::facts::DatadirState::Missing;
+    let refusal = plan_host(&d, &stopped, d.flavor.as_ref()).expect_err("refused");
+    assert!(
+        refusal.message.contains("not running"),
+        "{}",
+        refusal.message
+    );
+    stopped.layout.datadir_target = crate::facts::DatadirState::Moved {
+        from: "/var/lib/mysql".into(),
+    };
+    let plan = plan_host(&d, &stopped, d.flavor.as_ref()).expect("an interrupted move goes on");
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::MoveDatadir { .. }))
+    );
 }
 
 #[test]

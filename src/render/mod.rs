@@ -103,6 +103,43 @@ fn host_section(out: &mut String, host: &HostPlan) {
                 let sql = step.sql().unwrap_or_default();
                 let _ = writeln!(out, "  ~ sql: {sql};   -- server has {live}");
             }
+            Step::MoveDatadir {
+                from,
+                to,
+                holds_data,
+                redo,
+            } => {
+                let _ = writeln!(out, "  ~ move the data directory {from} -> {to}");
+                let what = if *holds_data {
+                    "its data (the play says datadir_move: true)"
+                } else {
+                    "its system tables and accounts (it holds no application data)"
+                };
+                let _ = writeln!(
+                    out,
+                    "      mysqld stops; {what} is copied with owners and modes and verified; it starts from {to}"
+                );
+                let _ = writeln!(
+                    out,
+                    "      once it serves, the old files are set aside in {from}/.mmprov-old-datadir-<time>"
+                );
+                if *redo {
+                    let _ = writeln!(
+                        out,
+                        "      {to} holds an unfinished earlier copy: it is made again"
+                    );
+                }
+            }
+            Step::ServiceSocket { path, socket, was } => {
+                let _ = writeln!(
+                    out,
+                    "  ~ service client {path}: [client] socket {was} -> {socket}"
+                );
+                let _ = writeln!(
+                    out,
+                    "      the service script's admin client reads only this file: it must find the server on its new socket"
+                );
+            }
             Step::Restart { command, reasons } => {
                 let _ = writeln!(out, "  ~ restart mysqld: {command}");
                 for reason in reasons {

@@ -1,0 +1,118 @@
+//! Where the server's files live: the data directory and socket the rendered config names, against where
+//! the server and the host's tools have them. PURE.
+//!
+//! 1. A running server whose `datadir` differs from the config's is moved (a [`Step::MoveDatadir`] before
+//!    the config is written), unless that could lose data:
+//!    - the new directory holds files mmprov did not put there: refused;
+//!    - the server holds application data (or its data was not read): refused unless the play says
+//!      `datadir_move: true`.
+//! 2. A server that is down is started from the config's directory only when that directory holds a data
+//!    directory (a verified copy of an earlier move, or one already there); an empty or missing one is
+//!    refused, since mysqld would start on nothing.
+//! 3. The Debian service script's admin client reads only `/etc/mysql/debian.cnf`: when the socket moves,
+//!    its `[client] socket` is pointed at the new one ([`Step::ServiceSocket`]), or the script could
+//!    neither see the server start nor stop it.
+
+use std::collections::BTreeMap;
+
+use super::{Desired, Refusal, Step};
+use crate::facts::{DatadirState, HostFacts, SERVICE_CLIENT_CONFIG, ServiceSocket};
+
+/// The socket a Debian client uses when no config names one.
+pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
+
+/// The steps that put the server's files where the config says: one before the config is written (the
+/// move, which stops the server while the old config still describes it), one after.
+#[derive(Debug, Default)]
+pub struct LayoutSteps {
+    pub before_config: Option<Step>,
+    pub after_config: Option<Step>,
+}
+
+pub fn plan_layout(
+    desired: &Desired,
+    facts: &HostFacts,
+    wanted: &BTreeMap<String, String>,
+) -> Result<LayoutSteps, Refusal> {
+    Ok(LayoutSteps {
+        before_config: datadir_move(desired, facts, wanted)?,
+        after_config: service_socket(facts, wanted),
+    })
+}
+
+fn datadir_move(
+    desired: &Desired,
+    facts: &HostFacts,
+    wanted: &BTreeMap<String, String>,
+) -> Result<Option<Step>, Refusal> {
+    let Some(to) = wanted.get("datadir").map(|d| trimmed(d)) else {
+        return Ok(None);
+    };
+    let host = &desired.host;
+    let refuse = |message: String, help: &str| Refusal {
+        play: desired.play.clone(),
+        message,
+        help: Some(help.to_string()),
+    };
+    let target = &facts.layout.datadir_target;
+    if !facts.running {
+        return match target {
+            DatadirState::Missing | DatadirState::Empty => Err(refuse(
+                format!("{host}: mysqld is not running, and its data directory {to} is empty"),
+                "start mysqld as it is, then run mmprov again: a running server's data is moved there",
+            )),
+            DatadirState::Moved { .. } | DatadirState::Foreign => Ok(None),
+        };
+    }
+    let Some(from) = facts.variables.get("datadir").map(|d| trimmed(d)) else {
+        return Ok(None);
+    };
+    if from == to {
+        return Ok(None);
+    }
+    if *target == DatadirState::Foreign {
+        return Err(refuse(
+            format!(
+                "{host}: the data directory is to move from {from} to {to}, which holds files mmprov did not put there"
+            ),
+            "empty that directory, or name another datadir",
+        ));
+    }
+    let holds_data = facts.replication.as_ref().is_none_or(|r| r.holds_data());
+    if holds_data && !desired.datadir_move {
+        return Err(refuse(
+            format!(
+                "{host}: the data directory is to move from {from} to {to}, and the server holds application data (or its data was not read)"
+            ),
+            "set `datadir_move: true` in the play to move it: mysqld stops, its data is copied with owners and modes \
+             and verified, and mysqld starts from the copy; the old files are kept aside",
+        ));
+    }
+    Ok(Some(Step::MoveDatadir {
+        from: from.to_string(),
+        to: to.to_string(),
+        holds_data,
+        redo: matches!(target, DatadirState::Moved { .. }),
+    }))
+}
+
+fn service_socket(facts: &HostFacts, wanted: &BTreeMap<String, String>) -> Option<Step> {
+    let current = facts.layout.service_socket.as_ref()?;
+    let socket = wanted.get("socket")?;
+    let was = match current {
+        ServiceSocket::Default => DEFAULT_SOCKET,
+        ServiceSocket::At(s) => s.as_str(),
+    };
+    (was != socket).then(|| Step::ServiceSocket {
+        path: SERVICE_CLIENT_CONFIG.to_string(),
+        socket: socket.clone(),
+        was: was.to_string(),
+    })
+}
+
+fn trimmed(dir: &str) -> &str {
+    match dir.trim_end_matches('/') {
+        "" => "/",
+        d => d,
+    }
+}

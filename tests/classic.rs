@@ -1,0 +1,170 @@
+//! The classic master-master recipe's own paths on the lab's real hosts: datadir `/var/lib/mysql/data`,
+//! socket `/var/lib/mysql/mysql.sock`, log-bin `/var/log/mysql/binlog.log`, relay-log `slave-relay-bin`.
+//! A fresh pair is moved into them and replicates; a pair holding data is refused until the play says
+//! `datadir_move: true`, then moved with its data; each re-plans to `No changes.`, and the host's service
+//! script still starts and stops the server on its new socket.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use support::lab::Lab;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+const PAIR: [&str; 2] = ["h1", "h2"];
+
+fn playbook(lab: &Lab, dir: &Path, datadir_move: bool) -> PathBuf {
+    let file = dir.join("classic.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "inventory: {}\nplays:\n  - name: classic pair\n    hosts: pair\n    vars:\n      \
+             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      datadir: /var/lib/mysql/data\n      \
+             socket: /var/lib/mysql/mysql.sock\n      log_bin: /var/log/mysql/binlog.log\n      \
+             relay_log: slave-relay-bin\n      datadir_move: {datadir_move}\n",
+            lab.inventory_yaml().display()
+        ),
+    )
+    .expect("write playbook");
+    file
+}
+
+fn mmprov(args: &[&str]) -> (i32, String) {
+    let (code, out, err) = support::run_with_password(args, "classic-repl-pw");
+    (code, format!("{out}{err}"))
+}
+
+/// Puts a host back on the distribution's paths (data moved back from `data/`, the service client's
+/// socket restored), whatever a test left: before each test and after it.
+fn restore_default_layout(lab: &Lab, host: &str) {
+    lab.ssh_ok(
+        host,
+        "set -e; cd /var/lib/mysql
+         mariadb-admin -S /var/lib/mysql/mysql.sock shutdown 2>/dev/null || true
+         service mariadb stop >/dev/null 2>&1 || true
+         rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf
+         if [ -f /etc/mysql/debian.cnf.mmprov-backup-socket ]; then
+           mv -f /etc/mysql/debian.cnf.mmprov-backup-socket /etc/mysql/debian.cnf
+         fi
+         if [ -d data ] && [ -f data/.mmprov-datadir ]; then
+           rm -rf .mmprov-old-datadir-*
+           for e in data/* data/.[!.]*; do
+             [ -e \"$e\" ] || continue
+             [ \"$e\" = data/.mmprov-datadir ] && continue
+             rm -rf \"./${e#data/}\"; mv \"$e\" .
+           done
+           rm -rf data
+         fi
+         service mariadb start >/dev/null",
+    );
+    lab.reset_server(host);
+}
+
+struct Restore<'a>(&'a Lab);
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        for host in PAIR {
+            restore_default_layout(self.0, host);
+        }
+    }
+}
+
+fn check_the_classic_layout(lab: &Lab, book: &Path) {
+    for host in PAIR {
+        assert_eq!(lab.sql(host, "SELECT @@datadir"), "/var/lib/mysql/data/");
+        assert_eq!(
+            lab.sql(host, "SELECT @@socket"),
+            "/var/lib/mysql/mysql.sock"
+        );
+        assert_eq!(
+            lab.sql(host, "SELECT @@log_bin_basename"),
+            "/var/log/mysql/binlog"
+        );
+        assert!(
+            lab.file_exists(host, "/var/lib/mysql/data/mysql"),
+            "{host}: the system tables moved"
+        );
+    }
+    let (code, out) = mmprov(&["plan", book.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No changes."), "{out}");
+    // The service script finds the server on its new socket: it stops and starts it.
+    lab.ssh_ok("h2", "service mariadb restart >/dev/null");
+    assert_eq!(
+        lab.sql("h2", "SELECT @@socket"),
+        "/var/lib/mysql/mysql.sock"
+    );
+}
+
+#[test]
+fn a_fresh_pair_moves_into_the_classic_recipes_paths() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let _restore = Restore(&lab);
+    for host in PAIR {
+        restore_default_layout(&lab, host);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = playbook(&lab, dir.path(), false);
+    let (code, out) = mmprov(&["apply", book.to_str().expect("utf-8"), "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("move the data directory /var/lib/mysql -> /var/lib/mysql/data"),
+        "{out}"
+    );
+    lab.sql("h1", "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY); INSERT INTO shop.t VALUES (1)");
+    assert_eq!(lab.wait_for("h2", "SELECT COUNT(*) FROM shop.t", "1"), "1");
+    check_the_classic_layout(&lab, &book);
+}
+
+#[test]
+fn a_pair_holding_data_moves_only_when_the_play_says_so_and_keeps_its_data() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let _restore = Restore(&lab);
+    for host in PAIR {
+        restore_default_layout(&lab, host);
+    }
+    lab.sql("h1", "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY); INSERT INTO shop.t VALUES (1), (2), (3)");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let refused = playbook(&lab, dir.path(), false);
+    let before = lab.mysqld_pid("h1");
+    let (code, out) = mmprov(&["apply", refused.to_str().expect("utf-8"), "--yes"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("holds application data") && out.contains("datadir_move: true"),
+        "{out}"
+    );
+    assert_eq!(lab.mysqld_pid("h1"), before, "nothing was touched");
+    assert!(!lab.file_exists("h1", "/var/lib/mysql/data"));
+
+    let book = playbook(&lab, dir.path(), true);
+    let (code, out) = mmprov(&["apply", book.to_str().expect("utf-8"), "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("the old files are kept in /var/lib/mysql/.mmprov-old-datadir-"),
+        "{out}"
+    );
+    assert_eq!(
+        lab.sql("h1", "SELECT COUNT(*) FROM shop.t"),
+        "3",
+        "the data moved with the server"
+    );
+    assert_eq!(
+        lab.sql("h2", "SELECT COUNT(*) FROM shop.t"),
+        "3",
+        "and was seeded to its peer"
+    );
+    lab.sql("h2", "INSERT INTO shop.t VALUES (4)");
+    assert_eq!(lab.wait_for("h1", "SELECT COUNT(*) FROM shop.t", "4"), "4");
+    check_the_classic_layout(&lab, &book);
+}
