@@ -123,7 +123,12 @@ pub fn same_value(configured: &str, reported: &str) -> bool {
         return x == y;
     }
     let path = |s: &str| s.trim_end_matches('/').to_string();
-    a.starts_with('/') && path(a) == path(b)
+    if a.starts_with('/') {
+        return path(a) == path(b);
+    }
+    // A relative file name the server reports resolved against its data directory
+    // (`relay-log-index = slave-relay-bin.index` is `/var/lib/mysql/data/slave-relay-bin.index`).
+    !a.is_empty() && b.starts_with('/') && path(b).ends_with(&format!("/{}", path(a)))
 }
 
 fn boolean(v: &str) -> Option<bool> {
@@ -234,6 +239,14 @@ mod tests {
         assert!(same_value("1", "ON"));
         assert!(same_value("ON", "on"));
         assert!(same_value("/var/lib/mysql", "/var/lib/mysql/"));
+        assert!(same_value(
+            "slave-relay-bin.index",
+            "/var/lib/mysql/data/slave-relay-bin.index"
+        ));
+        assert!(!same_value(
+            "relay-bin.index",
+            "/var/lib/mysql/slave-relay-bin.index"
+        ));
         assert!(!same_value("ROW", "MIXED"));
         assert!(!same_value("0", "ON"));
         assert!(!same_value("100M", "1073741824"));

@@ -37,9 +37,24 @@ fn playbook(lab: &Lab, dir: &Path, datadir_move: bool) -> PathBuf {
     file
 }
 
+/// Run mmprov with SQL on `auto` whatever the test round forces: until its first restart a moved server
+/// answers on its old socket, which only the host's client finds (so these tests run once, in one round).
 fn mmprov(args: &[&str]) -> (i32, String) {
-    let (code, out, err) = support::run_with_password(args, "classic-repl-pw");
-    (code, format!("{out}{err}"))
+    let out = support::mmprov(
+        args,
+        &[
+            ("MMPROV_REPL_PASSWORD", "classic-repl-pw"),
+            ("MMPROV_SQL", "auto"),
+        ],
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            support::text(&out.stdout),
+            support::text(&out.stderr)
+        ),
+    )
 }
 
 /// Puts a host back on the distribution's paths (data moved back from `data/`, the service client's
@@ -106,7 +121,7 @@ fn check_the_classic_layout(lab: &Lab, book: &Path) {
 }
 
 #[test]
-fn a_fresh_pair_moves_into_the_classic_recipes_paths() {
+fn once_a_fresh_pair_moves_into_the_classic_recipes_paths() {
     let _serial = serial();
     let lab = Lab::require(2);
     let _restore = Restore(&lab);
@@ -127,7 +142,7 @@ fn a_fresh_pair_moves_into_the_classic_recipes_paths() {
 }
 
 #[test]
-fn a_pair_holding_data_moves_only_when_the_play_says_so_and_keeps_its_data() {
+fn once_a_pair_holding_data_moves_only_when_the_play_says_so_and_keeps_its_data() {
     let _serial = serial();
     let lab = Lab::require(2);
     let _restore = Restore(&lab);

@@ -101,16 +101,21 @@ mkdir -p "$new"
 chown --reference="$old" "$new"; chmod --reference="$old" "$new"
 (cd "$old" && tar --create --file=- --sparse --numeric-owner --exclude="./{aside}*" ${{top:+--exclude="./$top"}} .) |
   (cd "$new" && tar --extract --file=- --numeric-owner --same-owner --same-permissions)
-listing() {{ (cd "$1" && find . -mindepth 1 -printf '%p\t%s\t%m\t%U\t%G\t%y\n' | LC_ALL=C sort); }}
-listing "$old" | grep -v -F -e "./{aside}" ${{top:+-e "./$top	" -e "./$top/"}} >"$new.mmprov-old.list" || true
-listing "$new" >"$new.mmprov-new.list"
-if ! cmp -s "$new.mmprov-old.list" "$new.mmprov-new.list"; then
+# Directories are compared without their size (it depends on their history), sockets not at all.
+listing() {{
+  (cd "$1" && {{ find . -mindepth 1 -type d -printf '%p\t-\t%m\t%U\t%G\td\n'
+    find . -mindepth 1 ! -type d ! -type s -printf '%p\t%s\t%m\t%U\t%G\t%y\n'; }} | LC_ALL=C sort)
+}}
+lists=$(mktemp -d)
+listing "$old" | grep -v -F -e "./{aside}" ${{top:+-e "./$top	" -e "./$top/"}} >"$lists/old" || true
+listing "$new" >"$lists/new"
+if ! cmp -s "$lists/old" "$lists/new"; then
   echo "the copy differs from the original:" >&2
-  diff "$new.mmprov-old.list" "$new.mmprov-new.list" | head -n 20 >&2 || true
-  rm -f "$new.mmprov-old.list" "$new.mmprov-new.list"
+  diff "$lists/old" "$lists/new" | head -n 20 >&2 || true
+  rm -rf "$lists"
   exit 1
 fi
-rm -f "$new.mmprov-old.list" "$new.mmprov-new.list"
+rm -rf "$lists"
 printf '%s\n' "$old" >"$marker"
 sync
 "#,
@@ -146,7 +151,9 @@ aside="$old/{aside}$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir "$aside"; chmod 700 "$aside"
 for e in "$old"/* "$old"/.[!.]* "$old"/..?*; do
   [ -e "$e" ] || [ -L "$e" ] || continue
-  case "$e" in "$aside"|"$old"/{aside}*) continue ;; esac
+  # The running server's socket (and its lock) may live here, as the classic recipe's does: it stays.
+  [ -S "$e" ] && continue
+  case "$e" in "$aside"|"$old"/{aside}*|*.sock|*.sock.lock|*.pid) continue ;; esac
   if [ -n "$top" ] && [ "$e" = "$old/$top" ]; then continue; fi
   mv "$e" "$aside"/
 done
