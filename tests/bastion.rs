@@ -44,20 +44,6 @@ fn inventory(lab: &Lab, dir: &Path, ssh_args: &str) -> PathBuf {
     file
 }
 
-fn playbook(dir: &Path, inventory: &Path, top: &str) -> PathBuf {
-    let file = dir.join("pair.yml");
-    std::fs::write(
-        &file,
-        format!(
-            "inventory: {}\n{top}plays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
-             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
-            inventory.display()
-        ),
-    )
-    .expect("write playbook");
-    file
-}
-
 fn mmprov(args: &[&str]) -> (i32, String) {
     let (code, out, err) = support::run_with_password(args, "bastion-repl-pw");
     (code, format!("{out}{err}"))
@@ -102,7 +88,7 @@ fn once_a_pair_behind_a_bastion_converges_through_proxy_jump() {
         lab.known_hosts().display(),
         lab.address("h3")
     );
-    let book = playbook(dir.path(), &inventory(&lab, dir.path(), &args), "");
+    let book = support::replicating_pair(dir.path(), &inventory(&lab, dir.path(), &args), "");
     converges(&lab, &book);
 }
 
@@ -114,7 +100,7 @@ fn once_a_pair_behind_a_bastion_converges_through_the_playbooks_jump_and_through
     let dir = tempfile::tempdir().expect("tempdir");
     let known = format!("-o UserKnownHostsFile={}", lab.known_hosts().display());
     let top = format!("ssh:\n  jump: root@{}:22\n", lab.address("h3"));
-    let book = playbook(dir.path(), &inventory(&lab, dir.path(), &known), &top);
+    let book = support::replicating_pair(dir.path(), &inventory(&lab, dir.path(), &known), &top);
     converges(&lab, &book);
 
     reset(&lab);
@@ -123,7 +109,7 @@ fn once_a_pair_behind_a_bastion_converges_through_the_playbooks_jump_and_through
         lab.key().display(),
         lab.address("h3")
     );
-    let book = playbook(dir.path(), &inventory(&lab, dir.path(), &proxy), "");
+    let book = support::replicating_pair(dir.path(), &inventory(&lab, dir.path(), &proxy), "");
     converges(&lab, &book);
 }
 
@@ -159,7 +145,7 @@ fn once_an_unknown_bastion_key_stops_everything_and_an_option_inside_a_proxy_com
         known.display(),
         lab.address("h3")
     );
-    let book = playbook(dir.path(), &inventory(&lab, dir.path(), &args), "");
+    let book = support::replicating_pair(dir.path(), &inventory(&lab, dir.path(), &args), "");
     let (code, out) = mmprov(&["apply", path(&book), "--yes"]);
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("(bastion 10.213.7.13): host key"), "{out}");
@@ -174,7 +160,7 @@ fn once_an_unknown_bastion_key_stops_everything_and_an_option_inside_a_proxy_com
         lab.known_hosts().display(),
         lab.address("h3")
     );
-    let book = playbook(dir.path(), &inventory(&lab, dir.path(), &proxy), "");
+    let book = support::replicating_pair(dir.path(), &inventory(&lab, dir.path(), &proxy), "");
     let (code, out) = mmprov(&["apply", path(&book), "--yes"]);
     assert_ne!(code, 0, "{out}");
     assert!(
@@ -216,7 +202,7 @@ fn once_the_users_ssh_config_takes_hosts_through_their_bastion() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inventory = dir.path().join("hosts.ini");
     std::fs::write(&inventory, "[pair]\np1 server_id=11\np2 server_id=12\n").expect("inventory");
-    let book = playbook(dir.path(), &inventory, "");
+    let book = support::replicating_pair(dir.path(), &inventory, "");
     let home_dir = home.path().to_str().expect("utf-8");
     let out = support::mmprov(
         &["ping", path(&book), "-v"],

@@ -49,21 +49,6 @@ fn inventory(lab: &Lab, dir: &Path, user: &str, extra: &str) -> PathBuf {
     file
 }
 
-/// A replicating pair's playbook over `inventory`, with `top` lines at the top level (`become:`).
-fn playbook(dir: &Path, inventory: &Path, top: &str) -> PathBuf {
-    let file = dir.join("pair.yml");
-    std::fs::write(
-        &file,
-        format!(
-            "inventory: {}\n{top}plays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
-             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
-            inventory.display()
-        ),
-    )
-    .expect("write playbook");
-    file
-}
-
 /// Run mmprov. Its SQL is `auto` whatever the test round forces: a host reached through sudo answers SQL
 /// through its client only (so these tests run once, in one round).
 fn mmprov(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
@@ -162,7 +147,7 @@ fn once_a_sudoer_without_a_password_sets_up_a_pair_that_replans_to_no_changes() 
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let inventory = inventory(&lab, dir.path(), "mmlab-deploy", "ansible_become=true\n");
-    let book = playbook(dir.path(), &inventory, "");
+    let book = support::replicating_pair(dir.path(), &inventory, "");
     converge_and_check(&lab, &book, &[]);
     // Written by root through sudo: owned by root, as a root login would leave it.
     assert_eq!(lab.ssh_ok("h1", &format!("stat -c %U {CONFIG}")), "root");
@@ -181,7 +166,7 @@ fn once_a_sudoer_with_a_password_sets_up_a_pair_and_the_password_never_shows() {
         .to_string();
     let dir = tempfile::tempdir().expect("tempdir");
     let inventory = inventory(&lab, dir.path(), "mmlab-sudo", "");
-    let book = playbook(
+    let book = support::replicating_pair(
         dir.path(),
         &inventory,
         "become:\n  password: { env: MMPROV_BECOME_PASSWORD }\n",
@@ -222,7 +207,7 @@ fn once_a_wrong_password_or_a_user_without_sudo_rights_is_refused_before_anythin
             user,
             &format!("ansible_become=yes\nansible_become_password={password}\n"),
         );
-        let book = playbook(dir.path(), &inventory, "");
+        let book = support::replicating_pair(dir.path(), &inventory, "");
         let (code, out) = mmprov(&["apply", path(&book), "--yes"], &[]);
         assert_ne!(code, 0, "{out}");
         assert!(out.contains("cannot become root with sudo"), "{out}");

@@ -194,7 +194,11 @@ fn assert_structure_is_the_templates(cnf: &str) {
         .map(str::trim_start)
         .filter(|l| l.starts_with('['))
         .collect();
-    assert_eq!(groups, ["[mysqld]", "[mysqld_safe]"], "in:\n{cnf}");
+    assert_eq!(
+        groups,
+        ["[mysqld]", "[client]", "[mysqld_safe]"],
+        "in:\n{cnf}"
+    );
     assert!(
         !cnf.lines().any(|l| l.trim_start().starts_with('!')),
         "a directive in:\n{cnf}"

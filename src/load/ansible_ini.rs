@@ -252,23 +252,7 @@ fn host_line(data: &mut InventoryData, group: &str, line: &str, at: &dyn Fn(usiz
             )),
         }
     }
-    let last = hosts.len().saturating_sub(1);
-    for (i, host) in hosts.into_iter().enumerate() {
-        let declared = data.declare_host(&host, pattern_span);
-        if let Some(port) = port {
-            declared.vars.insert(
-                "ansible_port".into(),
-                Sourced::new(serde_json::Value::from(port), pattern_span),
-            );
-        }
-        // A range's hosts each get a copy; the last (often the only) host takes the original.
-        if i == last {
-            declared.vars.extend(std::mem::take(&mut vars));
-        } else {
-            declared.vars.extend(vars.iter().cloned());
-        }
-        data.group(group).hosts.insert(host);
-    }
+    data.add_hosts(group, hosts, port, vars.into_iter().collect(), pattern_span);
 }
 
 #[cfg(test)]

@@ -185,26 +185,8 @@ impl Reader<'_> {
                 return;
             }
         };
-        let mut vars = self.vars(data, pattern, vars);
-        let last = names.len().saturating_sub(1);
-        for (i, host) in names.into_iter().enumerate() {
-            let declared = data.declare_host(&host, at);
-            if let Some(port) = port {
-                declared.vars.insert(
-                    "ansible_port".into(),
-                    Sourced::new(serde_json::Value::from(port), at),
-                );
-            }
-            // A range's hosts each get a copy; the last (often the only) host takes the original.
-            if i == last {
-                declared.vars.append(&mut vars);
-            } else {
-                declared
-                    .vars
-                    .extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
-            data.group(group).hosts.insert(host);
-        }
+        let vars = self.vars(data, pattern, vars);
+        data.add_hosts(group, names, port, vars, at);
     }
 
     /// A group's or host's variables: a mapping, or nothing.

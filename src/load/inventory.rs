@@ -157,6 +157,36 @@ impl InventoryData {
             })
     }
 
+    /// Declare the hosts one host pattern expanded to, as members of `group`, each with `vars` and the
+    /// pattern's port as `ansible_port`.
+    pub fn add_hosts(
+        &mut self,
+        group: &str,
+        names: Vec<String>,
+        port: Option<u16>,
+        mut vars: Vars,
+        at: Span,
+    ) {
+        let last = names.len().saturating_sub(1);
+        for (i, host) in names.into_iter().enumerate() {
+            let declared = self.declare_host(&host, at);
+            if let Some(port) = port {
+                declared
+                    .vars
+                    .insert("ansible_port".into(), Sourced::new(Value::from(port), at));
+            }
+            // A range's hosts each get a copy; the last (often the only) host takes the original.
+            if i == last {
+                declared.vars.append(&mut vars);
+            } else {
+                declared
+                    .vars
+                    .extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            self.group(group).hosts.insert(host);
+        }
+    }
+
     /// Point everything this part sets at `at` (a vaulted file's first line: its text is secret).
     pub fn point_at(&mut self, at: Span) {
         for host in self.hosts.values_mut() {

@@ -37,6 +37,22 @@ pub fn run_with_password(args: &[&str], password: &str) -> (i32, String, String)
     )
 }
 
+/// A playbook in `dir` whose one play sets up replication between the hosts of group `pair` of
+/// `inventory`, with `top` (YAML lines) at its top level; the password from `MMPROV_REPL_PASSWORD`.
+pub fn replicating_pair(dir: &Path, inventory: &Path, top: &str) -> PathBuf {
+    let file = dir.join("pair.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "inventory: {}\n{top}plays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
+             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
+            inventory.display()
+        ),
+    )
+    .expect("write playbook");
+    file
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
