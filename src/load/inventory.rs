@@ -19,6 +19,11 @@ use super::problem::Problem;
 use super::vault::Vault;
 use crate::model::{Connection, FileId, Host, ServiceKind, Source, Sourced, Span, SshOptions};
 
+/// The inventory's maps and sets: in the order written, with a fast hash (an inventory is the operator's
+/// own input, so hash flooding is no concern, and each of 100,000 hosts is hashed several times over).
+pub type Map<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
+pub type Set<K> = IndexSet<K, rustc_hash::FxBuildHasher>;
+
 /// Variables with their values as the inventory gives them (JSON's types: Ansible's), each with its place.
 pub type Vars = BTreeMap<String, Sourced<Value>>;
 
@@ -49,8 +54,8 @@ impl DeclaredHost {
 
 #[derive(Debug, Clone, Default)]
 pub struct GroupData {
-    pub hosts: IndexSet<String>,
-    pub children: IndexSet<String>,
+    pub hosts: Set<String>,
+    pub children: Set<String>,
     pub vars: Vars,
     /// `ansible_group_priority`: among groups of one depth, a higher one's vars win. A property of the
     /// group, not one of its vars (as in Ansible).
@@ -86,8 +91,8 @@ impl GroupData {
 #[derive(Debug, Clone, Default)]
 pub struct InventoryData {
     /// Every host, in the order first written.
-    pub hosts: IndexMap<String, DeclaredHost>,
-    pub groups: IndexMap<String, GroupData>,
+    pub hosts: Map<String, DeclaredHost>,
+    pub groups: Map<String, GroupData>,
     /// What Ansible warns about and skips: mmprov warns and skips too.
     pub warnings: Vec<String>,
     /// What Ansible refuses.
@@ -326,8 +331,8 @@ impl InventoryData {
 
     /// Every group's members: its own hosts, then its children's, in order, each once. `all` holds every
     /// host; `ungrouped` the hosts of no other group.
-    fn members(&self) -> IndexMap<&str, IndexSet<&str>> {
-        let mut done: IndexMap<&str, IndexSet<&str>> = IndexMap::new();
+    fn members(&self) -> Map<&str, Set<&str>> {
+        let mut done: Map<&str, Set<&str>> = Map::default();
         for name in self.groups.keys() {
             self.collect_members(name, &mut done);
         }
@@ -335,20 +340,16 @@ impl InventoryData {
         done
     }
 
-    fn collect_members<'a>(
-        &'a self,
-        group: &'a str,
-        done: &mut IndexMap<&'a str, IndexSet<&'a str>>,
-    ) {
+    fn collect_members<'a>(&'a self, group: &'a str, done: &mut Map<&'a str, Set<&'a str>>) {
         if done.contains_key(group) {
             return;
         }
         // Loops were refused when the children were added; the placeholder guards against them anyway.
-        done.insert(group, IndexSet::new());
+        done.insert(group, Set::default());
         let Some(data) = self.groups.get(group) else {
             return;
         };
-        let mut members: IndexSet<&str> = data.hosts.iter().map(String::as_str).collect();
+        let mut members: Set<&str> = data.hosts.iter().map(String::as_str).collect();
         for child in &data.children {
             self.collect_members(child, done);
             if let Some(theirs) = done.get(child.as_str()) {
@@ -439,14 +440,11 @@ impl InventoryData {
     /// `all` and the groups (by depth, `ansible_group_priority`, name) as the inventory and its vars files
     /// give them; `all`'s vars files again, then the groups' vars files, the playbook's after the
     /// inventory's; then the host's own. Nothing is copied: a variable is looked up through the layers.
-    fn layers<'a>(
-        &'a self,
-        members: &IndexMap<&'a str, IndexSet<&'a str>>,
-    ) -> IndexMap<&'a str, Layers<'a>> {
+    fn layers<'a>(&'a self, members: &Map<&'a str, Set<&'a str>>) -> Map<&'a str, Layers<'a>> {
         let depths = self.depths();
         let priority =
             |g: &str| -> i64 { self.groups.get(g).and_then(|d| d.priority).unwrap_or(1) };
-        let mut of_host: IndexMap<&str, Vec<&str>> = self
+        let mut of_host: Map<&str, Vec<&str>> = self
             .hosts
             .keys()
             .map(|h| (h.as_str(), Vec::new()))
