@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mmprov::load::{self, LoadOptions};
 use mmprov::model::{Project, ServiceKind};
-use support::fixture;
+use support::{VAULTED, fixture};
 
 fn project_with(inventory: &str) -> Project {
     let options = LoadOptions {
@@ -209,15 +209,6 @@ fn an_inventory_without_an_extension_is_read_by_its_content() {
     let p = load::load(&book, &LoadOptions::default()).expect("INI without an extension");
     assert_eq!(p.hosts["db2"].port, 2201, "host:port");
 }
-
-/// `r3pl-s3cret`, encrypted by `ansible-vault encrypt_string` (ansible-core 2.19) with the password `vaultpw`.
-const VAULTED: &str = "!vault |
-    $ANSIBLE_VAULT;1.1;AES256
-    32333436373330623865343361343637613438363236306366626435386132623636666139303764
-    6133373262363037383237643264653032373464323637310a323038633836303363663663343132
-    61366564393038666230373665633232383465393933346163353831323039303532633661383166
-    6466643039396231650a376435323231323965323461353864353331346634633237326162363432
-    3433";
 
 /// A pair whose replication password is a vaulted variable in `group_vars/pair.yml`, as teams keep it.
 fn vaulted_pair() -> (tempfile::TempDir, PathBuf) {

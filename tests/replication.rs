@@ -7,7 +7,7 @@ mod support;
 use std::sync::{Mutex, MutexGuard};
 
 use support::lab::Lab;
-use support::text;
+use support::{VAULTED, text};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -542,15 +542,6 @@ fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirm
     let (code, out, stderr) = run(&["plan", path(&book), "--detailed-exitcode"]);
     assert_eq!(code, 0, "{out}{stderr}");
 }
-
-/// `r3pl-s3cret`, encrypted by `ansible-vault encrypt_string` (ansible-core 2.19) with the password `vaultpw`.
-const VAULTED: &str = "!vault |
-    $ANSIBLE_VAULT;1.1;AES256
-    32333436373330623865343361343637613438363236306366626435386132623636666139303764
-    6133373262363037383237643264653032373464323637310a323038633836303363663663343132
-    61366564393038666230373665633232383465393933346163353831323039303532633661383166
-    6466643039396231650a376435323231323965323461353864353331346634633237326162363432
-    3433";
 
 /// A team's vaulted `mysql_replication_password` in the playbook's group_vars works as it is: the pair
 /// converges with it, the replication account takes it, and it reaches no output.

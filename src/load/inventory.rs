@@ -700,9 +700,6 @@ fn host_from_vars<'v>(
         mysqld: BTreeMap::new(),
         declared_at,
     };
-    if host.ssh.known_hosts.is_none() {
-        host.ssh.known_hosts = found.known_hosts.clone();
-    }
     if let Some(v) = get(&["ansible_port", "ansible_ssh_port"]) {
         host.port = port(v, problems).unwrap_or(22);
     }
@@ -734,7 +731,11 @@ fn host_from_vars<'v>(
             problems.push(Problem::at(v.span, format!("{key}: {why}"), "here"));
         }
     }
-    route_from_ssh_config(&mut host, &found, defaults, declared_at, problems);
+    if let Some(config) = defaults.ssh_config
+        && let Err(why) = config.apply_route(&found, &mut host.ssh)
+    {
+        problems.push(Problem::at(declared_at, why, "this host"));
+    }
     if let Some(v) = get(&["mmprov_service_manager"]) {
         let word = text(v, problems);
         host.service.manager = ServiceKind::parse(&word);
@@ -753,37 +754,6 @@ fn host_from_vars<'v>(
         .and_then(|v| sourced_number(v, problems));
     host.run_as = become_from_vars(&get, defaults.run_as, problems);
     host
-}
-
-/// The ssh config's ProxyJump or ProxyCommand where neither the inventory nor the playbook gave a route,
-/// and each bastion completed from its own `Host` block.
-fn route_from_ssh_config(
-    host: &mut Host,
-    found: &super::ssh_config::HostConfig,
-    defaults: &HostDefaults,
-    declared_at: Span,
-    problems: &mut Vec<Problem>,
-) {
-    let Some(config) = defaults.ssh_config else {
-        return;
-    };
-    if host.ssh.jump.is_empty() && host.ssh.proxy_command.is_none() {
-        if let Some(jumps) = &found.proxy_jump {
-            match super::ssh_args::jump_hosts(jumps) {
-                Ok(jumps) => host.ssh.jump = jumps,
-                Err(why) => problems.push(Problem::at(
-                    declared_at,
-                    format!("the ssh config's ProxyJump for this host: {why}"),
-                    "this host",
-                )),
-            }
-        } else {
-            host.ssh.proxy_command = found.proxy_command.clone();
-        }
-    }
-    for jump in &mut host.ssh.jump {
-        config.complete_jump(jump);
-    }
 }
 
 /// Ansible's become variables over the playbook's `become:`; sudo is the one method.

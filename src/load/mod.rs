@@ -427,19 +427,10 @@ fn playbook_host(
     }
     let given = h.address.unwrap_or_else(|| name.to_string());
     let found = ssh_config.map(|c| c.query(&given)).unwrap_or_default();
-    if ssh.known_hosts.is_none() {
-        ssh.known_hosts = found.known_hosts.clone();
-    }
-    if ssh.jump.is_empty() {
-        ssh.jump = found
-            .proxy_jump
-            .as_deref()
-            .and_then(|j| ssh_args::jump_hosts(j).ok())
-            .unwrap_or_default();
-        ssh.proxy_command = found.proxy_command.clone().filter(|_| ssh.jump.is_empty());
-    }
-    if let Some(config) = ssh_config {
-        ssh.jump.iter_mut().for_each(|j| config.complete_jump(j));
+    if let Some(config) = ssh_config
+        && let Err(why) = config.apply_route(&found, &mut ssh)
+    {
+        problems.push(Problem::at(at, why, "this host"));
     }
     Host {
         name: name.to_string(),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use ssh2_config::{HostParams, ParseRule, SshConfig};
 
-use crate::model::JumpHost;
+use crate::model::{JumpHost, SshOptions};
 
 /// A parsed client configuration.
 pub struct ClientConfig {
@@ -71,8 +71,30 @@ impl ClientConfig {
         }
     }
 
+    /// What `found` (this config's settings for a host) says of the way to it, where nothing closer (the
+    /// inventory, the playbook) did: its known_hosts file, and its ProxyJump or ProxyCommand. Every bastion
+    /// of the route is completed from its own `Host` block.
+    pub fn apply_route(&self, found: &HostConfig, ssh: &mut SshOptions) -> Result<(), String> {
+        if ssh.known_hosts.is_none() {
+            ssh.known_hosts = found.known_hosts.clone();
+        }
+        if ssh.jump.is_empty() && ssh.proxy_command.is_none() {
+            match &found.proxy_jump {
+                Some(jumps) => {
+                    ssh.jump = super::ssh_args::jump_hosts(jumps)
+                        .map_err(|why| format!("the ssh config's ProxyJump for this host: {why}"))?
+                }
+                None => ssh.proxy_command = found.proxy_command.clone(),
+            }
+        }
+        for jump in &mut ssh.jump {
+            self.complete_jump(jump);
+        }
+        Ok(())
+    }
+
     /// A bastion of a ProxyJump chain completed from its own `Host` block, as ssh looks each one up.
-    pub fn complete_jump(&self, jump: &mut JumpHost) {
+    fn complete_jump(&self, jump: &mut JumpHost) {
         let found = self.query(&jump.address);
         if let Some(name) = found.host_name {
             jump.address = name;
@@ -187,6 +209,34 @@ mod tests {
             jump.key, None,
             "a key file that does not exist is not offered"
         );
+    }
+
+    #[test]
+    fn the_route_fills_only_what_nothing_closer_set_and_a_bad_jump_is_an_error() {
+        let (config, _) = config(
+            "Host db*\n  ProxyJump gate\n  UserKnownHostsFile /etc/ssh/fleet\nHost bad\n  ProxyJump gate:99999\n\
+             Host gate\n  HostName 192.0.2.7\n",
+        );
+        let mut ssh = SshOptions::default();
+        config
+            .apply_route(&config.query("db1"), &mut ssh)
+            .expect("applies");
+        assert_eq!(ssh.jump[0].address, "192.0.2.7");
+        assert_eq!(ssh.known_hosts, Some(PathBuf::from("/etc/ssh/fleet")));
+        let mut ssh = SshOptions {
+            proxy_command: Some("nc %h %p".into()),
+            known_hosts: Some(PathBuf::from("/mine")),
+            ..SshOptions::default()
+        };
+        config
+            .apply_route(&config.query("db1"), &mut ssh)
+            .expect("applies");
+        assert!(ssh.jump.is_empty(), "the inventory's route stands");
+        assert_eq!(ssh.known_hosts, Some(PathBuf::from("/mine")));
+        let err = config
+            .apply_route(&config.query("bad"), &mut SshOptions::default())
+            .expect_err("a port that is none");
+        assert!(err.contains("99999"), "{err}");
     }
 
     #[test]

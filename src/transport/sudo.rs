@@ -59,7 +59,8 @@ impl<T: Transport> Sudo<T> {
             ));
         };
         let check = format!("sudo -k -S -p '' -u {} -- true", quote(&user));
-        let checked = inner.exec_with_input(&check, &password_line(&password))?;
+        let line = zeroize::Zeroizing::new(password_line(&password));
+        let checked = inner.exec_with_input(&check, &line)?;
         if !checked.success() {
             let stderr = clean_stderr(&checked.stderr);
             let detail = if stderr.contains("incorrect password") || stderr.contains("try again") {
