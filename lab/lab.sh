@@ -17,6 +17,12 @@
 #                         their bastion. Writes behind.ini. `lab.sh ssh pN` goes through h3.
 #   lab.sh reboot hN      power-cycle a host: every process killed at once (no clean shutdown, as a power
 #                         loss), its network gone, then booted again from its folder (data, config and keys kept)
+#   lab.sh bare bN...     (re)boot bare hosts (b1..b9, 10.213.7.(200+N) on mmlabbr0) from nothing: a private root
+#                         (an overlay over the machine's root, its upper layer in memory) with the MariaDB server
+#                         and client packages purged, an empty /var/lib/mysql, and as its only package source
+#                         the lab's local one (the server's .deb files fetched by `install`, indexed, signed with
+#                         the lab's key), so installing the server needs no network. A bare host's packages are
+#                         its own. Each call starts the named hosts from nothing again.
 #
 # Every host also takes logins as three machine accounts (the machine's /etc/passwd and /home are every host's),
 # for production-style access: mmlab-deploy (sudo without a password), mmlab-sudo (sudo with the password in
@@ -34,6 +40,12 @@ back_bridge=mmlabbr1
 back_prefix=10.213.8
 bastion=h3
 max_hosts=60
+# The server's .deb files for bare hosts, their index and the key that signs it: fetched once per machine.
+debs=${MMPROV_LAB_DEBS:-/var/cache/mmlab-debs}
+# What a bare host lacks: the server and client packages (the libraries and common files stay).
+server_packages=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core galera-4
+  mariadb-plugin-provider-bzip2 mariadb-plugin-provider-lz4 mariadb-plugin-provider-lzma
+  mariadb-plugin-provider-lzo mariadb-plugin-provider-snappy)
 
 die() { echo "lab: $*" >&2; exit 1; }
 log() { echo "lab: $*" >&2; }
@@ -43,6 +55,7 @@ need_root() { [ "$(id -u)" = 0 ] || die "must run as root (namespaces, bind moun
 host_addr() {
   case $1 in
     p*) echo "$back_prefix.$((10 + ${1#p}))" ;;
+    b*) echo "$net_prefix.$((200 + ${1#b}))" ;;
     *) echo "$net_prefix.$((10 + ${1#h}))" ;;
   esac
 }
@@ -54,7 +67,41 @@ install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq mariadb-server mariadb-client openssh-server openssh-client iproute2 util-linux procps openssl \
-    sudo >/dev/null
+    sudo gpg dpkg-dev >/dev/null
+  fetch_server_debs
+}
+
+# The machine's own server packages as .deb files (the versions installed, so they fit its libraries), a
+# flat repository index, and a Release file signed with a lab key: a package source bare hosts reach
+# without a network and check as apt checks any signed source.
+fetch_server_debs() {
+  local want=() p v f
+  for p in "${server_packages[@]}"; do
+    v=$(dpkg-query -W -f='${Version}' "$p") || die "$p is not installed on this machine"
+    want+=("$p=$v")
+  done
+  if [ -f "$debs/wanted" ] && [ "$(cat "$debs/wanted")" = "${want[*]}" ]; then
+    return 0
+  fi
+  rm -rf "$debs"
+  mkdir -p "$debs/gnupg"
+  chmod 700 "$debs/gnupg"
+  (cd "$debs" && apt-get -o APT::Sandbox::User=root download -qq "${want[@]}" >/dev/null)
+  (cd "$debs" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null && gzip -9kf Packages)
+  gpg --homedir "$debs/gnupg" --batch --quiet --passphrase '' \
+    --quick-gen-key 'mmprov lab packages <packages@mmlab.invalid>' ed25519 sign never
+  gpg --homedir "$debs/gnupg" --batch --armor --export >"$debs/key.asc"
+  {
+    echo "Origin: mmlab"
+    echo "Label: mmlab"
+    echo "Date: $(LC_ALL=C date -Ru)"
+    echo "SHA256:"
+    for f in Packages Packages.gz; do
+      echo " $(sha256sum "$debs/$f" | cut -d' ' -f1) $(stat -c %s "$debs/$f") $f"
+    done
+  } >"$debs/Release"
+  gpg --homedir "$debs/gnupg" --batch --yes --clearsign -o "$debs/InRelease" "$debs/Release"
+  echo "${want[*]}" >"$debs/wanted"
 }
 
 check_tools() {
@@ -147,29 +194,64 @@ EOF
 
 # Runs as PID 1 of the host's pid namespace, inside its own mount and uts namespaces.
 write_boot_script() {
-  cat >"$state/boot.sh" <<'EOF'
+  # Written aside and renamed: another lab.sh may be starting a host from the current one.
+  cat >"$state/boot.sh.$$" <<'EOF'
 #!/usr/bin/env bash
 set -eu
-dir=$1 name=$2
+dir=$1 name=$2 debs=$3 server_packages=$4
 # The host's folder may itself live under /tmp, which is replaced below: keep the log open from here on.
 exec 3>>"$dir/host.log"
 mount --make-rprivate /
-mount --bind "$dir/etc-mysql" /etc/mysql
-mount --bind "$dir/lib-mysql" /var/lib/mysql
-mount --bind "$dir/run-mysqld" /run/mysqld
-mount --bind "$dir/log-mysql" /var/log/mysql
-mount --bind "$dir/lib-mmprov" /var/lib/mmprov
-mount --bind "$dir/etc-ssh" /etc/ssh
+root=
+case $name in
+  b*)
+    # A bare host's private root: the machine's root as the lower layer, its changes in memory.
+    mkdir -p "$dir/root"
+    mount -t tmpfs -o mode=755 mmlab-root "$dir/root"
+    mkdir -p "$dir/root/upper" "$dir/root/work" "$dir/root/merged"
+    mount -t overlay mmlab-overlay -o "lowerdir=/,upperdir=$dir/root/upper,workdir=$dir/root/work" \
+      "$dir/root/merged"
+    root=$dir/root/merged
+    mount --rbind /dev "$root/dev"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount -t tmpfs -o mode=755 mmlab-run "$root/run"
+    mkdir -p "$root/run/mysqld" "$root/srv/mmlab-debs"
+    mount --bind "$debs" "$root/srv/mmlab-debs"
+    ;;
+  *) mount --bind "$dir/etc-mysql" /etc/mysql ;;
+esac
+mount --bind "$dir/lib-mysql" "$root/var/lib/mysql"
+mount --bind "$dir/run-mysqld" "$root/run/mysqld"
+mount --bind "$dir/log-mysql" "$root/var/log/mysql"
+mount --bind "$dir/lib-mmprov" "$root/var/lib/mmprov"
+mount --bind "$dir/etc-ssh" "$root/etc/ssh"
 # Its own root home: the machine's shell start-up files are not the host's.
-mount --bind "$dir/root-home" /root
+mount --bind "$dir/root-home" "$root/root"
 # Private /tmp: pid namespaces hand out the same PIDs, and mysqld names its temp files after them.
-mount --bind "$dir/tmp" /tmp
+mount --bind "$dir/tmp" "$root/tmp"
 # Its own /run/lock: locks taken on one host must not be seen by another.
-mkdir -p /run/lock
-mount -t tmpfs mmlab-lock /run/lock
+mkdir -p "$root/run/lock"
+mount -t tmpfs mmlab-lock "$root/run/lock"
 # Hide the machine's systemd, so 'service' inside the host drives this host's sysv script, never the machine's.
-if [ -d /run/systemd ]; then mount -t tmpfs mmlab-nosystemd /run/systemd; fi
+if [ -d "$root/run/systemd" ]; then mount -t tmpfs mmlab-nosystemd "$root/run/systemd"; fi
 hostname "$name"
+if [ -n "$root" ]; then
+  # The server goes as an administrator removes it, with no service stopped or started meanwhile; the lab's
+  # package source becomes the host's only one.
+  exec chroot "$root" /bin/bash -c '
+    set -eu
+    printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    dpkg --purge --force-depends $1 >&3 2>&1
+    rm -f /usr/sbin/policy-rc.d
+    rm -rf /etc/apt/sources.list /etc/apt/sources.list.d/* /var/lib/apt/lists/*
+    cp /srv/mmlab-debs/key.asc /etc/apt/trusted.gpg.d/mmlab.asc
+    echo "deb file:/srv/mmlab-debs ./" >/etc/apt/sources.list.d/mmlab.list
+    mkdir -p /run/sshd
+    /usr/sbin/sshd -D -e &
+    wait' bare "$server_packages"
+fi
 if [ ! -d /var/lib/mysql/mysql ]; then
   mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >&3 2>&1
 fi
@@ -178,7 +260,8 @@ mkdir -p /run/sshd
 /usr/sbin/sshd -D -e &
 wait
 EOF
-  chmod 755 "$state/boot.sh"
+  chmod 755 "$state/boot.sh.$$"
+  mv "$state/boot.sh.$$" "$state/boot.sh"
 }
 
 start_host() {
@@ -197,7 +280,7 @@ start_host() {
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
   setsid ip netns exec "$ns" unshare --mount --uts --pid --kill-child --mount-proc \
-    "$state/boot.sh" "$dir" "$name" </dev/null >"$dir/boot.log" 2>&1 &
+    "$state/boot.sh" "$dir" "$name" "$debs" "${server_packages[*]}" </dev/null >"$dir/boot.log" 2>&1 &
   echo $! >"$dir/pid"
   log "$name starting at $addr (pid $(cat "$dir/pid"))"
 }
@@ -215,9 +298,9 @@ lab_ssh() {
 }
 
 write_known_hosts() {
-  local dir name tmp=$state/known_hosts.tmp
+  local dir name tmp=$state/known_hosts.tmp.$$
   : >"$tmp"
-  for dir in "$state"/hosts/h* "$state"/hosts/p*; do
+  for dir in "$state"/hosts/h* "$state"/hosts/p* "$state"/hosts/b*; do
     [ -d "$dir" ] || continue
     name=$(basename "$dir")
     echo "$(host_addr "$name") $(cut -d' ' -f1,2 "$dir/etc-ssh/ssh_host_ed25519_key.pub")" >>"$tmp"
@@ -275,6 +358,8 @@ wait_ready() {
     [ $SECONDS -lt $deadline ] || die "$name: sshd did not answer in 90 s (see $state/hosts/$name/boot.log)"
     sleep 0.2
   done
+  # A bare host has no server to wait for: its sshd starts once its packages are gone.
+  [[ $name == b* ]] && return 0
   until lab_ssh "$name" mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1; do
     [ $SECONDS -lt $deadline ] || die "$name: mariadb did not answer in 90 s (see $state/hosts/$name/*.log)"
     sleep 0.2
@@ -321,6 +406,37 @@ cmd_behind() {
     for name in $(behind_hosts); do echo "$name ansible_host=$(host_addr "$name") server_id=$((10 + ${name#p}))"; done
   } >"$state/behind.ini"
   log "behind $bastion ($(host_addr "$bastion")): $(behind_hosts | tr '\n' ' ')"
+}
+
+bare_hosts() {
+  local dir
+  for dir in "$state"/hosts/b*; do
+    [ -d "$dir" ] && basename "$dir"
+  done | sort -V
+}
+
+cmd_bare() {
+  local name
+  [ $# -ge 1 ] || die "bare takes host names b1..b9"
+  for name in "$@"; do [[ "$name" =~ ^b[1-9]$ ]] || die "bare host names are b1..b9, not $name"; done
+  need_root
+  [ -f "$debs/InRelease" ] || die "no local package source in $debs: run '$0 install' first"
+  host_running h1 || die "the lab is not up: run '$0 up N' first"
+  write_boot_script
+  for name in "$@"; do
+    stop_host "$name"
+    rm -rf "${state:?}/hosts/$name"
+    start_host "$name"
+  done
+  write_known_hosts
+  for name in "$@"; do wait_ready "$name"; done
+  {
+    echo "# mmprov lab bare hosts (generated by lab/lab.sh): no server installed at boot"
+    echo "[bare]"
+    for name in $(bare_hosts); do echo "$name ansible_host=$(host_addr "$name") server_id=$((20 + ${name#b}))"; done
+  } >"$state/bare.ini.$$"
+  mv "$state/bare.ini.$$" "$state/bare.ini"
+  log "bare: $*"
 }
 
 running_hosts() {
@@ -372,9 +488,9 @@ cmd_down() {
   need_root
   local name
   if [ -d "$state/hosts" ]; then
-    for name in $(running_hosts) $(behind_hosts); do stop_host "$name"; done
+    for name in $(running_hosts) $(behind_hosts) $(bare_hosts); do stop_host "$name"; done
   fi
-  for ns in $(ip netns list | awk '{print $1}' | grep '^mmlab-[hp]' || true); do stop_host "${ns#mmlab-}"; done
+  for ns in $(ip netns list | awk '{print $1}' | grep '^mmlab-[hpb]' || true); do stop_host "${ns#mmlab-}"; done
   ip link del "$bridge" 2>/dev/null || true
   ip link del "$back_bridge" 2>/dev/null || true
   ip route del unreachable "$back_prefix.0/24" 2>/dev/null || true
@@ -385,7 +501,7 @@ cmd_down() {
 cmd_status() {
   local name proc sshs db
   [ -d "$state/hosts" ] || { echo "lab: no hosts"; return 0; }
-  for name in $(running_hosts) $(behind_hosts); do
+  for name in $(running_hosts) $(behind_hosts) $(bare_hosts); do
     proc=down sshs=down db=down
     host_running "$name" && proc=up
     if [ $proc = up ] && lab_ssh "$name" true 2>/dev/null; then
@@ -414,8 +530,9 @@ case "${1:-}" in
   reboot) shift; [ $# -eq 1 ] || die "reboot takes a host name"; cmd_reboot "$1" ;;
   up) shift; cmd_up "$@" ;;
   behind) shift; cmd_behind "$@" ;;
+  bare) shift; cmd_bare "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   ssh) shift; [ $# -ge 1 ] || die "ssh takes a host name"; lab_ssh "$@" ;;
-  *) echo "usage: $0 install | up N | behind N | status | down | ssh hN [CMD] | reboot hN" >&2; exit 2 ;;
+  *) echo "usage: $0 install | up N | behind N | bare bN... | status | down | ssh hN [CMD] | reboot hN" >&2; exit 2 ;;
 esac

@@ -17,6 +17,7 @@ pub mod link;
 pub mod load;
 pub mod model;
 pub mod mycnf;
+pub mod packages;
 pub mod plan;
 pub mod render;
 pub mod replication;

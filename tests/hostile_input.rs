@@ -252,3 +252,28 @@ fn an_inventory_that_is_a_device_or_a_fifo_is_refused_at_once() {
         );
     }
 }
+
+#[test]
+fn a_package_repository_that_would_write_its_own_lines_or_commands_is_refused_at_its_line() {
+    let book = Book::new(&pair(
+        "p",
+        "      server_version: mariadb-10.11\n      install:\n        repository:\n          name: ../../etc/cron.d/x\n          \
+         url: \"https://x/ bookworm main\\nSigned-By: /dev/null\"\n          suite: \"bookworm $(reboot)\"\n          \
+         key: key.asc\n",
+    ))
+    .with_file("key.asc", "ssh-ed25519 AAAA not a pgp key\n");
+    let stderr = book.refused("a", "repository name");
+    for expected in [
+        "repository url",
+        "repository suite",
+        "is not an ASCII-armored OpenPGP public key",
+        "book.yml:",
+    ] {
+        assert!(stderr.contains(expected), "`{expected}` not in:\n{stderr}");
+    }
+    let book = Book::new(&pair(
+        "p",
+        "      server_version: mariadb-10.11\n      install: sometimes\n",
+    ));
+    book.refused("a", "install: `sometimes` is not known");
+}

@@ -72,6 +72,16 @@ pub enum ApplyError {
     )]
     Datadir { host: String, detail: String },
 
+    /// Installing the server failed; what was installed stays, and the next apply finishes it.
+    #[error("{host}: installing the server failed: {detail}")]
+    #[diagnostic(
+        code(mmprov::install),
+        help(
+            "fix the cause on the host (its package sources, its network, the play's server_version), then run apply again: it finishes the install"
+        )
+    )]
+    Install { host: String, detail: String },
+
     #[error("{host}: mysqld did not start. The server said:\n{server_said}")]
     #[diagnostic(code(mmprov::start_failed))]
     StartFailed { host: String, server_said: String },

@@ -7,6 +7,8 @@
 //! 2. `SetGlobal`: the statement, on the running server.
 //! 3. `Restart`: the service manager's command, then wait (bounded) until mysqld answers SQL; then check that
 //!    what the file sets is what the server now runs (another file may override it).
+//! 0. `InstallServer` (a host with no server): packages installed, the server kept from starting until the
+//!    steps below have written its config; `Harden` after its first start (`install`).
 //! 4. If mysqld does not come back: read the server's own error lines (what it logged during this attempt),
 //!    put the previous config back (or remove the new file), restart again, and fail naming the host and
 //!    those lines. Nothing else is touched on that host after a failure; other hosts finish their steps.
@@ -18,6 +20,7 @@ mod datadir;
 mod error;
 mod gate;
 mod gtid_move;
+mod install;
 pub mod lock;
 mod replication;
 mod restart;
@@ -388,6 +391,26 @@ fn apply_host(
     let mut moved: Option<(&str, &str)> = None;
     for step in &host_plan.steps {
         match step {
+            Step::InstallServer {
+                manager,
+                packages,
+                sources,
+                server,
+                datadir,
+                initialize,
+                ..
+            } => {
+                let install = install::Install {
+                    manager: *manager,
+                    packages,
+                    sources,
+                    server,
+                    datadir,
+                    initialize,
+                };
+                install.run(t, &say)?;
+            }
+            Step::Harden => install::harden(t, &say)?,
             Step::MoveDatadir { from, to, .. } => {
                 datadir::stop_and_copy(t, from, to, options.serve_timeout, &say)?;
                 moved = Some((from, to));

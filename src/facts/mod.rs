@@ -17,7 +17,9 @@ mod probe;
 
 pub use observe::{Observed, ThreadStop, observe};
 
-pub use probe::{DATADIR_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG};
+pub use probe::{
+    DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG, binary_version,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +33,7 @@ use crate::flavor::ServerVersion;
 use crate::link::{Connections, HostLink, SqlChoice};
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
+use crate::packages::PackageManagerKind;
 use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS, password};
 use crate::sql::{Row, SqlError, SqlExecutor, literal};
 use crate::transport::{self, Transport, TransportError};
@@ -59,6 +62,20 @@ pub struct HostFacts {
     /// The playbook's data directory as the host has it, and the socket its service script looks at.
     #[serde(default)]
     pub layout: Layout,
+    /// How packages are installed on the host, and which release it runs.
+    #[serde(default)]
+    pub os: OsFacts,
+}
+
+/// What installing a server on the host needs to know.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsFacts {
+    /// The package manager mmprov knows that the host has (apt-get, dnf); `None`: neither.
+    pub package_manager: Option<PackageManagerKind>,
+    /// `VERSION_CODENAME` of /etc/os-release: an apt repository's suite when it names none.
+    pub codename: Option<String>,
+    /// mmprov installed the server and the fresh server's first clean-up is still owed.
+    pub install_unfinished: bool,
 }
 
 /// Where the playbook puts the server's files, as the host has them now.
@@ -128,6 +145,11 @@ impl ReplicationFacts {
 }
 
 impl HostFacts {
+    /// Whether a server is installed: one answers, or its binary was found.
+    pub fn server_installed(&self) -> bool {
+        self.running || self.server.is_some()
+    }
+
     /// A digest of everything the plan was computed from: a saved plan is stale when it changes.
     pub fn fingerprint(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
@@ -343,6 +365,11 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
         seed_incomplete: probe.seed_incomplete,
         missing_files: probe.missing_files,
         layout: probe.layout,
+        os: OsFacts {
+            package_manager: probe.package_manager,
+            codename: probe.os_codename,
+            install_unfinished: probe.install_unfinished,
+        },
     })
 }
 

@@ -3,10 +3,14 @@
 use super::{DatadirState, FactsError, Layout, ServiceSocket, Wanted};
 use crate::flavor::ServerVersion;
 use crate::model::ServiceKind;
+use crate::packages::PackageManagerKind;
 use crate::transport::{Transport, quote};
 
 pub struct Probe {
     pub service: ServiceKind,
+    pub package_manager: Option<PackageManagerKind>,
+    pub os_codename: Option<String>,
+    pub install_unfinished: bool,
     pub service_name: String,
     pub binary_version: Option<ServerVersion>,
     pub config_base64: Option<String>,
@@ -22,6 +26,10 @@ pub const DATADIR_MARKER: &str = ".mmprov-datadir";
 
 /// The client config the Debian service script's admin client reads (`--defaults-file`), and nothing else.
 pub const SERVICE_CLIENT_CONFIG: &str = "/etc/mysql/debian.cnf";
+
+/// Left on a node from the start of mmprov's install of its server until the fresh server's first clean-up
+/// (anonymous accounts and the test database removed): its presence means that clean-up is still owed.
+pub const INSTALL_MARKER: &str = "/var/lib/mmprov/install-unfinished";
 
 /// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
 /// a copy made by mmprov that never got connected, which a re-run may seed again.
@@ -44,6 +52,9 @@ else echo datadir=foreign; fi
 if [ -r {service_cnf} ]; then echo "service_socket=$(awk '/^[[:space:]]*\[/ {{ g = $0 }} g ~ /^[[:space:]]*\[client\]/ && $1 ~ /^socket/ {{ sub(/^[^=]*=[[:space:]]*/, ""); print; exit }}' {service_cnf})"; fi
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo manager=systemd; else echo manager=service; fi
 if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [ -e /usr/lib/systemd/system/mariadb.service ]; then echo unit=mariadb; else echo unit=mysql; fi
+if command -v apt-get >/dev/null 2>&1; then echo packages=apt; elif command -v dnf >/dev/null 2>&1; then echo packages=dnf; fi
+if [ -r /etc/os-release ]; then echo "codename=$(. /etc/os-release; echo "${{VERSION_CODENAME:-}}")"; fi
+if [ -e {install_marker} ]; then echo install=unfinished; fi
 {binary}if [ -e {marker} ]; then echo seed=incomplete; fi
 {checks}if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
@@ -52,6 +63,7 @@ if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [
         marker_file = DATADIR_MARKER,
         service_cnf = SERVICE_CLIENT_CONFIG,
         marker = SEED_MARKER,
+        install_marker = INSTALL_MARKER,
         checks = checks,
         binary = if binary { BINARY_VERSION } else { "" },
     )
@@ -68,6 +80,9 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
     let mut probe = Probe {
         service: ServiceKind::Service,
         service_name: "mysql".into(),
+        package_manager: None,
+        os_codename: None,
+        install_unfinished: false,
         binary_version: None,
         config_base64: None,
         seed_incomplete: false,
@@ -86,6 +101,17 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
             "unit" => probe.service_name = value.to_string(),
             "binary" => probe.binary_version = binary_version(value),
             "seed" => probe.seed_incomplete = value == "incomplete",
+            "packages" => {
+                probe.package_manager = match value {
+                    "apt" => Some(PackageManagerKind::Apt),
+                    "dnf" => Some(PackageManagerKind::Dnf),
+                    _ => None,
+                }
+            }
+            "codename" => {
+                probe.os_codename = Some(value.trim().to_string()).filter(|c| !c.is_empty())
+            }
+            "install" => probe.install_unfinished = value == "unfinished",
             "missing" => probe.missing_files.push(value.to_string()),
             "datadir" => {
                 saw_datadir = true;
@@ -127,7 +153,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
 }
 
 /// `/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu ...`
-fn binary_version(line: &str) -> Option<ServerVersion> {
+pub fn binary_version(line: &str) -> Option<ServerVersion> {
     let version = line.split_whitespace().skip_while(|w| *w != "Ver").nth(1)?;
     ServerVersion::from_server(version, line).ok()
 }

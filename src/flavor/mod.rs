@@ -155,6 +155,42 @@ pub trait Flavor {
     /// The variable that skips the next N events of the replica's SQL thread.
     fn skip_counter(&self) -> &'static str;
 
+    /// The shell command that makes `datadir` a fresh server's data directory (its system tables, owned by
+    /// the server's user; root logs in through the socket as the local root user). It is run only on a
+    /// directory that holds none.
+    fn initialize_datadir(&self, datadir: &str) -> String {
+        let d = crate::transport::quote(datadir);
+        let create = format!("install -d -o mysql -g mysql -m 0750 {d}");
+        match self.version().family {
+            Family::MariaDb => format!(
+                "{create} && if command -v mariadb-install-db >/dev/null 2>&1; then i=mariadb-install-db; \
+                 else i=mysql_install_db; fi && \"$i\" --user=mysql --datadir={d}"
+            ),
+            Family::MySql => {
+                format!("{create} && mysqld --initialize-insecure --user=mysql --datadir={d}")
+            }
+        }
+    }
+
+    /// The fresh server's first clean-up, given the hosts its anonymous accounts are for: those accounts
+    /// and the test database go, unlogged (a peer's own are never touched).
+    fn harden(&self, anonymous_hosts: &[String]) -> String {
+        let mut sql = String::from("SET SESSION sql_log_bin = 0;\n");
+        if !anonymous_hosts.is_empty() {
+            let accounts: Vec<String> = anonymous_hosts
+                .iter()
+                .map(|h| format!("''@{}", crate::sql::literal(h)))
+                .collect();
+            sql.push_str(&format!("DROP USER {};\n", accounts.join(", ")));
+        }
+        sql.push_str(
+            "DROP DATABASE IF EXISTS test;\n\
+             DELETE FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%';\n\
+             FLUSH PRIVILEGES;\n",
+        );
+        sql
+    }
+
     /// The replication account on a source, for the replica connecting from `from_host`: created if missing,
     /// its password set, its only privilege REPLICATION SLAVE; kept out of the binary log so it never replicates.
     /// With `tls`, the account can only connect over TLS (`REQUIRE SSL`); without, it is not required.

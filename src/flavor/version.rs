@@ -100,6 +100,22 @@ fn numbers_of(s: &str) -> Option<(u32, u32, u32)> {
     Some((major, minor, patch))
 }
 
+impl ServerVersion {
+    /// The release series, as packages and hints name it: `MariaDB 10.11`.
+    pub fn series(&self) -> String {
+        let name = match self.family {
+            Family::MariaDb => "MariaDB",
+            Family::MySql => "MySQL",
+        };
+        format!("{name} {}.{}", self.major, self.minor)
+    }
+
+    /// Whether `other` is of this one's family and release series.
+    pub fn same_series(&self, other: &ServerVersion) -> bool {
+        (self.family, self.major, self.minor) == (other.family, other.major, other.minor)
+    }
+}
+
 impl fmt::Display for ServerVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self.family {

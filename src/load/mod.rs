@@ -12,6 +12,7 @@ mod ansible_ini;
 mod ansible_yaml;
 mod become_settings;
 pub mod input;
+mod install_settings;
 mod inventory;
 mod inventory_files;
 mod names;
@@ -696,5 +697,6 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         replication_tls: v.replication_tls,
         gtid: v.gtid.unwrap_or(d.gtid),
         gtid_strict_mode: v.gtid_strict_mode.unwrap_or(d.gtid_strict_mode),
+        install: install_settings::install(v.install, file, base, problems),
     }
 }

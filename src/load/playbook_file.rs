@@ -142,4 +142,31 @@ pub struct PlayVarsYaml {
     pub replication_tls: Option<ReplicationTls>,
     pub gtid: Option<bool>,
     pub gtid_strict_mode: Option<bool>,
+    /// How a host without a server gets one: `distribution`, `never`, or `{ repository: ... }`.
+    pub install: Option<Spanned<InstallYaml>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum InstallYaml {
+    Word(String),
+    From(Box<InstallFrom>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallFrom {
+    pub repository: RepositoryYaml,
+}
+
+/// A vendor repository as written; checked field by field in `install_settings`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryYaml {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    pub suite: Option<Spanned<String>>,
+    pub components: Option<Vec<Spanned<String>>>,
+    /// A file on the controller (relative to the playbook) holding the ASCII-armored signing key.
+    pub key: Option<Spanned<String>>,
 }

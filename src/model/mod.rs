@@ -13,7 +13,9 @@ mod play;
 mod source;
 
 pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
-pub use play::{Play, PlayVars, ReplicationTls, Role, SecretRef, Serial};
+pub use play::{
+    Install, PackageRepository, Play, PlayVars, ReplicationTls, Role, SecretRef, Serial,
+};
 pub use source::{FileId, Source, Sourced, Span};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -65,6 +65,35 @@ impl ReplicationTls {
     }
 }
 
+/// How a host with no server installed gets one: installed as the play says, or refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Install {
+    /// A host without a server is refused.
+    Never,
+    /// From the package sources the host already has (its distribution's, or what its admin set up).
+    #[default]
+    Distribution,
+    /// From a vendor repository, added to the host's package sources first.
+    Repository(PackageRepository),
+}
+
+/// A vendor package repository, as the play names it. Every field is checked at load (a name, a URL and
+/// plain words), so nothing from it reaches a sources file unchecked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRepository {
+    /// Names the files mmprov writes: `mmprov-<name>.sources` (apt), `mmprov-<name>.repo` (dnf).
+    pub name: String,
+    /// The repository's base URL (apt `URIs`, dnf `baseurl`).
+    pub url: String,
+    /// apt only: the suite; `None`: the host's release codename. A flat repository's is `./`.
+    pub suite: Option<String>,
+    /// apt only: the components (`main`); none for a flat repository.
+    pub components: Vec<String>,
+    /// The repository's signing key, an ASCII-armored OpenPGP public key read from the controller at load.
+    pub key: Option<String>,
+}
+
 /// The play's settings, with the classic master-master recipe as defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayVars {
@@ -104,6 +133,8 @@ pub struct PlayVars {
     pub gtid: bool,
     /// MariaDB's `gtid_strict_mode`: a replica stops on an out-of-order GTID instead of applying it.
     pub gtid_strict_mode: bool,
+    /// How a host without a server gets one.
+    pub install: Install,
 }
 
 impl Default for PlayVars {
@@ -131,6 +162,7 @@ impl Default for PlayVars {
             replication_tls: None,
             gtid: true,
             gtid_strict_mode: false,
+            install: Install::Distribution,
         }
     }
 }

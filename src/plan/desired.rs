@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::facts::HostFacts;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::model::{Play, Project, Role};
+use crate::model::{Install, Play, Project, Role};
 use crate::service;
 use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
 
@@ -18,6 +18,8 @@ pub struct Desired {
     pub play: String,
     /// The play allows moving a server that holds data into another data directory.
     pub datadir_move: bool,
+    /// How the play has a host with no server get one.
+    pub install: Install,
     pub config_path: String,
     pub config: String,
     pub flavor: Box<dyn Flavor + Send + Sync>,
@@ -51,9 +53,24 @@ pub enum DesiredError {
     #[error("{host}: which server it runs is not known")]
     #[diagnostic(
         code(mmprov::server_unknown),
-        help("install the server, or name it in the play's vars: `server_version: mariadb-10.11`")
+        help(
+            "name it in the play's vars (`server_version: mariadb-10.11`): mmprov installs it where none is"
+        )
     )]
     UnknownServer { host: String },
+
+    /// A server to be installed whose config differs within its series (an option renamed at a patch
+    /// release): which release the packages bring is not known before they are installed.
+    #[error(
+        "{host}: the config for {series} depends on its patch release, which the play does not name"
+    )]
+    #[diagnostic(
+        code(mmprov::server_unknown),
+        help(
+            "name the release the host's sources carry in `server_version` (e.g. mysql-8.0.36, mariadb-10.6.19)"
+        )
+    )]
+    ReleaseUnsaid { host: String, series: String },
 }
 
 /// The desired state of every host (within the run's limit) of every play that configures servers, in host
@@ -117,12 +134,36 @@ fn desired_host(
         })?;
     let flavor = version.flavor();
     let config = template.render(&MyCnfContext::new(project, play, host, flavor.as_ref()))?;
+    if !facts.server_installed() {
+        // The server is yet to be installed, at whatever release of the series its sources carry: the hint
+        // must say enough for the config to be the one that server gets.
+        let latest = ServerVersion {
+            patch: u32::MAX,
+            ..version
+        }
+        .flavor();
+        let for_latest =
+            template.render(&MyCnfContext::new(project, play, host, latest.as_ref()))?;
+        if for_latest != config {
+            return Err(DesiredError::ReleaseUnsaid {
+                host: host.to_string(),
+                series: version.series(),
+            });
+        }
+    }
     let spec = project
         .hosts
         .get(host)
         .map(|h| h.service.clone())
         .unwrap_or_default();
-    let manager = service::choose(&spec, facts.service, &facts.service_name);
+    // With no server installed yet, the service is the one its packages will install.
+    let service_name = match facts.os.package_manager {
+        Some(kind) if !facts.server_installed() => crate::packages::manager(kind)
+            .service_name(version.family)
+            .to_string(),
+        _ => facts.service_name.clone(),
+    };
+    let manager = service::choose(&spec, facts.service, &service_name);
     let mut warnings = Vec::new();
     if let Some(skip) = play
         .vars
@@ -142,6 +183,7 @@ fn desired_host(
         host: host.to_string(),
         play: play.name.clone(),
         datadir_move: play.vars.datadir_move,
+        install: play.vars.install.clone(),
         config_path: play.vars.config_path.clone(),
         config,
         restart_command: manager.restart_command(),

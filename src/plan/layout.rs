@@ -29,13 +29,20 @@ pub struct LayoutSteps {
     pub after_config: Option<Step>,
 }
 
+/// `installing`: the server is installed by this plan, into the config's data directory, so nothing moves.
 pub fn plan_layout(
     desired: &Desired,
     facts: &HostFacts,
     wanted: &BTreeMap<String, String>,
+    installing: bool,
 ) -> Result<LayoutSteps, Refusal> {
+    let before_config = if installing {
+        None
+    } else {
+        datadir_move(desired, facts, wanted)?
+    };
     Ok(LayoutSteps {
-        before_config: datadir_move(desired, facts, wanted)?,
+        before_config,
         after_config: service_socket(facts, wanted),
     })
 }

@@ -14,12 +14,15 @@
 //!    `SET GLOBAL`s are dropped: the restart loads every value from the file.
 //! 4. Where the server's files live (`layout`): a data directory that moves is moved before the config is
 //!    written, or refused where that could lose data; the service script is pointed at a moved socket.
+//! 5. A host with no server (`install`): the server is installed first, into an empty data directory, and
+//!    cleaned up after its first start.
 //!
 //! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod desired;
 mod gtid_move;
+mod install;
 mod layout;
 mod replication;
 mod rollout;
@@ -27,12 +30,13 @@ mod step;
 
 pub use desired::{Desired, DesiredError, desired_state};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
+pub use install::PACKAGE_DATADIR;
 pub use replication::{
     AccountReason, ConnectReason, MYSQL_PORT, Position, PositioningReason, Refusal, ReplStep,
     ReplicationPlan, StartReason, plan_replication,
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
-pub use step::{RestartReason, Step};
+pub use step::{InstallReason, RestartReason, Step};
 
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +89,10 @@ impl Plan {
                 Step::WriteConfig { before: None, .. } => s.add += 1,
                 Step::WriteConfig { .. } | Step::SetGlobal { .. } => s.change += 1,
                 Step::Restart { .. } => s.restarts += 1,
-                Step::MoveDatadir { .. } | Step::ServiceSocket { .. } => s.change += 1,
+                Step::MoveDatadir { .. } | Step::ServiceSocket { .. } | Step::Harden => {
+                    s.change += 1
+                }
+                Step::InstallServer { .. } => s.add += 1,
             }
         }
         s.change += self.gtid_moves.len();
@@ -127,7 +134,10 @@ pub fn plan_host(
 ) -> Result<HostPlan, Refusal> {
     let mut steps = Vec::new();
     let wanted = server_options(&desired.config);
-    let layout = layout::plan_layout(desired, facts, &wanted)?;
+    let install = install::plan_install(desired, facts, wanted.get("datadir").map(String::as_str))?;
+    let installing = install.install.is_some();
+    let layout = layout::plan_layout(desired, facts, &wanted, installing)?;
+    steps.extend(install.install);
     steps.extend(layout.before_config);
     let config_changes = facts.config.as_deref() != Some(desired.config.as_str());
     if config_changes {
@@ -185,9 +195,15 @@ pub fn plan_host(
             reasons,
         });
     }
+    steps.extend(install.harden);
+    let server = if installing {
+        format!("{}, to be installed", flavor.version().series())
+    } else {
+        flavor.version().to_string()
+    };
     Ok(HostPlan {
         host: desired.host.clone(),
-        server: flavor.version().to_string(),
+        server,
         fingerprint: facts.fingerprint(),
         steps,
         warnings: desired.warnings.clone(),

@@ -761,6 +761,7 @@ mod tests {
             seed_incomplete: false,
             missing_files: Vec::new(),
             layout: Default::default(),
+            os: Default::default(),
         }
     }
 

@@ -2,9 +2,33 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::flavor::ServerVersion;
+use crate::packages::{PackageManagerKind, SourceFile};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
+    /// Install the server on a host that has none, or finish an install that was cut short: the vendor
+    /// repository's files first (if any), then the packages, with the server kept from starting; then, when
+    /// the data directory holds no system tables, `initialize`. The server first starts from mmprov's config.
+    InstallServer {
+        manager: PackageManagerKind,
+        packages: Vec<String>,
+        /// The vendor repository's name; `None`: the host's own package sources.
+        repository: Option<String>,
+        /// The files that add that repository, written before the install.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<SourceFile>,
+        /// The server the play names: the one installed must be of its family and release series.
+        server: ServerVersion,
+        datadir: String,
+        /// The command that initializes an empty data directory (system tables, owned by the server's user).
+        initialize: String,
+        reason: InstallReason,
+    },
+    /// The fresh server's first clean-up, as `mysql_secure_installation` does: the anonymous accounts and
+    /// the test database go. Not written to the binary log: a peer's own are never touched.
+    Harden,
     /// Replace the config file mmprov owns (backed up first). `before` is `None` for a new file.
     WriteConfig {
         path: String,
@@ -48,6 +72,29 @@ impl Step {
                 variable, value, ..
             } => Some(format!("SET GLOBAL {variable} = {value}")),
             _ => None,
+        }
+    }
+}
+
+/// Why the server is installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallReason {
+    /// Neither a server binary nor a running server was found.
+    NotInstalled,
+    /// mmprov's earlier install on this host did not get as far as the server's first start.
+    Unfinished,
+}
+
+impl InstallReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            InstallReason::NotInstalled => {
+                "no server is installed (no mariadbd or mysqld, none running)"
+            }
+            InstallReason::Unfinished => {
+                "mmprov's earlier install here stopped before the server first started"
+            }
         }
     }
 }

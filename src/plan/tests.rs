@@ -21,6 +21,7 @@ fn desired() -> Desired {
         gtid_moved_online: false,
         play: "pair".into(),
         datadir_move: false,
+        install: crate::model::Install::Distribution,
     }
 }
 
@@ -48,6 +49,7 @@ fn converged() -> HostFacts {
         seed_incomplete: false,
         missing_files: Vec::new(),
         layout: Default::default(),
+        os: Default::default(),
     }
 }
 
@@ -315,4 +317,176 @@ fn same_inputs_give_the_same_plan() {
     let a = serde_json::to_string(&plan_for(&converged())).expect("serializes");
     let b = serde_json::to_string(&plan_for(&converged())).expect("serializes");
     assert_eq!(a, b);
+}
+
+/// A host with no server: nothing answers, no binary, an empty /var/lib/mysql, apt.
+fn bare() -> HostFacts {
+    HostFacts {
+        server: None,
+        running: false,
+        service_name: "mysql".into(),
+        config: None,
+        variables: BTreeMap::new(),
+        layout: crate::facts::Layout {
+            datadir_target: crate::facts::DatadirState::Empty,
+            service_socket: None,
+        },
+        os: crate::facts::OsFacts {
+            package_manager: Some(crate::packages::PackageManagerKind::Apt),
+            codename: Some("bookworm".into()),
+            install_unfinished: false,
+        },
+        ..converged()
+    }
+}
+
+fn kinds(plan: &HostPlan) -> Vec<&'static str> {
+    plan.steps
+        .iter()
+        .map(|s| match s {
+            Step::InstallServer { .. } => "install",
+            Step::Harden => "harden",
+            Step::WriteConfig { .. } => "config",
+            Step::Restart { .. } => "restart",
+            Step::SetGlobal { .. } => "set",
+            Step::MoveDatadir { .. } => "move",
+            Step::ServiceSocket { .. } => "socket",
+        })
+        .collect()
+}
+
+#[test]
+fn a_bare_host_gets_its_server_installed_configured_started_and_cleaned_up() {
+    let plan = plan_for(&bare());
+    assert_eq!(kinds(&plan), ["install", "config", "restart", "harden"]);
+    assert_eq!(plan.server, "MariaDB 10.11, to be installed");
+    let Step::InstallServer {
+        packages,
+        repository,
+        sources,
+        datadir,
+        initialize,
+        reason,
+        ..
+    } = &plan.steps[0]
+    else {
+        panic!("an install first: {:?}", plan.steps);
+    };
+    assert_eq!(packages, &["mariadb-server", "mariadb-client"]);
+    assert_eq!(repository, &None);
+    assert!(sources.is_empty());
+    assert_eq!(datadir, PACKAGE_DATADIR);
+    assert!(
+        initialize.contains("--datadir=/var/lib/mysql"),
+        "{initialize}"
+    );
+    assert_eq!(*reason, InstallReason::NotInstalled);
+    let plan = Plan {
+        hosts: vec![plan],
+        replication: Vec::new(),
+        gtid_moves: Vec::new(),
+    };
+    let s = plan.summary();
+    assert_eq!((s.add, s.change, s.restarts), (2, 1, 1));
+}
+
+#[test]
+fn a_bare_host_is_installed_straight_into_the_configs_data_directory() {
+    let d = classic(false);
+    let plan = plan_host(&d, &bare(), d.flavor.as_ref()).expect("not refused");
+    assert_eq!(kinds(&plan), ["install", "config", "restart", "harden"]);
+    let Step::InstallServer { datadir, .. } = &plan.steps[0] else {
+        panic!("an install first");
+    };
+    assert_eq!(datadir, "/var/lib/mysql/data");
+}
+
+#[test]
+fn a_named_repository_is_added_with_the_hosts_codename_as_its_suite() {
+    let d = Desired {
+        install: crate::model::Install::Repository(crate::model::PackageRepository {
+            name: "mariadb".into(),
+            url: "https://dlm.mariadb.com/repo/mariadb-server/10.11/repo/debian".into(),
+            suite: None,
+            components: Vec::new(),
+            key: None,
+        }),
+        ..desired()
+    };
+    let plan = plan_host(&d, &bare(), d.flavor.as_ref()).expect("not refused");
+    let Step::InstallServer {
+        repository,
+        sources,
+        ..
+    } = &plan.steps[0]
+    else {
+        panic!("an install first");
+    };
+    assert_eq!(repository.as_deref(), Some("mariadb"));
+    assert_eq!(
+        sources[0].path,
+        "/etc/apt/sources.list.d/mmprov-mariadb.sources"
+    );
+    assert!(sources[0].content.contains("Suites: bookworm\n"));
+    let mut no_codename = bare();
+    no_codename.os.codename = None;
+    let refused = plan_host(&d, &no_codename, d.flavor.as_ref()).expect_err("refused");
+    assert!(refused.message.contains("codename"), "{}", refused.message);
+}
+
+#[test]
+fn a_bare_host_is_refused_where_installing_could_go_wrong() {
+    let never = Desired {
+        install: crate::model::Install::Never,
+        ..desired()
+    };
+    let refused = plan_host(&never, &bare(), never.flavor.as_ref()).expect_err("never");
+    assert!(
+        refused.message.contains("install: never"),
+        "{}",
+        refused.message
+    );
+
+    let mut holds_files = bare();
+    holds_files.layout.datadir_target = crate::facts::DatadirState::Foreign;
+    let d = desired();
+    let refused = plan_host(&d, &holds_files, d.flavor.as_ref()).expect_err("files");
+    assert!(
+        refused.message.contains("holds files"),
+        "{}",
+        refused.message
+    );
+
+    let mut no_manager = bare();
+    no_manager.os.package_manager = None;
+    let refused = plan_host(&d, &no_manager, d.flavor.as_ref()).expect_err("no apt");
+    assert!(
+        refused.message.contains("neither apt-get nor dnf"),
+        "{}",
+        refused.message
+    );
+}
+
+#[test]
+fn an_install_cut_short_is_finished_and_its_clean_up_is_owed_until_done() {
+    // Installed, never started: the install is finished (its step redoes only what is missing).
+    let mut stopped = bare();
+    stopped.server = Some(ServerVersion::DEBIAN_DEFAULT);
+    stopped.os.install_unfinished = true;
+    stopped.layout.datadir_target = crate::facts::DatadirState::Foreign;
+    let plan = plan_for(&stopped);
+    assert_eq!(kinds(&plan), ["install", "config", "restart", "harden"]);
+    assert!(matches!(
+        plan.steps[0],
+        Step::InstallServer {
+            reason: InstallReason::Unfinished,
+            ..
+        }
+    ));
+    // Serving, clean-up owed: the clean-up alone.
+    let mut serving = converged();
+    serving.os.install_unfinished = true;
+    assert_eq!(kinds(&plan_for(&serving)), ["harden"]);
+    // Nothing owed: nothing.
+    assert!(plan_for(&converged()).steps.is_empty());
 }

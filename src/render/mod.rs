@@ -77,6 +77,49 @@ fn host_section(out: &mut String, host: &HostPlan) {
     }
     for step in &host.steps {
         match step {
+            Step::InstallServer {
+                manager,
+                packages,
+                repository,
+                sources,
+                server,
+                datadir,
+                reason,
+                ..
+            } => {
+                let from = match repository {
+                    Some(name) => format!("from the repository `{name}`"),
+                    None => "from the host's own package sources".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  + install {}: {} ({}, {from})",
+                    server.series(),
+                    packages.join(" "),
+                    manager.name()
+                );
+                let _ = writeln!(out, "      because {}", reason.describe());
+                for file in sources {
+                    let _ = writeln!(out, "      + {}", file.path);
+                    if !file.content.starts_with("-----BEGIN") {
+                        for line in file.content.lines() {
+                            let _ = writeln!(out, "          {line}");
+                        }
+                    }
+                }
+                let _ = writeln!(
+                    out,
+                    "      the server is kept from starting until its config is written; {datadir} is initialized \
+                     if it holds no system tables"
+                );
+            }
+            Step::Harden => {
+                let _ = writeln!(
+                    out,
+                    "  ~ first clean-up of the fresh server: drop its anonymous accounts and the test database \
+                     (not logged, so never replicated)"
+                );
+            }
             Step::WriteConfig {
                 path,
                 before,

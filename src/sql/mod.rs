@@ -110,8 +110,14 @@ pub struct ClientSql<'t> {
     transport: &'t mut dyn Transport,
 }
 
-/// Picks whichever client the host has; `--xml` gives each statement's result set as an element.
-pub const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; else c=mysql; fi; \
+/// Picks whichever client the host has; `--xml` gives each statement's result set as an element. A host
+/// with neither a client nor a server binary has no server to serve: said as the client says it when none
+/// listens (2002), so facts read it as down, not as broken.
+pub const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; \
+                      elif command -v mysql >/dev/null 2>&1; then c=mysql; \
+                      elif [ -e /usr/sbin/mariadbd ] || [ -e /usr/sbin/mysqld ]; then \
+                      echo 'no mariadb or mysql client is installed' >&2; exit 127; \
+                      else echo 'ERROR 2002 (HY000): no server is installed' >&2; exit 1; fi; \
                       exec $c --batch --xml --connect-timeout=5 --default-character-set=utf8mb4";
 
 impl<'t> ClientSql<'t> {

@@ -11,7 +11,7 @@ use crate::model::{Play, Project, ReplicationTls};
 pub struct MyCnfContext {
     pub host: String,
     pub play: String,
-    /// The server the config is for, e.g. "MariaDB 10.11.19".
+    /// The server series the config is for, e.g. "MariaDB 10.11": what decides its option names.
     pub server: String,
     /// Absent when the host has none; strict mode then refuses to render.
     pub server_id: Option<u32>,
@@ -68,7 +68,7 @@ impl MyCnfContext {
         Self {
             host: host.to_string(),
             play: play.name.clone(),
-            server: flavor.version().to_string(),
+            server: flavor.version().series(),
             server_id: host_entry
                 .and_then(|h| h.server_id.as_ref())
                 .map(|s| s.value),

@@ -52,6 +52,44 @@ impl Lab {
         self.listed("behind.ini", 'p')
     }
 
+    /// Bare hosts `names` (b1..b9), each booted again from nothing: no server package, an empty data
+    /// directory, the lab's local package source as its own (`lab/lab.sh bare`).
+    pub fn fresh_bare(&self, names: &[&str]) -> Vec<LabHost> {
+        let out = Command::new(super::root().join("lab/lab.sh"))
+            .arg("bare")
+            .args(names)
+            .env("MMPROV_LAB_DIR", &self.dir)
+            .output()
+            .expect("lab.sh runs");
+        assert!(
+            out.status.success(),
+            "lab.sh bare {names:?} failed (it needs root and `lab/lab.sh install`): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hosts = self.listed("bare.ini", 'b');
+        names
+            .iter()
+            .map(|n| {
+                hosts
+                    .iter()
+                    .find(|h| h.name == *n)
+                    .map(|h| LabHost {
+                        name: h.name.clone(),
+                        address: h.address.clone(),
+                    })
+                    .expect("a bare host lab.sh raised")
+            })
+            .collect()
+    }
+
+    /// The key that signs the lab's local package source (ASCII-armored).
+    pub fn package_key(&self) -> PathBuf {
+        std::env::var_os("MMPROV_LAB_DEBS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/var/cache/mmlab-debs"))
+            .join("key.asc")
+    }
+
     fn listed(&self, file: &str, prefix: char) -> Vec<LabHost> {
         let Ok(text) = std::fs::read_to_string(self.dir.join(file)) else {
             return Vec::new();
@@ -89,6 +127,7 @@ impl Lab {
         self.hosts()
             .into_iter()
             .chain(self.behind())
+            .chain(self.listed("bare.ini", 'b'))
             .find(|h| h.name == name)
             .map(|h| h.address)
             .expect("a lab host of that name")
