@@ -42,8 +42,8 @@ bastion=h3
 max_hosts=60
 # The server's .deb files for bare hosts, their index and the key that signs it: fetched once per machine.
 debs=${MMPROV_LAB_DEBS:-/var/cache/mmlab-debs}
-# What a bare host lacks: the server and client packages (the libraries and common files stay).
-server_packages=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core galera-4
+# What a bare host lacks: the server, client and backup packages (the libraries and common files stay).
+server_packages=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core mariadb-backup galera-4
   mariadb-plugin-provider-bzip2 mariadb-plugin-provider-lz4 mariadb-plugin-provider-lzma
   mariadb-plugin-provider-lzo mariadb-plugin-provider-snappy)
 
@@ -67,7 +67,7 @@ install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq mariadb-server mariadb-client openssh-server openssh-client iproute2 util-linux procps openssl \
-    sudo gpg dpkg-dev >/dev/null
+    sudo gpg dpkg-dev mariadb-backup >/dev/null
   fetch_server_debs
 }
 

@@ -32,25 +32,11 @@ pub fn stop_and_copy(
     timeout: Duration,
     say: &dyn Fn(String),
 ) -> Result<(), ApplyError> {
-    let pid_file = t
-        .sql()
-        .query(
-            "reading the server's pid file",
-            "SELECT @@pid_file AS pid_file",
-        )?
-        .first()
-        .and_then(|r| r.get(&["pid_file"]).map(str::to_string))
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| ApplyError::Datadir {
-            host: t.host().to_string(),
-            detail: "the server did not say where its pid file is".into(),
-        })?;
+    let pid_file = pid_file(t)?;
     say(format!(
         "stopping mysqld to move its data directory to {to}"
     ));
-    // The server closes the connection as it goes: an error here is expected, the wait below decides.
-    let _ = t.sql().execute("stopping mysqld", "SHUTDOWN");
-    wait_stopped(t, &pid_file, timeout)?;
+    shut_down(t, &pid_file, timeout)?;
     say(format!(
         "copying {from} to {to} (owners, modes kept) and verifying the copy"
     ));
@@ -65,6 +51,29 @@ pub fn stop_and_copy(
         });
     }
     Ok(())
+}
+
+/// Stop mysqld by `SHUTDOWN` over its SQL link, and wait until the process named by `pid_file` has ended.
+pub fn shut_down(t: &mut HostLink, pid_file: &str, timeout: Duration) -> Result<(), ApplyError> {
+    // The server closes the connection as it goes: an error here is expected, the wait below decides.
+    let _ = t.sql().execute("stopping mysqld", "SHUTDOWN");
+    wait_stopped(t, pid_file, timeout)
+}
+
+/// The server's pid file, as it says.
+pub fn pid_file(t: &mut HostLink) -> Result<String, ApplyError> {
+    t.sql()
+        .query(
+            "reading the server's pid file",
+            "SELECT @@pid_file AS pid_file",
+        )?
+        .first()
+        .and_then(|r| r.get(&["pid_file"]).map(str::to_string))
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApplyError::Datadir {
+            host: t.host().to_string(),
+            detail: "the server did not say where its pid file is".into(),
+        })
 }
 
 /// Wait until the process named by the pid file has ended.

@@ -22,6 +22,7 @@ mod gate;
 mod gtid_move;
 mod install;
 pub mod lock;
+mod physical;
 mod replication;
 mod restart;
 mod seed;

@@ -12,7 +12,7 @@ use super::{ApplyError, Event, seed};
 use crate::facts::SEED_MARKER;
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::link::{Connections, HostLink};
-use crate::plan::{Position, ReplStep, ReplicationPlan};
+use crate::plan::{PhysicalSeed, Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, explain};
 use crate::sql::{SqlError, SqlExecutor, Statement, literal};
 use crate::transport::Transport;
@@ -23,6 +23,10 @@ pub struct ReplicationContext<'a> {
     pub versions: BTreeMap<String, ServerVersion>,
     /// How long the replicas may take to report both threads running.
     pub healthy_timeout: Duration,
+    /// Each host's start command (its service manager's), for a physical seed's target.
+    pub start_commands: BTreeMap<String, String>,
+    /// How long a server may take to stop or to serve again.
+    pub serve_timeout: Duration,
 }
 
 /// The dialect of a host's server as its facts read it; never guessed.
@@ -111,6 +115,7 @@ pub fn run(
         events,
         seeded: BTreeMap::new(),
         watched: Vec::new(),
+        accounts: Vec::new(),
     };
     for step in &plan.steps {
         let started = Instant::now();
@@ -127,8 +132,9 @@ pub fn run(
                 to,
                 schemas,
                 overwrite,
+                physical,
                 ..
-            } => run.seed(from, to, schemas, *overwrite)?,
+            } => run.seed(from, to, schemas, *overwrite, physical.as_ref())?,
             ReplStep::Connect {
                 replica,
                 source,
@@ -210,6 +216,8 @@ struct Run<'r, 'c> {
     events: &'r Sender<Event>,
     seeded: BTreeMap<String, Coordinates>,
     watched: Vec<(String, String)>,
+    /// The accounts made so far: (source, replica address, user, TLS).
+    accounts: Vec<(String, String, String, bool)>,
 }
 
 /// What changes on a replica between stopping and starting it.
@@ -242,6 +250,12 @@ impl Run<'_, '_> {
             source,
             format!("replication account '{user}'@'{replica_address}'"),
         );
+        self.accounts.push((
+            source.to_string(),
+            replica_address.to_string(),
+            user.to_string(),
+            tls,
+        ));
         let statement = flavor_of(self.ctx, source)?.replication_user(
             user,
             replica_address,
@@ -262,6 +276,7 @@ impl Run<'_, '_> {
         to: &str,
         schemas: &[String],
         overwrite: bool,
+        physical: Option<&PhysicalSeed>,
     ) -> Result<(), ApplyError> {
         if !overwrite {
             refuse_a_target_holding_data(transport(self.links, to)?, to)?;
@@ -283,8 +298,11 @@ impl Run<'_, '_> {
             )
         };
         let flavor = flavor_of(self.ctx, from)?;
-        let result = match self.links.get_mut(to) {
-            Some(target) => seed::stream(
+        let start = self.ctx.start_commands.get(to).cloned().unwrap_or_default();
+        let say_to = |message: String| say(events, to, message);
+        let result = match (self.links.get_mut(to), physical) {
+            (None, _) => Err(ApplyError::NoConnection { host: to.into() }),
+            (Some(target), None) => seed::stream(
                 &mut source,
                 target,
                 flavor.as_ref(),
@@ -292,10 +310,27 @@ impl Run<'_, '_> {
                 overwrite,
                 &report,
             ),
-            None => Err(ApplyError::NoConnection { host: to.into() }),
+            (Some(target), Some(seed)) => super::physical::Physical {
+                seed,
+                start: &start,
+                timeout: self.ctx.serve_timeout,
+            }
+            .run(&mut source, target, &report, &say_to),
         };
         self.links.insert(from.to_string(), source);
         let done = result?;
+        if physical.is_some() {
+            // The copy brought the source's accounts: the ones this run made on the target go in again.
+            let made: Vec<_> = self
+                .accounts
+                .iter()
+                .filter(|(source, ..)| source == to)
+                .cloned()
+                .collect();
+            for (source, replica_address, user, tls) in made {
+                self.account(&source, &replica_address, &user, tls)?;
+            }
+        }
         self.say(
             to,
             format!(
@@ -635,6 +670,8 @@ mod tests {
             ]
             .into(),
             healthy_timeout: Duration::from_secs(1),
+            start_commands: BTreeMap::new(),
+            serve_timeout: Duration::from_secs(1),
         };
         let (tx, _rx) = std::sync::mpsc::channel();
         run(&plan, &mut links, &context, &tx)
@@ -656,6 +693,8 @@ mod tests {
                 bytes: 49152,
                 overwrite: true,
                 interrupted: true,
+                physical: None,
+                method_why: Default::default(),
             },
             ReplStep::Connect {
                 replica: "h2".into(),
@@ -766,6 +805,8 @@ mod tests {
             bytes: 49152,
             overwrite: false,
             interrupted: false,
+            physical: None,
+            method_why: Default::default(),
         };
         let refused = run_steps(&h1, &h2, vec![seed]).expect_err("refused");
         assert!(

@@ -40,11 +40,11 @@ fn dump_command(flavor: &dyn Flavor, schemas: &[String], overwrite: bool) -> Str
 }
 
 /// Counts what passes and reports it at most once a second.
-struct Progress<'a, W> {
-    inner: W,
-    bytes: u64,
-    last: Instant,
-    report: &'a (dyn Fn(u64) + Sync),
+pub(super) struct Progress<'a, W> {
+    pub inner: W,
+    pub bytes: u64,
+    pub last: Instant,
+    pub report: &'a (dyn Fn(u64) + Sync),
 }
 
 impl<W: std::io::Write> std::io::Write for Progress<'_, W> {

@@ -344,6 +344,8 @@ impl<'p> Engine<'p> {
             passwords: &self.passwords,
             versions: versions(&planned.facts),
             healthy_timeout: Duration::from_secs(60),
+            start_commands: start_commands(self.project, &planned.facts),
+            serve_timeout: self.options().serve_timeout,
         };
         let started = Instant::now();
         let done =
@@ -443,6 +445,21 @@ fn versions(facts: &BTreeMap<String, HostFacts>) -> BTreeMap<String, crate::flav
     facts
         .iter()
         .filter_map(|(h, f)| Some((h.clone(), f.server?)))
+        .collect()
+}
+
+/// Each host's start command, from its service manager as the inventory and its facts say.
+fn start_commands(
+    project: &Project,
+    facts: &BTreeMap<String, HostFacts>,
+) -> BTreeMap<String, String> {
+    facts
+        .iter()
+        .filter_map(|(name, f)| {
+            let host = project.hosts.get(name)?;
+            let manager = crate::service::choose(&host.service, f.service, &f.service_name);
+            Some((name.clone(), manager.restart_command()))
+        })
         .collect()
 }
 

@@ -76,6 +76,10 @@ pub struct OsFacts {
     pub codename: Option<String>,
     /// mmprov installed the server and the fresh server's first clean-up is still owed.
     pub install_unfinished: bool,
+    /// The tool that copies the instance's files for a physical seed, when the host has it (and its
+    /// stream unpacker).
+    #[serde(default)]
+    pub physical_tool: Option<crate::flavor::PhysicalTool>,
 }
 
 /// Where the playbook puts the server's files, as the host has them now.
@@ -369,6 +373,7 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
             package_manager: probe.package_manager,
             codename: probe.os_codename,
             install_unfinished: probe.install_unfinished,
+            physical_tool: probe.physical_tool,
         },
     })
 }

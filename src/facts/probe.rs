@@ -11,6 +11,7 @@ pub struct Probe {
     pub package_manager: Option<PackageManagerKind>,
     pub os_codename: Option<String>,
     pub install_unfinished: bool,
+    pub physical_tool: Option<crate::flavor::PhysicalTool>,
     pub service_name: String,
     pub binary_version: Option<ServerVersion>,
     pub config_base64: Option<String>,
@@ -55,6 +56,8 @@ if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [
 if command -v apt-get >/dev/null 2>&1; then echo packages=apt; elif command -v dnf >/dev/null 2>&1; then echo packages=dnf; fi
 if [ -r /etc/os-release ]; then echo "codename=$(. /etc/os-release; echo "${{VERSION_CODENAME:-}}")"; fi
 if [ -e {install_marker} ]; then echo install=unfinished; fi
+if {{ command -v mariadb-backup || command -v mariabackup; }} >/dev/null 2>&1 && command -v mbstream >/dev/null 2>&1; then echo physical=mariadb-backup
+elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&1; then echo physical=xtrabackup; fi
 {binary}if [ -e {marker} ]; then echo seed=incomplete; fi
 {checks}if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
@@ -83,6 +86,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
         package_manager: None,
         os_codename: None,
         install_unfinished: false,
+        physical_tool: None,
         binary_version: None,
         config_base64: None,
         seed_incomplete: false,
@@ -112,6 +116,13 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
                 probe.os_codename = Some(value.trim().to_string()).filter(|c| !c.is_empty())
             }
             "install" => probe.install_unfinished = value == "unfinished",
+            "physical" => {
+                probe.physical_tool = match value {
+                    "mariadb-backup" => Some(crate::flavor::PhysicalTool::MariaDbBackup),
+                    "xtrabackup" => Some(crate::flavor::PhysicalTool::XtraBackup),
+                    _ => None,
+                }
+            }
             "missing" => probe.missing_files.push(value.to_string()),
             "datadir" => {
                 saw_datadir = true;

@@ -9,10 +9,12 @@
 
 mod mariadb;
 mod mysql;
+mod physical;
 mod version;
 
 pub use mariadb::MariaDb;
 pub use mysql::{MySql57, MySql80, MySql84};
+pub use physical::{PhysicalTool, parse_binlog_info};
 pub use version::{Family, ServerVersion, VersionError};
 
 use crate::model::ReplicationTls;

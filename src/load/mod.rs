@@ -692,6 +692,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         mysqld,
         seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
         seed_overwrite: v.seed_overwrite.unwrap_or(false),
+        seed_method: v.seed_method.unwrap_or_default(),
         datadir_move: v.datadir_move.unwrap_or(false),
         read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),
         replication_tls: v.replication_tls,

@@ -136,6 +136,8 @@ pub struct PlayVarsYaml {
     pub mysqld: OptionMap,
     pub seed_from: Option<Spanned<String>>,
     pub seed_overwrite: Option<bool>,
+    /// `logical`, `physical` or `auto`.
+    pub seed_method: Option<crate::model::SeedMethod>,
     /// Move a server that holds data into a new `datadir` (copied with the server stopped).
     pub datadir_move: Option<bool>,
     pub read_only_hosts: Option<Spanned<Vec<String>>>,

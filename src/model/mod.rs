@@ -14,7 +14,8 @@ mod source;
 
 pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
 pub use play::{
-    Install, PackageRepository, Play, PlayVars, ReplicationTls, Role, SecretRef, Serial,
+    Install, PHYSICAL_SEED_ABOVE, PackageRepository, Play, PlayVars, ReplicationTls, Role,
+    SecretRef, SeedMethod, Serial,
 };
 pub use source::{FileId, Source, Sourced, Span};
 

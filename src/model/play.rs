@@ -65,6 +65,23 @@ impl ReplicationTls {
     }
 }
 
+/// How a replica's data is copied from its seed source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedMethod {
+    /// A consistent dump of the application schemas, restored through the client.
+    Logical,
+    /// A copy of the whole instance's files (mariadb-backup, XtraBackup), swapped in as the datadir.
+    Physical,
+    /// Physical when the seed source holds at least [`PHYSICAL_SEED_ABOVE`] bytes of tables and both hosts
+    /// have the tool; logical otherwise.
+    #[default]
+    Auto,
+}
+
+/// The size of tables above which `seed_method: auto` copies files rather than dumping rows.
+pub const PHYSICAL_SEED_ABOVE: u64 = 1 << 30;
+
 /// How a host with no server installed gets one: installed as the play says, or refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,6 +138,8 @@ pub struct PlayVars {
     pub seed_from: Option<Sourced<String>>,
     /// Allow seeding over a node that already holds application data (its data is replaced).
     pub seed_overwrite: bool,
+    /// How seeds copy the data.
+    pub seed_method: SeedMethod,
     /// Allow moving a server that holds application data into another `datadir` (stopped, copied, verified,
     /// started; the old directory kept aside).
     pub datadir_move: bool,
@@ -157,6 +176,7 @@ impl Default for PlayVars {
             mysqld: BTreeMap::new(),
             seed_from: None,
             seed_overwrite: false,
+            seed_method: SeedMethod::Auto,
             datadir_move: false,
             read_only_hosts: None,
             replication_tls: None,

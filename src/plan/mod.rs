@@ -26,14 +26,15 @@ mod install;
 mod layout;
 mod replication;
 mod rollout;
+mod seed_method;
 mod step;
 
 pub use desired::{Desired, DesiredError, desired_state};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use replication::{
-    AccountReason, ConnectReason, MYSQL_PORT, Position, PositioningReason, Refusal, ReplStep,
-    ReplicationPlan, StartReason, plan_replication,
+    AccountReason, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position, PositioningReason,
+    Refusal, ReplStep, ReplicationPlan, StartReason, plan_replication,
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{InstallReason, RestartReason, Step};

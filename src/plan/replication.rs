@@ -16,6 +16,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::seed_method::{MethodWhy, PhysicalSeed};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{HostFacts, ReplicationFacts};
@@ -58,6 +60,11 @@ pub enum ReplStep {
         /// Redoes a seed of this node that was interrupted.
         #[serde(default)]
         interrupted: bool,
+        /// A copy of the whole instance's files; `None`: a dump of `schemas`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        physical: Option<PhysicalSeed>,
+        #[serde(default)]
+        method_why: MethodWhy,
     },
     Connect {
         replica: String,
@@ -233,9 +240,15 @@ impl ReplStep {
     fn action(&self) -> ReplStep {
         let mut action = self.clone();
         match &mut action {
-            ReplStep::Seed { tables, bytes, .. } => {
+            ReplStep::Seed {
+                tables,
+                bytes,
+                method_why,
+                ..
+            } => {
                 *tables = 0;
                 *bytes = 0;
+                *method_why = MethodWhy::default();
             }
             ReplStep::Connect { reason, .. } => *reason = ConnectReason::default(),
             ReplStep::Start { reason, .. } => *reason = StartReason::default(),
@@ -659,14 +672,26 @@ impl<'a> Planner<'a> {
                             Some("if its data may go, set `seed_overwrite: true` in the play's vars; if it is the truth, set `seed_from` to it".into()),
                         ));
                     }
+                    let bytes = t.schemas.iter().map(|s| s.bytes).sum();
+                    let (physical, method_why) =
+                        super::seed_method::choose(self.play, self.facts, seed_source, replica, bytes)
+                            .map_err(|detail| {
+                                self.refuse(
+                                    format!("seed_method: physical, but {detail}"),
+                                    Some("install the tool on both hosts (Debian and RPM packages: mariadb-backup for MariaDB, \
+                                          percona-xtrabackup for MySQL), or set `seed_method: logical`".into()),
+                                )
+                            })?;
                     seeds.push(ReplStep::Seed {
                         from: seed_source.into(),
                         to: (*replica).into(),
                         schemas: t.schemas.iter().map(|s| s.name.clone()).collect(),
                         tables: t.schemas.iter().map(|s| s.tables).sum(),
-                        bytes: t.schemas.iter().map(|s| s.bytes).sum(),
+                        bytes,
                         overwrite: target_has_data || interrupted,
                         interrupted,
+                        physical,
+                        method_why,
                     });
                     seeded.push(*replica);
                 }
@@ -823,7 +848,7 @@ mod tests {
             .map(|s| format!("{s:?}").split(' ').next().unwrap_or("").to_string())
             .collect();
         assert_eq!(kinds, ["Account", "Account", "Seed", "Connect", "Connect"]);
-        assert!(plan.steps.contains(&ReplStep::Seed {
+        assert!(plan.steps.iter().any(|s| s.same_kind(&ReplStep::Seed {
             from: "db1".into(),
             to: "db2".into(),
             schemas: vec!["shop".into()],
@@ -831,7 +856,9 @@ mod tests {
             bytes: 49152,
             overwrite: false,
             interrupted: false,
-        }));
+            physical: None,
+            method_why: Default::default(),
+        })));
         assert!(plan.steps.iter().any(|s| matches!(s, ReplStep::Connect { replica, position: Position::Seed, .. } if replica == "db2")));
         assert!(plan.steps.iter().any(|s| matches!(s, ReplStep::Connect { replica, position: Position::SourceNow, .. } if replica == "db1")));
     }
@@ -967,6 +994,8 @@ mod tests {
             bytes,
             overwrite: false,
             interrupted: false,
+            physical: None,
+            method_why: Default::default(),
         };
         let plan = |steps: Vec<ReplStep>| ReplicationPlan {
             play: "p".into(),
@@ -1023,6 +1052,7 @@ mod tests {
             ReplStep::Seed {
                 overwrite: true,
                 interrupted: true,
+                physical: None,
                 ..
             }
         )));
@@ -1231,5 +1261,103 @@ mod tests {
             .filter(|s| matches!(s, ReplStep::Credentials { .. }))
             .count();
         assert_eq!((accounts, credentials, steps.len()), (2, 2, 4), "{steps:?}");
+    }
+
+    /// The seed db1 -> db2 planned with `seed_method`, the tool on `tools` hosts, db1 holding `bytes`.
+    fn seed_with(
+        method: crate::model::SeedMethod,
+        tools: &[&str],
+        bytes: u64,
+    ) -> Result<ReplStep, Refusal> {
+        let mut p = project();
+        p.plays[0].vars.seed_method = method;
+        let mut all: BTreeMap<String, HostFacts> = [
+            (
+                "db1".to_string(),
+                facts(
+                    "db1",
+                    ReplicationFacts {
+                        schemas: vec![SchemaSize {
+                            name: "shop".into(),
+                            tables: 3,
+                            bytes,
+                        }],
+                        ..Default::default()
+                    },
+                ),
+            ),
+            ("db2".to_string(), facts("db2", Default::default())),
+        ]
+        .into_iter()
+        .collect();
+        for host in tools {
+            if let Some(f) = all.get_mut(*host) {
+                f.os.physical_tool = Some(crate::flavor::PhysicalTool::MariaDbBackup);
+            }
+        }
+        let plan = plan_replication(&p, &p.plays[0], &all, None, &Default::default())?;
+        Ok(plan
+            .steps
+            .into_iter()
+            .find(|s| matches!(s, ReplStep::Seed { .. }))
+            .expect("a seed"))
+    }
+
+    #[test]
+    fn a_seed_copies_files_when_asked_or_when_large_and_both_hosts_can() {
+        use crate::model::{PHYSICAL_SEED_ABOVE, SeedMethod};
+        let both = ["db1", "db2"];
+        let physical = |s: &ReplStep| match s {
+            ReplStep::Seed {
+                physical,
+                method_why,
+                ..
+            } => (physical.clone(), method_why.clone()),
+            _ => unreachable!(),
+        };
+        let (copy, why) = physical(&seed_with(SeedMethod::Physical, &both, 10).expect("asked"));
+        let copy = copy.expect("a physical seed");
+        assert_eq!(copy.tool, crate::flavor::PhysicalTool::MariaDbBackup);
+        assert_eq!(copy.target_datadir, "/var/lib/mysql");
+        assert_eq!(copy.source_socket, "/run/mysqld/mysqld.sock");
+        assert_eq!(why, MethodWhy::Asked);
+
+        let refused =
+            seed_with(SeedMethod::Physical, &["db1"], 10).expect_err("db2 lacks the tool");
+        assert!(
+            refused.message.contains("db2 has no mariadb-backup"),
+            "{}",
+            refused.message
+        );
+
+        let (copy, why) =
+            physical(&seed_with(SeedMethod::Auto, &both, PHYSICAL_SEED_ABOVE).expect("plans"));
+        assert!(copy.is_some());
+        assert_eq!(
+            why,
+            MethodWhy::Large {
+                bytes: PHYSICAL_SEED_ABOVE
+            }
+        );
+        let (copy, why) =
+            physical(&seed_with(SeedMethod::Auto, &both, PHYSICAL_SEED_ABOVE - 1).expect("plans"));
+        assert!(copy.is_none());
+        assert_eq!(
+            why,
+            MethodWhy::Small {
+                bytes: PHYSICAL_SEED_ABOVE - 1
+            }
+        );
+        let (copy, why) =
+            physical(&seed_with(SeedMethod::Auto, &["db2"], PHYSICAL_SEED_ABOVE).expect("plans"));
+        assert!(copy.is_none());
+        assert!(
+            matches!(&why, MethodWhy::CannotCopyFiles { detail } if detail.contains("db1 has no")),
+            "{why:?}"
+        );
+        let (copy, why) =
+            physical(&seed_with(SeedMethod::Logical, &both, PHYSICAL_SEED_ABOVE).expect("plans"));
+        assert!(copy.is_none());
+        assert_eq!(why, MethodWhy::Asked);
     }
 }

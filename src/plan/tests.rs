@@ -335,6 +335,7 @@ fn bare() -> HostFacts {
             package_manager: Some(crate::packages::PackageManagerKind::Apt),
             codename: Some("bookworm".into()),
             install_unfinished: false,
+            physical_tool: None,
         },
         ..converged()
     }

@@ -354,6 +354,8 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             bytes,
             overwrite,
             interrupted,
+            physical,
+            method_why,
         } => {
             let symbol = if *overwrite { "-/+" } else { "~" };
             let replaces = match (interrupted, overwrite) {
@@ -361,13 +363,23 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
                 (false, true) => "; REPLACES the data on the target",
                 (false, false) => "",
             };
-            let line = format!(
-                "{symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
-                 host to host, restored with binary logging off{replaces}",
-                plural(schemas.len(), "schema"),
-                schemas.join(", "),
-                human_bytes(*bytes)
-            );
+            let line = match physical {
+                None => format!(
+                    "{symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
+                     host to host, restored with binary logging off{replaces}",
+                    plural(schemas.len(), "schema"),
+                    schemas.join(", "),
+                    human_bytes(*bytes)
+                ),
+                Some(p) => format!(
+                    "{symbol} seed {to} from {from}: a physical copy of the whole instance ({tables} tables, {} \
+                     of them, plus system tables and InnoDB's own files), {} streamed host to host, prepared \
+                     on {to}, swapped in as {} with {to}'s mysqld stopped; {to}'s old files are kept aside{replaces}",
+                    human_bytes(*bytes),
+                    p.tool.name(),
+                    p.target_datadir
+                ),
+            };
             let because = if *interrupted {
                 format!("an earlier seed of {to} was cut off before {to} replicated")
             } else {
@@ -375,7 +387,8 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
                     "{to} does not replicate yet and {from}, the seed source, holds application data"
                 )
             };
-            (line, vec![because])
+            let method = method_why.describe(physical.is_some());
+            (line, vec![because, method])
         }
         ReplStep::Connect {
             replica,

@@ -96,6 +96,8 @@ fn fresh_and_converged() -> Plan {
                     bytes: 3 * 1024 * 1024 + 512 * 1024,
                     overwrite: false,
                     interrupted: false,
+                    physical: None,
+                    method_why: Default::default(),
                 },
                 ReplStep::Connect {
                     replica: "h2".into(),

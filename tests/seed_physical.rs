@@ -1,0 +1,153 @@
+//! Physical seeding on the lab's real hosts: with `seed_method: physical`, h2 gets a copy of h1's whole
+//! instance (mariadb-backup streamed host to host, prepared on h2, swapped in with h2's mysqld stopped) while
+//! a writer keeps inserting on h1. The pair then replicates both ways, every row written during the seed is on
+//! both nodes, the tables checksum equal, h2's old files are kept aside, and a second plan is `No changes.`.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use support::lab::Lab;
+
+const PASSWORD: &str = "physical-seed-pw";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    support::run_with_password(args, PASSWORD)
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Inserts one row at a time on `host` until stopped; how many it inserted (a refused insert is retried).
+struct Writer {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl Writer {
+    fn start(lab_dir: std::path::PathBuf, host: &'static str) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let written = Arc::new(AtomicU64::new(0));
+        let thread = std::thread::spawn(move || {
+            let lab = Lab { dir: lab_dir };
+            let mut n = 0;
+            while !flag.load(Ordering::SeqCst) {
+                // The apply restarts h1 before it seeds: a write refused then is not counted, and retried.
+                let out = lab.ssh(
+                    host,
+                    "mariadb -e \"INSERT INTO shop.orders (item, node) VALUES ('live', 'writer')\"",
+                );
+                if out.status.success() {
+                    n += 1;
+                    written.store(n, Ordering::SeqCst);
+                } else {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            }
+            n
+        });
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread
+            .take()
+            .map(|t| t.join().expect("the writer ran"))
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables() {
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+    lab.sql(
+        "h1",
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(50), \
+         node VARCHAR(10)); INSERT INTO shop.orders (item, node) SELECT 'seed', 'h1' FROM mysql.seq_1_to_5000",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("pair.yml");
+    std::fs::write(
+        &book,
+        format!(
+            "inventory: {}\nplays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
+             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      seed_method: physical\n",
+            lab.inventory_yaml().display()
+        ),
+    )
+    .expect("write playbook");
+
+    let (code, out, err) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("seed h2 from h1: a physical copy of the whole instance"),
+        "{out}"
+    );
+    assert!(
+        out.contains("because the play says seed_method: physical"),
+        "{out}"
+    );
+
+    let writer = Writer::start(lab.dir.clone(), "h1");
+    let (code, out, err) = run(&["apply", "--yes", path(&book)]);
+    let written = writer.finish();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("preparing the copy"), "{out}");
+    assert!(written > 0, "the writer wrote during the apply");
+
+    let rows = lab.sql("h1", "SELECT COUNT(*) FROM shop.orders");
+    assert_eq!(rows, (5000 + written).to_string());
+    assert_eq!(
+        lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", &rows),
+        rows,
+        "every row reached h2"
+    );
+    lab.sql(
+        "h2",
+        "INSERT INTO shop.orders (item, node) VALUES ('back', 'h2')",
+    );
+    let both = (5000 + written + 1).to_string();
+    assert_eq!(
+        lab.wait_for("h1", "SELECT COUNT(*) FROM shop.orders", &both),
+        both,
+        "h2 replicates to h1"
+    );
+    assert_eq!(
+        lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", &both),
+        both
+    );
+    let checksum = |host: &str| lab.sql(host, "CHECKSUM TABLE shop.orders EXTENDED");
+    assert_eq!(checksum("h1"), checksum("h2"), "the tables are equal");
+
+    let aside = lab.ssh_ok("h2", "ls -d /var/lib/mysql/.mmprov-old-datadir-* | wc -l");
+    assert_eq!(aside, "1", "h2's old files are kept aside once");
+    assert!(
+        !lab.file_exists("h2", "/var/lib/mysql/.mmprov-seed"),
+        "nothing left staged"
+    );
+    assert!(
+        !lab.file_exists("h2", "/var/lib/mmprov/seed-incomplete"),
+        "the seed is finished"
+    );
+
+    let (code, out, err) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+}
