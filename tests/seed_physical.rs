@@ -5,12 +5,21 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use support::lab::Lab;
 
 const PASSWORD: &str = "physical-seed-pw";
+
+/// These tests set up the same pair: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn run(args: &[&str]) -> (i32, String, String) {
     support::run_with_password(args, PASSWORD)
@@ -72,6 +81,7 @@ impl Drop for Writer {
 
 #[test]
 fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables() {
+    let _serial = serial();
     let lab = Lab::require(2);
     lab.reset_server("h1");
     lab.reset_server("h2");
@@ -146,6 +156,104 @@ fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_w
         "the seed is finished"
     );
 
+    let (code, out, err) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+}
+
+/// Makes `mbstream` on one lab host read part of its stream and fail, as a link cut mid-copy does, until
+/// dropped. (Lab hosts share the machine's /usr/local/bin; the wrapper passes every other host through.)
+struct CutStream;
+
+const CUT_STREAM: &str = "/usr/local/bin/mbstream";
+
+impl CutStream {
+    fn on(host: &str) -> Self {
+        std::fs::write(
+            CUT_STREAM,
+            format!(
+                "#!/bin/sh\nif [ \"$(hostname)\" = {host} ]; then head -c 65536 >/dev/null; \
+                 echo 'mbstream: the stream was cut' >&2; exit 1; fi\nexec /usr/bin/mbstream \"$@\"\n"
+            ),
+        )
+        .expect("write the wrapper");
+        let status = std::process::Command::new("chmod")
+            .args(["755", CUT_STREAM])
+            .status()
+            .expect("chmod runs");
+        assert!(status.success());
+        CutStream
+    }
+}
+
+impl Drop for CutStream {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(CUT_STREAM);
+    }
+}
+
+#[test]
+fn a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_redone() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    lab.reset_server("h1");
+    lab.reset_server("h2");
+    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+    lab.sql(
+        "h1",
+        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(50), \
+         node VARCHAR(10)); INSERT INTO shop.orders (item, node) SELECT 'seed', 'h1' FROM mysql.seq_1_to_20000",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("pair.yml");
+    std::fs::write(
+        &book,
+        format!(
+            "inventory: {}\nplays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
+             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      seed_method: physical\n",
+            lab.inventory_yaml().display()
+        ),
+    )
+    .expect("write playbook");
+
+    let cut = CutStream::on("h2");
+    let (code, out, err) = run(&["apply", "--yes", path(&book)]);
+    drop(cut);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("the stream was cut"),
+        "{out}{err}"
+    );
+    // h2 still serves from its own files, untouched; the marker says its seed is owed.
+    assert_eq!(
+        lab.sql("h2", "SHOW DATABASES LIKE 'shop'"),
+        "",
+        "nothing of h1's on h2"
+    );
+    assert!(lab.file_exists("h2", "/var/lib/mmprov/seed-incomplete"));
+    assert_eq!(
+        lab.ssh_ok(
+            "h2",
+            "ls -d /var/lib/mysql/.mmprov-old-datadir-* 2>/dev/null | wc -l"
+        ),
+        "0",
+        "nothing was swapped"
+    );
+
+    let (code, out, err) = run(&["plan", path(&book)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("redoes an interrupted seed"), "{out}");
+    let (code, out, err) = run(&["apply", "--yes", path(&book)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", "20000"),
+        "20000"
+    );
+    assert!(
+        !lab.file_exists("h2", "/var/lib/mysql/.mmprov-seed"),
+        "the partial copy is gone"
+    );
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes."), "{out}");

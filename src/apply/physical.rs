@@ -133,22 +133,29 @@ impl Physical<'_> {
         });
         let (backup_result, bytes) = copied;
         let unpacked = unpacked?;
-        let backed_up = backup_result?;
-        if backed_up.status != 0 {
-            return Err(failed(
-                target,
-                "backup",
-                &String::from_utf8_lossy(&backed_up.stderr),
-            ));
-        }
-        if unpacked.status != 0 {
-            return Err(failed(
+        // Either end failing cuts the other off: both are said, the unpacker's first (a backup that lost
+        // its reader only says "broken pipe").
+        let unpack_said =
+            (unpacked.status != 0).then(|| String::from_utf8_lossy(&unpacked.stderr).into_owned());
+        let backup_said = match backup_result {
+            Ok(f) if f.status == 0 => None,
+            Ok(f) => Some(String::from_utf8_lossy(&f.stderr).into_owned()),
+            Err(e) => Some(e.to_string()),
+        };
+        match (unpack_said, backup_said) {
+            (None, None) => Ok(bytes),
+            (Some(unpack), None) => Err(failed(target, "unpack", &unpack)),
+            (None, Some(backup)) => Err(failed(target, "backup", &backup)),
+            (Some(unpack), Some(backup)) => Err(failed(
                 target,
                 "unpack",
-                &String::from_utf8_lossy(&unpacked.stderr),
-            ));
+                &format!(
+                    "{}\n(the backup on the source: {})",
+                    unpack.trim(),
+                    backup.trim()
+                ),
+            )),
         }
-        Ok(bytes)
     }
 
     /// The source's binary log coordinates, as the backup recorded them.

@@ -200,6 +200,8 @@ pub enum AccountReason {
     PasswordChanged,
     /// It does not (or no longer should) require TLS.
     TlsChanged,
+    /// The node is seeded with a copy of its seed source's files, whose accounts replace its own.
+    Copied,
 }
 
 impl AccountReason {
@@ -211,6 +213,9 @@ impl AccountReason {
                 "replication_password changed: password set to the new one"
             }
             AccountReason::TlsChanged => "TLS requirement changed",
+            AccountReason::Copied => {
+                "the node is seeded with a copy of its seed source's files, whose accounts replace its own: set again after the copy"
+            }
         }
     }
 }
@@ -360,13 +365,15 @@ pub fn plan_replication(
         );
     }
     let (mut accounts, mut starts, mut unconnected) = (Vec::new(), Vec::new(), Vec::new());
-    for (replica, source) in planner.directions(&mut warnings) {
+    let directions: Vec<(&str, &str)> = planner.directions(&mut warnings).into_iter().collect();
+    for &(replica, source) in &directions {
         let direction = planner.direction(replica, source, &mut warnings);
         accounts.extend(direction.account);
         starts.extend(direction.on_source);
         unconnected.extend(direction.unconnected);
     }
     let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
+    accounts.extend(planner.accounts_after_copies(&seeds, &directions, &accounts));
     let connects = unconnected
         .into_iter()
         .map(|(replica, source, reason)| planner.connect(replica, source, reason, &seeded));
@@ -513,6 +520,45 @@ impl<'a> Planner<'a> {
             on_source,
             unconnected,
         }
+    }
+
+    /// A physically seeded node comes up with its seed source's accounts, not its own: each account its
+    /// replicas use is set on it (apply sets the accounts made on a node again after its copy).
+    fn accounts_after_copies(
+        &self,
+        seeds: &[ReplStep],
+        directions: &[(&str, &str)],
+        planned: &[ReplStep],
+    ) -> Vec<ReplStep> {
+        let mut out = Vec::new();
+        for seed in seeds {
+            let ReplStep::Seed {
+                to,
+                physical: Some(_),
+                ..
+            } = seed
+            else {
+                continue;
+            };
+            for &(replica, _) in directions.iter().filter(|(_, source)| source == to) {
+                let address = self.address(replica);
+                let set = |s: &ReplStep| {
+                    matches!(s, ReplStep::Account { source, replica_address, .. }
+                        if source == to && *replica_address == address)
+                };
+                if !planned.iter().chain(&out).any(set) {
+                    out.push(ReplStep::Account {
+                        source: to.clone(),
+                        replica: replica.to_string(),
+                        replica_address: address,
+                        user: self.user().to_string(),
+                        tls: self.tls.is_some(),
+                        reason: AccountReason::Copied,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The account `user@replica-address` on the source, when it is missing or must be set again.
@@ -1359,5 +1405,65 @@ mod tests {
             physical(&seed_with(SeedMethod::Logical, &both, PHYSICAL_SEED_ABOVE).expect("plans"));
         assert!(copy.is_none());
         assert_eq!(why, MethodWhy::Asked);
+    }
+
+    #[test]
+    fn a_node_seeded_with_a_copy_of_files_gets_its_replicas_accounts_set_again() {
+        let mut p = project();
+        p.plays[0].vars.seed_method = crate::model::SeedMethod::Physical;
+        let db1_address = p.hosts["db1"].address.clone();
+        let mut all: BTreeMap<String, HostFacts> = [
+            (
+                "db1".to_string(),
+                facts(
+                    "db1",
+                    ReplicationFacts {
+                        schemas: shop(),
+                        ..Default::default()
+                    },
+                ),
+            ),
+            (
+                // db2 already has db1's account (an earlier run made it): the copy will not.
+                "db2".to_string(),
+                facts(
+                    "db2",
+                    ReplicationFacts {
+                        account_hosts: vec![db1_address.clone()],
+                        ..Default::default()
+                    },
+                ),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        for f in all.values_mut() {
+            f.os.physical_tool = Some(crate::flavor::PhysicalTool::MariaDbBackup);
+        }
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert!(
+            plan.steps.iter().any(|s| matches!(s, ReplStep::Account { source, replica_address, reason: AccountReason::Copied, .. }
+                if source == "db2" && *replica_address == db1_address)),
+            "{:?}",
+            plan.steps
+        );
+        let seed_at = plan
+            .steps
+            .iter()
+            .position(|s| matches!(s, ReplStep::Seed { .. }));
+        let copied_at = plan.steps.iter().position(|s| {
+            matches!(
+                s,
+                ReplStep::Account {
+                    reason: AccountReason::Copied,
+                    ..
+                }
+            )
+        });
+        assert!(
+            copied_at < seed_at,
+            "made before the seed, set again by apply after it"
+        );
     }
 }
