@@ -16,7 +16,8 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 reset_host() {
   lab/lab.sh ssh "$1" "mariadb -e \"SET sql_log_bin=0; STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS bench; \
     DROP DATABASE IF EXISTS shop; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS 'repl'@'10.213.7.11', 'repl'@'10.213.7.12'\" \
-    && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf* && service mariadb restart >/dev/null"
+    && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf* && rm -rf /var/lib/mysql/.mmprov-old-datadir-* \
+    && service mariadb restart >/dev/null"
 }
 
 reset_pair() {

@@ -280,6 +280,13 @@ impl Run<'_, '_> {
     ) -> Result<(), ApplyError> {
         if !overwrite {
             refuse_a_target_holding_data(transport(self.links, to)?, to)?;
+        } else {
+            // A replica still applying events into data being replaced would mix the two: it stops first
+            // (the connect step that follows the seed starts it again).
+            let flavor = flavor_of(self.ctx, to)?;
+            let _ = transport(self.links, to)?
+                .sql()
+                .execute("stopping replication", flavor.stop_replica());
         }
         self.say(to, format!("seeding from {from}"));
         let mut source = self

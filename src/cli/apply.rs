@@ -189,7 +189,7 @@ pub(super) fn confirm(out: &mut dyn Write) -> Result<(), Error> {
 
 /// Run `work` on a worker thread; this thread owns the terminal and shows its events, a spinner per host of
 /// `hosts`.
-fn execute(
+pub(super) fn execute(
     hosts: Vec<String>,
     quiet: bool,
     out: &mut dyn Write,

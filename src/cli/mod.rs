@@ -7,6 +7,7 @@
 mod apply;
 mod ping;
 mod plan;
+mod rebuild;
 mod render;
 mod shell;
 mod skip;
@@ -195,6 +196,23 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Replace a node's data with a fresh seed from its source and connect it again (explicit, confirmed).
+    Rebuild {
+        #[command(flatten)]
+        input: Input,
+        /// The node to rebuild.
+        #[arg(long)]
+        host: String,
+        /// The node to copy from: the one the host replicates from in its play (the default).
+        #[arg(long)]
+        from: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Seconds to wait for another apply's lock on a host before giving up (0: give up at once).
+        #[arg(long, default_value_t = 0, value_name = "SECS")]
+        lock_timeout: u64,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -398,6 +416,24 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
         Command::Man => {
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)?;
             Ok(0)
+        }
+        Command::Rebuild {
+            input,
+            host,
+            from,
+            yes,
+            lock_timeout,
+        } => {
+            let request = rebuild::RebuildRequest {
+                playbook: &input.playbook,
+                options: input.options(),
+                host,
+                from: from.as_deref(),
+                yes: *yes,
+                lock_timeout: std::time::Duration::from_secs(*lock_timeout),
+                quiet,
+            };
+            rebuild::run(&request, out)
         }
         Command::Skip {
             input,

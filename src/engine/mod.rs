@@ -205,6 +205,35 @@ impl<'p> Engine<'p> {
     }
 
     /// Read every host, then plan. Any unreachable host fails the whole run before anything changes.
+    /// `mmprov rebuild`: facts from every host, then the plan that replaces `host`'s data with a fresh seed
+    /// from its source (`from`, when given, must be that source) and connects it again. The host must be in
+    /// a replication play.
+    pub fn plan_rebuild(&self, host: &str, from: Option<&str>) -> Result<Planned, Error> {
+        let play = self
+            .project
+            .plays
+            .iter()
+            .find(|p| p.has_role(Role::Replication) && p.hosts.iter().any(|h| h == host))
+            .ok_or_else(|| {
+                Error::Refused(plan::Refusal {
+                    play: "(none)".into(),
+                    message: format!("{host} is in no replication play of the playbook"),
+                    help: Some("name a host of a play with the replication role".into()),
+                })
+            })?;
+        let gathered = self.gather()?;
+        let rebuild = plan::plan_rebuild(self.project, play, &gathered.facts, host, from)?;
+        Ok(Planned {
+            plan: Plan {
+                hosts: Vec::new(),
+                replication: vec![rebuild],
+                gtid_moves: Vec::new(),
+            },
+            facts: gathered.facts,
+            links: gathered.transports,
+        })
+    }
+
     pub fn plan(&self) -> Result<Planned, Error> {
         let started = Instant::now();
         let gathered = self.gather()?;

@@ -34,7 +34,7 @@ pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use replication::{
     AccountReason, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position, PositioningReason,
-    Refusal, ReplStep, ReplicationPlan, StartReason, plan_replication,
+    Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild, plan_replication,
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{InstallReason, RestartReason, Step};
