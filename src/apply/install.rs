@@ -31,11 +31,6 @@ pub struct Install<'s> {
     pub initialize: &'s str,
 }
 
-/// Prints the installed server binary's version line; nothing when there is none.
-const INSTALLED_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld /usr/libexec/mysqld; do
-  if command -v "$b" >/dev/null 2>&1; then "$b" --version 2>/dev/null | head -n 1; exit 0; fi
-done"#;
-
 impl Install<'_> {
     pub fn run(&self, t: &mut HostLink, say: &dyn Fn(String)) -> Result<(), ApplyError> {
         let host = t.host().to_string();
@@ -99,15 +94,14 @@ impl Install<'_> {
     /// The installed binary must be the server the play names (its family and release series).
     fn check_version(&self, t: &mut HostLink) -> Result<(), ApplyError> {
         let host = t.host().to_string();
-        let line = t.check(INSTALLED_VERSION, &[])?.stdout_text();
-        let installed =
-            crate::facts::binary_version(line.trim()).ok_or_else(|| ApplyError::Install {
-                host: host.clone(),
-                detail: format!(
-                    "the packages installed, but no server binary answers with its version ({:?})",
-                    line.trim()
-                ),
-            })?;
+        let out = t.check(crate::facts::BINARY_VERSION, &[])?.stdout_text();
+        let line = out.trim().strip_prefix("binary=").unwrap_or_default();
+        let installed = crate::facts::binary_version(line).ok_or_else(|| ApplyError::Install {
+            host: host.clone(),
+            detail: format!(
+                "the packages installed, but no server binary answers with its version ({line:?})"
+            ),
+        })?;
         if !installed.same_series(self.server) {
             return Err(ApplyError::Install {
                 host,

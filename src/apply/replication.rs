@@ -246,16 +246,27 @@ impl Run<'_, '_> {
         user: &str,
         tls: bool,
     ) -> Result<(), ApplyError> {
-        self.say(
-            source,
-            format!("replication account '{user}'@'{replica_address}'"),
-        );
         self.accounts.push((
             source.to_string(),
             replica_address.to_string(),
             user.to_string(),
             tls,
         ));
+        self.set_account(source, replica_address, user, tls)
+    }
+
+    /// Create or set the account, as [`Run::account`] does, without recording it again.
+    fn set_account(
+        &mut self,
+        source: &str,
+        replica_address: &str,
+        user: &str,
+        tls: bool,
+    ) -> Result<(), ApplyError> {
+        self.say(
+            source,
+            format!("replication account '{user}'@'{replica_address}'"),
+        );
         let statement = flavor_of(self.ctx, source)?.replication_user(
             user,
             replica_address,
@@ -288,6 +299,19 @@ impl Run<'_, '_> {
                 .sql()
                 .execute("stopping replication", flavor.stop_replica());
         }
+        // Settled before the source's link is taken out of the run: an early return would lose it.
+        let flavor = flavor_of(self.ctx, from)?;
+        let start = match (physical, self.ctx.start_commands.get(to)) {
+            (Some(_), None) => {
+                return Err(ApplyError::SeedFailed {
+                    host: to.into(),
+                    stage: "start",
+                    detail: "how to start its mysqld is not known, so its files are not replaced"
+                        .into(),
+                });
+            }
+            (_, start) => start.cloned().unwrap_or_default(),
+        };
         self.say(to, format!("seeding from {from}"));
         let mut source = self
             .links
@@ -304,8 +328,6 @@ impl Run<'_, '_> {
                 ),
             )
         };
-        let flavor = flavor_of(self.ctx, from)?;
-        let start = self.ctx.start_commands.get(to).cloned().unwrap_or_default();
         let say_to = |message: String| say(events, to, message);
         let result = match (self.links.get_mut(to), physical) {
             (None, _) => Err(ApplyError::NoConnection { host: to.into() }),
@@ -335,7 +357,7 @@ impl Run<'_, '_> {
                 .cloned()
                 .collect();
             for (source, replica_address, user, tls) in made {
-                self.account(&source, &replica_address, &user, tls)?;
+                self.set_account(&source, &replica_address, &user, tls)?;
             }
         }
         self.say(

@@ -18,7 +18,8 @@ mod probe;
 pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{
-    DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG, binary_version,
+    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG,
+    binary_version,
 };
 
 use std::collections::{BTreeMap, BTreeSet};

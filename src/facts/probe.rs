@@ -72,7 +72,8 @@ elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&
     )
 }
 
-const BINARY_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld; do
+/// Prints `binary=<the installed server binary's version line>`, or nothing when there is none.
+pub const BINARY_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld /usr/libexec/mariadbd /usr/libexec/mysqld; do
   if command -v "$b" >/dev/null 2>&1; then echo "binary=$("$b" --version 2>/dev/null | head -n 1)"; break; fi
 done
 "#;

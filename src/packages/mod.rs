@@ -160,7 +160,9 @@ if [ ! -e "$p" ] || grep -qF {mark} "$p"; then
   printf '#!/bin/sh\n%s\nexit 101\n' {mark} > "$p.mmprov-tmp" && chmod 755 "$p.mmprov-tmp" && mv -f "$p.mmprov-tmp" "$p"
   held=1
 fi
-trap '[ -z "$held" ] || rm -f "$p"' EXIT HUP INT TERM
+release() {{ [ -z "$held" ] || rm -f "$p"; }}
+trap release EXIT
+trap 'release; exit 129' HUP INT TERM
 apt-get -q update
 apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install {packages}
 "#,
@@ -335,7 +337,8 @@ mod tests {
         let command = Apt.install_command(&["mariadb-server".into(), "mariadb-client".into()]);
         assert!(command.contains("DEBIAN_FRONTEND=noninteractive"));
         assert!(command.contains("exit 101"));
-        assert!(command.contains("trap '[ -z \"$held\" ] || rm -f \"$p\"' EXIT"));
+        assert!(command.contains("release() { [ -z \"$held\" ] || rm -f \"$p\"; }"));
+        assert!(command.contains("trap release EXIT\ntrap 'release; exit 129' HUP INT TERM\n"));
         assert!(command.contains("apt-get -q update\n"));
         assert!(command.ends_with("install mariadb-server mariadb-client\n"));
         assert_eq!(

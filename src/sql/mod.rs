@@ -115,7 +115,7 @@ pub struct ClientSql<'t> {
 /// listens (2002), so facts read it as down, not as broken.
 pub const CLIENT: &str = "if command -v mariadb >/dev/null 2>&1; then c=mariadb; \
                       elif command -v mysql >/dev/null 2>&1; then c=mysql; \
-                      elif [ -e /usr/sbin/mariadbd ] || [ -e /usr/sbin/mysqld ]; then \
+                      elif [ -e /usr/sbin/mariadbd ] || [ -e /usr/sbin/mysqld ] || [ -e /usr/libexec/mysqld ]; then \
                       echo 'no mariadb or mysql client is installed' >&2; exit 127; \
                       else echo 'ERROR 2002 (HY000): no server is installed' >&2; exit 1; fi; \
                       exec $c --batch --xml --connect-timeout=5 --default-character-set=utf8mb4";
