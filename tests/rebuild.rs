@@ -29,24 +29,13 @@ fn path(p: &std::path::Path) -> &str {
 
 /// A replicating pair h1/h2 with `shop` seeded from h1, then h2 broken by a duplicate key: the playbook.
 fn broken_pair(lab: &Lab, dir: &std::path::Path, seed_method: &str) -> std::path::PathBuf {
-    lab.reset_server("h1");
-    lab.reset_server("h2");
-    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
-    lab.sql(
-        "h1",
-        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(50), \
-         node VARCHAR(10)); INSERT INTO shop.orders (item, node) SELECT 'seed', 'h1' FROM mysql.seq_1_to_5000",
+    lab.pair_with_shop(5000);
+    let book = support::replicating_pair_with(
+        dir,
+        &lab.inventory_yaml(),
+        "",
+        &format!("seed_method: {seed_method}"),
     );
-    let book = dir.join("pair.yml");
-    std::fs::write(
-        &book,
-        format!(
-            "inventory: {}\nplays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
-             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      seed_method: {seed_method}\n",
-            lab.inventory_yaml().display()
-        ),
-    )
-    .expect("write playbook");
     let (code, out, err) = run(&["apply", "--yes", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(

@@ -79,29 +79,18 @@ impl Drop for Writer {
     }
 }
 
+/// The lab pair's playbook, seeding by a copy of files.
+fn physical_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
+    support::replicating_pair_with(dir, &lab.inventory_yaml(), "", "seed_method: physical")
+}
+
 #[test]
 fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables() {
     let _serial = serial();
     let lab = Lab::require(2);
-    lab.reset_server("h1");
-    lab.reset_server("h2");
-    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
-    lab.sql(
-        "h1",
-        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(50), \
-         node VARCHAR(10)); INSERT INTO shop.orders (item, node) SELECT 'seed', 'h1' FROM mysql.seq_1_to_5000",
-    );
+    lab.pair_with_shop(5000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let book = dir.path().join("pair.yml");
-    std::fs::write(
-        &book,
-        format!(
-            "inventory: {}\nplays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
-             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      seed_method: physical\n",
-            lab.inventory_yaml().display()
-        ),
-    )
-    .expect("write playbook");
+    let book = physical_pair(&lab, dir.path());
 
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
@@ -197,25 +186,9 @@ impl Drop for CutStream {
 fn a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_redone() {
     let _serial = serial();
     let lab = Lab::require(2);
-    lab.reset_server("h1");
-    lab.reset_server("h2");
-    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
-    lab.sql(
-        "h1",
-        "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, item VARCHAR(50), \
-         node VARCHAR(10)); INSERT INTO shop.orders (item, node) SELECT 'seed', 'h1' FROM mysql.seq_1_to_20000",
-    );
+    lab.pair_with_shop(20000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let book = dir.path().join("pair.yml");
-    std::fs::write(
-        &book,
-        format!(
-            "inventory: {}\nplays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
-             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      seed_method: physical\n",
-            lab.inventory_yaml().display()
-        ),
-    )
-    .expect("write playbook");
+    let book = physical_pair(&lab, dir.path());
 
     let cut = CutStream::on("h2");
     let (code, out, err) = run(&["apply", "--yes", path(&book)]);

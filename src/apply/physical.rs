@@ -24,7 +24,6 @@ use crate::flavor::parse_binlog_info;
 use crate::link::HostLink;
 use crate::plan::PhysicalSeed;
 use crate::replication::Coordinates;
-use crate::sql::SqlExecutor;
 use crate::transport::{Transport, TransportError, quote};
 
 /// Where the copy is unpacked, inside the target's datadir.
@@ -188,30 +187,15 @@ impl Physical<'_> {
     }
 
     fn start(&self, target: &mut HostLink, aside: &str) -> Result<(), ApplyError> {
-        let out = target.exec(self.start)?;
-        let deadline = Instant::now() + self.timeout;
-        if out.success() {
-            loop {
-                if target
-                    .sql()
-                    .query("waiting for mysqld", "SELECT 1 AS up")
-                    .is_ok()
-                {
-                    return Ok(());
-                }
-                if Instant::now() > deadline {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(250));
+        super::restart::restart_and_wait(target, self.start, self.timeout).map_err(|e| {
+            ApplyError::SeedFailed {
+                host: target.host().to_string(),
+                stage: "start",
+                detail: format!(
+                    "mysqld did not start from the copy ({}); its old files are in {aside}",
+                    e.to_string().trim()
+                ),
             }
-        }
-        Err(ApplyError::SeedFailed {
-            host: target.host().to_string(),
-            stage: "start",
-            detail: format!(
-                "mysqld did not start from the copy ({}); its old files are in {aside}",
-                format!("{}{}", out.stdout_text(), out.stderr_text()).trim()
-            ),
         })
     }
 }

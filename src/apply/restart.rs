@@ -22,7 +22,7 @@ pub(super) fn restart_or_roll_back(
     let host = host_plan.host.clone();
     let log = host_plan.log_error.clone().unwrap_or_default();
     let log_start = log_size(t, &log);
-    let attempt = restart_and_wait(t, command, options);
+    let attempt = restart_and_wait(t, command, options.serve_timeout);
     let Err(failure) = attempt else {
         return verify_loaded(t, host_plan, written);
     };
@@ -56,7 +56,7 @@ pub(super) fn restart_or_roll_back(
                 .map_err(RestartFailure::Transport)
         })
     });
-    let restarted = restore.and_then(|()| restart_and_wait(t, command, options));
+    let restarted = restore.and_then(|()| restart_and_wait(t, command, options.serve_timeout));
     match restarted {
         Ok(()) => Err(ApplyError::RolledBack { host, server_said }),
         Err(rollback) => Err(ApplyError::RollbackFailed {
@@ -84,18 +84,18 @@ pub enum RestartFailure {
     Transport(crate::transport::TransportError),
 }
 
-/// Run the restart command, then wait until SQL works.
-fn restart_and_wait(
+/// Run the restart command, then wait (at most `serve_timeout`) until SQL works.
+pub(super) fn restart_and_wait(
     t: &mut HostLink,
     command: &str,
-    options: &ApplyOptions,
+    serve_timeout: std::time::Duration,
 ) -> Result<(), RestartFailure> {
     let out = t.exec(command).map_err(RestartFailure::Transport)?;
     let said = format!("{}{}", out.stdout_text(), out.stderr_text());
     if !out.success() {
         return Err(RestartFailure::Command(said));
     }
-    let deadline = Instant::now() + options.serve_timeout;
+    let deadline = Instant::now() + serve_timeout;
     loop {
         match t.sql().query("waiting for mysqld", "SELECT 1 AS up") {
             Ok(_) => return Ok(()),

@@ -1399,30 +1399,15 @@ mod tests {
         assert_eq!((accounts, credentials, steps.len()), (2, 2, 4), "{steps:?}");
     }
 
-    /// The seed db1 -> db2 planned with `seed_method`, the tool on `tools` hosts, db1 holding `bytes`.
-    fn seed_with(
-        method: crate::model::SeedMethod,
+    /// db1 and db2 with these replication facts, the backup tool on `tools`.
+    fn with_tools(
+        db1: ReplicationFacts,
+        db2: ReplicationFacts,
         tools: &[&str],
-        bytes: u64,
-    ) -> Result<ReplStep, Refusal> {
-        let mut p = project();
-        p.plays[0].vars.seed_method = method;
+    ) -> BTreeMap<String, HostFacts> {
         let mut all: BTreeMap<String, HostFacts> = [
-            (
-                "db1".to_string(),
-                facts(
-                    "db1",
-                    ReplicationFacts {
-                        schemas: vec![SchemaSize {
-                            name: "shop".into(),
-                            tables: 3,
-                            bytes,
-                        }],
-                        ..Default::default()
-                    },
-                ),
-            ),
-            ("db2".to_string(), facts("db2", Default::default())),
+            ("db1".to_string(), facts("db1", db1)),
+            ("db2".to_string(), facts("db2", db2)),
         ]
         .into_iter()
         .collect();
@@ -1431,6 +1416,26 @@ mod tests {
                 f.os.physical_tool = Some(crate::flavor::PhysicalTool::MariaDbBackup);
             }
         }
+        all
+    }
+
+    /// The seed db1 -> db2 planned with `seed_method`, the tool on `tools` hosts, db1 holding `bytes`.
+    fn seed_with(
+        method: crate::model::SeedMethod,
+        tools: &[&str],
+        bytes: u64,
+    ) -> Result<ReplStep, Refusal> {
+        let mut p = project();
+        p.plays[0].vars.seed_method = method;
+        let db1 = ReplicationFacts {
+            schemas: vec![SchemaSize {
+                name: "shop".into(),
+                tables: 3,
+                bytes,
+            }],
+            ..Default::default()
+        };
+        let all = with_tools(db1, Default::default(), tools);
         let plan = plan_replication(&p, &p.plays[0], &all, None, &Default::default())?;
         Ok(plan
             .steps
@@ -1502,34 +1507,16 @@ mod tests {
         let mut p = project();
         p.plays[0].vars.seed_method = crate::model::SeedMethod::Physical;
         let db1_address = p.hosts["db1"].address.clone();
-        let mut all: BTreeMap<String, HostFacts> = [
-            (
-                "db1".to_string(),
-                facts(
-                    "db1",
-                    ReplicationFacts {
-                        schemas: shop(),
-                        ..Default::default()
-                    },
-                ),
-            ),
-            (
-                // db2 already has db1's account (an earlier run made it): the copy will not.
-                "db2".to_string(),
-                facts(
-                    "db2",
-                    ReplicationFacts {
-                        account_hosts: vec![db1_address.clone()],
-                        ..Default::default()
-                    },
-                ),
-            ),
-        ]
-        .into_iter()
-        .collect();
-        for f in all.values_mut() {
-            f.os.physical_tool = Some(crate::flavor::PhysicalTool::MariaDbBackup);
-        }
+        let db1 = ReplicationFacts {
+            schemas: shop(),
+            ..Default::default()
+        };
+        // db2 already has db1's account (an earlier run made it): the copy will not.
+        let db2 = ReplicationFacts {
+            account_hosts: vec![db1_address.clone()],
+            ..Default::default()
+        };
+        let all = with_tools(db1, db2, &["db1", "db2"]);
         let plan =
             plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
         assert!(

@@ -218,6 +218,21 @@ impl Lab {
         );
     }
 
+    /// h1 and h2 fresh (no old files set aside on h2 either), and `shop.orders` on h1 with `rows` rows.
+    pub fn pair_with_shop(&self, rows: u32) {
+        self.reset_server("h1");
+        self.reset_server("h2");
+        self.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+        self.sql(
+            "h1",
+            &format!(
+                "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, \
+                 item VARCHAR(50), node VARCHAR(10)); INSERT INTO shop.orders (item, node) \
+                 SELECT 'seed', 'h1' FROM mysql.seq_1_to_{rows}"
+            ),
+        );
+    }
+
     /// One value from the host's server, through its own client.
     pub fn sql(&self, name: &str, query: &str) -> String {
         let out = self.ssh(name, &format!("mariadb -NBe {}", shell_quote(query)));

@@ -40,16 +40,21 @@ pub fn run_with_password(args: &[&str], password: &str) -> (i32, String, String)
 /// A playbook in `dir` whose one play sets up replication between the hosts of group `pair` of
 /// `inventory`, with `top` (YAML lines) at its top level; the password from `MMPROV_REPL_PASSWORD`.
 pub fn replicating_pair(dir: &Path, inventory: &Path, top: &str) -> PathBuf {
+    replicating_pair_with(dir, inventory, top, "")
+}
+
+/// [`replicating_pair`] with `vars` (YAML lines at the vars level) added to the play.
+pub fn replicating_pair_with(dir: &Path, inventory: &Path, top: &str, vars: &str) -> PathBuf {
     let file = dir.join("pair.yml");
-    std::fs::write(
-        &file,
-        format!(
-            "inventory: {}\n{top}plays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
-             replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
-            inventory.display()
-        ),
-    )
-    .expect("write playbook");
+    let mut text = format!(
+        "inventory: {}\n{top}plays:\n  - name: pair\n    hosts: pair\n    vars:\n      \
+         replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
+        inventory.display()
+    );
+    for line in vars.lines() {
+        text.push_str(&format!("      {line}\n"));
+    }
+    std::fs::write(&file, text).expect("write playbook");
     file
 }
 
