@@ -33,6 +33,23 @@ pub enum ApplyError {
     #[diagnostic(transparent)]
     Refused(#[from] crate::plan::Refusal),
 
+    #[error(
+        "{host} stays read-only: sessions on {member} that may still generate ids with its old auto_increment \
+         values are open: {sessions}"
+    )]
+    #[diagnostic(
+        code(mmprov::writes_held),
+        help(
+            "let the application's pool recycle them, or end them (KILL <id> on {member}), then run apply again: \
+             it opens {host} once they are gone"
+        )
+    )]
+    WritesHeld {
+        host: String,
+        member: String,
+        sessions: String,
+    },
+
     #[error("{host}: no connection to apply with")]
     #[diagnostic(code(mmprov::apply))]
     NoConnection { host: String },

@@ -21,6 +21,7 @@ mod error;
 mod gate;
 mod gtid_move;
 mod install;
+mod interleave;
 pub mod lock;
 mod physical;
 mod replication;
@@ -28,6 +29,7 @@ mod restart;
 mod seed;
 
 pub use error::ApplyError;
+pub use interleave::{hold_and_change as apply_interleaving_holds, open as open_held_nodes};
 pub use replication::ReplicationContext;
 pub use restart::RestartFailure;
 
@@ -427,15 +429,9 @@ fn apply_host(
             } => {
                 if before.is_some() {
                     say(format!("backing up {path}"));
-                    backup(t, path)?;
                 }
                 say(format!("writing {path}"));
-                let attrs = FileAttrs {
-                    mode: 0o644,
-                    owner: Some("root".into()),
-                    group: Some("root".into()),
-                };
-                t.write_file(path, after.as_bytes(), &attrs)?;
+                write_config(t, path, before.is_some(), after)?;
                 written = Some(Written {
                     path: path.clone(),
                     before: before.clone(),
@@ -474,6 +470,26 @@ fn apply_host(
                 .into(),
         });
     }
+    Ok(())
+}
+
+/// Write the config file mmprov owns: the old one backed up beside it first (`backed_up`), the new one
+/// written atomically, mode 0644, root-owned.
+fn write_config(
+    t: &mut dyn Transport,
+    path: &str,
+    backed_up: bool,
+    after: &str,
+) -> Result<(), ApplyError> {
+    if backed_up {
+        backup(t, path)?;
+    }
+    let attrs = FileAttrs {
+        mode: 0o644,
+        owner: Some("root".into()),
+        group: Some("root".into()),
+    };
+    t.write_file(path, after.as_bytes(), &attrs)?;
     Ok(())
 }
 

@@ -176,6 +176,26 @@ pub fn run(
                 gtid,
                 ..
             } => run.positioning(replica, source, *gtid)?,
+            ReplStep::Move {
+                replica,
+                source,
+                source_address,
+                port,
+                user,
+                tls,
+                ..
+            } => {
+                let spec = SourceSpec {
+                    host: source_address.clone(),
+                    port: *port,
+                    user: user.clone(),
+                    log_file: None,
+                    log_pos: None,
+                    tls: tls.clone(),
+                    gtid: true,
+                };
+                run.move_source(replica, source, spec)?
+            }
         }
         log::info!(
             "{}: {} in {} ms",
@@ -214,7 +234,8 @@ struct Run<'r, 'c> {
     ctx: &'r ReplicationContext<'c>,
     password: &'r str,
     events: &'r Sender<Event>,
-    seeded: BTreeMap<String, Coordinates>,
+    /// Each seeded node's seed source and the coordinates in its binary log the seed was taken at.
+    seeded: BTreeMap<String, (String, Coordinates)>,
     watched: Vec<(String, String)>,
     /// The accounts made so far: (source, replica address, user, TLS).
     accounts: Vec<(String, String, String, bool)>,
@@ -369,7 +390,8 @@ impl Run<'_, '_> {
                 done.bytes as f64 / 1048576.0 / done.seconds.max(0.001)
             ),
         );
-        self.seeded.insert(to.to_string(), done.coordinates);
+        self.seeded
+            .insert(to.to_string(), (from.to_string(), done.coordinates));
         Ok(())
     }
 
@@ -380,12 +402,19 @@ impl Run<'_, '_> {
         mut spec: SourceSpec,
         position: Position,
     ) -> Result<(), ApplyError> {
-        let coordinates = match position {
-            Position::Seed => self.seeded.get(replica).cloned(),
-            Position::SourceNow => binlog_position(
-                transport(self.links, source)?,
-                flavor_of(self.ctx, source)?.as_ref(),
-            )?,
+        // Coordinates are in the binary log of the node they were read on: the seed's source, or the source.
+        let (taken_on, coordinates) = match position {
+            Position::Seed => match self.seeded.get(replica).cloned() {
+                Some((from, at)) => (from, Some(at)),
+                None => (source.to_string(), None),
+            },
+            Position::SourceNow => (
+                source.to_string(),
+                binlog_position(
+                    transport(self.links, source)?,
+                    flavor_of(self.ctx, source)?.as_ref(),
+                )?,
+            ),
         };
         if spec.gtid {
             let at = coordinates
@@ -393,9 +422,20 @@ impl Run<'_, '_> {
                 .ok_or_else(|| ApplyError::NotReplicating {
                     replica: replica.into(),
                     from: source.into(),
-                    detail: format!("{source} reports no binary log position to start from"),
+                    detail: format!("{taken_on} reports no binary log position to start from"),
                 })?;
-            self.set_gtid_position(replica, source, at)?;
+            let position = self.set_gtid_position(replica, &taken_on, at)?;
+            if let Some(position) = position.filter(|_| taken_on != source) {
+                self.wait_until_held(source, replica, &position)?;
+            }
+        } else if taken_on != source {
+            return Err(ApplyError::NotReplicating {
+                replica: replica.into(),
+                from: source.into(),
+                detail: format!(
+                    "its seed's coordinates are in {taken_on}'s binary log; only a GTID position carries over to {source}"
+                ),
+            });
         }
         spec.log_file = coordinates.as_ref().map(|c| c.file.clone());
         spec.log_pos = coordinates.as_ref().map(|c| c.pos);
@@ -486,15 +526,16 @@ impl Run<'_, '_> {
 
     /// Set the replica's GTID position to what `at` (coordinates in the source's binary log) holds, where
     /// the server positions replicas by a GTID position of their own (MariaDB). Its threads are stopped.
+    /// The position set, where there is one.
     fn set_gtid_position(
         &mut self,
         replica: &str,
         source: &str,
         at: &Coordinates,
-    ) -> Result<(), ApplyError> {
+    ) -> Result<Option<String>, ApplyError> {
         let source_flavor = flavor_of(self.ctx, source)?;
         let Some(query) = source_flavor.gtid_position_at(&at.file, at.pos) else {
-            return Ok(());
+            return Ok(None);
         };
         let what = "reading the GTID position of the replica's coordinates";
         let t = transport(self.links, source)?;
@@ -529,7 +570,83 @@ impl Run<'_, '_> {
                 .sql()
                 .execute("setting the replica's GTID position", &set)?;
         }
-        Ok(())
+        Ok(Some(position))
+    }
+
+    /// Take a replica positioned by GTID to another source, its position kept: stopped, its position read,
+    /// then pointed at `source` once `source` holds every transaction of that position.
+    fn move_source(
+        &mut self,
+        replica: &str,
+        source: &str,
+        spec: SourceSpec,
+    ) -> Result<(), ApplyError> {
+        let flavor = flavor_of(self.ctx, replica)?;
+        let t = transport(self.links, replica)?;
+        t.sql()
+            .execute("stopping replication", flavor.stop_replica())?;
+        let what = "reading the replica's GTID position";
+        let rows = t.sql().query(what, flavor.gtid_positions())?;
+        let position = rows
+            .first()
+            .ok_or_else(|| no_row(replica, what))?
+            .text(&["applied"])
+            .map_err(|e| SqlError::unreadable(replica, what, e))?
+            .to_string();
+        self.say(
+            replica,
+            format!("moving to {source}, GTID position '{position}' kept"),
+        );
+        self.wait_until_held(source, replica, &position)?;
+        let statement = flavor.change_source(&spec, self.password);
+        self.restart_replica(
+            replica,
+            source,
+            Some(Change::Secret(
+                "pointing the replica at its source",
+                statement,
+            )),
+        )
+    }
+
+    /// Wait (bounded) until `source` holds every transaction of `position`, so `replica` can go on from it.
+    fn wait_until_held(
+        &mut self,
+        source: &str,
+        replica: &str,
+        position: &str,
+    ) -> Result<(), ApplyError> {
+        let flavor = flavor_of(self.ctx, source)?;
+        let t = transport(self.links, source)?;
+        let what = "reading the source's GTID positions";
+        let deadline = Instant::now() + self.ctx.healthy_timeout;
+        loop {
+            let rows = t.sql().query(what, flavor.gtid_positions())?;
+            let row = rows.first().ok_or_else(|| no_row(source, what))?;
+            let unreadable = |e| SqlError::unreadable(source, what, e);
+            let written = row.text(&["written"]).map_err(unreadable)?;
+            let applied = row.text(&["applied"]).map_err(unreadable)?;
+            let held = crate::replication::gtid::covers(&[written, applied], position)
+                .ok_or_else(|| SqlError::Unreadable {
+                    host: source.into(),
+                    what: what.into(),
+                    detail: format!("positions '{written}' and '{applied}', or '{position}', are not GTID positions"),
+                })?;
+            if held {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(ApplyError::NotReplicating {
+                    replica: replica.into(),
+                    from: source.into(),
+                    detail: format!(
+                        "{source} does not yet hold every transaction of {replica}'s GTID position '{position}' \
+                         (it has '{written}'): is {source} replicating?"
+                    ),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn start(&mut self, replica: &str, source: &str) -> Result<(), ApplyError> {
@@ -559,6 +676,14 @@ impl Run<'_, '_> {
             .execute("starting replication", flavor.start_replica())?;
         self.watched.push((replica.to_string(), source.to_string()));
         Ok(())
+    }
+}
+
+fn no_row(host: &str, what: &str) -> SqlError {
+    SqlError::Unreadable {
+        host: host.into(),
+        what: what.into(),
+        detail: "no row".into(),
     }
 }
 

@@ -88,6 +88,7 @@ fn plan(hosts: Vec<HostPlan>) -> Plan {
         hosts,
         replication: vec![],
         gtid_moves: vec![],
+        interleavings: Vec::new(),
     }
 }
 

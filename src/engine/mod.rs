@@ -228,6 +228,7 @@ impl<'p> Engine<'p> {
                 hosts: Vec::new(),
                 replication: vec![rebuild],
                 gtid_moves: Vec::new(),
+                interleavings: Vec::new(),
             },
             facts: gathered.facts,
             links: gathered.transports,
@@ -280,11 +281,13 @@ impl<'p> Engine<'p> {
             .collect();
         let mut replication = self.plan_replication(&gathered.facts, &restarting)?;
         let gtid_moves = self.plan_gtid_moves(&gathered.facts, &mut replication);
+        let interleavings = plan::interleavings(&desired, &gathered.facts);
         Ok(Planned {
             plan: Plan {
                 hosts,
                 replication,
                 gtid_moves,
+                interleavings,
             },
             facts: gathered.facts,
             links: gathered.transports,
@@ -322,6 +325,12 @@ impl<'p> Engine<'p> {
         let versions = versions(&planned.facts);
         apply::apply_gtid_moves(
             &planned.plan.gtid_moves,
+            &mut planned.links,
+            &versions,
+            events,
+        )?;
+        apply::apply_interleaving_holds(
+            &planned.plan.interleavings,
             &mut planned.links,
             &versions,
             events,
@@ -377,13 +386,18 @@ impl<'p> Engine<'p> {
             serve_timeout: self.options().serve_timeout,
         };
         let started = Instant::now();
-        let done =
-            apply::apply_replication(plans, &mut planned.links, &self.options(), &context, events);
+        apply::apply_replication(plans, &mut planned.links, &self.options(), &context, events)?;
         log::info!(
             "phase: replication steps in {} ms",
             started.elapsed().as_millis()
         );
-        done
+        apply::open_held_nodes(
+            &planned.plan.interleavings,
+            &mut planned.links,
+            &context.versions,
+            self.gate_timeout,
+            events,
+        )
     }
 
     fn options(&self) -> ApplyOptions {

@@ -42,6 +42,7 @@ fn shown(decided_after: Vec<String>) -> Plan {
             decided_after,
         }],
         gtid_moves: vec![],
+        interleavings: Vec::new(),
     }
 }
 

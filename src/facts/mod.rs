@@ -19,7 +19,7 @@ pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{
     BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG,
-    binary_version,
+    WRITES_HELD_MARKER, binary_version,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +57,10 @@ pub struct HostFacts {
     /// An earlier seed into this node was interrupted: its data is a partial copy.
     #[serde(default)]
     pub seed_incomplete: bool,
+    /// An earlier run left this node held read-only until sessions predating an `auto_increment` change on
+    /// its peers end (`WRITES_HELD_MARKER`).
+    #[serde(default)]
+    pub writes_held: bool,
     /// Files the playbook names on this host (TLS certificates) that are missing or unreadable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_files: Vec<String>,
@@ -368,6 +372,7 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
         variables,
         replication,
         seed_incomplete: probe.seed_incomplete,
+        writes_held: probe.writes_held,
         missing_files: probe.missing_files,
         layout: probe.layout,
         os: OsFacts {

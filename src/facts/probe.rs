@@ -16,6 +16,7 @@ pub struct Probe {
     pub binary_version: Option<ServerVersion>,
     pub config_base64: Option<String>,
     pub seed_incomplete: bool,
+    pub writes_held: bool,
     /// Of the files asked about, those that are missing or unreadable.
     pub missing_files: Vec<String>,
     pub layout: Layout,
@@ -35,6 +36,10 @@ pub const INSTALL_MARKER: &str = "/var/lib/mmprov/install-unfinished";
 /// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
 /// a copy made by mmprov that never got connected, which a re-run may seed again.
 pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
+
+/// Left on a node that joins a group whose `auto_increment` values change, from before the change until the
+/// sessions that kept its peers' old values have ended: its presence means the node is held read-only.
+pub const WRITES_HELD_MARKER: &str = "/var/lib/mmprov/writes-held";
 
 /// `binary`: also ask the installed server binary its version (only needed when no server answers SQL).
 fn script(wanted: &Wanted, binary: bool) -> String {
@@ -56,6 +61,7 @@ if [ -e /etc/init.d/mariadb ] || [ -e /lib/systemd/system/mariadb.service ] || [
 if command -v apt-get >/dev/null 2>&1; then echo packages=apt; elif command -v dnf >/dev/null 2>&1; then echo packages=dnf; fi
 if [ -r /etc/os-release ]; then echo "codename=$(. /etc/os-release; echo "${{VERSION_CODENAME:-}}")"; fi
 if [ -e {install_marker} ]; then echo install=unfinished; fi
+if [ -e {held_marker} ]; then echo writes=held; fi
 if {{ command -v mariadb-backup || command -v mariabackup; }} >/dev/null 2>&1 && command -v mbstream >/dev/null 2>&1; then echo physical=mariadb-backup
 elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&1; then echo physical=xtrabackup; fi
 {binary}if [ -e {marker} ]; then echo seed=incomplete; fi
@@ -67,6 +73,7 @@ elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&
         service_cnf = SERVICE_CLIENT_CONFIG,
         marker = SEED_MARKER,
         install_marker = INSTALL_MARKER,
+        held_marker = WRITES_HELD_MARKER,
         checks = checks,
         binary = if binary { BINARY_VERSION } else { "" },
     )
@@ -91,6 +98,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
         binary_version: None,
         config_base64: None,
         seed_incomplete: false,
+        writes_held: false,
         missing_files: Vec::new(),
         layout: Layout::default(),
     };
@@ -117,6 +125,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
                 probe.os_codename = Some(value.trim().to_string()).filter(|c| !c.is_empty())
             }
             "install" => probe.install_unfinished = value == "unfinished",
+            "writes" => probe.writes_held = value == "held",
             "physical" => {
                 probe.physical_tool = match value {
                     "mariadb-backup" => Some(crate::flavor::PhysicalTool::MariaDbBackup),

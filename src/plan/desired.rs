@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use miette::Diagnostic;
 use thiserror::Error;
 
+use super::interleave::{self, Assignment, Interleave};
+use super::replication::Refusal;
 use crate::facts::HostFacts;
 use crate::flavor::{Flavor, ServerVersion};
 use crate::model::{Install, Play, Project, Role};
@@ -28,6 +30,18 @@ pub struct Desired {
     /// `gtid_mode` and `enforce_gtid_consistency` are moved live by the play's GTID move (MySQL replicating
     /// by GTID), never by a restart or a single `SET GLOBAL`.
     pub gtid_moved_online: bool,
+    /// Its `auto_increment` values change on the running server in the play's interleaving stage (live,
+    /// wanted), never in the host steps.
+    pub interleave_change: Option<(Interleave, Interleave)>,
+    /// It joins held read-only (its config says so) until these peers' old sessions have ended.
+    pub held: Option<HeldWrites>,
+}
+
+/// A node held read-only as it joins: whose sessions it waits on, and its config once open.
+#[derive(Debug, Clone)]
+pub struct HeldWrites {
+    pub drain: Vec<String>,
+    pub open_config: String,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -43,6 +57,10 @@ pub enum DesiredError {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Refused(#[from] Refusal),
 
     #[error("{host}: no facts were gathered")]
     #[diagnostic(code(mmprov::facts))]
@@ -84,11 +102,19 @@ pub fn desired_state(
     let mut out = Vec::new();
     for play in project.plays.iter().filter(|p| p.has_role(Role::Server)) {
         let template = compile(play, templates)?;
+        let assignment = interleave::assign(project, play, facts)?;
         for host in play.hosts.iter().filter(|h| project.in_limit(h)) {
             let f = facts
                 .get(host)
                 .ok_or_else(|| DesiredError::NoFacts { host: host.clone() })?;
-            out.push(desired_host(project, play, host, f, &template)?);
+            out.push(desired_host(
+                project,
+                play,
+                host,
+                f,
+                &template,
+                &assignment,
+            )?);
         }
     }
     out.sort_by(|a, b| a.host.cmp(&b.host));
@@ -120,6 +146,7 @@ fn desired_host(
     host: &str,
     facts: &HostFacts,
     template: &MyCnfTemplate,
+    assignment: &Assignment,
 ) -> Result<Desired, DesiredError> {
     let hint = play
         .vars
@@ -133,7 +160,23 @@ fn desired_host(
             host: host.to_string(),
         })?;
     let flavor = version.flavor();
-    let config = template.render(&MyCnfContext::new(project, play, host, flavor.as_ref()))?;
+    let context = |flavor: &dyn Flavor| {
+        let context = MyCnfContext::new(project, play, host, flavor);
+        match assignment.nodes.get(host) {
+            Some(c) => context.with_interleave(c.increment, c.offset),
+            None => context,
+        }
+    };
+    let drain = assignment.held.get(host);
+    let open = template.render(&context(flavor.as_ref()))?;
+    let config = match drain {
+        Some(_) => template.render(&context(flavor.as_ref()).held(flavor.as_ref()))?,
+        None => open.clone(),
+    };
+    let held = drain.map(|drain| HeldWrites {
+        drain: drain.clone(),
+        open_config: open,
+    });
     if !facts.server_installed() {
         // The server is yet to be installed, at whatever release of the series its sources carry: the hint
         // must say enough for the config to be the one that server gets.
@@ -142,8 +185,11 @@ fn desired_host(
             ..version
         }
         .flavor();
-        let for_latest =
-            template.render(&MyCnfContext::new(project, play, host, latest.as_ref()))?;
+        let mut for_latest = context(latest.as_ref());
+        if held.is_some() {
+            for_latest = for_latest.held(latest.as_ref());
+        }
+        let for_latest = template.render(&for_latest)?;
         if for_latest != config {
             return Err(DesiredError::ReleaseUnsaid {
                 host: host.to_string(),
@@ -191,6 +237,8 @@ fn desired_host(
         gtid_moved_online: play.has_role(Role::Replication)
             && play.vars.gtid
             && flavor.version().family == crate::flavor::Family::MySql,
+        interleave_change: assignment.changes.get(host).copied(),
+        held,
         flavor,
     })
 }

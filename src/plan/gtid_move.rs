@@ -164,6 +164,7 @@ mod tests {
             .into(),
             replication: None,
             seed_incomplete: false,
+            writes_held: false,
             missing_files: Vec::new(),
             layout: Default::default(),
             os: Default::default(),

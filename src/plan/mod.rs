@@ -23,15 +23,17 @@
 mod desired;
 mod gtid_move;
 mod install;
+mod interleave;
 mod layout;
 mod replication;
 mod rollout;
 mod seed_method;
 mod step;
 
-pub use desired::{Desired, DesiredError, desired_state};
+pub use desired::{Desired, DesiredError, HeldWrites, desired_state};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
+pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
 pub use replication::{
     AccountReason, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position, PositioningReason,
     Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild, plan_replication,
@@ -71,6 +73,10 @@ pub struct Plan {
     /// MySQL groups moved to `gtid_mode = ON` live, before the host steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gtid_moves: Vec<GtidMove>,
+    /// Plays whose `auto_increment` values change live, or whose joining nodes are held read-only until
+    /// those changes can no longer collide (see `interleave`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interleavings: Vec<Interleaving>,
 }
 
 /// The counts of the summary line, Terraform's way: resources added, changed, destroyed; plus restarts.
@@ -97,6 +103,9 @@ impl Plan {
             }
         }
         s.change += self.gtid_moves.len();
+        for stage in &self.interleavings {
+            s.change += stage.changes.len() + 2 * stage.held.len();
+        }
         for step in self.replication.iter().flat_map(|r| &r.steps) {
             match step {
                 ReplStep::Account {
@@ -104,6 +113,7 @@ impl Plan {
                     ..
                 }
                 | ReplStep::Connect { .. } => s.add += 1,
+                ReplStep::Move { .. } => s.change += 1,
                 ReplStep::Account { .. } => s.change += 1,
                 ReplStep::Seed { .. }
                 | ReplStep::Start { .. }
@@ -117,6 +127,7 @@ impl Plan {
 
     pub fn has_changes(&self) -> bool {
         !self.gtid_moves.is_empty()
+            || !self.interleavings.is_empty()
             || self.hosts.iter().any(|h| !h.steps.is_empty())
             || self.replication.iter().any(|r| !r.steps.is_empty())
     }
@@ -162,6 +173,13 @@ pub fn plan_host(
     } else {
         for (variable, value) in &wanted {
             if desired.gtid_moved_online && gtid_move::moved_online(variable) {
+                continue;
+            }
+            // The play's interleaving stage sets these live, in its order (see `interleave`).
+            if desired.interleave_change.is_some() && variable.starts_with("auto_increment_") {
+                continue;
+            }
+            if desired.held.is_some() && variable.ends_with("read_only") {
                 continue;
             }
             if crate::mycnf::START_ONLY.contains(&variable.as_str()) {

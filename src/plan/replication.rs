@@ -81,6 +81,20 @@ pub enum ReplStep {
         #[serde(default)]
         reason: ConnectReason,
     },
+    /// A replica positioned by GTID taken from the node it replicates from now to its source in the play,
+    /// once that source holds everything it has applied: its position is kept, so nothing is applied twice
+    /// or skipped (the ring re-wired when a node joins or leaves).
+    Move {
+        replica: String,
+        /// Where it replicates from now (`host:port as user`, or a node's name).
+        from: String,
+        source: String,
+        source_address: String,
+        port: u16,
+        user: String,
+        #[serde(default)]
+        tls: Option<ReplicationTls>,
+    },
     /// Right source: switch how it positions itself (GTID or file/position) at the point it has applied,
     /// with the short connect retry; nothing is applied twice or skipped.
     Positioning {
@@ -237,6 +251,7 @@ impl ReplStep {
             ReplStep::Credentials { .. } => "new credentials",
             ReplStep::Tls { .. } => "TLS switch",
             ReplStep::Positioning { .. } => "positioning switch",
+            ReplStep::Move { .. } => "move",
         }
     }
 
@@ -264,7 +279,10 @@ impl ReplStep {
             ReplStep::Connect { reason, .. } => *reason = ConnectReason::default(),
             ReplStep::Start { reason, .. } => *reason = StartReason::default(),
             ReplStep::Positioning { reasons, .. } => reasons.clear(),
-            ReplStep::Account { .. } | ReplStep::Credentials { .. } | ReplStep::Tls { .. } => {}
+            ReplStep::Account { .. }
+            | ReplStep::Credentials { .. }
+            | ReplStep::Tls { .. }
+            | ReplStep::Move { .. } => {}
         }
         action
     }
@@ -315,6 +333,9 @@ impl ReplicationPlan {
                     replica, source, ..
                 }
                 | ReplStep::Positioning {
+                    replica, source, ..
+                }
+                | ReplStep::Move {
                     replica, source, ..
                 } => [source.clone(), replica.clone()],
                 ReplStep::Seed { from, to, .. } => [from.clone(), to.clone()],
@@ -371,12 +392,14 @@ pub fn plan_replication(
         );
     }
     let (mut accounts, mut starts, mut unconnected) = (Vec::new(), Vec::new(), Vec::new());
+    let mut moves = Vec::new();
     let directions: Vec<(&str, &str)> = planner.directions(&mut warnings).into_iter().collect();
     for &(replica, source) in &directions {
         let direction = planner.direction(replica, source, &mut warnings);
         accounts.extend(direction.account);
         starts.extend(direction.on_source);
         unconnected.extend(direction.unconnected);
+        moves.extend(direction.moved);
     }
     let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
     accounts.extend(planner.accounts_after_copies(&seeds, &directions, &accounts));
@@ -386,6 +409,8 @@ pub fn plan_replication(
     let mut steps = accounts;
     steps.extend(seeds);
     steps.extend(connects);
+    // After the connects: a node that joins replicates before another moves onto it.
+    steps.extend(moves);
     steps.extend(starts);
     Ok(ReplicationPlan {
         play: play.name.clone(),
@@ -498,6 +523,8 @@ struct Direction<'a> {
     /// For a replica already on its source: new credentials, TLS, or a start.
     on_source: Vec<ReplStep>,
     unconnected: Option<Unconnected<'a>>,
+    /// For a replica positioned by GTID on another node: taken to its source, its position kept.
+    moved: Option<ReplStep>,
 }
 
 impl<'a> Planner<'a> {
@@ -515,6 +542,20 @@ impl<'a> Planner<'a> {
             .get(host)
             .map(|x| x.address.clone())
             .unwrap_or_else(|| host.to_string())
+    }
+
+    /// A source as a replica reports it: the inventory's name for that address when there is one.
+    fn name_of(&self, address: &str, port: u16, user: &str) -> String {
+        let named = self
+            .project
+            .hosts
+            .iter()
+            .find(|(_, h)| h.address == address)
+            .map(|(name, _)| name.clone());
+        match named {
+            Some(name) if port == MYSQL_PORT => name,
+            _ => format!("{address}:{port} as {user}"),
+        }
     }
 
     fn repl(&self, host: &str) -> Option<&'a ReplicationFacts> {
@@ -591,9 +632,22 @@ impl<'a> Planner<'a> {
         let status = self.status_then(replica);
         let account = self.account(replica, source, status.as_ref());
         let mut on_source = Vec::new();
+        let mut moved = None;
         let unconnected = match status {
             Some(s) if s.source_host == self.address(source) && s.source_port == MYSQL_PORT => {
                 on_source = self.on_source(replica, source, &s, account.is_some(), warnings);
+                None
+            }
+            Some(s) if self.play.vars.gtid && s.uses_gtid() && s.last_sql_errno == 0 => {
+                moved = Some(ReplStep::Move {
+                    replica: replica.into(),
+                    from: self.name_of(&s.source_host, s.source_port, &s.source_user),
+                    source: source.into(),
+                    source_address: self.address(source),
+                    port: MYSQL_PORT,
+                    user: self.user().into(),
+                    tls: self.tls.cloned(),
+                });
                 None
             }
             Some(s) => {
@@ -609,6 +663,7 @@ impl<'a> Planner<'a> {
             account,
             on_source,
             unconnected,
+            moved,
         }
     }
 
@@ -857,7 +912,10 @@ impl<'a> Planner<'a> {
         seeded: &[&str],
     ) -> ReplStep {
         let seed_source = self.play.seed_source().unwrap_or_default();
-        let position = if seeded.contains(&replica) && source == seed_source {
+        // By GTID, the seed's coordinates carry over to any node that has them: a node joining a ring goes on
+        // from its seed even where its source is another node than the seed's.
+        let carries = source == seed_source || self.play.vars.gtid;
+        let position = if seeded.contains(&replica) && carries {
             Position::Seed
         } else {
             Position::SourceNow
@@ -920,6 +978,7 @@ mod tests {
             variables: BTreeMap::new(),
             replication: Some(replication),
             seed_incomplete: false,
+            writes_held: false,
             missing_files: Vec::new(),
             layout: Default::default(),
             os: Default::default(),

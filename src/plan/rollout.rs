@@ -244,6 +244,7 @@ mod tests {
                 ..Default::default()
             }),
             seed_incomplete: false,
+            writes_held: false,
             missing_files: Vec::new(),
             layout: Default::default(),
             os: Default::default(),

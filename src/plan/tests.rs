@@ -19,6 +19,8 @@ fn desired() -> Desired {
         restart_command: "service mariadb restart".into(),
         warnings: Vec::new(),
         gtid_moved_online: false,
+        interleave_change: None,
+        held: None,
         play: "pair".into(),
         datadir_move: false,
         install: crate::model::Install::Distribution,
@@ -47,6 +49,7 @@ fn converged() -> HostFacts {
         variables,
         replication: None,
         seed_incomplete: false,
+        writes_held: false,
         missing_files: Vec::new(),
         layout: Default::default(),
         os: Default::default(),
@@ -291,6 +294,7 @@ fn summary_counts_like_terraform() {
         hosts: vec![plan_for(&fresh), plan_for(&converged())],
         replication: vec![],
         gtid_moves: vec![],
+        interleavings: Vec::new(),
     };
     assert_eq!(
         plan.summary(),
@@ -307,6 +311,7 @@ fn summary_counts_like_terraform() {
             hosts: vec![plan_for(&converged())],
             replication: vec![],
             gtid_moves: vec![],
+            interleavings: Vec::new(),
         }
         .has_changes()
     );
@@ -386,6 +391,7 @@ fn a_bare_host_gets_its_server_installed_configured_started_and_cleaned_up() {
         hosts: vec![plan],
         replication: Vec::new(),
         gtid_moves: Vec::new(),
+        interleavings: Vec::new(),
     };
     let s = plan.summary();
     assert_eq!((s.add, s.change, s.restarts), (2, 1, 1));

@@ -21,8 +21,14 @@ pub fn human(plan: &Plan) -> String {
     for gtid_move in &plan.gtid_moves {
         gtid_move_section(&mut out, gtid_move);
     }
+    for stage in &plan.interleavings {
+        interleaving_section(&mut out, stage);
+    }
     for replication in &plan.replication {
         replication_section(&mut out, replication);
+    }
+    for stage in plan.interleavings.iter().filter(|s| !s.held.is_empty()) {
+        opening_section(&mut out, stage);
     }
     out.push_str(&summary_line(plan));
     out.push('\n');
@@ -246,6 +252,66 @@ fn gtid_move_section(out: &mut String, gtid_move: &crate::plan::GtidMove) {
     );
 }
 
+/// A play's `auto_increment` values changed live and its joining nodes held, before the host steps.
+fn interleaving_section(out: &mut String, stage: &crate::plan::Interleaving) {
+    let _ = writeln!(
+        out,
+        "auto_increment (play \"{}\"): before the host steps",
+        stage.play
+    );
+    for held in stage.held.iter().filter(|h| !h.marked) {
+        let _ = writeln!(
+            out,
+            "  ~ {} joins held read-only{}: it takes no writes until the sessions {} had before this change have \
+             ended",
+            held.host,
+            if held.running {
+                " (SET GLOBAL read_only = ON now)"
+            } else {
+                ""
+            },
+            held.drain.join(" and ")
+        );
+    }
+    for change in &stage.changes {
+        let _ = writeln!(
+            out,
+            "  ~ sql on {}: SET GLOBAL auto_increment_increment = {}, auto_increment_offset = {};   -- ids {} \
+             were {}",
+            change.host, change.to.increment, change.to.offset, change.to, change.from
+        );
+    }
+    if !stage.changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "      because the play has more nodes than the increment leaves room for; each node's new ids stay \
+             within its old ones, so none can meet another node's, old or new"
+        );
+    }
+    out.push('\n');
+}
+
+/// The held nodes opened for writes, after replication.
+fn opening_section(out: &mut String, stage: &crate::plan::Interleaving) {
+    let _ = writeln!(out, "open for writes (play \"{}\"), last", stage.play);
+    for held in &stage.held {
+        let _ = writeln!(
+            out,
+            "  ~ {}: once every session open now on {} has ended (the application's sessions keep the \
+             auto_increment values they connected with), read_only = OFF and {} written without the hold",
+            held.host,
+            held.drain.join(" and "),
+            held.config_path
+        );
+        let _ = writeln!(
+            out,
+            "      because its ids would meet those the old sessions on {} still generate",
+            held.drain.join(" and ")
+        );
+    }
+    out.push('\n');
+}
+
 /// The order of each live play's restarts, batch by batch.
 fn rolling_section(out: &mut String, plan: &Plan) {
     let mut plays: std::collections::BTreeMap<&str, Vec<Vec<&str>>> = Default::default();
@@ -416,6 +482,27 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
                 tls_words(tls.as_ref())
             );
             (line, vec![reason.describe()])
+        }
+        ReplStep::Move {
+            replica,
+            from,
+            source,
+            source_address,
+            port,
+            user,
+            tls,
+        } => {
+            let line = format!(
+                "~ {replica}: replicate from {source} instead of {from} ({source_address}:{port} as {user}, \
+                 password (sensitive){}), its GTID position kept, once {source} holds every transaction \
+                 {replica} has applied",
+                tls_words(tls.as_ref())
+            );
+            let because = format!(
+                "{source} is the node {replica} replicates from in the play's ring, and the GTID position \
+                 {replica} has carries over to any node of the ring"
+            );
+            (line, vec![because])
         }
         ReplStep::Tls {
             replica,

@@ -143,7 +143,80 @@ fn fresh_and_converged() -> Plan {
                 },
             ],
         }],
+        interleavings: Vec::new(),
     }
+}
+
+/// A live pair growing into a ring of three: its ids made room for, h3 held, then the ring re-wired.
+fn growing_ring() -> Plan {
+    use crate::plan::{HeldNode, IncrementChange, Interleave, Interleaving};
+    let class = |increment, offset| Interleave { increment, offset };
+    Plan {
+        hosts: Vec::new(),
+        replication: vec![ReplicationPlan {
+            play: "ring".into(),
+            steps: vec![
+                ReplStep::Connect {
+                    replica: "h3".into(),
+                    source: "h2".into(),
+                    source_address: "10.0.0.2".into(),
+                    port: 3306,
+                    user: "repl".into(),
+                    position: Position::Seed,
+                    tls: None,
+                    gtid: true,
+                    reason: Default::default(),
+                },
+                ReplStep::Move {
+                    replica: "h1".into(),
+                    from: "h2".into(),
+                    source: "h3".into(),
+                    source_address: "10.0.0.3".into(),
+                    port: 3306,
+                    user: "repl".into(),
+                    tls: None,
+                },
+            ],
+            warnings: Vec::new(),
+            decided_after: Vec::new(),
+        }],
+        gtid_moves: Vec::new(),
+        interleavings: vec![Interleaving {
+            play: "ring".into(),
+            changes: vec![
+                IncrementChange {
+                    host: "h1".into(),
+                    from: class(2, 1),
+                    to: class(4, 1),
+                },
+                IncrementChange {
+                    host: "h2".into(),
+                    from: class(2, 2),
+                    to: class(4, 2),
+                },
+            ],
+            held: vec![HeldNode {
+                host: "h3".into(),
+                drain: vec!["h1".into()],
+                marked: false,
+                running: true,
+                config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+                open_config: "[mysqld]\nread_only = OFF\n".into(),
+            }],
+        }],
+    }
+}
+
+#[test]
+fn a_growing_ring_shows_its_ids_its_held_node_and_its_moves() {
+    let plan = growing_ring();
+    insta::assert_snapshot!(human(&plan));
+    let s = plan.summary();
+    assert_eq!(
+        (s.add, s.change),
+        (1, 5),
+        "a connect; two changes, a hold and an open, a move"
+    );
 }
 
 #[test]

@@ -30,6 +30,37 @@ pub fn missing(source: &str, replica: &str) -> Option<u64> {
     }
 }
 
+/// Whether a server whose positions are `held` (MariaDB: its binary log's and its replica's; MySQL: its
+/// executed set) holds every transaction of `wanted`, so a replica at `wanted` can go on from it. `None` when
+/// one cannot be read.
+pub fn covers(held: &[&str], wanted: &str) -> Option<bool> {
+    if wanted.contains(':') || held.iter().any(|h| h.contains(':')) {
+        let mut have: BTreeMap<String, Vec<Interval>> = BTreeMap::new();
+        for text in held {
+            for (uuid, intervals) in mysql_set(text)? {
+                have.entry(uuid).or_default().extend(intervals);
+            }
+        }
+        Some(mysql_set(wanted)?.iter().all(|(uuid, intervals)| {
+            let theirs = have.get(uuid).map(Vec::as_slice).unwrap_or_default();
+            intervals.iter().all(|i| uncovered(*i, theirs) == 0)
+        }))
+    } else {
+        let mut have: BTreeMap<u32, u64> = BTreeMap::new();
+        for text in held {
+            for (domain, seq) in mariadb_position(text)? {
+                let at = have.entry(domain).or_default();
+                *at = (*at).max(seq);
+            }
+        }
+        Some(
+            mariadb_position(wanted)?
+                .iter()
+                .all(|(domain, seq)| have.get(domain).is_some_and(|h| h >= seq)),
+        )
+    }
+}
+
 /// `domain-server-seq,...` as the last sequence number of each domain.
 fn mariadb_position(text: &str) -> Option<BTreeMap<u32, u64>> {
     let mut out = BTreeMap::new();
@@ -97,7 +128,40 @@ fn uncovered(interval: Interval, covered: &[Interval]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::missing;
+    use super::{covers, missing};
+
+    #[test]
+    fn a_server_covers_a_position_when_it_holds_every_domain_that_far() {
+        assert_eq!(
+            covers(&["1-1-10,2-2-5", "2-2-7"], "1-1-9,2-2-7"),
+            Some(true)
+        );
+        assert_eq!(
+            covers(&["1-1-10", "2-2-6"], "1-1-9,2-2-7"),
+            Some(false),
+            "one domain short"
+        );
+        assert_eq!(
+            covers(&["1-1-10", ""], "1-1-9,3-3-1"),
+            Some(false),
+            "a domain it never saw"
+        );
+        assert_eq!(covers(&["", ""], ""), Some(true));
+        assert_eq!(
+            covers(&["1-1-z"], "1-1-1"),
+            None,
+            "unreadable is not covered"
+        );
+        let a = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        assert_eq!(
+            covers(&[&format!("{a}:1-5:7-9")], &format!("{a}:1-5:8")),
+            Some(true)
+        );
+        assert_eq!(
+            covers(&[&format!("{a}:1-5")], &format!("{a}:1-6")),
+            Some(false)
+        );
+    }
 
     #[test]
     fn mariadb_positions_count_what_each_domain_lacks() {

@@ -35,6 +35,8 @@ pub struct MyCnfContext {
     pub skip_errors: Option<Setting>,
     /// Whether the host is a passive node of its play.
     pub passive: bool,
+    /// Held read-only until its peers' sessions from before an `auto_increment` change have ended.
+    pub held: bool,
     /// `read_only` (and `super_read_only` where the server has it): ON on passive nodes, OFF on the others,
     /// so a node that stops being passive is made writable again.
     pub read_only: Vec<Setting>,
@@ -45,6 +47,20 @@ pub struct MyCnfContext {
 }
 
 impl MyCnfContext {
+    /// The node's `auto_increment` values as planned from its group's (see `plan::interleave`).
+    pub fn with_interleave(mut self, increment: u32, offset: u32) -> Self {
+        self.auto_increment_increment = increment;
+        self.auto_increment_offset = offset;
+        self
+    }
+
+    /// The node joins held read-only (see `plan::interleave`).
+    pub fn held(mut self, flavor: &dyn Flavor) -> Self {
+        self.held = true;
+        self.read_only = flavor.read_only(true);
+        self
+    }
+
     pub fn new(project: &Project, play: &Play, host: &str, flavor: &dyn Flavor) -> Self {
         let vars = &play.vars;
         let host_entry = project.hosts.get(host);
@@ -95,6 +111,7 @@ impl MyCnfContext {
             replica_net_timeout: flavor.replica_net_timeout(),
             skip_errors,
             passive: play.is_read_only(host),
+            held: false,
             read_only: flavor.read_only(play.is_read_only(host)),
             tls: play.vars.replication_tls.clone(),
             extra: extra
