@@ -33,10 +33,20 @@ fn path(p: &std::path::Path) -> &str {
 }
 
 fn ring_playbook(lab: &Lab, dir: &std::path::Path, hosts: &str) -> std::path::PathBuf {
+    ring_playbook_with(lab, dir, hosts, "")
+}
+
+/// [`ring_playbook`] with `vars` (one YAML line at the vars level).
+fn ring_playbook_with(
+    lab: &Lab,
+    dir: &std::path::Path,
+    hosts: &str,
+    vars: &str,
+) -> std::path::PathBuf {
     let file = dir.join(format!("{}.yml", hosts.replace(':', "-")));
     let text = format!(
         "inventory: {}\nplays:\n  - name: ring\n    hosts: {hosts}\n    roles: [server, replication]\n    vars:\n      \
-         replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n",
+         replication_password: {{ env: MMPROV_REPL_PASSWORD }}\n      {vars}\n",
         lab.inventory_yaml().display()
     );
     std::fs::write(&file, text).expect("write playbook");
@@ -71,6 +81,15 @@ fn long_session(host: &'static str, rows: u32) -> JoinHandle<u64> {
             ),
         );
         u64::from(rows)
+    })
+}
+
+/// A client on `host` that does nothing for ten minutes, until it is killed.
+fn idle_session(host: &'static str) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let lab = Lab::require(3);
+        // Ends in an error when killed, which is how it is meant to end.
+        let _ = lab.ssh(host, "mariadb -e 'DO SLEEP(600)'");
     })
 }
 
@@ -142,17 +161,45 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
         writer("h1", stop.clone()),
         writer("h2", stop.clone()),
     ];
+    // A client idle on h1 since before the change: h3 waits on it, and the apply ends with h3 held.
+    let idle = idle_session("h1");
     let ring = ring_playbook(&lab, dir.path(), "h1:h2:h3");
-    let (code, grown, err) = run(&["apply", "--yes", path(&ring)]);
-    assert_eq!(code, 0, "{grown}{err}");
+    let (code, grown, err) = run(&["apply", "--yes", "--gate-timeout", "4", path(&ring)]);
+    assert_ne!(code, 0, "{grown}{err}");
     for said in [
         "h3 joins held read-only",
         "auto_increment_increment = 4, auto_increment_offset = 1",
         "h1: replicate from h3 instead of h2",
-        "waiting for the sessions open on h1 to end",
     ] {
         assert!(grown.contains(said), "{said}: {grown}");
     }
+    assert!(err.contains("h3 stays read-only"), "{err}");
+    assert_eq!(lab.sql("h3", "SELECT @@read_only"), "1", "h3 is held");
+    assert!(lab.file_exists("h3", "/var/lib/mmprov/writes-held"));
+    assert_eq!(
+        source_of(&lab, "h1"),
+        lab.address("h3"),
+        "the ring is wired"
+    );
+    let (code, pending, _) = run(&["plan", "--detailed-exitcode", path(&ring)]);
+    assert_eq!(code, 2, "{pending}");
+    assert!(pending.contains("open for writes"), "{pending}");
+    assert!(
+        !pending.contains("auto_increment ("),
+        "nothing left to change on h1 and h2: {pending}"
+    );
+    let id = lab.sql(
+        "h1",
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO = 'DO SLEEP(600)'",
+    );
+    lab.sql("h1", &format!("KILL {id}"));
+    idle.join().expect("idle session ended");
+    let (code, opened, err) = run(&["apply", "--yes", path(&ring)]);
+    assert_eq!(code, 0, "{opened}{err}");
+    assert!(
+        opened.contains("waiting for the sessions open on h1 to end"),
+        "{opened}"
+    );
     assert_eq!(lab.sql("h3", "SELECT @@read_only"), "0", "h3 is open");
     assert_eq!(
         lab.sql(
@@ -190,6 +237,39 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
     same_everywhere(&lab, &["h1", "h2"], 2000 + written + after);
     let (code, again, _) = run(&["plan", "--detailed-exitcode", path(&pair)]);
     assert_eq!(code, 0, "the pair is converged: {again}");
+    for h in ["h1", "h2", "h3"] {
+        lab.reset_server(h);
+    }
+}
+
+/// The same on a play that keeps file and position (`gtid: false`): positions carry over between nodes
+/// through MariaDB's GTIDs (each node in its own domain), and every replica is back on file and position.
+#[test]
+fn a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position() {
+    let _serial = serial();
+    let lab = Lab::require(3);
+    lab.pair_with_shop(1000);
+    lab.reset_server("h3");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pair = ring_playbook_with(&lab, dir.path(), "h1:h2", "gtid: false");
+    let ring = ring_playbook_with(&lab, dir.path(), "h1:h2:h3", "gtid: false");
+    let (code, out, err) = run(&["apply", "--yes", path(&pair)]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut written = 0;
+    for (book, nodes) in [(&ring, &["h1", "h2", "h3"][..]), (&pair, &["h1", "h2"][..])] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers = vec![writer("h2", stop.clone())];
+        let (code, out, err) = run(&["apply", "--yes", path(book)]);
+        written += stop_all(&stop, writers);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("by binary log file and position"), "{out}");
+        same_everywhere(&lab, nodes, 1000 + written);
+        for node in nodes {
+            assert_eq!(replica_field(&lab, node, "Using_Gtid"), "No", "{node}");
+        }
+        let (code, again, _) = run(&["plan", "--detailed-exitcode", path(book)]);
+        assert_eq!(code, 0, "converged: {again}");
+    }
     for h in ["h1", "h2", "h3"] {
         lab.reset_server(h);
     }

@@ -205,7 +205,11 @@ pub fn run(
         );
     }
     let started = Instant::now();
-    for (replica, source) in std::mem::take(&mut run.watched) {
+    let mut watched = std::mem::take(&mut run.watched);
+    // A replica changed twice (pointed at its source, then its positioning) is watched once.
+    let mut seen = std::collections::BTreeSet::new();
+    watched.retain(|w| seen.insert(w.clone()));
+    for (replica, source) in watched {
         let flavor = flavor_of(ctx, &replica)?;
         wait_healthy(
             transport(run.links, &replica)?,
@@ -513,6 +517,24 @@ impl Run<'_, '_> {
                 .execute("stopping replication", flavor.stop_replica())?;
             let applied = applied_point(t, flavor.as_ref(), replica)?;
             self.set_gtid_position(replica, source, &applied)?;
+        } else {
+            // A replica this run just pointed at its source by GTID has a file and position in that source's
+            // binary log only once it has connected: wait for those, the point it goes on from.
+            let t = transport(self.links, replica)?;
+            wait_healthy(
+                t,
+                flavor.as_ref(),
+                replica,
+                source,
+                self.ctx.healthy_timeout,
+            )?;
+            wait_positioned(
+                t,
+                flavor.as_ref(),
+                replica,
+                source,
+                self.ctx.healthy_timeout,
+            )?;
         }
         self.restart_replica(
             replica,
@@ -593,9 +615,14 @@ impl Run<'_, '_> {
             .text(&["applied"])
             .map_err(|e| SqlError::unreadable(replica, what, e))?
             .to_string();
+        let kept = if position.is_empty() {
+            "(nothing replicated yet)".to_string()
+        } else {
+            format!("'{position}'")
+        };
         self.say(
             replica,
-            format!("moving to {source}, GTID position '{position}' kept"),
+            format!("moving to {source}, GTID position {kept} kept"),
         );
         self.wait_until_held(source, replica, &position)?;
         let statement = flavor.change_source(&spec, self.password);
@@ -742,6 +769,37 @@ fn binlog_position(
         file: row.text(&["File"]).map_err(unreadable)?.to_string(),
         pos: row.number(&["Position"]).map_err(unreadable)?,
     }))
+}
+
+/// Poll the replica until it has read and applied a file and position of its source's binary log.
+fn wait_positioned(
+    t: &mut HostLink,
+    flavor: &dyn Flavor,
+    replica: &str,
+    source: &str,
+    timeout: Duration,
+) -> Result<(), ApplyError> {
+    let deadline = Instant::now() + timeout;
+    let what = "reading the replica status";
+    loop {
+        let rows = t.sql().query(what, flavor.replica_status())?;
+        let status =
+            ReplicaStatus::from_rows(&rows).map_err(|e| SqlError::unreadable(replica, what, e))?;
+        if status
+            .as_ref()
+            .is_some_and(|s| !s.source_log_file.is_empty() && !s.exec_log_file.is_empty())
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(ApplyError::NotReplicating {
+                replica: replica.into(),
+                from: source.into(),
+                detail: "it reports no file and position of its source's binary log yet".into(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// Poll the replica until both threads run without error; a hard error (anything but a connect retry)

@@ -48,11 +48,11 @@ impl Flavor for MariaDb {
     fn gtid_positions(&self) -> &'static str {
         "SELECT @@gtid_binlog_pos AS written, @@gtid_slave_pos AS applied"
     }
+    fn gtid_domain(&self, server_id: Option<u32>) -> Option<Setting> {
+        server_id.map(|id| Setting::new("gtid_domain_id", id))
+    }
     fn gtid_settings(&self, server_id: Option<u32>, strict: bool) -> Vec<Setting> {
-        let mut settings: Vec<Setting> = server_id
-            .map(|id| Setting::new("gtid_domain_id", id))
-            .into_iter()
-            .collect();
+        let mut settings: Vec<Setting> = self.gtid_domain(server_id).into_iter().collect();
         settings.push(Setting::new(
             "gtid_strict_mode",
             if strict { "ON" } else { "OFF" },

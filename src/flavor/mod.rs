@@ -104,6 +104,13 @@ pub trait Flavor {
     /// GTID domain where the server has domains, so two writers never interleave one domain's sequence.
     fn gtid_settings(&self, server_id: Option<u32>, strict: bool) -> Vec<Setting>;
 
+    /// Where the server has GTID domains, the node's own (`server_id`), also when the play keeps file and
+    /// position: mmprov carries a replica's position between nodes through GTIDs (a ring that grows or
+    /// shrinks), which is exact only when no two writers share a domain.
+    fn gtid_domain(&self, _server_id: Option<u32>) -> Option<Setting> {
+        None
+    }
+
     /// The variable that bounds how long a replica waits on a silent source, at [`REPLICA_NET_TIMEOUT`].
     fn replica_net_timeout(&self) -> Setting;
 

@@ -104,7 +104,9 @@ impl Plan {
         }
         s.change += self.gtid_moves.len();
         for stage in &self.interleavings {
-            s.change += stage.changes.len() + 2 * stage.held.len();
+            // A held node is held, then opened; one an earlier run held is only opened.
+            let holds = stage.held.iter().filter(|h| !h.marked).count();
+            s.change += stage.changes.len() + holds + stage.held.len();
         }
         for step in self.replication.iter().flat_map(|r| &r.steps) {
             match step {

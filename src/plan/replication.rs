@@ -403,9 +403,10 @@ pub fn plan_replication(
     }
     let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
     accounts.extend(planner.accounts_after_copies(&seeds, &directions, &accounts));
-    let connects = unconnected
+    let connects: Vec<ReplStep> = unconnected
         .into_iter()
-        .map(|(replica, source, reason)| planner.connect(replica, source, reason, &seeded));
+        .flat_map(|(replica, source, reason)| planner.connect(replica, source, reason, &seeded))
+        .collect();
     let mut steps = accounts;
     steps.extend(seeds);
     steps.extend(connects);
@@ -492,10 +493,12 @@ pub fn plan_rebuild(
     let mut steps = planner.accounts_after_copies(std::slice::from_ref(&seed), &directions, &[]);
     steps.push(seed);
     let mut connect = planner.connect(host, source, ConnectReason::Rebuilt, &[]);
-    if let ReplStep::Connect { position, .. } = &mut connect {
-        *position = Position::Seed;
+    for step in &mut connect {
+        if let ReplStep::Connect { position, .. } = step {
+            *position = Position::Seed;
+        }
     }
-    steps.push(connect);
+    steps.extend(connect);
     Ok(ReplicationPlan {
         play: play.name.clone(),
         steps,
@@ -523,8 +526,9 @@ struct Direction<'a> {
     /// For a replica already on its source: new credentials, TLS, or a start.
     on_source: Vec<ReplStep>,
     unconnected: Option<Unconnected<'a>>,
-    /// For a replica positioned by GTID on another node: taken to its source, its position kept.
-    moved: Option<ReplStep>,
+    /// For a replica on another node that can be positioned by GTID: taken to its source, its position kept
+    /// (then back to file and position where the play keeps those).
+    moved: Vec<ReplStep>,
 }
 
 impl<'a> Planner<'a> {
@@ -632,22 +636,36 @@ impl<'a> Planner<'a> {
         let status = self.status_then(replica);
         let account = self.account(replica, source, status.as_ref());
         let mut on_source = Vec::new();
-        let mut moved = None;
+        let mut moved = Vec::new();
         let unconnected = match status {
             Some(s) if s.source_host == self.address(source) && s.source_port == MYSQL_PORT => {
                 on_source = self.on_source(replica, source, &s, account.is_some(), warnings);
                 None
             }
-            Some(s) if self.play.vars.gtid && s.uses_gtid() && s.last_sql_errno == 0 => {
-                moved = Some(ReplStep::Move {
+            Some(s)
+                if s.last_sql_errno == 0
+                    && (s.uses_gtid() || self.positions_by_domain(replica)) =>
+            {
+                let from = self.name_of(&s.source_host, s.source_port, &s.source_user);
+                if !self.play.hosts.contains(&from) {
+                    warnings.push(format!(
+                        "{replica} replicates from {from}, which is not a node of the play: once {replica} moves \
+                         to {source}, writes made on {from} reach no node of the play. {from} itself is left as \
+                         it is (its replication, and its account on its source)"
+                    ));
+                }
+                moved.push(ReplStep::Move {
                     replica: replica.into(),
-                    from: self.name_of(&s.source_host, s.source_port, &s.source_user),
+                    from,
                     source: source.into(),
                     source_address: self.address(source),
                     port: MYSQL_PORT,
                     user: self.user().into(),
                     tls: self.tls.cloned(),
                 });
+                if !self.play.vars.gtid {
+                    moved.push(self.back_to_file_position(replica, source));
+                }
                 None
             }
             Some(s) => {
@@ -903,24 +921,28 @@ impl<'a> Planner<'a> {
     }
 
     /// The replica pointed at its source: a replica seeded from its own source starts at the dump's
-    /// coordinates, every other one at its source's position when connected.
+    /// coordinates, every other one at its source's position when connected. A node seeded from another node
+    /// than its source (joining a ring) starts at the seed's GTID position, which carries over to any node
+    /// that holds it; where the play keeps file and position (MariaDB), it then switches to file and
+    /// position at the point it has applied: the equivalent coordinates in its own source's binary log.
     fn connect(
         &self,
         replica: &str,
         source: &str,
         reason: ConnectReason,
         seeded: &[&str],
-    ) -> ReplStep {
+    ) -> Vec<ReplStep> {
         let seed_source = self.play.seed_source().unwrap_or_default();
-        // By GTID, the seed's coordinates carry over to any node that has them: a node joining a ring goes on
-        // from its seed even where its source is another node than the seed's.
-        let carries = source == seed_source || self.play.vars.gtid;
-        let position = if seeded.contains(&replica) && carries {
-            Position::Seed
-        } else {
-            Position::SourceNow
-        };
-        ReplStep::Connect {
+        let gtid = self.play.vars.gtid;
+        let joins = seeded.contains(&replica) && source != seed_source;
+        let through_gtid = joins && !gtid && self.positions_by_domain(replica);
+        let position =
+            if seeded.contains(&replica) && (source == seed_source || gtid || through_gtid) {
+                Position::Seed
+            } else {
+                Position::SourceNow
+            };
+        let mut steps = vec![ReplStep::Connect {
             replica: replica.into(),
             source: source.into(),
             source_address: self.address(source),
@@ -928,8 +950,32 @@ impl<'a> Planner<'a> {
             user: self.user().into(),
             position,
             tls: self.tls.cloned(),
-            gtid: self.play.vars.gtid,
+            gtid: gtid || through_gtid,
             reason,
+        }];
+        if through_gtid {
+            steps.push(self.back_to_file_position(replica, source));
+        }
+        steps
+    }
+
+    /// A MariaDB server: it keeps the GTID position of what it applied whatever way it replicates, so a
+    /// replica on file and position can be taken elsewhere by GTID.
+    fn positions_by_domain(&self, host: &str) -> bool {
+        self.facts
+            .get(host)
+            .and_then(|f| f.server)
+            .is_some_and(|v| v.family == crate::flavor::Family::MariaDb)
+    }
+
+    /// After a move by GTID in a play that keeps file and position: back to file and position, at the
+    /// point it has applied.
+    fn back_to_file_position(&self, replica: &str, source: &str) -> ReplStep {
+        ReplStep::Positioning {
+            replica: replica.into(),
+            source: source.into(),
+            gtid: false,
+            reasons: vec![PositioningReason::GtidOff],
         }
     }
 
@@ -1092,6 +1138,162 @@ mod tests {
             ("db2".to_string(), facts("db2", side("192.0.2.11"))),
         ]
         .into()
+    }
+
+    /// The fixture pair with db3 (192.0.2.13) added to the inventory, the play's hosts `hosts`.
+    fn ring_project(hosts: &[&str], gtid: bool) -> Project {
+        let mut p = project();
+        let mut db3 = p.hosts["db2"].clone();
+        db3.address = "192.0.2.13".into();
+        p.hosts.insert("db3".into(), db3);
+        p.plays[0].hosts = hosts.iter().map(|h| h.to_string()).collect();
+        p.plays[0].vars.gtid = gtid;
+        p
+    }
+
+    /// A node holding `shop` that replicates by GTID (or file and position) from `peer`, with accounts
+    /// for `accounts`.
+    fn member(host: &str, peer: &str, accounts: &[&str], gtid: bool) -> HostFacts {
+        let mut replica = replicating_from(peer, "repl");
+        if let (Some(r), false) = (replica.as_mut(), gtid) {
+            r.positioning = "No".into();
+        }
+        facts(
+            host,
+            ReplicationFacts {
+                schemas: shop(),
+                account_hosts: accounts.iter().map(|a| a.to_string()).collect(),
+                replica,
+                ..Default::default()
+            },
+        )
+    }
+
+    fn kinds(plan: &ReplicationPlan) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|s| format!("{s:?}").split(' ').next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_pair_growing_into_a_ring_seeds_the_newcomer_and_moves_a_replica_onto_it_by_gtid() {
+        let p = ring_project(&["db1", "db2", "db3"], true);
+        let all = [
+            (
+                "db1".to_string(),
+                member("db1", "192.0.2.12", &["192.0.2.12"], true),
+            ),
+            (
+                "db2".to_string(),
+                member("db2", "192.0.2.11", &["192.0.2.11"], true),
+            ),
+            ("db3".to_string(), facts("db3", Default::default())),
+        ]
+        .into();
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert_eq!(
+            kinds(&plan),
+            ["Account", "Account", "Seed", "Connect", "Move"]
+        );
+        assert!(plan.steps.iter().any(|s| matches!(s,
+            ReplStep::Connect { replica, source, position: Position::Seed, gtid: true, .. }
+                if replica == "db3" && source == "db2")));
+        assert!(plan.steps.iter().any(|s| matches!(s,
+            ReplStep::Move { replica, from, source, .. }
+                if replica == "db1" && from == "db2" && source == "db3")));
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    }
+
+    #[test]
+    fn a_ring_shrinking_closes_around_the_node_that_left_and_says_what_that_node_keeps() {
+        let p = ring_project(&["db1", "db2"], true);
+        let all = [
+            (
+                "db1".to_string(),
+                member("db1", "192.0.2.13", &["192.0.2.12", "192.0.2.13"], true),
+            ),
+            (
+                "db2".to_string(),
+                member("db2", "192.0.2.11", &["192.0.2.11"], true),
+            ),
+        ]
+        .into();
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert_eq!(kinds(&plan), ["Move"]);
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.contains("writes made on db3 reach no node")),
+            "{:?}",
+            plan.warnings
+        );
+    }
+
+    #[test]
+    fn a_file_position_ring_carries_positions_through_gtid_and_goes_back_to_file_and_position() {
+        let p = ring_project(&["db1", "db2", "db3"], false);
+        let all = [
+            (
+                "db1".to_string(),
+                member("db1", "192.0.2.12", &["192.0.2.12"], false),
+            ),
+            (
+                "db2".to_string(),
+                member("db2", "192.0.2.11", &["192.0.2.11"], false),
+            ),
+            ("db3".to_string(), facts("db3", Default::default())),
+        ]
+        .into();
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert_eq!(
+            kinds(&plan),
+            [
+                "Account",
+                "Account",
+                "Seed",
+                "Connect",
+                "Positioning",
+                "Move",
+                "Positioning"
+            ]
+        );
+        assert!(plan.steps.iter().any(|s| matches!(s,
+            ReplStep::Connect { replica, position: Position::Seed, gtid: true, .. } if replica == "db3")));
+        assert!(
+            plan.steps
+                .iter()
+                .all(|s| !matches!(s, ReplStep::Positioning { gtid: true, .. }))
+        );
+    }
+
+    #[test]
+    fn a_replica_elsewhere_stopped_on_an_error_is_connected_again_not_moved() {
+        let p = ring_project(&["db1", "db2"], true);
+        let mut db1 = member("db1", "192.0.2.13", &["192.0.2.12"], true);
+        if let Some(r) = db1.replication.as_mut().and_then(|r| r.replica.as_mut()) {
+            r.last_sql_errno = 1062;
+        }
+        let all = [
+            ("db1".to_string(), db1),
+            (
+                "db2".to_string(),
+                member("db2", "192.0.2.11", &["192.0.2.11"], true),
+            ),
+        ]
+        .into();
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert!(
+            plan.steps
+                .iter()
+                .all(|s| !matches!(s, ReplStep::Move { .. })),
+            "{:?}",
+            plan.steps
+        );
     }
 
     #[test]

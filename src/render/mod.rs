@@ -254,6 +254,9 @@ fn gtid_move_section(out: &mut String, gtid_move: &crate::plan::GtidMove) {
 
 /// A play's `auto_increment` values changed live and its joining nodes held, before the host steps.
 fn interleaving_section(out: &mut String, stage: &crate::plan::Interleaving) {
+    if stage.changes.is_empty() && stage.held.iter().all(|h| h.marked) {
+        return;
+    }
     let _ = writeln!(
         out,
         "auto_increment (play \"{}\"): before the host steps",

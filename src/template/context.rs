@@ -30,6 +30,8 @@ pub struct MyCnfContext {
     /// Crash-safe GTID replication settings; empty when the play keeps file/position (`gtid: false`), and
     /// then replicas do not start with the server (`skip_replica_start`).
     pub gtid: Vec<Setting>,
+    /// The node's own GTID domain where the server has domains, when the play keeps file and position.
+    pub gtid_domain: Option<Setting>,
     /// How long a replica waits on a silent source before it reconnects.
     pub replica_net_timeout: Setting,
     pub skip_errors: Option<Setting>,
@@ -107,6 +109,15 @@ impl MyCnfContext {
                 flavor.gtid_settings(server_id, vars.gtid_strict_mode)
             } else {
                 Vec::new()
+            },
+            gtid_domain: if vars.gtid {
+                None
+            } else {
+                flavor.gtid_domain(
+                    host_entry
+                        .and_then(|h| h.server_id.as_ref())
+                        .map(|s| s.value),
+                )
             },
             replica_net_timeout: flavor.replica_net_timeout(),
             skip_errors,
