@@ -16,6 +16,7 @@
 //!    the ones the user confirmed: each play's steps (`replication`), seeds streamed host to host (`seed`),
 //!    then every replica watched until it runs.
 
+mod clone;
 mod datadir;
 mod error;
 mod gate;

@@ -364,6 +364,15 @@ impl Run<'_, '_> {
                 overwrite,
                 &report,
             ),
+            (Some(target), Some(seed)) if seed.tool == crate::flavor::PhysicalTool::Clone => {
+                super::clone::Cloning {
+                    seed,
+                    password: self.password,
+                    start: &start,
+                    timeout: self.ctx.serve_timeout,
+                }
+                .run(&mut source, target, &say_to)
+            }
             (Some(target), Some(seed)) => super::physical::Physical {
                 seed,
                 start: &start,

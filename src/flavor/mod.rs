@@ -7,6 +7,7 @@
 //!    once by [`ServerVersion::flavor`]. Config names (`log_slave_updates` / `log_replica_updates`), statements
 //!    (`CHANGE MASTER` / `CHANGE REPLICATION SOURCE`), status commands and dump options all come from here.
 
+pub mod clone;
 mod mariadb;
 mod mysql;
 mod physical;

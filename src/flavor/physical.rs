@@ -15,6 +15,9 @@ pub enum PhysicalTool {
     MariaDbBackup,
     /// Percona XtraBackup with `xbstream`, for MySQL.
     XtraBackup,
+    /// MySQL's clone plugin (8.0.17 and later): the target pulls the copy over a SQL connection
+    /// (`flavor::clone`), so it has no stream commands.
+    Clone,
 }
 
 impl PhysicalTool {
@@ -22,6 +25,7 @@ impl PhysicalTool {
         match self {
             PhysicalTool::MariaDbBackup => "mariadb-backup",
             PhysicalTool::XtraBackup => "xtrabackup",
+            PhysicalTool::Clone => "the clone plugin",
         }
     }
 
@@ -56,6 +60,7 @@ impl PhysicalTool {
                 &["mariadb_backup_binlog_info", "xtrabackup_binlog_info"]
             }
             PhysicalTool::XtraBackup => &["xtrabackup_binlog_info"],
+            PhysicalTool::Clone => &[],
         }
     }
 
@@ -66,9 +71,13 @@ impl PhysicalTool {
                 "mbstream",
             ),
             PhysicalTool::XtraBackup => ("xtrabackup", "xbstream"),
+            // Never streamed: a command that fails, saying why, rather than one that could do anything.
+            PhysicalTool::Clone => (NOT_STREAMED, NOT_STREAMED),
         }
     }
 }
+
+const NOT_STREAMED: &str = "{ echo 'the clone plugin copies over SQL, not a stream' >&2; false; }";
 
 /// `file<TAB>position[<TAB>gtid]`, as the backup tools write it.
 pub fn parse_binlog_info(text: &str) -> Option<(String, u64)> {

@@ -473,6 +473,7 @@ pub fn plan_rebuild(
     let bytes = schemas.iter().map(|s| s.bytes).sum();
     let (physical, method_why) = super::seed_method::choose(play, facts, source, host, bytes)
         .map_err(|detail| planner.refuse(format!("seed_method: physical, but {detail}"), None))?;
+    let physical = planner.addressed(physical, source, host);
     if physical.is_none() && schemas.is_empty() {
         return Err(planner.refuse(
             format!("{source} holds no application data, so a dump of it would replace nothing on {host}"),
@@ -546,6 +547,18 @@ impl<'a> Planner<'a> {
             .get(host)
             .map(|x| x.address.clone())
             .unwrap_or_else(|| host.to_string())
+    }
+
+    /// A clone (MySQL's plugin) names the hosts it connects between: the source's address, and the
+    /// target's, for its account on the source.
+    fn addressed(&self, seed: Option<PhysicalSeed>, from: &str, to: &str) -> Option<PhysicalSeed> {
+        seed.map(|mut seed| {
+            if seed.tool == crate::flavor::PhysicalTool::Clone {
+                seed.source_address = self.address(from);
+                seed.target_address = self.address(to);
+            }
+            seed
+        })
     }
 
     /// A source as a replica reports it: the inventory's name for that address when there is one.
@@ -891,6 +904,7 @@ impl<'a> Planner<'a> {
                                           percona-xtrabackup for MySQL), or set `seed_method: logical`".into()),
                                 )
                             })?;
+                    let physical = self.addressed(physical, seed_source, replica);
                     seeds.push(ReplStep::Seed {
                         from: seed_source.into(),
                         to: (*replica).into(),
@@ -1703,6 +1717,71 @@ mod tests {
             .into_iter()
             .find(|s| matches!(s, ReplStep::Seed { .. }))
             .expect("a seed"))
+    }
+
+    /// The seed db1 -> db2 of a MySQL pair at these releases, XtraBackup on `tools` hosts, `seed_method`
+    /// physical.
+    fn mysql_seed(db1: &str, db2: &str, tools: &[&str]) -> Result<ReplStep, Refusal> {
+        let mut p = project();
+        p.plays[0].vars.seed_method = crate::model::SeedMethod::Physical;
+        let data = ReplicationFacts {
+            schemas: shop(),
+            ..Default::default()
+        };
+        let mut all = with_tools(data, Default::default(), &[]);
+        for (host, release) in [("db1", db1), ("db2", db2)] {
+            if let Some(f) = all.get_mut(host) {
+                f.server = ServerVersion::parse_hint(release).ok();
+                if tools.contains(&host) {
+                    f.os.physical_tool = Some(crate::flavor::PhysicalTool::XtraBackup);
+                }
+            }
+        }
+        let plan = plan_replication(&p, &p.plays[0], &all, None, &Default::default())?;
+        Ok(plan
+            .steps
+            .into_iter()
+            .find(|s| matches!(s, ReplStep::Seed { .. }))
+            .expect("a seed"))
+    }
+
+    #[test]
+    fn mysql_copies_with_xtrabackup_where_both_have_it_else_with_the_clone_plugin_where_it_can() {
+        use crate::flavor::PhysicalTool;
+        let tool = |step: ReplStep| match step {
+            ReplStep::Seed {
+                physical: Some(p), ..
+            } => (p.tool, p.source_address, p.target_address),
+            other => panic!("not a physical seed: {other:?}"),
+        };
+        let both = ["db1", "db2"];
+        let (t, from, _) = tool(mysql_seed("mysql-8.0.36", "mysql-8.0.36", &both).expect("plans"));
+        assert_eq!((t, from.as_str()), (PhysicalTool::XtraBackup, ""));
+        let (t, from, to) =
+            tool(mysql_seed("mysql-8.0.36", "mysql-8.0.36", &["db1"]).expect("plans"));
+        assert_eq!(
+            (t, from.as_str(), to.as_str()),
+            (PhysicalTool::Clone, "192.0.2.11", "192.0.2.12"),
+            "the clone names both ends"
+        );
+        let (t, ..) = tool(mysql_seed("mysql-8.4.2", "mysql-8.4.0", &[]).expect("plans"));
+        assert_eq!(
+            t,
+            PhysicalTool::Clone,
+            "8.0.37 and later clone across releases"
+        );
+        for (db1, db2) in [
+            ("mysql-8.0.36", "mysql-8.0.35"),
+            ("mysql-8.0.16", "mysql-8.0.16"),
+            ("mysql-5.7.44", "mysql-5.7.44"),
+        ] {
+            let refused = mysql_seed(db1, db2, &[]).expect_err("no way to copy the files");
+            assert!(
+                refused.message.contains("clone plugin needs MySQL 8.0.17"),
+                "{db1} {db2}: {}",
+                refused.message
+            );
+        }
     }
 
     #[test]

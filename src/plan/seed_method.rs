@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facts::HostFacts;
-use crate::flavor::{Family, PhysicalTool};
+use crate::flavor::{Family, PhysicalTool, ServerVersion};
 use crate::model::{PHYSICAL_SEED_ABOVE, Play, SeedMethod};
 
 /// A physical seed: the tool, the source's socket it reads through, the target's data directory.
@@ -21,6 +21,11 @@ pub struct PhysicalSeed {
     pub tool: PhysicalTool,
     pub source_socket: String,
     pub target_datadir: String,
+    /// For the clone plugin: the address the target clones from, and its own (the source's account for it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source_address: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target_address: String,
 }
 
 /// Why a seed copies the way it does.
@@ -105,22 +110,45 @@ fn physical_seed(
             target.series()
         ));
     }
-    let wanted = match source.family {
+    let streamed = match source.family {
         Family::MariaDb => PhysicalTool::MariaDbBackup,
         Family::MySql => PhysicalTool::XtraBackup,
     };
-    for host in [from, to] {
-        let has = facts.get(host).and_then(|f| f.os.physical_tool);
-        if has != Some(wanted) {
+    let lacking = [from, to]
+        .into_iter()
+        .find(|host| facts.get(*host).and_then(|f| f.os.physical_tool) != Some(streamed));
+    let tool = match lacking {
+        None => streamed,
+        Some(_) if clones(&source, &target) => PhysicalTool::Clone,
+        Some(host) if source.family == Family::MySql => {
             return Err(format!(
-                "{host} has no {} (with its stream unpacker)",
-                wanted.name()
+                "{host} has no {} (with its stream unpacker), and the clone plugin needs MySQL 8.0.17 or later \
+                 on both, at the same release",
+                streamed.name()
             ));
         }
-    }
+        Some(host) => {
+            return Err(format!(
+                "{host} has no {} (with its stream unpacker)",
+                streamed.name()
+            ));
+        }
+    };
     Ok(PhysicalSeed {
-        tool: wanted,
+        tool,
         source_socket: play.vars.socket.clone(),
         target_datadir: play.vars.datadir.clone(),
+        source_address: String::new(),
+        target_address: String::new(),
     })
+}
+
+/// Whether MySQL's clone plugin copies between these servers: 8.0.17 or later, the same release (from
+/// 8.0.37, any release of the same series).
+fn clones(source: &ServerVersion, target: &ServerVersion) -> bool {
+    let at_least = |v: &ServerVersion, patch: u32| (v.major, v.minor, v.patch) >= (8, 0, patch);
+    source.family == Family::MySql
+        && at_least(source, 17)
+        && (source == target
+            || (source.same_series(target) && at_least(source, 37) && at_least(target, 37)))
 }
