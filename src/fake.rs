@@ -39,6 +39,9 @@ pub struct HostState {
     pub lock_holder: Option<String>,
     /// Statements holding this text are refused with a syntax error that quotes them, as servers do.
     pub refuse: Option<String>,
+    /// `@@gtid_binlog_pos` and `@@gtid_slave_pos` (MariaDB).
+    pub gtid_written: String,
+    pub gtid_applied: String,
     pub restarts: usize,
     pub commands: Vec<String>,
     pub statements: Vec<String>,
@@ -330,6 +333,10 @@ impl SqlExecutor for FakeSql {
                     row(&["host", "tls", "plugin", "auth"], values)
                 })
                 .collect());
+        }
+        if sql == "SELECT @@gtid_binlog_pos AS written, @@gtid_slave_pos AS applied" {
+            let values = vec![Some(s.gtid_written.clone()), Some(s.gtid_applied.clone())];
+            return Ok(vec![row(&["written", "applied"], values)]);
         }
         if sql == "SHOW MASTER STATUS" {
             let values = vec![Some("mysql-bin.000003".into()), Some("1234".into())];

@@ -164,7 +164,7 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
     // A client idle on h1 since before the change: h3 waits on it, and the apply ends with h3 held.
     let idle = idle_session("h1");
     let ring = ring_playbook(&lab, dir.path(), "h1:h2:h3");
-    let (code, grown, err) = run(&["apply", "--yes", "--gate-timeout", "4", path(&ring)]);
+    let (code, grown, err) = run(&["apply", "--yes", "--gate-timeout", "6", path(&ring)]);
     assert_ne!(code, 0, "{grown}{err}");
     for said in [
         "h3 joins held read-only",

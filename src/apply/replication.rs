@@ -23,6 +23,8 @@ pub struct ReplicationContext<'a> {
     pub versions: BTreeMap<String, ServerVersion>,
     /// How long the replicas may take to report both threads running.
     pub healthy_timeout: Duration,
+    /// How long a node may take to hold a position another node goes on from (a ring re-wired).
+    pub catch_up_timeout: Duration,
     /// Each host's start command (its service manager's), for a physical seed's target.
     pub start_commands: BTreeMap<String, String>,
     /// How long a server may take to stop or to serve again.
@@ -613,17 +615,13 @@ impl Run<'_, '_> {
         spec: SourceSpec,
     ) -> Result<(), ApplyError> {
         let flavor = flavor_of(self.ctx, replica)?;
+        // While it still replicates: the new source catches up with it first, so it stops only briefly.
+        let running = self.applied_position(replica)?;
+        self.wait_until_held(source, replica, &running)?;
         let t = transport(self.links, replica)?;
         t.sql()
             .execute("stopping replication", flavor.stop_replica())?;
-        let what = "reading the replica's GTID position";
-        let rows = t.sql().query(what, flavor.gtid_positions())?;
-        let position = rows
-            .first()
-            .ok_or_else(|| no_row(replica, what))?
-            .text(&["applied"])
-            .map_err(|e| SqlError::unreadable(replica, what, e))?
-            .to_string();
+        let position = self.applied_position(replica)?;
         let kept = if position.is_empty() {
             "(nothing replicated yet)".to_string()
         } else {
@@ -633,7 +631,13 @@ impl Run<'_, '_> {
             replica,
             format!("moving to {source}, GTID position {kept} kept"),
         );
-        self.wait_until_held(source, replica, &position)?;
+        if let Err(e) = self.wait_until_held(source, replica, &position) {
+            // Not moved: it goes on from where it was, as it was.
+            let _ = transport(self.links, replica)?
+                .sql()
+                .execute("starting replication", flavor.start_replica());
+            return Err(e);
+        }
         let statement = flavor.change_source(&spec, self.password);
         self.restart_replica(
             replica,
@@ -643,6 +647,20 @@ impl Run<'_, '_> {
                 statement,
             )),
         )
+    }
+
+    /// The GTID position of what the replica has applied.
+    fn applied_position(&mut self, replica: &str) -> Result<String, ApplyError> {
+        let flavor = flavor_of(self.ctx, replica)?;
+        let t = transport(self.links, replica)?;
+        let what = "reading the replica's GTID position";
+        let rows = t.sql().query(what, flavor.gtid_positions())?;
+        Ok(rows
+            .first()
+            .ok_or_else(|| no_row(replica, what))?
+            .text(&["applied"])
+            .map_err(|e| SqlError::unreadable(replica, what, e))?
+            .to_string())
     }
 
     /// Wait (bounded) until `source` holds every transaction of `position`, so `replica` can go on from it.
@@ -655,7 +673,7 @@ impl Run<'_, '_> {
         let flavor = flavor_of(self.ctx, source)?;
         let t = transport(self.links, source)?;
         let what = "reading the source's GTID positions";
-        let deadline = Instant::now() + self.ctx.healthy_timeout;
+        let deadline = Instant::now() + self.ctx.catch_up_timeout;
         loop {
             let rows = t.sql().query(what, flavor.gtid_positions())?;
             let row = rows.first().ok_or_else(|| no_row(source, what))?;
@@ -891,6 +909,7 @@ mod tests {
             ]
             .into(),
             healthy_timeout: Duration::from_secs(1),
+            catch_up_timeout: Duration::from_secs(1),
             start_commands: BTreeMap::new(),
             serve_timeout: Duration::from_secs(1),
         };
@@ -988,6 +1007,71 @@ mod tests {
         assert!(
             h1.state().statements.is_empty(),
             "the source is not touched"
+        );
+    }
+
+    fn move_h2_onto_h1() -> ReplStep {
+        ReplStep::Move {
+            replica: "h2".into(),
+            from: "h3".into(),
+            source: "h1".into(),
+            source_address: "192.0.2.11".into(),
+            port: 3306,
+            user: "repl".into(),
+            tls: None,
+        }
+    }
+
+    /// A replica moved to a source that holds its position: stopped, pointed at the new source by GTID with
+    /// its position kept (no GTID position is set), started and watched.
+    #[test]
+    fn a_replica_moves_to_a_source_holding_its_position_and_keeps_that_position() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h1.state().gtid_written = "1-1-40,3-3-12".into();
+        h2.state().gtid_applied = "1-1-40,3-3-12".into();
+        h2.state().replica = Some(("192.0.2.13".into(), true));
+        run_steps(&h1, &h2, vec![move_h2_onto_h1()]).expect("moves");
+        let s = h2.state();
+        let change = s
+            .statements
+            .iter()
+            .find(|st| st.starts_with("CHANGE MASTER"))
+            .expect("pointed at h1");
+        assert!(change.contains("MASTER_HOST = '192.0.2.11'"), "{change}");
+        assert!(change.contains("MASTER_USE_GTID = slave_pos"), "{change}");
+        assert!(
+            !s.statements
+                .iter()
+                .any(|st| st.contains("SET GLOBAL gtid_slave_pos")),
+            "the position is kept, not set: {:?}",
+            s.statements
+        );
+        assert_eq!(s.replica, Some(("192.0.2.11".into(), true)));
+    }
+
+    /// A source that never holds the replica's position: the replica is not moved, and goes on replicating
+    /// from where it was.
+    #[test]
+    fn a_replica_whose_new_source_lacks_its_position_stays_where_it_was() {
+        let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
+        h1.state().gtid_written = "1-1-40,3-3-9".into();
+        h2.state().gtid_applied = "1-1-40,3-3-12".into();
+        h2.state().replica = Some(("192.0.2.13".into(), true));
+        let refused = run_steps(&h1, &h2, vec![move_h2_onto_h1()]).expect_err("not moved");
+        assert!(
+            format!("{refused}").contains("does not yet hold every transaction"),
+            "{refused}"
+        );
+        let s = h2.state();
+        assert!(
+            !s.statements
+                .iter()
+                .any(|st| st.starts_with("CHANGE MASTER"))
+        );
+        assert_eq!(
+            s.replica,
+            Some(("192.0.2.13".into(), true)),
+            "still on its old source, running"
         );
     }
 

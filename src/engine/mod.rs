@@ -382,6 +382,7 @@ impl<'p> Engine<'p> {
             passwords: &self.passwords,
             versions: versions(&planned.facts),
             healthy_timeout: Duration::from_secs(60),
+            catch_up_timeout: self.gate_timeout,
             start_commands: start_commands(self.project, &planned.facts),
             serve_timeout: self.options().serve_timeout,
         };
