@@ -21,7 +21,7 @@ use crate::flavor::clone;
 use crate::link::HostLink;
 use crate::plan::MYSQL_PORT;
 use crate::plan::PhysicalSeed;
-use crate::sql::{SqlError, SqlExecutor, Statement};
+use crate::sql::{SqlError, SqlExecutor, Statement, first_row};
 use crate::transport::Transport;
 
 pub struct Cloning<'a> {
@@ -141,13 +141,7 @@ impl Cloning<'_> {
 fn load_plugin(t: &mut HostLink) -> Result<(), ApplyError> {
     let what = "reading whether the clone plugin is loaded";
     let rows = t.sql().query(what, clone::PLUGIN_LOADED)?;
-    let loaded: u64 = rows
-        .first()
-        .ok_or_else(|| SqlError::Unreadable {
-            host: t.host().to_string(),
-            what: what.into(),
-            detail: "no row".into(),
-        })?
+    let loaded: u64 = first_row(&rows, t.host(), what)?
         .number(&["loaded"])
         .map_err(|e| SqlError::unreadable(t.host(), what, e))?;
     if loaded == 0 {
@@ -162,11 +156,7 @@ fn status(target: &mut HostLink) -> Result<(crate::replication::Coordinates, u64
     let host = target.host().to_string();
     let what = "reading the clone's status";
     let rows = target.sql().query(what, clone::STATUS)?;
-    let row = rows.first().ok_or_else(|| SqlError::Unreadable {
-        host: host.clone(),
-        what: what.into(),
-        detail: "no clone recorded".into(),
-    })?;
+    let row = first_row(&rows, &host, what)?;
     let coordinates = clone::outcome(row).map_err(|detail| ApplyError::SeedFailed {
         host: host.clone(),
         stage: "clone",
@@ -174,13 +164,7 @@ fn status(target: &mut HostLink) -> Result<(crate::replication::Coordinates, u64
     })?;
     let what = "reading how much the clone copied";
     let rows = target.sql().query(what, clone::COPIED)?;
-    let bytes = rows
-        .first()
-        .ok_or_else(|| SqlError::Unreadable {
-            host: host.clone(),
-            what: what.into(),
-            detail: "no row".into(),
-        })?
+    let bytes = first_row(&rows, &host, what)?
         .number(&["bytes"])
         .map_err(|e| SqlError::unreadable(&host, what, e))?;
     Ok((coordinates, bytes))

@@ -14,7 +14,7 @@ use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::link::{Connections, HostLink};
 use crate::plan::{PhysicalSeed, Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, explain};
-use crate::sql::{SqlError, SqlExecutor, Statement, literal};
+use crate::sql::{SqlError, SqlExecutor, Statement, first_row, literal};
 use crate::transport::Transport;
 
 /// What replication needs beyond the plan: the secret and each server's version.
@@ -148,15 +148,8 @@ pub fn run(
                 gtid,
                 ..
             } => {
-                let spec = SourceSpec {
-                    host: source_address.clone(),
-                    port: *port,
-                    user: user.clone(),
-                    log_file: None,
-                    log_pos: None,
-                    tls: tls.clone(),
-                    gtid: *gtid,
-                };
+                let spec =
+                    SourceSpec::unpositioned(source_address, *port, user, tls.clone(), *gtid);
                 run.connect(replica, source, spec, *position)?
             }
             ReplStep::Credentials {
@@ -187,15 +180,7 @@ pub fn run(
                 tls,
                 ..
             } => {
-                let spec = SourceSpec {
-                    host: source_address.clone(),
-                    port: *port,
-                    user: user.clone(),
-                    log_file: None,
-                    log_pos: None,
-                    tls: tls.clone(),
-                    gtid: true,
-                };
+                let spec = SourceSpec::unpositioned(source_address, *port, user, tls.clone(), true);
                 run.move_source(replica, source, spec)?
             }
         }
@@ -655,9 +640,7 @@ impl Run<'_, '_> {
         let t = transport(self.links, replica)?;
         let what = "reading the replica's GTID position";
         let rows = t.sql().query(what, flavor.gtid_positions())?;
-        Ok(rows
-            .first()
-            .ok_or_else(|| no_row(replica, what))?
+        Ok(first_row(&rows, replica, what)?
             .text(&["applied"])
             .map_err(|e| SqlError::unreadable(replica, what, e))?
             .to_string())
@@ -676,7 +659,7 @@ impl Run<'_, '_> {
         let deadline = Instant::now() + self.ctx.catch_up_timeout;
         loop {
             let rows = t.sql().query(what, flavor.gtid_positions())?;
-            let row = rows.first().ok_or_else(|| no_row(source, what))?;
+            let row = first_row(&rows, source, what)?;
             let unreadable = |e| SqlError::unreadable(source, what, e);
             let written = row.text(&["written"]).map_err(unreadable)?;
             let applied = row.text(&["applied"]).map_err(unreadable)?;
@@ -730,14 +713,6 @@ impl Run<'_, '_> {
             .execute("starting replication", flavor.start_replica())?;
         self.watched.push((replica.to_string(), source.to_string()));
         Ok(())
-    }
-}
-
-fn no_row(host: &str, what: &str) -> SqlError {
-    SqlError::Unreadable {
-        host: host.into(),
-        what: what.into(),
-        detail: "no row".into(),
     }
 }
 
@@ -798,6 +773,44 @@ fn binlog_position(
     }))
 }
 
+/// What one look at a replica's status decided.
+enum Look {
+    Done,
+    /// Not yet: why, said if the wait runs out.
+    Waiting(String),
+    /// Waiting longer would not help: why.
+    Failed(String),
+}
+
+/// Poll the replica's status until `look` is done with it, fails, or `timeout` passes.
+fn poll_replica(
+    t: &mut HostLink,
+    flavor: &dyn Flavor,
+    replica: &str,
+    source: &str,
+    timeout: Duration,
+    look: impl Fn(Option<&ReplicaStatus>) -> Look,
+) -> Result<(), ApplyError> {
+    let deadline = Instant::now() + timeout;
+    let what = "reading the replica status";
+    let failed = |detail| ApplyError::NotReplicating {
+        replica: replica.into(),
+        from: source.into(),
+        detail,
+    };
+    loop {
+        let rows = t.sql().query(what, flavor.replica_status())?;
+        let status =
+            ReplicaStatus::from_rows(&rows).map_err(|e| SqlError::unreadable(replica, what, e))?;
+        match look(status.as_ref()) {
+            Look::Done => return Ok(()),
+            Look::Failed(detail) => return Err(failed(detail)),
+            Look::Waiting(detail) if Instant::now() > deadline => return Err(failed(detail)),
+            Look::Waiting(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
 /// Poll the replica until it has read and applied a file and position of its source's binary log.
 fn wait_positioned(
     t: &mut HostLink,
@@ -806,27 +819,10 @@ fn wait_positioned(
     source: &str,
     timeout: Duration,
 ) -> Result<(), ApplyError> {
-    let deadline = Instant::now() + timeout;
-    let what = "reading the replica status";
-    loop {
-        let rows = t.sql().query(what, flavor.replica_status())?;
-        let status =
-            ReplicaStatus::from_rows(&rows).map_err(|e| SqlError::unreadable(replica, what, e))?;
-        if status
-            .as_ref()
-            .is_some_and(|s| !s.source_log_file.is_empty() && !s.exec_log_file.is_empty())
-        {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(ApplyError::NotReplicating {
-                replica: replica.into(),
-                from: source.into(),
-                detail: "it reports no file and position of its source's binary log yet".into(),
-            });
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    poll_replica(t, flavor, replica, source, timeout, |status| match status {
+        Some(s) if !s.source_log_file.is_empty() && !s.exec_log_file.is_empty() => Look::Done,
+        _ => Look::Waiting("it reports no file and position of its source's binary log yet".into()),
+    })
 }
 
 /// Poll the replica until both threads run without error; a hard error (anything but a connect retry)
@@ -838,41 +834,25 @@ fn wait_healthy(
     source: &str,
     timeout: Duration,
 ) -> Result<(), ApplyError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let rows = t
-            .sql()
-            .query("reading the replica status", flavor.replica_status())?;
-        let status = ReplicaStatus::from_rows(&rows)
-            .map_err(|e| SqlError::unreadable(replica, "reading the replica status", e))?;
-        let detail = match &status {
-            Some(s) if s.healthy() => return Ok(()),
-            Some(s) => match s.error() {
-                Some((errno, text)) => {
-                    let why = explain(errno).map(|w| format!(" {w}")).unwrap_or_default();
-                    let transient = matches!(errno, 2003 | 2005 | 2013);
-                    if !transient {
-                        return Err(ApplyError::NotReplicating {
-                            replica: replica.into(),
-                            from: source.into(),
-                            detail: format!("error {errno}: {text}.{why}"),
-                        });
-                    }
-                    format!("error {errno}: {text}.{why}")
+    poll_replica(t, flavor, replica, source, timeout, |status| match status {
+        Some(s) if s.healthy() => Look::Done,
+        Some(s) => match s.error() {
+            Some((errno, text)) => {
+                let why = explain(errno).map(|w| format!(" {w}")).unwrap_or_default();
+                let said = format!("error {errno}: {text}.{why}");
+                if matches!(errno, 2003 | 2005 | 2013) {
+                    Look::Waiting(said)
+                } else {
+                    Look::Failed(said)
                 }
-                None => format!("IO thread {}, SQL thread {}", s.io_running, s.sql_running),
-            },
-            None => "no replication configured".into(),
-        };
-        if Instant::now() > deadline {
-            return Err(ApplyError::NotReplicating {
-                replica: replica.into(),
-                from: source.into(),
-                detail,
-            });
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
+            }
+            None => Look::Waiting(format!(
+                "IO thread {}, SQL thread {}",
+                s.io_running, s.sql_running
+            )),
+        },
+        None => Look::Waiting("no replication configured".into()),
+    })
 }
 
 #[cfg(test)]

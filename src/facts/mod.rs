@@ -153,6 +153,29 @@ impl ReplicationFacts {
     }
 }
 
+#[cfg(test)]
+impl HostFacts {
+    /// A running Debian MariaDB with these replication facts and no config of mmprov's, for unit tests.
+    pub fn running_for_tests(host: &str, replication: ReplicationFacts) -> Self {
+        HostFacts {
+            host: host.into(),
+            server: Some(ServerVersion::DEBIAN_DEFAULT),
+            running: true,
+            service: ServiceKind::Service,
+            service_name: "mariadb".into(),
+            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            config: None,
+            variables: BTreeMap::new(),
+            replication: Some(replication),
+            seed_incomplete: false,
+            writes_held: false,
+            missing_files: Vec::new(),
+            layout: Default::default(),
+            os: Default::default(),
+        }
+    }
+}
+
 impl HostFacts {
     /// Whether a server is installed: one answers, or its binary was found.
     pub fn server_installed(&self) -> bool {

@@ -53,13 +53,7 @@ pub fn observe(
     let rows = t
         .sql()
         .query(what, "SHOW GLOBAL STATUS WHERE Variable_name = 'Uptime'")?;
-    let uptime = rows
-        .first()
-        .ok_or_else(|| SqlError::Unreadable {
-            host: host.clone(),
-            what: what.into(),
-            detail: "no row".into(),
-        })?
+    let uptime = crate::sql::first_row(&rows, &host, what)?
         .number(&["Value"])
         .map_err(|e| SqlError::unreadable(&host, what, e))?;
     let last_thread_stop = if stopped {

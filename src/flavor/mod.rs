@@ -51,6 +51,27 @@ pub struct SourceSpec {
     pub gtid: bool,
 }
 
+impl SourceSpec {
+    /// A source with no file and position yet (those are decided when the replica is pointed at it).
+    pub fn unpositioned(
+        host: &str,
+        port: u16,
+        user: &str,
+        tls: Option<ReplicationTls>,
+        gtid: bool,
+    ) -> Self {
+        Self {
+            host: host.to_string(),
+            port,
+            user: user.to_string(),
+            log_file: None,
+            log_pos: None,
+            tls,
+            gtid,
+        }
+    }
+}
+
 /// How soon a replica tries again to reach a source it lost, in seconds: a restarted source is found in
 /// seconds, not in the servers' default minute.
 pub const CONNECT_RETRY: u32 = 2;

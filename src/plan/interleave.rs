@@ -315,8 +315,6 @@ mod tests {
 
     use super::*;
     use crate::facts::{ReplicationFacts, SchemaSize};
-    use crate::flavor::ServerVersion;
-    use crate::model::ServiceKind;
 
     /// The fixture pair's project, its play's hosts replaced by `hosts` (comma-separated).
     fn project(hosts: &str) -> Project {
@@ -329,40 +327,30 @@ mod tests {
     /// A running node replicating (a member) with these values, or a fresh one.
     fn node(host: &str, class: Option<(u32, u32)>) -> HostFacts {
         let (increment, offset) = class.unwrap_or((1, 1));
-        HostFacts {
-            host: host.into(),
-            server: Some(ServerVersion::DEBIAN_DEFAULT),
-            running: true,
-            service: ServiceKind::Service,
-            service_name: "mariadb".into(),
-            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
-            config: None,
-            variables: [
-                (
-                    "auto_increment_increment".to_string(),
-                    increment.to_string(),
-                ),
-                ("auto_increment_offset".to_string(), offset.to_string()),
-            ]
-            .into(),
-            replication: Some(ReplicationFacts {
-                schemas: if class.is_some() {
-                    vec![SchemaSize {
-                        name: "shop".into(),
-                        tables: 1,
-                        bytes: 16384,
-                    }]
-                } else {
-                    Vec::new()
-                },
+        let schemas = match class {
+            Some(_) => vec![SchemaSize {
+                name: "shop".into(),
+                tables: 1,
+                bytes: 16384,
+            }],
+            None => Vec::new(),
+        };
+        let mut f = HostFacts::running_for_tests(
+            host,
+            ReplicationFacts {
+                schemas,
                 ..Default::default()
-            }),
-            seed_incomplete: false,
-            missing_files: Vec::new(),
-            layout: Default::default(),
-            os: Default::default(),
-            writes_held: false,
-        }
+            },
+        );
+        f.variables = [
+            (
+                "auto_increment_increment".to_string(),
+                increment.to_string(),
+            ),
+            ("auto_increment_offset".to_string(), offset.to_string()),
+        ]
+        .into();
+        f
     }
 
     fn facts(nodes: &[(&str, Option<(u32, u32)>)]) -> BTreeMap<String, HostFacts> {

@@ -1019,7 +1019,6 @@ mod tests {
     use super::*;
     use crate::facts::{ReplicationFacts, SchemaSize};
     use crate::flavor::ServerVersion;
-    use crate::model::ServiceKind;
 
     fn project() -> Project {
         let path = std::path::Path::new("tests/fixtures/valid/pair.yml");
@@ -1027,22 +1026,7 @@ mod tests {
     }
 
     fn facts(host: &str, replication: ReplicationFacts) -> HostFacts {
-        HostFacts {
-            host: host.into(),
-            server: Some(ServerVersion::DEBIAN_DEFAULT),
-            running: true,
-            service: ServiceKind::Service,
-            service_name: "mariadb".into(),
-            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
-            config: None,
-            variables: BTreeMap::new(),
-            replication: Some(replication),
-            seed_incomplete: false,
-            writes_held: false,
-            missing_files: Vec::new(),
-            layout: Default::default(),
-            os: Default::default(),
-        }
+        HostFacts::running_for_tests(host, replication)
     }
 
     fn shop() -> Vec<SchemaSize> {
@@ -1183,6 +1167,19 @@ mod tests {
         )
     }
 
+    /// The plan of a replicating pair db1/db2 (by GTID, or file and position) whose play gains db3, fresh.
+    fn growing_pair(gtid: bool) -> ReplicationPlan {
+        let p = ring_project(&["db1", "db2", "db3"], gtid);
+        let all = [
+            ("db1", member("db1", "192.0.2.12", &["192.0.2.12"], gtid)),
+            ("db2", member("db2", "192.0.2.11", &["192.0.2.11"], gtid)),
+            ("db3", facts("db3", Default::default())),
+        ]
+        .map(|(h, f)| (h.to_string(), f))
+        .into();
+        plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans")
+    }
+
     fn kinds(plan: &ReplicationPlan) -> Vec<String> {
         plan.steps
             .iter()
@@ -1192,21 +1189,7 @@ mod tests {
 
     #[test]
     fn a_pair_growing_into_a_ring_seeds_the_newcomer_and_moves_a_replica_onto_it_by_gtid() {
-        let p = ring_project(&["db1", "db2", "db3"], true);
-        let all = [
-            (
-                "db1".to_string(),
-                member("db1", "192.0.2.12", &["192.0.2.12"], true),
-            ),
-            (
-                "db2".to_string(),
-                member("db2", "192.0.2.11", &["192.0.2.11"], true),
-            ),
-            ("db3".to_string(), facts("db3", Default::default())),
-        ]
-        .into();
-        let plan =
-            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        let plan = growing_pair(true);
         assert_eq!(
             kinds(&plan),
             ["Account", "Account", "Seed", "Connect", "Move"]
@@ -1248,21 +1231,7 @@ mod tests {
 
     #[test]
     fn a_file_position_ring_carries_positions_through_gtid_and_goes_back_to_file_and_position() {
-        let p = ring_project(&["db1", "db2", "db3"], false);
-        let all = [
-            (
-                "db1".to_string(),
-                member("db1", "192.0.2.12", &["192.0.2.12"], false),
-            ),
-            (
-                "db2".to_string(),
-                member("db2", "192.0.2.11", &["192.0.2.11"], false),
-            ),
-            ("db3".to_string(), facts("db3", Default::default())),
-        ]
-        .into();
-        let plan =
-            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        let plan = growing_pair(false);
         assert_eq!(
             kinds(&plan),
             [

@@ -81,6 +81,15 @@ impl SqlError {
         }
     }
 
+    /// An answer of `what` on `host` that has no row where one is expected.
+    pub fn no_row(host: &str, what: &str) -> Self {
+        SqlError::Unreadable {
+            host: host.to_string(),
+            what: what.to_string(),
+            detail: "no row".into(),
+        }
+    }
+
     pub fn is_not_serving(&self) -> bool {
         matches!(self, SqlError::NotServing { .. })
     }
@@ -251,6 +260,11 @@ impl Statement {
     pub fn expose(&self) -> &str {
         self.text.expose_secret()
     }
+}
+
+/// The first row of `what`'s answer on `host`; none is an error, never an empty value.
+pub fn first_row<'r>(rows: &'r [Row], host: &str, what: &str) -> Result<&'r Row, SqlError> {
+    rows.first().ok_or_else(|| SqlError::no_row(host, what))
 }
 
 /// A string literal for SQL text, safe for any content (quotes, backslashes, NUL).
