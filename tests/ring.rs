@@ -28,6 +28,12 @@ fn run(args: &[&str]) -> (i32, String, String) {
     support::run_with_password(args, PASSWORD)
 }
 
+/// An apply whose waits (gates, catching up, a held node's sessions) give up after a minute: a wait that
+/// cannot end fails the test with what it waited for, well within CI's time.
+fn apply(book: &std::path::Path) -> (i32, String, String) {
+    run(&["apply", "--yes", "--gate-timeout", "60", path(book)])
+}
+
 fn path(p: &std::path::Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
@@ -151,7 +157,7 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
     lab.reset_server("h3");
     let dir = tempfile::tempdir().expect("tempdir");
     let pair = ring_playbook(&lab, dir.path(), "h1:h2");
-    let (code, out, err) = run(&["apply", "--yes", path(&pair)]);
+    let (code, out, err) = apply(&pair);
     assert_eq!(code, 0, "{out}{err}");
 
     // Growing, with a session on h1 that keeps increment 2 and writers on h1 and h2 in fresh sessions.
@@ -194,7 +200,7 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
     );
     lab.sql("h1", &format!("KILL {id}"));
     idle.join().expect("idle session ended");
-    let (code, opened, err) = run(&["apply", "--yes", path(&ring)]);
+    let (code, opened, err) = apply(&ring);
     assert_eq!(code, 0, "{opened}{err}");
     assert!(
         opened.contains("waiting for the sessions open on h1 to end"),
@@ -222,7 +228,7 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
     // Shrinking, with writers on the nodes that stay.
     let stop = Arc::new(AtomicBool::new(false));
     let writers = vec![writer("h1", stop.clone()), writer("h2", stop.clone())];
-    let (code, shrunk, err) = run(&["apply", "--yes", path(&pair)]);
+    let (code, shrunk, err) = apply(&pair);
     let after = stop_all(&stop, writers);
     assert_eq!(code, 0, "{shrunk}{err}");
     assert!(
@@ -253,13 +259,13 @@ fn a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_an
     let dir = tempfile::tempdir().expect("tempdir");
     let pair = ring_playbook_with(&lab, dir.path(), "h1:h2", "gtid: false");
     let ring = ring_playbook_with(&lab, dir.path(), "h1:h2:h3", "gtid: false");
-    let (code, out, err) = run(&["apply", "--yes", path(&pair)]);
+    let (code, out, err) = apply(&pair);
     assert_eq!(code, 0, "{out}{err}");
     let mut written = 0;
     for (book, nodes) in [(&ring, &["h1", "h2", "h3"][..]), (&pair, &["h1", "h2"][..])] {
         let stop = Arc::new(AtomicBool::new(false));
         let writers = vec![writer("h2", stop.clone())];
-        let (code, out, err) = run(&["apply", "--yes", path(book)]);
+        let (code, out, err) = apply(book);
         written += stop_all(&stop, writers);
         assert_eq!(code, 0, "{out}{err}");
         assert!(out.contains("by binary log file and position"), "{out}");
