@@ -440,6 +440,16 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
                     schemas.join(", "),
                     human_bytes(*bytes)
                 ),
+                Some(p) if p.tool == crate::flavor::PhysicalTool::Clone => format!(
+                    "{symbol} seed {to} from {from}: a copy of the whole instance ({tables} tables, {} of them, \
+                     plus system tables) by MySQL's clone plugin, loaded on both where it is not: an account \
+                     '{}'@'{}' on {from} (BACKUP_ADMIN only, password (sensitive), not written to the binary log, \
+                     dropped after), then CLONE INSTANCE on {to}, whose data is replaced and whose mysqld restarts \
+                     with the copy{replaces}",
+                    human_bytes(*bytes),
+                    crate::flavor::clone::CLONE_USER,
+                    p.target_address
+                ),
                 Some(p) => format!(
                     "{symbol} seed {to} from {from}: a physical copy of the whole instance ({tables} tables, {} \
                      of them, plus system tables and InnoDB's own files), {} streamed host to host, prepared \

@@ -253,3 +253,37 @@ fn json_plan_carries_steps_and_summary() {
         "static_changed"
     );
 }
+
+/// A clone shows everything it does on both hosts, the account and the restart included, and no password.
+#[test]
+fn a_seed_by_the_clone_plugin_says_what_it_does_on_both_hosts() {
+    let seed = ReplStep::Seed {
+        from: "m1".into(),
+        to: "m2".into(),
+        schemas: vec!["shop".into()],
+        tables: 3,
+        bytes: 3 << 30,
+        overwrite: false,
+        interrupted: false,
+        physical: Some(crate::plan::PhysicalSeed {
+            tool: crate::flavor::PhysicalTool::Clone,
+            source_socket: "/run/mysqld/mysqld.sock".into(),
+            target_datadir: "/var/lib/mysql".into(),
+            source_address: "10.0.0.1".into(),
+            target_address: "10.0.0.2".into(),
+        }),
+        method_why: Default::default(),
+    };
+    let (line, _) = replication_step(&seed);
+    for said in [
+        "by MySQL's clone plugin",
+        "'mmprov_clone'@'10.0.0.2' on m1",
+        "password (sensitive)",
+        "dropped after",
+        "CLONE INSTANCE on m2",
+        "restarts",
+    ] {
+        assert!(line.contains(said), "{said}: {line}");
+    }
+    assert!(!line.contains("streamed"), "{line}");
+}
