@@ -166,8 +166,9 @@ pub enum Command {
         /// plays' own `serial:`.
         #[arg(long, value_name = "N", value_parser = parse_serial)]
         serial: Option<crate::model::Serial>,
-        /// Seconds a rolling restart's gate may take (the node's replicas running and caught up), and a node
-        /// held read-only may wait for its peers' sessions from before an auto_increment change to end.
+        /// Seconds a rolling restart's gate may take (the node's replicas running and caught up); also how long
+        /// a node may take to catch up with a replica moving onto it, and a node held read-only may wait for
+        /// its peers' sessions from before an auto_increment change to end.
         #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         gate_timeout: u64,
         #[command(flatten)]

@@ -134,23 +134,18 @@ fn member_class(facts: &HostFacts) -> Result<Option<Interleave>, String> {
     if !facts.running {
         return Ok(None);
     }
-    let read = |name: &str| -> Result<Option<u32>, String> {
-        facts
+    // A running server always reports both: one missing is an unreadable value, not a fresh node.
+    let read = |name: &str| -> Result<u32, String> {
+        let v = facts
             .variables
             .get(name)
-            .map(|v| {
-                v.trim()
-                    .parse::<u32>()
-                    .map_err(|_| format!("{} reports {name} = '{v}', not a number", facts.host))
-            })
-            .transpose()
+            .ok_or_else(|| format!("{} does not report {name}", facts.host))?;
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{} reports {name} = '{v}', not a number", facts.host))
     };
-    let (Some(increment), Some(offset)) = (
-        read("auto_increment_increment")?,
-        read("auto_increment_offset")?,
-    ) else {
-        return Ok(None);
-    };
+    let increment = read("auto_increment_increment")?;
+    let offset = read("auto_increment_offset")?;
     let live = facts
         .replication
         .as_ref()
@@ -463,6 +458,11 @@ mod tests {
                 .insert("auto_increment_increment".into(), "NULL".into());
         }
         assert!(assign(&p, &p.plays[0], &f).is_err());
+        if let Some(h) = f.get_mut("h2") {
+            h.variables.remove("auto_increment_increment");
+        }
+        let refused = assign(&p, &p.plays[0], &f).expect_err("a running server that does not say");
+        assert!(refused.message.contains("does not report"), "{refused:?}");
     }
 
     #[test]

@@ -1663,6 +1663,16 @@ mod tests {
         all
     }
 
+    /// The seed step of the plan of `p`'s play over `all`.
+    fn the_seed(p: &Project, all: &BTreeMap<String, HostFacts>) -> Result<ReplStep, Refusal> {
+        let plan = plan_replication(p, &p.plays[0], all, None, &Default::default())?;
+        Ok(plan
+            .steps
+            .into_iter()
+            .find(|s| matches!(s, ReplStep::Seed { .. }))
+            .expect("a seed"))
+    }
+
     /// The seed db1 -> db2 planned with `seed_method`, the tool on `tools` hosts, db1 holding `bytes`.
     fn seed_with(
         method: crate::model::SeedMethod,
@@ -1680,12 +1690,7 @@ mod tests {
             ..Default::default()
         };
         let all = with_tools(db1, Default::default(), tools);
-        let plan = plan_replication(&p, &p.plays[0], &all, None, &Default::default())?;
-        Ok(plan
-            .steps
-            .into_iter()
-            .find(|s| matches!(s, ReplStep::Seed { .. }))
-            .expect("a seed"))
+        the_seed(&p, &all)
     }
 
     /// The seed db1 -> db2 of a MySQL pair at these releases, XtraBackup on `tools` hosts, `seed_method`
@@ -1700,18 +1705,13 @@ mod tests {
         let mut all = with_tools(data, Default::default(), &[]);
         for (host, release) in [("db1", db1), ("db2", db2)] {
             if let Some(f) = all.get_mut(host) {
-                f.server = ServerVersion::parse_hint(release).ok();
+                f.server = Some(ServerVersion::parse_hint(release).expect("a release"));
                 if tools.contains(&host) {
                     f.os.physical_tool = Some(crate::flavor::PhysicalTool::XtraBackup);
                 }
             }
         }
-        let plan = plan_replication(&p, &p.plays[0], &all, None, &Default::default())?;
-        Ok(plan
-            .steps
-            .into_iter()
-            .find(|s| matches!(s, ReplStep::Seed { .. }))
-            .expect("a seed"))
+        the_seed(&p, &all)
     }
 
     #[test]
