@@ -28,6 +28,7 @@ mod physical;
 mod replication;
 mod restart;
 mod seed;
+pub mod watch;
 
 pub use error::ApplyError;
 pub use interleave::{hold_and_change as apply_interleaving_holds, open as open_held_nodes};

@@ -35,8 +35,9 @@ pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
 pub use replication::{
-    AccountReason, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position, PositioningReason,
-    Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild, plan_replication,
+    AccountReason, BrokenDirection, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position,
+    PositioningReason, Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild,
+    plan_replication,
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{InstallReason, RestartReason, Step};
@@ -121,10 +122,21 @@ impl Plan {
                 | ReplStep::Start { .. }
                 | ReplStep::Credentials { .. }
                 | ReplStep::Positioning { .. }
+                | ReplStep::Repair { .. }
                 | ReplStep::Tls { .. } => s.change += 1,
             }
         }
         s
+    }
+
+    /// The directions left broken: stopped on an error no step of the plan repairs.
+    pub fn broken(&self) -> impl Iterator<Item = &BrokenDirection> {
+        self.replication.iter().flat_map(|r| &r.broken)
+    }
+
+    /// Whether the hosts are not as the playbook wants them: steps to take, or directions left broken.
+    pub fn differs(&self) -> bool {
+        self.has_changes() || self.broken().next().is_some()
     }
 
     pub fn has_changes(&self) -> bool {

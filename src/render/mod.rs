@@ -55,12 +55,27 @@ pub fn brief(plan: &Plan) -> String {
     for warning in warnings {
         let _ = writeln!(out, "! WARNING: {warning}");
     }
+    for broken in plan.broken() {
+        let _ = writeln!(
+            out,
+            "! {} <- {}: BROKEN, left as it is: error {}: {}",
+            broken.replica, broken.source, broken.errno, broken.error
+        );
+    }
     out.push_str(&summary_line(plan));
     out.push('\n');
     out
 }
 
 pub fn summary_line(plan: &Plan) -> String {
+    let broken = plan.broken().count();
+    if !plan.has_changes() && broken > 0 {
+        return format!(
+            "Nothing to change that would help: {} broken, left as {} (see above).",
+            plural(broken, "replication direction"),
+            if broken == 1 { "it is" } else { "they are" }
+        );
+    }
     if !plan.has_changes() {
         return "No changes. The hosts match the playbook.".into();
     }
@@ -70,8 +85,13 @@ pub fn summary_line(plan: &Plan) -> String {
     } else {
         format!("{} restarts", s.restarts)
     };
+    let left = if broken > 0 {
+        format!("; {} left broken", plural(broken, "direction"))
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {} to add, {} to change, {} to destroy; {restarts}.",
+        "Plan: {} to add, {} to change, {} to destroy; {restarts}{left}.",
         s.add, s.change, s.destroy
     )
 }
@@ -315,30 +335,47 @@ fn opening_section(out: &mut String, stage: &crate::plan::Interleaving) {
     out.push('\n');
 }
 
-/// The order of each live play's restarts, batch by batch.
-fn rolling_section(out: &mut String, plan: &Plan) {
-    let mut plays: std::collections::BTreeMap<&str, Vec<Vec<&str>>> = Default::default();
-    let mut serial: std::collections::BTreeMap<&str, usize> = Default::default();
+/// One live play's restart order: its batches, `serial` nodes at a time, each behind its gate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollingOrder {
+    pub play: String,
+    pub serial: usize,
+    pub batches: Vec<Vec<String>>,
+}
+
+/// The order of each live play's restarts, from the hosts that restart.
+pub fn rolling_orders(plan: &Plan) -> Vec<RollingOrder> {
+    let mut plays: std::collections::BTreeMap<&str, RollingOrder> = Default::default();
     for host in plan.hosts.iter().filter(|h| !h.steps.is_empty()) {
         let Some(r) = &host.rolling else { continue };
-        let batches = plays.entry(r.play.as_str()).or_default();
-        if batches.len() <= r.batch {
-            batches.resize(r.batch + 1, Vec::new());
+        let order = plays
+            .entry(r.play.as_str())
+            .or_insert_with(|| RollingOrder {
+                play: r.play.clone(),
+                serial: r.serial,
+                batches: Vec::new(),
+            });
+        if order.batches.len() <= r.batch {
+            order.batches.resize(r.batch + 1, Vec::new());
         }
-        batches[r.batch].push(host.host.as_str());
-        serial.insert(r.play.as_str(), r.serial);
+        order.batches[r.batch].push(host.host.clone());
     }
-    for (play, batches) in plays {
-        let at_a_time = match serial.get(play) {
-            Some(1) => "one node at a time".to_string(),
-            Some(n) => format!("{n} nodes at a time"),
-            None => String::new(),
+    plays.into_values().collect()
+}
+
+/// The order of each live play's restarts, batch by batch.
+fn rolling_section(out: &mut String, plan: &Plan) {
+    for order in rolling_orders(plan) {
+        let at_a_time = match order.serial {
+            1 => "one node at a time".to_string(),
+            n => format!("{n} nodes at a time"),
         };
-        let order: Vec<String> = batches.iter().map(|b| b.join(" + ")).collect();
+        let batches: Vec<String> = order.batches.iter().map(|b| b.join(" + ")).collect();
         let _ = writeln!(
             out,
-            "rolling restart (play \"{play}\", live: {at_a_time}, each behind its gate): {}",
-            order.join(", then ")
+            "rolling restart (play \"{}\", live: {at_a_time}, each behind its gate): {}",
+            order.play,
+            batches.join(", then ")
         );
         let _ = writeln!(
             out,
@@ -377,7 +414,7 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
             }
         );
     }
-    if plan.steps.is_empty() {
+    if plan.steps.is_empty() && plan.broken.is_empty() {
         let _ = writeln!(out, "  no changes: every node replicates from its source");
     }
     for step in &plan.steps {
@@ -386,6 +423,14 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
         for because in reasons {
             let _ = writeln!(out, "      because {because}");
         }
+    }
+    for broken in &plan.broken {
+        let _ = writeln!(
+            out,
+            "  ! {} <- {}: BROKEN, left as it is: error {}: {}",
+            broken.replica, broken.source, broken.errno, broken.error
+        );
+        let _ = writeln!(out, "      {}", broken.fix);
     }
     for warning in &plan.warnings {
         let _ = writeln!(out, "  ! WARNING: {warning}");
@@ -556,6 +601,22 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             format!("~ start replication on {replica} (from {source})"),
             vec![reason.describe()],
         ),
+        ReplStep::Repair {
+            replica,
+            source,
+            errno,
+            error,
+        } => (
+            format!(
+                "~ {replica}: replicate from {source} again by GTID, which asks {source} for exactly the \
+                 transactions {replica} lacks ({source} refuses again if its binary logs no longer hold them, \
+                 and then nothing is skipped: apply says so, and `mmprov rebuild` is the fix)"
+            ),
+            vec![format!(
+                "it stopped on error {errno} ({error}): {source}'s binary logs no longer hold the file and \
+                 position it was reading"
+            )],
+        ),
         ReplStep::Positioning {
             replica,
             source,
@@ -600,15 +661,47 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// The plan for machines: the steps, the fingerprints and the summary.
-pub fn json(plan: &Plan) -> String {
-    let value = serde_json::json!({
-        "hosts": plan.hosts,
-        "replication": plan.replication,
-        "summary": plan.summary(),
-        "changes": plan.has_changes(),
-    });
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+/// The version of the JSON plan's shape: raised when a field changes meaning or goes away.
+pub const JSON_FORMAT_VERSION: u32 = 2;
+
+/// The JSON plan: every section the human plan shows, under one key each.
+#[derive(serde::Serialize)]
+struct JsonPlan<'a> {
+    format_version: u32,
+    /// Each host's steps (config diffs, statements, restarts with their reasons), warnings and fingerprint.
+    hosts: &'a [HostPlan],
+    /// The order of each live play's restarts.
+    rolling: Vec<RollingOrder>,
+    /// MySQL groups moved to `gtid_mode = ON`, stage by stage.
+    gtid_moves: &'a [crate::plan::GtidMove],
+    /// auto_increment changes and nodes held read-only until they are opened, last.
+    interleavings: &'a [crate::plan::Interleaving],
+    /// Each play's replication steps (moves and repairs included), warnings, and directions left broken.
+    replication: &'a [ReplicationPlan],
+    summary: crate::plan::Summary,
+    /// Steps to take.
+    changes: bool,
+    /// Directions left broken: no step repairs them.
+    broken: Vec<&'a crate::plan::BrokenDirection>,
+    /// The line the human plan ends with.
+    summary_line: String,
+}
+
+/// The plan for machines: the whole of what [`human`] shows, with a `format_version`.
+pub fn json(plan: &Plan) -> Result<String, serde_json::Error> {
+    let whole = JsonPlan {
+        format_version: JSON_FORMAT_VERSION,
+        hosts: &plan.hosts,
+        rolling: rolling_orders(plan),
+        gtid_moves: &plan.gtid_moves,
+        interleavings: &plan.interleavings,
+        replication: &plan.replication,
+        summary: plan.summary(),
+        changes: plan.has_changes(),
+        broken: plan.broken().collect(),
+        summary_line: summary_line(plan),
+    };
+    Ok(serde_json::to_string_pretty(&whole)? + "\n")
 }
 
 #[cfg(test)]
