@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::emit;
 use super::{ApplyError, Event, seed};
 use crate::facts::SEED_MARKER;
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
@@ -216,10 +217,13 @@ enum Change {
 }
 
 fn say(events: &Sender<Event>, host: &str, message: String) {
-    let _ = events.send(Event::Step {
-        host: host.to_string(),
-        message,
-    });
+    emit(
+        events,
+        Event::Step {
+            host: host.to_string(),
+            message,
+        },
+    );
 }
 
 impl Run<'_, '_> {

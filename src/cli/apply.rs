@@ -320,6 +320,7 @@ impl Display {
             Some(bar) => bar.set_message(text),
             None if self.quiet && !matches!(event, Event::Failed { .. }) => {}
             None => {
+                // Progress lines: a closed output cannot be told more, and the run's result is returned either way.
                 let _ = writeln!(out, "{host}: {text}");
             }
         }

@@ -303,7 +303,12 @@ impl<'p> Engine<'p> {
             .hosts
             .iter()
             .filter(|h| {
-                current.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone())
+                // Facts without a fingerprint are stale facts: the check fails closed.
+                let now = current
+                    .facts
+                    .get(&h.host)
+                    .and_then(|f| f.fingerprint().ok());
+                now.as_ref() != Some(&h.fingerprint)
             })
             .map(|h| h.host.clone())
             .collect();

@@ -182,11 +182,12 @@ impl HostFacts {
         self.running || self.server.is_some()
     }
 
-    /// A digest of everything the plan was computed from: a saved plan is stale when it changes.
-    pub fn fingerprint(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
+    /// A digest of everything the plan was computed from: a saved plan is stale when it changes. Facts
+    /// that cannot be serialized have no digest (an error), never the digest of nothing.
+    pub fn fingerprint(&self) -> Result<String, serde_json::Error> {
+        let json = serde_json::to_vec(self)?;
         let digest = Sha256::digest(&json);
-        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
     }
 }
 

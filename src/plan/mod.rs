@@ -237,7 +237,11 @@ pub fn plan_host(
     Ok(HostPlan {
         host: desired.host.clone(),
         server,
-        fingerprint: facts.fingerprint(),
+        fingerprint: facts.fingerprint().map_err(|e| Refusal {
+            play: "(facts)".into(),
+            message: format!("{}'s facts cannot be fingerprinted: {e}", desired.host),
+            help: None,
+        })?,
         steps,
         warnings: desired.warnings.clone(),
         log_error: wanted.get("log_error").cloned(),

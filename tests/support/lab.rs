@@ -244,14 +244,19 @@ impl Lab {
         super::text(&out.stdout).trim_end().to_string()
     }
 
-    /// Ask until the answer is `expected` (replication takes a moment), for at most 20 s; the last answer.
+    /// Ask until the answer is `expected` (replication takes a moment), for at most 20 s; fails the test with
+    /// the last answer when it never comes.
     pub fn wait_for(&self, name: &str, query: &str, expected: &str) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             let got = self.sql(name, query);
-            if got == expected || std::time::Instant::now() > deadline {
+            if got == expected {
                 return got;
             }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name}: `{query}` still answers {got:?} after 20 s, not {expected:?}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
