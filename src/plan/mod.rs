@@ -21,6 +21,7 @@
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod desired;
+mod families;
 mod gtid_move;
 mod install;
 mod interleave;

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{HostFacts, ReplicationFacts};
 use crate::model::{Play, Project, ReplicationTls};
-use crate::replication::{ReplicaStatus, Verdict, judge};
+use crate::replication::{ReplicaStatus, Verdict, judge, lost_source_logs};
 
 /// The port replication connects to.
 pub const MYSQL_PORT: u16 = 3306;
@@ -332,7 +332,9 @@ impl BrokenDirection {
             .unwrap_or_default();
         let fix = match errno {
             // The source no longer holds what the replica needs: only a fresh copy brings it back.
-            1236 => format!("{why}Fix: `mmprov rebuild PLAYBOOK --host {replica}`."),
+            errno if lost_source_logs(errno) => {
+                format!("{why}Fix: `mmprov rebuild PLAYBOOK --host {replica}`.")
+            }
             _ => format!(
                 "{why}Fix: once the cause is fixed by hand, `mmprov skip PLAYBOOK --host {replica}` skips the \
                  failing event; or `mmprov rebuild PLAYBOOK --host {replica}` replaces {replica}'s data with \
@@ -435,7 +437,7 @@ pub fn plan_replication(
         tls: play.vars.replication_tls.as_ref(),
     };
     planner.check_tls_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings = super::families::check_families(play, facts)?;
     if !play.vars.gtid {
         warnings.push(
             "the play sets `gtid: false`: replicas keep a binary log file and position, which a crash can replay \
@@ -825,7 +827,9 @@ impl<'a> Planner<'a> {
             .is_some_and(|(wanted, stored)| wanted != stored)
         {
             AccountReason::PasswordChanged
-        } else if account_tls != self.tls.is_some() {
+        } else if self.tls.is_some() && !account_tls {
+            // An account that requires TLS keeps requiring it: a play without `replication_tls` never
+            // weakens it.
             AccountReason::TlsChanged
         } else {
             return None;
@@ -855,12 +859,14 @@ impl<'a> Planner<'a> {
         let verdict = judge(s);
         let refused = s.last_io_errno == 1045;
         let repair = match &verdict {
-            Verdict::Broken { errno: 1236, error } if s.uses_gtid() => Some(ReplStep::Repair {
-                replica: replica.into(),
-                source: source.into(),
-                errno: 1236,
-                error: error.clone(),
-            }),
+            Verdict::Broken { errno, error } if lost_source_logs(*errno) && s.uses_gtid() => {
+                Some(ReplStep::Repair {
+                    replica: replica.into(),
+                    source: source.into(),
+                    errno: *errno,
+                    error: error.clone(),
+                })
+            }
             Verdict::Broken { errno, error } if !refused => {
                 return Err(BrokenDirection::new(replica, source, *errno, error));
             }
@@ -875,7 +881,9 @@ impl<'a> Planner<'a> {
                 user: self.user().into(),
             });
         }
-        let tls_differs = !s.tls.matches(self.tls);
+        // Without `replication_tls` the play leaves TLS as the server has it: a server that encrypts its
+        // replication by default (MySQL 8+, MariaDB 11) is never told to stop.
+        let tls_differs = self.tls.is_some_and(|wanted| !s.tls.matches(Some(wanted)));
         if tls_differs {
             steps.push(ReplStep::Tls {
                 replica: replica.into(),
@@ -1483,6 +1491,25 @@ mod tests {
         assert_eq!(plan.broken[0].errno, 1396);
     }
 
+    /// A server that replicates over TLS by default (MySQL 8+, MariaDB 11) is left so by a play that does
+    /// not set `replication_tls`: the first apply's state is the final one, and TLS is never turned off.
+    #[test]
+    fn a_play_without_replication_tls_never_turns_tls_off() {
+        let p = project();
+        let mut all = converged_pair_facts();
+        for (host, peer) in [("db1", "192.0.2.12"), ("db2", "192.0.2.11")] {
+            if let Some(r) = all.get_mut(host).and_then(|f| f.replication.as_mut()) {
+                r.tls_account_hosts.push(peer.into());
+                if let Some(s) = r.replica.as_mut() {
+                    s.tls.enabled = true;
+                }
+            }
+        }
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+    }
+
     /// A replica positioned by GTID whose source's binary logs were replaced (1236) is repaired by GTID; one
     /// on file and position cannot be, and is left broken with `mmprov rebuild` as its fix.
     #[test]
@@ -1503,6 +1530,10 @@ mod tests {
             plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans")
         };
         let by_gtid = broken_by_1236("Slave_Pos");
+        assert!(
+            broken_by_1236("1").steps.len() == 1,
+            "MySQL's auto position is GTID too"
+        );
         assert_eq!(
             by_gtid.steps,
             vec![ReplStep::Repair {

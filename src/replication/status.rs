@@ -149,6 +149,12 @@ impl ReplicaStatus {
     }
 }
 
+/// Whether a replica stopped because its source's binary logs no longer hold what it reads next: 1236
+/// (MariaDB, MySQL 5.7), or MySQL 8's 13114, which wraps the source's 1236.
+pub fn lost_source_logs(errno: u32) -> bool {
+    matches!(errno, 1236 | 13114)
+}
+
 /// The known causes of a broken direction, in plain words, with what to do.
 pub fn explain(errno: u32) -> Option<&'static str> {
     Some(match errno {
@@ -172,10 +178,12 @@ pub fn explain(errno: u32) -> Option<&'static str> {
                  statement-based logging of non-portable SQL). Check the statement in the relay log; use ROW \
                  binlog_format and matching server versions."
         }
-        1236 => {
-            "the source purged the binary log this replica still needed: the nodes were apart longer than \
-                 the binlog expiry. The replica cannot catch up from logs: re-seed it (seed_overwrite: true) and \
-                 keep binlogs longer than the longest partition you expect."
+        errno if lost_source_logs(errno) => {
+            "the source's binary logs no longer hold what this replica needs: purged (the nodes were apart \
+                 longer than the binlog expiry) or replaced (the source was rebuilt, or its logs reset). A replica \
+                 positioned by GTID is connected again by `mmprov apply`, and the source sends what it still \
+                 holds; if it refuses again, re-seed this node with `mmprov rebuild`. Keep binlogs longer than \
+                 the longest partition you expect."
         }
         1045 => {
             "the replication account was refused: its password or host does not match. Run `mmprov apply` \
