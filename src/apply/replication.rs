@@ -287,9 +287,20 @@ impl Run<'_, '_> {
             // A replica still applying events into data being replaced would mix the two: it stops first
             // (the connect step that follows the seed starts it again).
             let flavor = flavor_of(self.ctx, to)?;
-            transport(self.links, to)?
-                .sql()
+            let t = transport(self.links, to)?;
+            t.sql()
                 .execute("stopping replication", flavor.stop_replica())?;
+            // A dump that sets the source's GTID history (MySQL) is refused where it overlaps the target's:
+            // the target's own history goes first, as its data does.
+            if let (None, Some(reset)) = (physical, flavor.reset_binary_logs()) {
+                self.say(
+                    to,
+                    format!("emptying its binary logs and GTID history ({reset})"),
+                );
+                transport(self.links, to)?
+                    .sql()
+                    .execute("emptying the binary logs and GTID history", reset)?;
+            }
         }
         // Settled before the source's link is taken out of the run: an early return would lose it.
         let flavor = flavor_of(self.ctx, from)?;

@@ -4,7 +4,8 @@
 //! 1. For every direction, read where it begins ([`Evidence`]): what the source has written (its GTID
 //!    position or set, and its binary log position) and where the replica's SQL thread stands.
 //! 2. Look at every direction not yet settled, every [`LOOK_EVERY`]: its status and what it holds by GTID,
-//!    judged against its evidence. A broken direction is settled at once. A healthy one is settled once
+//!    judged against its evidence. A broken direction, or one not replicating from its source at all, is
+//!    settled at once. A healthy one is settled once
 //!    seen healthy on [`STEADY_LOOKS`] looks in a row, so a replica restarted into an error it meets a moment
 //!    later is not called healthy on the one look before.
 //! 3. At the timeout, each direction not settled keeps the verdict of its last look (catching up, retrying,
@@ -52,11 +53,12 @@ pub struct Watched {
     pub explanation: Option<&'static str>,
 }
 
-/// One direction under watch: where it began, its last verdict, and how many healthy looks in a row.
+/// One direction under watch: where it began, its last look's verdict (`None` before the first), and how
+/// many healthy looks in a row.
 struct Watching {
     watch: Watch,
     evidence: Evidence,
-    verdict: Verdict,
+    verdict: Option<Verdict>,
     healthy_looks: u32,
 }
 
@@ -73,9 +75,7 @@ pub fn watch(
         watching.push(Watching {
             watch,
             evidence,
-            verdict: Verdict::NotReplicating {
-                why: "not looked at yet".into(),
-            },
+            verdict: None,
             healthy_looks: 0,
         });
     }
@@ -91,20 +91,25 @@ pub fn watch(
     }
     Ok(watching
         .into_iter()
-        .map(|w| Watched {
-            play: w.watch.play,
-            replica: w.watch.replica,
-            source: w.watch.source,
-            explanation: w.verdict.explanation(),
-            verdict: w.verdict,
+        .filter_map(|w| {
+            // Every direction was looked at once at least: the loop looks before it checks the clock.
+            let verdict = w.verdict?;
+            Some(Watched {
+                play: w.watch.play,
+                replica: w.watch.replica,
+                source: w.watch.source,
+                explanation: verdict.explanation(),
+                verdict,
+            })
         })
         .collect())
 }
 
 fn settled(w: &Watching) -> bool {
-    match w.verdict {
-        Verdict::Broken { .. } => true,
-        Verdict::Healthy => w.healthy_looks >= STEADY_LOOKS,
+    match &w.verdict {
+        // Configured as it is once apply's steps are done: waiting would not change it.
+        Some(Verdict::Broken { .. } | Verdict::NotReplicating { .. }) => true,
+        Some(Verdict::Healthy) => w.healthy_looks >= STEADY_LOOKS,
         _ => false,
     }
 }
@@ -118,7 +123,7 @@ fn look(
     let replica = &w.watch.replica;
     let t = link(links, replica)?;
     let status = replica_status(t, versions, replica)?;
-    w.verdict = match status {
+    let verdict = match status {
         None => Verdict::NotReplicating {
             why: "no replication configured".into(),
         },
@@ -135,11 +140,12 @@ fn look(
             w.evidence.judge(&s, &held)
         }
     };
-    w.healthy_looks = if w.verdict.is_healthy() {
+    w.healthy_looks = if verdict.is_healthy() {
         w.healthy_looks + 1
     } else {
         0
     };
+    w.verdict = Some(verdict);
     Ok(())
 }
 

@@ -256,6 +256,10 @@ impl<'p> Engine<'p> {
             templates.insert(path.value.display().to_string(), source.text.to_string());
         }
         let desired = plan::desired_state(self.project, &gathered.facts, &templates)?;
+        for d in &desired {
+            // The service manager chosen (the inventory's, or the one found on the host) shows in -v.
+            log::info!("{}: mysqld is restarted by `{}`", d.host, d.restart_command);
+        }
         let starts_replicas: BTreeMap<String, bool> = desired
             .iter()
             .map(|d| (d.host.clone(), plan::starts_replicas(&d.config)))
@@ -408,7 +412,7 @@ impl<'p> Engine<'p> {
         )
     }
 
-    /// Every direction of the replication plays named, within the run's limit, watched until each is
+    /// Every direction of the replication plays named, both ends within the run's limit, watched until each is
     /// settled (bounded by the gate timeout): the truth apply and rebuild end with.
     pub fn verdicts(
         &self,
@@ -423,7 +427,10 @@ impl<'p> Engine<'p> {
             .flat_map(|play| {
                 play.ring()
                     .into_iter()
-                    .filter(|(replica, _)| self.project.in_limit(replica))
+                    // As the plan: a direction with an end outside --limit is neither planned nor judged.
+                    .filter(|(replica, source)| {
+                        self.project.in_limit(replica) && self.project.in_limit(source)
+                    })
                     .map(|(replica, source)| Watch {
                         play: play.name.clone(),
                         replica: replica.to_string(),

@@ -174,6 +174,8 @@ pub enum StartReason {
     Stopped,
     /// It keeps retrying a source it could not reach (that error number); a fresh start connects now.
     Retrying { errno: u32 },
+    /// Its source was rebuilt: the binary log it was reading was replaced.
+    SourceRebuilt,
 }
 
 impl StartReason {
@@ -183,6 +185,9 @@ impl StartReason {
             StartReason::Retrying { errno } => format!(
                 "it keeps retrying its source (error {errno}); started again, it connects at once"
             ),
+            StartReason::SourceRebuilt => "its source is rebuilt, and the binary log it reads may be \
+                 replaced with it; started again, it asks the rebuilt node for what it lacks by GTID"
+                .into(),
         }
     }
 }
@@ -481,8 +486,8 @@ pub fn plan_replication(
 /// `mmprov rebuild`: `host`'s data replaced by a fresh seed from `from` (by default, and necessarily, the node
 /// it replicates from in the play's ring: the seed's coordinates are in that node's binary log), then `host`
 /// pointed at it from those coordinates. The seed is the play's `seed_method`, always over `host`'s data
-/// (the command itself is the consent, and it is confirmed). The nodes replicating from `host` are left as
-/// they are: `host`'s own binary log goes on, and the restore is not written to it.
+/// (the command itself is the consent, and it is confirmed). The nodes replicating from `host` are started
+/// again after it, since the binary log they read may be replaced with its data.
 pub fn plan_rebuild(
     project: &Project,
     play: &Play,
@@ -557,6 +562,18 @@ pub fn plan_rebuild(
         }
     }
     steps.extend(connect);
+    // Its replicas read a binary log the rebuild replaces (a copy of files, MySQL's clone, a dump that
+    // resets GTID history): each starts again, and by GTID it asks the rebuilt node for what it lacks.
+    steps.extend(
+        directions
+            .iter()
+            .filter(|(replica, from)| *from == host && *replica != host)
+            .map(|&(replica, _)| ReplStep::Start {
+                replica: replica.into(),
+                source: host.into(),
+                reason: StartReason::SourceRebuilt,
+            }),
+    );
     Ok(ReplicationPlan {
         play: play.name.clone(),
         steps,

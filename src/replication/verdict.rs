@@ -150,6 +150,11 @@ impl Evidence {
     }
 
     fn shows_applying(&self, s: &ReplicaStatus, held: &Held) -> bool {
+        if self.source_written.is_empty() && self.source_binlog.is_none() {
+            // The source was not read (outside the run): the replica's own word is all there is, that it
+            // has applied everything it received.
+            return s.caught_up();
+        }
         self.holds_what_the_source_wrote(s, held) || self.applied_past_start(s)
     }
 
