@@ -18,8 +18,8 @@ mod probe;
 pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{
-    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG,
-    WRITES_HELD_MARKER, binary_version,
+    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, MYSQL_CONFIG_FILE, SEED_MARKER,
+    SERVICE_CLIENT_CONFIG, WRITES_HELD_MARKER, binary_version,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,7 +47,12 @@ pub struct HostFacts {
     pub running: bool,
     pub service: ServiceKind,
     pub service_name: String,
+    /// The config file mmprov owns on this host: the playbook's, or the one the host's layout calls for
+    /// (empty when the host has no folder for it yet: a server to be installed).
     pub config_path: String,
+    /// The option files the server reads, in order, and what each sets.
+    #[serde(default)]
+    pub option_files: OptionFiles,
     /// The config file's content; `None` when there is no such file.
     pub config: Option<String>,
     /// Global variables by lower-case name, as the server reports them (empty when mysqld is down).
@@ -70,6 +75,23 @@ pub struct HostFacts {
     /// How packages are installed on the host, and which release it runs.
     #[serde(default)]
     pub os: OsFacts,
+}
+
+/// The option files a server reads (`/etc/my.cnf`, `/etc/mysql/my.cnf` and what they include), in the order
+/// it reads them: a later file's value wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionFiles {
+    pub read: Vec<OptionSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OptionSource {
+    /// A file, with the options it sets for the server (`[mysqld]`, `[server]`, `[mariadb]`, ...), as
+    /// lower-case names with `_` for `-`.
+    File { path: String, sets: Vec<String> },
+    /// A folder included here (`!includedir`): its `.cnf` files follow, in name order.
+    Folder { path: String },
 }
 
 /// What installing a server on the host needs to know.
@@ -164,6 +186,7 @@ impl HostFacts {
             service: ServiceKind::Service,
             service_name: "mariadb".into(),
             config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            option_files: Default::default(),
             config: None,
             variables: BTreeMap::new(),
             replication: Some(replication),
@@ -234,7 +257,8 @@ pub struct Gathered {
 /// What to read on one host: the config file its server play owns and the variables to compare.
 #[derive(Debug, Clone)]
 pub struct Wanted {
-    pub config_path: String,
+    /// The playbook's config file; `None`: the probe finds the one the host's layout calls for.
+    pub config_path: Option<String>,
     pub variables: Vec<String>,
     /// The replication account's name, for hosts of a replication play.
     pub replication_user: Option<String>,
@@ -391,7 +415,8 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
         running,
         service: probe.service,
         service_name: probe.service_name,
-        config_path: wanted.config_path.clone(),
+        config_path: probe.config_path.clone(),
+        option_files: probe.option_files.clone(),
         config,
         variables,
         replication,

@@ -663,6 +663,15 @@ fn option_map(
 fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Problem>) -> PlayVars {
     let d = PlayVars::default();
     let mysqld = option_map(file, v.mysqld, problems);
+    let config_path = v.config_path.map(|value| {
+        checked_text(
+            file,
+            value,
+            "config_path",
+            crate::mycnf::value_problem,
+            problems,
+        )
+    });
     let mut text = |value: Option<Spanned<String>>, what: &str, default: String| match value {
         Some(value) => checked_text(file, value, what, crate::mycnf::value_problem, problems),
         None => default,
@@ -675,7 +684,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         secret
     });
     PlayVars {
-        config_path: text(v.config_path, "config_path", d.config_path),
+        config_path,
         server_version: v.server_version.map(|s| yaml::sourced(file, s)),
         binlog_expire_days: v.binlog_expire_days.unwrap_or(d.binlog_expire_days),
         max_binlog_size: text(v.max_binlog_size, "max_binlog_size", d.max_binlog_size),

@@ -115,7 +115,9 @@ pub struct PackageRepository {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayVars {
     /// The config file mmprov owns on each host.
-    pub config_path: String,
+    /// The config file mmprov owns; `None`: the one the server's family and the host's layout call for
+    /// (read after the distribution's own files).
+    pub config_path: Option<String>,
     /// What server the hosts run, for offline rendering (`mariadb-10.11`, `mysql-8.0.36`); facts win when known.
     pub server_version: Option<Sourced<String>>,
     pub binlog_expire_days: u32,
@@ -159,7 +161,7 @@ pub struct PlayVars {
 impl Default for PlayVars {
     fn default() -> Self {
         Self {
-            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            config_path: None,
             server_version: None,
             binlog_expire_days: 10,
             max_binlog_size: "100M".into(),

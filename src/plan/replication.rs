@@ -874,7 +874,12 @@ impl<'a> Planner<'a> {
         account_set: bool,
     ) -> Result<Vec<ReplStep>, BrokenDirection> {
         let verdict = judge(s);
-        let refused = s.last_io_errno == 1045;
+        let credentials = s.source_user != self.user() || account_set;
+        // Without `replication_tls` the play leaves TLS as the server has it: a server that encrypts its
+        // replication by default (MySQL 8+, MariaDB 11) is never told to stop.
+        let tls_differs = self.tls.is_some_and(|wanted| !s.tls.matches(Some(wanted)));
+        // An error connecting (the SQL thread has none) is what new credentials or TLS settings answer.
+        let connect_error = s.last_sql_errno == 0 && s.last_io_errno != 0;
         let repair = match &verdict {
             Verdict::Broken { errno, error } if lost_source_logs(*errno) && s.uses_gtid() => {
                 Some(ReplStep::Repair {
@@ -884,13 +889,13 @@ impl<'a> Planner<'a> {
                     error: error.clone(),
                 })
             }
-            Verdict::Broken { errno, error } if !refused => {
+            Verdict::Broken { .. } if connect_error && (credentials || tls_differs) => None,
+            Verdict::Broken { errno, error } => {
                 return Err(BrokenDirection::new(replica, source, *errno, error));
             }
             _ => None,
         };
         let mut steps = Vec::new();
-        let credentials = s.source_user != self.user() || account_set;
         if credentials {
             steps.push(ReplStep::Credentials {
                 replica: replica.into(),
@@ -898,9 +903,6 @@ impl<'a> Planner<'a> {
                 user: self.user().into(),
             });
         }
-        // Without `replication_tls` the play leaves TLS as the server has it: a server that encrypts its
-        // replication by default (MySQL 8+, MariaDB 11) is never told to stop.
-        let tls_differs = self.tls.is_some_and(|wanted| !s.tls.matches(Some(wanted)));
         if tls_differs {
             steps.push(ReplStep::Tls {
                 replica: replica.into(),
