@@ -447,7 +447,7 @@ refresh_etc_hosts() {
   for name in $(running_hosts) $(bare_hosts); do
     host_running "$name" || continue
     pid1=$(host_pid1 "$name") || continue
-    nsenter -t "$pid1" -m -r -- /bin/sh -c 'cat >/etc/hosts' <"$state/etc-hosts" || true
+    nsenter -t "$pid1" -m -r -w -- /bin/sh -c 'cat >/etc/hosts' <"$state/etc-hosts" || true
   done
 }
 
