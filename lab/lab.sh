@@ -30,6 +30,36 @@
 #
 # State lives in $MMPROV_LAB_DIR (default: lab/.state beside this script): the SSH key, known_hosts, the
 # inventories (inventory.yml, inventory.ini) and one folder per host.
+#
+# Server families (--server, anywhere on the command line): the default, mariadb-10.11, is the machine's own
+# MariaDB as above. mysql-9.7 and mariadb-11.8 come from Debian's newest suite (sid), which needs a newer C
+# library than the machine's, so their hosts run from a root image of their own:
+#
+#   lab.sh install --server S   build S's image once per machine (debootstrap --variant=minbase from sid, the
+#                               mirror taken from the machine's apt sources): $MMPROV_LAB_IMAGES (default
+#                               /var/cache/mmlab-images)/S/root, with the server's .deb files beside it (debs/,
+#                               indexed and signed) for bare hosts. Rebuilt only when missing or incomplete.
+#   lab.sh up N --server S      hosts h1..hN of family S, state in lab/.state-S unless MMPROV_LAB_DIR says
+#                               otherwise; the state records S ($state/server), so status, ssh, reboot, bare
+#                               and down need no flag when MMPROV_LAB_DIR points there.
+#
+# Each such host: a network namespace, then its own mount, uts, pid and cgroup namespaces (in a cgroup of its
+# own on a cgroup2 mount at /run/mmlab-cgroup), an overlay root over the image whose upper layer is the host's
+# folder (its disk: data and config survive `reboot`), and real systemd as PID 1. The server runs under
+# Debian's own unit (mysql.service, mariadb.service) with the package's config as shipped (it listens on
+# 127.0.0.1 until a playbook says otherwise) and layout (MariaDB 11.8: /var/lib/mariadb, /run/mariadbd); its
+# datadir is initialized at the host's first boot (its own server_uuid; MySQL's root@localhost by auth_socket,
+# as Debian's postinst does). Each host has its own sshd host key, machine id, /etc/hosts naming its peers, an
+# empty resolv.conf, and the three machine accounts in its own /etc. `reboot` SIGKILLs its systemd (which
+# ignores SIGTERM) and boots it again from its disk. Bare hosts are the image with the server purged, its
+# upper layer in memory, the image's own server packages as their only package source.
+#
+#   family         bridge    subnet            namespaces
+#   mariadb-10.11  mmlabbr0  10.213.7.0/24     mmlab-h1..   (+ mmlabbr1 10.213.8.0/24 for `behind`)
+#   mysql-9.7      mmlabbr2  10.213.9.0/24     mmlab-my-h1..
+#   mariadb-11.8   mmlabbr3  10.213.10.0/24    mmlab-mb-h1..
+#
+# One lab per family can be up at a time, all three side by side; `down` takes down only its own.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
