@@ -91,6 +91,14 @@ else
 fi
 # A lab of another family records it in its state; the default family's state records nothing.
 recorded=$(cat "$state/server" 2>/dev/null || true)
+# A state folder named after a family belongs to it even once gone: a second `down` of a MySQL lab must not
+# become the default lab's `down`, which sweeps every mmlab-[hpb]* namespace.
+if [ -z "$recorded" ]; then
+  case ${state%/} in
+    */.state-mysql-9.7) recorded=mysql-9.7 ;;
+    */.state-mariadb-11.8) recorded=mariadb-11.8 ;;
+  esac
+fi
 server=${server_flag:-${recorded:-mariadb-10.11}}
 if [ "${1:-}" != install ] && [ -n "$recorded" ] && [ "$recorded" != "$server" ]; then
   die "$state holds a $recorded lab, not $server"
