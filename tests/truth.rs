@@ -47,7 +47,10 @@ fn wait_for_error(lab: &Lab, host: &str, errno: &str) {
     loop {
         let errors = lab.ssh_ok(
             host,
-            "mariadb -E -e 'SHOW SLAVE STATUS' | awk '/Last_(IO|SQL)_Errno/ {print $2}'",
+            &format!(
+                "{} -E -e 'SHOW REPLICA STATUS' | awk '/Last_(IO|SQL)_Errno/ {{print $2}}'",
+                lab.client()
+            ),
         );
         if errors.lines().any(|e| e.trim() == errno) {
             return;
@@ -117,10 +120,10 @@ fn a_replica_stopped_on_its_own_error_is_left_as_it_is_and_apply_says_so() {
     }
 }
 
-/// h2's binary logs replaced under h1's replica (its GTID state kept, as a physical restore keeps it): h1
-/// stops on 1236. The plan repairs it by GTID; apply does, reads it healthy, and nothing is lost.
+/// MariaDB: h2's binary logs replaced under h1's replica (its GTID state kept, as a physical restore keeps
+/// it, by MariaDB's `gtid_binlog_state`): h1 stops on 1236. The plan repairs it by GTID; apply does, reads it healthy, and nothing is lost.
 #[test]
-fn a_replica_stopped_by_its_sources_replaced_binary_logs_is_repaired_by_gtid() {
+fn mariadb_a_replica_stopped_by_its_sources_replaced_binary_logs_is_repaired_by_gtid() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -171,7 +174,7 @@ fn a_replica_that_dies_right_after_apply_starts_it_is_caught_by_the_verdict() {
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
     let book = converged_pair(&lab, dir.path());
-    lab.sql("h2", "STOP SLAVE");
+    lab.sql("h2", "STOP REPLICA");
     lab.sql(
         "h2",
         "SET sql_log_bin = 0; INSERT INTO shop.orders VALUES (900001, 'stray', 'h2')",
