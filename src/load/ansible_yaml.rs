@@ -2,7 +2,8 @@
 //! the order written. A host key is a pattern, as in INI (`db[01:03]`, `db1:2201`); `hosts: db1` (a single
 //! name) is one host. Variables keep their YAML types.
 
-use super::inventory::{InventoryData, Vars, expand_host_pattern};
+use super::inventory::{InventoryData, Vars};
+use super::pattern::expand_host_pattern;
 use super::problem::Problem;
 use super::yaml11::{self, Kind, Node};
 use crate::model::{FileId, Source, Sourced};
