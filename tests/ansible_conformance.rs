@@ -101,9 +101,9 @@ fn every_inventory_reads_as_ansible_reads_it() {
         let refused_on_purpose = dir.join("mmprov-refuses").is_file();
         match (want.get("refused"), got) {
             (None, Err(_)) if refused_on_purpose => {}
-            (_, Ok(view)) if refused_on_purpose => {
-                differ.push(format!("{name}: mmprov refuses this on purpose, and read {view}"))
-            }
+            (_, Ok(view)) if refused_on_purpose => differ.push(format!(
+                "{name}: mmprov refuses this on purpose, and read {view}"
+            )),
             (Some(_), Err(_)) => {}
             (Some(why), Ok(view)) => differ.push(format!(
                 "{name}: Ansible refuses it ({}), mmprov read {view}",

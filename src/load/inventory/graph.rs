@@ -47,8 +47,41 @@ impl InventoryData {
         false
     }
 
-    /// Put the hosts of no group in `ungrouped`, as Ansible does.
-    pub(super) fn fill_ungrouped(&mut self) {
+    /// `ungrouped` as Ansible leaves it once every file is read (its `reconcile_inventory`): a host of no
+    /// other group joins it, at the end; a host it lists leaves it once the host belongs to another group,
+    /// directly or because `ungrouped` itself is some group's child, so `[ungrouped:vars]` no longer reach
+    /// it. A host that leaves it for the second reason alone is left in no group (see `orphans`).
+    pub(super) fn reconcile_ungrouped(&mut self) {
+        let grouped = self.in_other_groups();
+        let nested = self
+            .groups
+            .iter()
+            .any(|(g, data)| g != "all" && data.children.contains("ungrouped"));
+        let mut listed = vec![false; self.hosts.len()];
+        let hosts = &self.hosts;
+        let mut orphans = Set::default();
+        let ungrouped = self.groups.entry("ungrouped".into()).or_default();
+        ungrouped.hosts.retain(|h| {
+            let Some(i) = hosts.get_index_of(h) else {
+                return false;
+            };
+            listed[i] = true;
+            if nested && !grouped[i] {
+                orphans.insert(h.clone());
+            }
+            !nested && !grouped[i]
+        });
+        let joining = hosts
+            .keys()
+            .enumerate()
+            .filter(|(i, _)| !grouped[*i] && !listed[*i])
+            .map(|(_, h)| h.clone());
+        ungrouped.hosts.extend(joining);
+        self.orphans = orphans;
+    }
+
+    /// For each host, in order: whether a group other than `all` and `ungrouped` lists it.
+    fn in_other_groups(&self) -> Vec<bool> {
         let mut grouped = vec![false; self.hosts.len()];
         for (_, group) in self
             .groups
@@ -61,14 +94,7 @@ impl InventoryData {
                 }
             }
         }
-        let ungrouped: Vec<String> = self
-            .hosts
-            .keys()
-            .zip(grouped)
-            .filter(|(_, grouped)| !grouped)
-            .map(|(h, _)| h.clone())
-            .collect();
-        self.group("ungrouped").hosts.extend(ungrouped);
+        grouped
     }
 
     /// The groups `all` lists as its children: `ungrouped`, then every group no other group holds.
@@ -90,13 +116,18 @@ impl InventoryData {
     }
 
     /// Every group's members: its own hosts, then its children's, in order, each once. `all` holds every
-    /// host; `ungrouped` the hosts of no other group.
+    /// host but the orphans; `ungrouped` the hosts of no other group.
     pub(super) fn members(&self) -> Map<&str, Set<&str>> {
         let mut done: Map<&str, Set<&str>> = Map::default();
         for name in self.groups.keys() {
             self.collect_members(name, &mut done);
         }
-        done.insert("all", self.hosts.keys().map(String::as_str).collect());
+        let all = self
+            .hosts
+            .keys()
+            .map(String::as_str)
+            .filter(|h| !self.orphans.contains(*h));
+        done.insert("all", all.collect());
         done
     }
 

@@ -12,7 +12,7 @@ impl InventoryData {
     pub fn ansible_list(mut self) -> Value {
         let top = self.top_level();
         let mut groups = serde_json::Map::new();
-        self.fill_ungrouped();
+        self.reconcile_ungrouped();
         for (name, data) in self.groups.iter().filter(|(g, _)| *g != "all") {
             let mut group = serde_json::Map::new();
             if !data.hosts.is_empty() {
@@ -35,6 +35,7 @@ impl InventoryData {
         let hostvars: serde_json::Map<String, Value> = self
             .layers(&members)
             .into_iter()
+            .filter(|(host, _)| !self.orphans.contains(*host))
             .map(|(host, layers)| (host, layers.merged()))
             .filter(|(_, vars)| !vars.is_empty())
             .map(|(host, vars)| (host.to_string(), Value::Object(vars)))

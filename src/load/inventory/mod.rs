@@ -103,6 +103,10 @@ pub struct InventoryData {
     /// Every host, in the order first written.
     pub hosts: Map<String, DeclaredHost>,
     pub groups: Map<String, GroupData>,
+    /// Hosts Ansible leaves in no group: listed under `ungrouped` alone when `ungrouped` is another group's
+    /// child (Ansible then takes them out of it). They are not in `all`: `ansible-inventory --list` does
+    /// not show them, and no play selects them (Ansible's would by their name alone).
+    pub orphans: Set<String>,
     /// What Ansible warns about and skips: mmprov warns and skips too.
     pub warnings: Vec<String>,
     /// What Ansible refuses.
@@ -313,11 +317,16 @@ impl InventoryData {
         problems.append(&mut self.problems);
         let warnings = std::mem::take(&mut self.warnings);
         self.check_names(problems);
-        self.fill_ungrouped();
+        self.reconcile_ungrouped();
         let members = self.members();
         let layers = self.layers(&members);
         let mut resolved = Resolved {
-            order: self.hosts.keys().cloned().collect(),
+            order: self
+                .hosts
+                .keys()
+                .filter(|h| !self.orphans.contains(*h))
+                .cloned()
+                .collect(),
             groups: members
                 .iter()
                 .map(|(g, m)| (g.to_string(), m.iter().map(|h| h.to_string()).collect()))
