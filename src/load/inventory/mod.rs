@@ -39,6 +39,9 @@ pub type Vars = BTreeMap<String, Sourced<Value>>;
 
 #[derive(Debug, Clone)]
 pub struct DeclaredHost {
+    /// `ansible_port` from the pattern that first named the host (`db1:2201`): Ansible sets it when it
+    /// creates the host and never again, under the host's own vars.
+    pub pattern_port: Vars,
     pub vars: Vars,
     /// From `host_vars/` beside the inventory, and beside the playbook.
     pub file_vars: Vars,
@@ -165,19 +168,27 @@ impl InventoryData {
         data
     }
 
-    pub fn declare_host(&mut self, name: &str, declared_at: Span) -> &mut DeclaredHost {
-        self.hosts
+    /// The host named `name`, created (and `true`) when it is not known yet.
+    pub fn declare_host(&mut self, name: &str, declared_at: Span) -> (&mut DeclaredHost, bool) {
+        // Looked up before the entry API, which would allocate the name for a host already known.
+        if let Some(i) = self.hosts.get_index_of(name) {
+            return (&mut self.hosts[i], false);
+        }
+        let host = self
+            .hosts
             .entry(name.to_string())
             .or_insert_with(|| DeclaredHost {
+                pattern_port: Vars::new(),
                 vars: Vars::new(),
                 file_vars: Vars::new(),
                 play_vars: Vars::new(),
                 declared_at,
-            })
+            });
+        (host, true)
     }
 
-    /// Declare the hosts one host pattern expanded to, as members of `group`, each with `vars` and the
-    /// pattern's port as `ansible_port`.
+    /// Declare the hosts one host pattern expanded to, as members of `group`, each with `vars`; a host
+    /// the pattern creates takes its port as `ansible_port` (a host named again keeps the port it has).
     pub fn add_hosts(
         &mut self,
         group: &str,
@@ -188,10 +199,10 @@ impl InventoryData {
     ) {
         let last = names.len().saturating_sub(1);
         for (i, host) in names.into_iter().enumerate() {
-            let declared = self.declare_host(&host, at);
-            if let Some(port) = port {
+            let (declared, created) = self.declare_host(&host, at);
+            if let Some(port) = port.filter(|_| created) {
                 declared
-                    .vars
+                    .pattern_port
                     .insert("ansible_port".into(), Sourced::new(Value::from(port), at));
             }
             // A range's hosts each get a copy; the last (often the only) host takes the original.
@@ -210,6 +221,7 @@ impl InventoryData {
     pub fn point_at(&mut self, at: Span) {
         for host in self.hosts.values_mut() {
             host.declared_at = at;
+            host.pattern_port.values_mut().for_each(|v| v.span = at);
             host.vars.values_mut().for_each(|v| v.span = at);
         }
         for group in self.groups.values_mut() {
@@ -228,9 +240,11 @@ impl InventoryData {
             return;
         }
         for (name, host) in other.hosts {
-            self.declare_host(&name, host.declared_at)
-                .vars
-                .extend(host.vars);
+            let (mine, created) = self.declare_host(&name, host.declared_at);
+            if created {
+                mine.pattern_port = host.pattern_port;
+            }
+            mine.vars.extend(host.vars);
         }
         for (name, group) in &other.groups {
             let mine = self.group(name);

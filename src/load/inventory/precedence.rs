@@ -4,7 +4,8 @@
 //! 2. the host's other groups as the inventory gives them, by depth, `ansible_group_priority`, then name;
 //! 3. `group_vars/all` beside the inventory again, then beside the playbook;
 //! 4. the groups' `group_vars/` files beside the inventory, then beside the playbook (same group order);
-//! 5. the host's own: as the inventory gives them, `host_vars/` beside the inventory, beside the playbook.
+//! 5. the host's own: the port of the pattern that created it, as the inventory gives them, `host_vars/`
+//!    beside the inventory, beside the playbook.
 //!
 //! Nothing is copied: a host's layers are references, and a variable is looked up through them, last first.
 
@@ -41,7 +42,7 @@ impl InventoryData {
                 groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(1), priority(g), *g));
                 let groups: Vec<&GroupData> =
                     groups.iter().filter_map(|g| self.groups.get(*g)).collect();
-                let mut layers: Vec<&Vars> = Vec::with_capacity(4 * groups.len() + 7);
+                let mut layers: Vec<&Vars> = Vec::with_capacity(4 * groups.len() + 8);
                 if let Some(all) = all {
                     layers.extend([&all.vars, &all.file_vars]);
                 }
@@ -54,7 +55,12 @@ impl InventoryData {
                 layers.extend(groups.iter().map(|g| &g.file_vars));
                 layers.extend(groups.iter().map(|g| &g.play_vars));
                 if let Some(declared) = self.hosts.get(host) {
-                    layers.extend([&declared.vars, &declared.file_vars, &declared.play_vars]);
+                    layers.extend([
+                        &declared.pattern_port,
+                        &declared.vars,
+                        &declared.file_vars,
+                        &declared.play_vars,
+                    ]);
                 }
                 layers.retain(|l| !l.is_empty());
                 (host, Layers(layers))
