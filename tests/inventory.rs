@@ -493,6 +493,9 @@ fn a_host_named_again_with_another_port_keeps_the_port_it_was_created_with() {
         "db",
     );
     let p = load::load(&book, &LoadOptions::default()).expect("loads");
-    assert_eq!(p.hosts["db1"].port, 2201, "as Ansible: the first pattern's port");
+    assert_eq!(
+        p.hosts["db1"].port, 2201,
+        "as Ansible: the first pattern's port"
+    );
     assert_eq!(p.hosts["db2"].port, 2300, "ansible_port is kept too");
 }
