@@ -151,6 +151,14 @@ impl Node {
         }
     }
 
+    /// Whether the node is text (a string, as Ansible's loader types it).
+    pub fn is_text(&self) -> bool {
+        match &self.kind {
+            Kind::Scalar(s) => s.resolve() == Resolved::Str,
+            _ => false,
+        }
+    }
+
     /// What the node is, in words, for a message ("a list", "a number").
     pub fn describe(&self) -> &'static str {
         match &self.kind {
