@@ -97,22 +97,27 @@ impl InventoryData {
         grouped
     }
 
-    /// The groups `all` lists as its children: `ungrouped`, then every group no other group holds.
+    /// The groups `all` lists as its children, in Ansible's order: `ungrouped` (made its child first),
+    /// then the groups the inventory makes its children, as written, then every group no group holds, in
+    /// the order the groups were first named.
     pub(super) fn top_level(&self) -> Vec<String> {
-        let mut top: Vec<String> = vec!["ungrouped".into()];
-        let children: BTreeSet<&String> = self
+        let mut top: Set<&str> = Set::default();
+        top.insert("ungrouped");
+        if let Some(all) = self.groups.get("all") {
+            top.extend(all.children.iter().map(String::as_str));
+        }
+        let held: BTreeSet<&str> = self
             .groups
-            .iter()
-            .filter(|(g, _)| *g != "all")
-            .flat_map(|(_, d)| &d.children)
+            .values()
+            .flat_map(|d| d.children.iter().map(String::as_str))
             .collect();
         top.extend(
             self.groups
                 .keys()
-                .filter(|g| !children.contains(g) && *g != "all" && *g != "ungrouped")
-                .cloned(),
+                .map(String::as_str)
+                .filter(|g| *g != "all" && !held.contains(g)),
         );
-        top
+        top.into_iter().map(str::to_string).collect()
     }
 
     /// Every group's members: its own hosts, then its children's, in order, each once. `all` holds every
