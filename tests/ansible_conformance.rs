@@ -3,7 +3,9 @@
 //! `playbook/` folder with its own when the playbook's matter) and `expected.json`, what real ansible-core's `ansible-inventory --list` printed for it
 //! (`scripts/ansible-fixtures` regenerates them; CI does not need Ansible). mmprov's view of the same file
 //! must be the same: hosts, groups, children, every host's variables with their types, and the order of
-//! hosts; where Ansible refuses the inventory, mmprov refuses it too.
+//! hosts; where Ansible refuses the inventory, mmprov refuses it too. A fixture with a `mmprov-refuses` file
+//! (saying why) is one Ansible takes silently and mmprov refuses on purpose: loud, where Ansible would
+//! connect somewhere the inventory likely did not mean.
 
 mod support;
 
@@ -30,8 +32,9 @@ fn inventory_in(dir: &Path) -> PathBuf {
         .map(|e| e.expect("entry").path())
         .filter(|p| {
             p.is_file()
-                && p.file_name()
-                    .is_some_and(|n| n != "expected.json" && n != "vault-password")
+                && p.file_name().is_some_and(|n| {
+                    n != "expected.json" && n != "vault-password" && n != "mmprov-refuses"
+                })
         })
         .collect();
     files.sort();
@@ -95,7 +98,12 @@ fn every_inventory_reads_as_ansible_reads_it() {
         let password = dir.join("vault-password");
         let password = password.is_file().then_some(password);
         let got = mmprov::load::inventory_list(&inventory_in(&dir), playbook, password);
+        let refused_on_purpose = dir.join("mmprov-refuses").is_file();
         match (want.get("refused"), got) {
+            (None, Err(_)) if refused_on_purpose => {}
+            (_, Ok(view)) if refused_on_purpose => differ.push(format!(
+                "{name}: mmprov refuses this on purpose, and read {view}"
+            )),
             (Some(_), Err(_)) => {}
             (Some(why), Ok(view)) => differ.push(format!(
                 "{name}: Ansible refuses it ({}), mmprov read {view}",

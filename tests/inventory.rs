@@ -462,3 +462,40 @@ fn a_become_method_other_than_sudo_or_a_become_flag_that_is_no_boolean_is_refuse
         );
     }
 }
+
+#[test]
+fn a_host_grouped_further_down_leaves_ungrouped_and_its_vars() {
+    let (_dir, book) = book_over(
+        "hosts.ini",
+        "db1 server_id=1\ndb2 server_id=2\narbiter server_id=9\n\n[ungrouped:vars]\nansible_user=ops\n\n\
+         [pair]\ndb1\ndb2\n",
+        "ungrouped",
+    );
+    let p = load::load(&book, &LoadOptions::default()).expect("loads");
+    assert_eq!(
+        p.plays[0].hosts,
+        ["arbiter"],
+        "as Ansible: a play on ungrouped"
+    );
+    assert_eq!(p.hosts["arbiter"].user, "ops");
+    assert_ne!(
+        p.hosts["db1"].user, "ops",
+        "[ungrouped:vars] no longer reach a grouped host"
+    );
+    assert_eq!(p.groups["ungrouped"], ["arbiter"]);
+}
+
+#[test]
+fn a_host_named_again_with_another_port_keeps_the_port_it_was_created_with() {
+    let (_dir, book) = book_over(
+        "hosts.ini",
+        "[db]\ndb1:2201 server_id=1\ndb2 ansible_port=2300 server_id=2\n\n[again]\ndb1:2299\ndb2:2399\n",
+        "db",
+    );
+    let p = load::load(&book, &LoadOptions::default()).expect("loads");
+    assert_eq!(
+        p.hosts["db1"].port, 2201,
+        "as Ansible: the first pattern's port"
+    );
+    assert_eq!(p.hosts["db2"].port, 2300, "ansible_port is kept too");
+}

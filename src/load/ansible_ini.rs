@@ -9,7 +9,8 @@
 
 use indexmap::IndexMap;
 
-use super::inventory::{InventoryData, expand_host_pattern};
+use super::inventory::InventoryData;
+use super::pattern::expand_host_pattern;
 use super::problem::Problem;
 use super::pyliteral;
 use crate::model::{FileId, Source, Sourced, Span};

@@ -1,8 +1,13 @@
 //! Ansible's YAML inventory format: groups with `hosts`, `vars` and `children`, hosts with their vars, in
-//! the order written. A host key is a pattern, as in INI (`db[01:03]`, `db1:2201`); `hosts: db1` (a single
-//! name) is one host. Variables keep their YAML types.
+//! the order written. A host key is a pattern, as in INI (`db[01:03]`, `db1:2201`); `hosts: db[1:3]` (text)
+//! is one pattern. Variables keep their YAML types.
+//!
+//! Where Ansible takes a mapping written as text for a mapping of one key with no value, mmprov takes it
+//! for `hosts:` only: `vars: flag` (a variable `flag` set to null) and `children: web` (a child group) are
+//! refused at their line, as they are far more often a mistake than meant.
 
-use super::inventory::{InventoryData, Vars, expand_host_pattern};
+use super::inventory::{InventoryData, Vars};
+use super::pattern::expand_host_pattern;
 use super::problem::Problem;
 use super::yaml11::{self, Kind, Node};
 use crate::model::{FileId, Source, Sourced};
@@ -132,7 +137,7 @@ impl Reader<'_> {
             Kind::Map(entries) => {
                 for (child, body) in entries {
                     let at = yaml11::span(self.file, &child);
-                    let Some(name) = child.as_text().map(str::to_string) else {
+                    let Some(name) = text_name(&child).map(str::to_string) else {
                         self.not_a_name(data, &child);
                         continue;
                     };
@@ -149,23 +154,25 @@ impl Reader<'_> {
         match hosts.kind {
             Kind::Map(entries) => {
                 for (pattern, vars) in entries {
-                    self.add_host_pattern(data, group, pattern, vars);
+                    self.add_host_pattern(data, group, pattern, Some(vars));
                 }
             }
-            // `hosts: db1`, one name, as Ansible also takes it.
-            Kind::Scalar(ref one) if !hosts.is_null() => {
-                let at = yaml11::span(self.file, &hosts);
-                data.declare_host(&one.text, at);
-                data.group(group).hosts.insert(one.text.clone());
-            }
+            // `hosts: db[1:3]`: text is one host pattern with no variables, as Ansible takes it.
+            Kind::Scalar(_) if hosts.is_text() => self.add_host_pattern(data, group, hosts, None),
             _ if hosts.is_null() => {}
             _ => self.wrong_shape(data, &hosts, "hosts", group),
         }
     }
 
-    fn add_host_pattern(&self, data: &mut InventoryData, group: &str, key: Node, vars: Node) {
+    fn add_host_pattern(
+        &self,
+        data: &mut InventoryData,
+        group: &str,
+        key: Node,
+        vars: Option<Node>,
+    ) {
         let at = yaml11::span(self.file, &key);
-        let Some(pattern) = key.as_text() else {
+        let Some(pattern) = text_name(&key) else {
             self.not_a_name(data, &key);
             return;
         };
@@ -185,7 +192,10 @@ impl Reader<'_> {
                 return;
             }
         };
-        let vars = self.vars(data, pattern, vars);
+        let vars = match vars {
+            Some(vars) => self.vars(data, pattern, vars),
+            None => Vars::new(),
+        };
         data.add_hosts(group, names, port, vars, at);
     }
 
@@ -202,7 +212,7 @@ impl Reader<'_> {
     }
 
     fn name(&self, data: &mut InventoryData, key: &Node) -> Option<String> {
-        let name = key.as_text().map(str::to_string);
+        let name = text_name(key).map(str::to_string);
         if name.is_none() {
             self.not_a_name(data, key);
         }
@@ -210,11 +220,14 @@ impl Reader<'_> {
     }
 
     fn not_a_name(&self, data: &mut InventoryData, key: &Node) {
-        data.problems.push(Problem::at(
-            yaml11::span(self.file, key),
-            format!("a name here is text, and this is {}", key.describe()),
-            "here",
-        ));
+        data.problems.push(
+            Problem::at(
+                yaml11::span(self.file, key),
+                format!("a name here is text, and this is {}", key.describe()),
+                "here",
+            )
+            .help("quote it (\"5\"): Ansible refuses a group or host that is not named by text"),
+        );
     }
 
     fn wrong_shape(&self, data: &mut InventoryData, node: &Node, field: &str, owner: &str) {
@@ -227,6 +240,11 @@ impl Reader<'_> {
             "here",
         ));
     }
+}
+
+/// A group's name or a host pattern: a key that is text (`db1`, `"5"`), not a number, boolean or null.
+fn text_name(key: &Node) -> Option<&str> {
+    key.as_text().filter(|_| key.is_text())
 }
 
 /// `path:line: ` of a place, for a warning.

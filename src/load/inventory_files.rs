@@ -4,7 +4,9 @@
 //!   `.retry`, `.bak`, `~`, `.md`, `.txt`, ...);
 //! - `group_vars/NAME` and `host_vars/NAME` beside the inventory (the directory itself, or the file's
 //!   folder) and beside the playbook: the first of `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json` that
-//!   exists; a directory by that name is every YAML file in it, in name order.
+//!   exists; a directory by that name is every YAML file in it (no extension, `.yml`, `.yaml`, `.json`), in
+//!   name order, and every such file in its sub-folders whose names have no extension (`extra.d/` is
+//!   skipped, as Ansible skips it).
 //!
 //! A file encrypted whole by `ansible-vault` is opened with the vault password; what it sets points at its
 //! first line (its text is secret, and is never quoted).
@@ -248,7 +250,7 @@ impl Listing {
     }
 }
 
-/// A vars file, or every YAML file in a vars folder (sub-folders too), in name order.
+/// A vars file, or every YAML file in a vars folder (sub-folders without an extension too), in name order.
 fn vars_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
@@ -263,7 +265,10 @@ fn vars_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
             continue;
         }
         if entry.is_dir() {
-            out.extend(vars_files(&entry)?);
+            // A folder with an extension in its name (`extra.d`) is skipped, as Ansible skips it.
+            if entry.extension().is_none() {
+                out.extend(vars_files(&entry)?);
+            }
         } else if matches!(
             entry.extension().and_then(|e| e.to_str()),
             None | Some("yml" | "yaml" | "json")

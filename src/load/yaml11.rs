@@ -28,8 +28,8 @@ pub struct Node {
 #[derive(Debug, Clone)]
 pub enum Kind {
     Scalar(Scalar),
-    /// Entries in the order written (merged entries first, as PyYAML puts them); a repeated key is kept,
-    /// and the later one wins where the entries become a map.
+    /// Entries in the order written (merged entries first, as PyYAML puts them); a repeated key keeps its
+    /// first place and its last value, as in the dict Ansible's loader builds.
     Map(Vec<(Node, Node)>),
     Seq(Vec<Node>),
 }
@@ -147,6 +147,14 @@ impl Node {
     pub fn is_null(&self) -> bool {
         match &self.kind {
             Kind::Scalar(s) => s.resolve() == Resolved::Null,
+            _ => false,
+        }
+    }
+
+    /// Whether the node is text (a string, as Ansible's loader types it).
+    pub fn is_text(&self) -> bool {
+        match &self.kind {
+            Kind::Scalar(s) => s.resolve() == Resolved::Str,
             _ => false,
         }
     }
@@ -481,8 +489,14 @@ impl Builder {
         };
         open.node.len = end.saturating_sub(open.node.offset);
         if let Kind::Map(entries) = &mut open.node.kind {
-            let merged = merge_keys(std::mem::take(entries))?;
-            self.duplicate_keys.extend(duplicates(&merged));
+            let mut merged = merge_keys(std::mem::take(entries))?;
+            let repeated = duplicates(&merged);
+            if !repeated.is_empty() {
+                // As a Python dict built from the entries: a repeated key keeps its first place and takes
+                // its last value; the earlier values are dropped whole (a group's earlier block is not read).
+                merged = dedup_keep_first_place(merged);
+                self.duplicate_keys.extend(repeated);
+            }
             *entries = merged;
         }
         self.add(open.node, open.anchor)
@@ -568,8 +582,7 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, String> {
 
 const MERGE_NEEDS_MAPS: &str = "a merge key (`<<`) takes a mapping or a list of mappings";
 
-/// Keys repeated inside merged entries resolve as a dict would: first place, last value. A repeat that
-/// the file itself writes stays in, to be reported by [`duplicates`].
+/// Repeated keys resolve as a dict would: first place, last value.
 fn dedup_keep_first_place(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     let mut places: std::collections::HashMap<String, usize> = Default::default();
     let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
@@ -777,6 +790,15 @@ mod tests {
         };
         let doc = parse(&source, "test").expect("parses");
         assert_eq!(doc.duplicate_keys, vec![(10, "a".to_string())]);
+        let Some(Kind::Map(entries)) = doc.root.as_ref().map(|r| &r.kind) else {
+            panic!("a mapping");
+        };
+        let keys: Vec<_> = entries.iter().filter_map(|(k, _)| k.as_text()).collect();
+        assert_eq!(
+            keys,
+            ["a", "b"],
+            "the earlier entry is dropped, its place kept"
+        );
         assert_eq!(
             doc.root.map(Node::into_value),
             Some(serde_json::json!({"a": 3, "b": 2}))

@@ -1,0 +1,90 @@
+//! Ansible's variable precedence for inventory variables: which of the values written for a variable a host
+//! gets (VARIABLE_PRECEDENCE, lowest first):
+//! 1. group `all` as the inventory gives it, then `group_vars/all` beside the inventory;
+//! 2. the host's other groups as the inventory gives them, by depth, `ansible_group_priority`, then name;
+//! 3. `group_vars/all` beside the inventory again, then beside the playbook;
+//! 4. the groups' `group_vars/` files beside the inventory, then beside the playbook (same group order);
+//! 5. the host's own: the port of the pattern that created it, as the inventory gives them, `host_vars/`
+//!    beside the inventory, beside the playbook.
+//!
+//! Nothing is copied: a host's layers are references, and a variable is looked up through them, last first.
+
+use serde_json::Value;
+
+use super::{GroupData, InventoryData, Map, Set, Vars};
+use crate::model::Sourced;
+
+impl InventoryData {
+    /// Each host's variable layers, lowest precedence first (see the module's outline).
+    pub(super) fn layers<'a>(
+        &'a self,
+        members: &Map<&'a str, Set<&'a str>>,
+    ) -> Map<&'a str, Layers<'a>> {
+        let depths = self.depths();
+        let priority =
+            |g: &str| -> i64 { self.groups.get(g).and_then(|d| d.priority).unwrap_or(1) };
+        let mut of_host: Map<&str, Vec<&str>> = self
+            .hosts
+            .keys()
+            .map(|h| (h.as_str(), Vec::new()))
+            .collect();
+        for (group, hosts) in members.iter().filter(|(g, _)| **g != "all") {
+            for host in hosts {
+                if let Some(groups) = of_host.get_mut(host) {
+                    groups.push(group);
+                }
+            }
+        }
+        let all = self.groups.get("all");
+        of_host
+            .into_iter()
+            .map(|(host, mut groups)| {
+                groups.sort_by_key(|g| (depths.get(g).copied().unwrap_or(1), priority(g), *g));
+                let groups: Vec<&GroupData> =
+                    groups.iter().filter_map(|g| self.groups.get(*g)).collect();
+                let mut layers: Vec<&Vars> = Vec::with_capacity(4 * groups.len() + 8);
+                if let Some(all) = all {
+                    layers.extend([&all.vars, &all.file_vars]);
+                }
+                for g in &groups {
+                    layers.extend([&g.vars, &g.file_vars]);
+                }
+                if let Some(all) = all {
+                    layers.extend([&all.file_vars, &all.play_vars]);
+                }
+                layers.extend(groups.iter().map(|g| &g.file_vars));
+                layers.extend(groups.iter().map(|g| &g.play_vars));
+                if let Some(declared) = self.hosts.get(host) {
+                    layers.extend([
+                        &declared.pattern_port,
+                        &declared.vars,
+                        &declared.file_vars,
+                        &declared.play_vars,
+                    ]);
+                }
+                layers.retain(|l| !l.is_empty());
+                (host, Layers(layers))
+            })
+            .collect()
+    }
+}
+
+/// A host's variable layers, lowest precedence first: a variable is the last layer's that sets it.
+pub(super) struct Layers<'a>(pub(super) Vec<&'a Vars>);
+
+impl<'a> Layers<'a> {
+    pub(super) fn get(&self, name: &str) -> Option<&'a Sourced<Value>> {
+        self.0.iter().rev().find_map(|layer| layer.get(name))
+    }
+
+    /// Every variable with its value, as Ansible's `hostvars` has them.
+    pub(super) fn merged(&self) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        for layer in &self.0 {
+            for (k, v) in layer.iter() {
+                out.insert(k.clone(), v.value.clone());
+            }
+        }
+        out
+    }
+}
