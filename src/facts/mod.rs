@@ -264,8 +264,10 @@ pub struct Wanted {
     pub replication_user: Option<String>,
     /// Files the host must hold (TLS certificates), checked for reading.
     pub files: Vec<String>,
-    /// The server's socket, as the playbook names it: where SQL is sent.
+    /// The server's socket, as the playbook names it (else the Debian package's): where SQL is sent.
     pub socket: String,
+    /// The playbook names the socket: no other is looked for when nothing answers on it.
+    pub socket_named: bool,
     /// The playbook's data directory, whose state on the host is read.
     pub datadir: String,
 }
@@ -280,13 +282,15 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
                 variables: WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect(),
                 replication_user: None,
                 files: Vec::new(),
-                socket: play.vars.socket.clone(),
-                datadir: play.vars.datadir.clone(),
+                socket: play.vars.socket_or_default().to_string(),
+                socket_named: play.vars.socket.is_some(),
+                datadir: play.vars.datadir_or_default().to_string(),
             });
             if play.has_role(Role::Server) {
                 entry.config_path = play.vars.config_path.clone();
-                entry.socket = play.vars.socket.clone();
-                entry.datadir = play.vars.datadir.clone();
+                entry.socket = play.vars.socket_or_default().to_string();
+                entry.socket_named = play.vars.socket.is_some();
+                entry.datadir = play.vars.datadir_or_default().to_string();
                 let host_options = project
                     .hosts
                     .get(host)
@@ -365,7 +369,7 @@ fn sql_choice() -> Result<SqlChoice, FactsError> {
 pub fn link_to(project: &Project, host: &crate::model::Host) -> Result<HostLink, FactsError> {
     let socket = match wanted(project).remove(&host.name) {
         Some(w) => w.socket,
-        None => crate::model::PlayVars::default().socket,
+        None => crate::model::DEFAULT_SOCKET.to_string(),
     };
     Ok(link(host, &socket, sql_choice()?)?)
 }
@@ -391,7 +395,19 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
     let host = t.host().to_string();
     // The server first: when it answers, it names itself, and the probe need not start the server binary
     // just to ask its version (the slowest part of the probe).
-    let read = read_server(t, wanted)?;
+    let mut read = read_server(t, wanted)?;
+    if read.is_none() && !wanted.socket_named {
+        // Nothing on the package's usual socket, and the playbook names none: the server may keep its own
+        // (MariaDB 11.8's /run/mariadbd), which its option files or its usual places tell.
+        if let Some(found) = probe::find_socket(t)?.filter(|s| *s != wanted.socket) {
+            log::info!(
+                "{host}: no server on {}; SQL goes to {found}, where one listens",
+                wanted.socket
+            );
+            t.use_socket(&found);
+            read = read_server(t, wanted)?;
+        }
+    }
     let probe = probe::run(t, wanted, read.is_none())?;
     let config = match probe.config_base64 {
         None => None,

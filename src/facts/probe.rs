@@ -225,6 +225,22 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
     Ok(probe)
 }
 
+/// The first Unix socket a server listens on: the one its option files name, else its usual places.
+pub fn find_socket(t: &mut dyn Transport) -> Result<Option<String>, FactsError> {
+    let script = r#"for s in $(my_print_defaults mysqld server mariadb mariadbd client-server client 2>/dev/null | sed -n 's/^--socket=//p') \
+  /run/mysqld/mysqld.sock /var/run/mysqld/mysqld.sock /run/mariadbd/mysqld.sock /run/mariadbd/mariadbd.sock /tmp/mysql.sock; do
+  if [ -S "$s" ]; then echo "$s"; break; fi
+done
+true"#;
+    let out = t.check(script, &[])?.stdout_text();
+    Ok(out
+        .lines()
+        .next()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string))
+}
+
 /// `/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu ...`
 pub fn binary_version(line: &str) -> Option<ServerVersion> {
     let version = line.split_whitespace().skip_while(|w| *w != "Ver").nth(1)?;

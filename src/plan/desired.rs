@@ -178,8 +178,13 @@ fn desired_host(
             host: host.to_string(),
         })?;
     let flavor = version.flavor();
+    let paths = super::paths::server_paths(&play.vars, facts);
     let context = |flavor: &dyn Flavor| {
-        let context = MyCnfContext::new(project, play, host, flavor);
+        let context = MyCnfContext::new(project, play, host, flavor).with_paths(
+            paths.datadir.clone(),
+            paths.socket.clone(),
+            paths.log_error.clone(),
+        );
         match assignment.nodes.get(host) {
             Some(c) => context.with_interleave(c.increment, c.offset),
             None => context,

@@ -27,6 +27,7 @@ mod gtid_move;
 mod install;
 mod interleave;
 mod layout;
+mod paths;
 mod replication;
 mod rollout;
 mod seed_method;

@@ -54,6 +54,14 @@ impl ProtocolSql {
         }
     }
 
+    /// Reach the server on `socket` from now on (a connection to another is closed).
+    pub fn use_socket(&mut self, socket: &str) {
+        if self.socket != socket {
+            self.socket = socket.to_string();
+            self.bridge = None;
+        }
+    }
+
     /// Connect now if not connected, so a caller choosing a backend learns whether this one works.
     pub fn open(&mut self, transport: &mut dyn Transport) -> Result<(), SqlError> {
         if self.bridge.is_none() {
