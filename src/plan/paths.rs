@@ -7,11 +7,13 @@
 //! 3. else the Debian package's layout (a server mmprov installs).
 //!
 //! So a server whose package puts its files elsewhere (MariaDB 11.8: `/var/lib/mariadb`, `/run/mariadbd`;
-//! MySQL: `/var/run/mysqld`) is never moved to a path that does not exist on its host. An error log the
-//! server keeps nowhere but its journal (`@@log_error` empty) is not named at all.
+//! MySQL: `/var/run/mysqld`) is never moved to a path that does not exist on its host. A server under systemd
+//! with no error log file of its own (`@@log_error` empty: its journal keeps its words) gets none; one that
+//! would log to syslog or to a file named after the host (mysqld_safe) gets the file mmprov reads when a
+//! restart fails, as a server that is down keeps the one mmprov's file names.
 
 use crate::facts::HostFacts;
-use crate::model::{DEFAULT_DATADIR, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, PlayVars};
+use crate::model::{DEFAULT_DATADIR, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, PlayVars, ServiceKind};
 use crate::mycnf::server_options;
 
 /// The server's files on one host.
@@ -47,19 +49,24 @@ pub fn server_paths(vars: &PlayVars, facts: &HostFacts) -> ServerPaths {
         .clone()
         .or_else(|| found("socket").filter(|s| !s.is_empty()))
         .unwrap_or_else(|| DEFAULT_SOCKET.to_string());
+    let kept = || {
+        configured
+            .get("log_error")
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_LOG_ERROR.to_string())
+    };
     let log_error = match &vars.log_error {
         Some(named) => Some(named.clone()),
-        None if facts.running => facts
-            .variables
-            .get("log_error")
-            .filter(|l| l.starts_with('/'))
-            .cloned(),
-        None => Some(
-            configured
-                .get("log_error")
-                .cloned()
-                .unwrap_or_else(|| DEFAULT_LOG_ERROR.to_string()),
-        ),
+        None if facts.running => match facts.variables.get("log_error") {
+            // A file of its own: the server keeps it.
+            Some(file) if file.starts_with('/') => Some(file.clone()),
+            // Under systemd a server without a file logs to its journal, which keeps its words.
+            _ if facts.service == ServiceKind::Systemd => None,
+            // Elsewhere its words would go to syslog, or to a file named after the host (mysqld_safe): mmprov
+            // gives them the file it reads when a restart fails.
+            _ => Some(kept()),
+        },
+        None => Some(kept()),
     };
     ServerPaths {
         datadir,
@@ -92,12 +99,13 @@ mod tests {
 
     #[test]
     fn a_path_the_playbook_does_not_name_stays_where_the_server_has_it() {
-        // MariaDB 11.8 as Debian packages it: its own folders, its log in the journal.
-        let facts = running(&[
+        // MariaDB 11.8 as Debian packages it, under systemd: its own folders, its log in the journal.
+        let mut facts = running(&[
             ("datadir", "/var/lib/mariadb/"),
             ("socket", "/run/mariadbd/mysqld.sock"),
             ("log_error", ""),
         ]);
+        facts.service = ServiceKind::Systemd;
         let paths = server_paths(&PlayVars::default(), &facts);
         assert_eq!(
             paths,
@@ -107,6 +115,21 @@ mod tests {
                 log_error: None,
             }
         );
+    }
+
+    /// A server started by mysqld_safe logs to syslog, or once told to skip it, to `<host>.err` in its data
+    /// directory: mmprov gives it the file it reads, the same before and after, so a second plan is empty.
+    #[test]
+    fn a_server_outside_systemd_without_a_log_file_of_its_own_gets_mmprovs() {
+        for reported in ["", "./db1.err"] {
+            let facts = running(&[("log_error", reported)]);
+            let paths = server_paths(&PlayVars::default(), &facts);
+            assert_eq!(
+                paths.log_error.as_deref(),
+                Some(DEFAULT_LOG_ERROR),
+                "{reported:?}"
+            );
+        }
     }
 
     #[test]
