@@ -368,7 +368,16 @@ impl<'p> Engine<'p> {
             "phase: replication read again after the restarts in {} ms",
             started.elapsed().as_millis()
         );
-        let now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
+        let mut now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
+        if now.iter().flat_map(|r| &r.steps).any(retrying_start) {
+            // A replica of a node that just restarted reconnects by itself once its connect retry comes round:
+            // given that long, what it needs is what it then shows.
+            std::thread::sleep(Duration::from_secs(
+                u64::from(crate::flavor::CONNECT_RETRY) + 1,
+            ));
+            planned.facts = self.read_again(&mut planned.links)?;
+            now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
+        }
         let same = shown.len() == now.len() && shown.iter().zip(&now).all(|(a, b)| a.same_steps(b));
         // Nothing left to do runs nothing, so there is nothing to confirm (a node that came back replicating
         // by itself needs none of what was planned from it while it was down).
@@ -573,6 +582,17 @@ impl<'p> Engine<'p> {
             Err(Error::Unreachable { total, failed })
         }
     }
+}
+
+/// A start planned for a replica that keeps retrying a source it could not reach.
+fn retrying_start(step: &plan::ReplStep) -> bool {
+    matches!(
+        step,
+        plan::ReplStep::Start {
+            reason: plan::StartReason::Retrying { .. },
+            ..
+        }
+    )
 }
 
 /// Each host's server version, as its facts read it.
