@@ -77,6 +77,17 @@ impl<'a> Layers<'a> {
         self.0.iter().rev().find_map(|layer| layer.get(name))
     }
 
+    /// The variables `wanted` names that some layer sets, each with the value of every layer that sets
+    /// it, lowest first (so the last one written for a name is its value).
+    pub(super) fn picked(&self, wanted: fn(&str) -> bool) -> Vec<(&'a str, &'a Sourced<Value>)> {
+        self.0
+            .iter()
+            .flat_map(|layer| layer.iter())
+            .filter(|(k, _)| wanted(k))
+            .map(|(k, v)| (k.as_str(), v))
+            .collect()
+    }
+
     /// Every variable with its value, as Ansible's `hostvars` has them.
     pub(super) fn merged(&self) -> serde_json::Map<String, Value> {
         let mut out = serde_json::Map::new();

@@ -51,6 +51,17 @@ pub(super) fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec
     out
 }
 
+/// Whether mmprov reads the variable `name`.
+pub(super) fn is_read(name: &str) -> bool {
+    // Most variables of a big inventory are other tools' (`rack`, `role`): one look at the start.
+    let maybe = name.starts_with("ansible_")
+        || name.starts_with("mmprov_")
+        || name.starts_with("mysql_")
+        || name == "server_id"
+        || name == "auto_increment_offset";
+    maybe && READ_VARS.contains(&name)
+}
+
 /// Every inventory variable mmprov reads.
 const READ_VARS: &[&str] = &[
     "ansible_host",
@@ -300,5 +311,16 @@ pub fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{READ_VARS, is_read};
+
+    #[test]
+    fn every_variable_mmprov_reads_passes_the_quick_look() {
+        assert!(READ_VARS.iter().all(|name| is_read(name)));
+        assert!(!is_read("rack") && !is_read("ansible_python_interpreter"));
     }
 }
