@@ -11,13 +11,17 @@
 //!
 //! The seams, one file each: `graph` (groups, children, members, depths, `ungrouped`), `precedence` (which
 //! value of a variable a host gets), `read_vars` (the variables mmprov reads, made into a [`Host`]) and
-//! `listing` (the inventory as `ansible-inventory` shows it). Host ranges are `load::pattern`'s.
+//! `listing` (the inventory as `ansible-inventory` shows it, in `python_json`'s JSON). Host ranges are
+//! `load::pattern`'s.
 
 mod graph;
 mod listing;
 mod precedence;
+mod python_json;
 mod read_vars;
 
+pub use listing::AnsibleView;
+pub use python_json::to_string as ansible_json;
 pub use read_vars::{default_user, expand_home};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +31,7 @@ use serde_json::Value;
 
 use super::problem::Problem;
 use super::vault::Vault;
+use super::yaml11::without_unsafe;
 use crate::model::{FileId, Host, Source, Sourced, Span, SshOptions};
 
 /// The inventory's maps and sets: in the order written, with a fast hash (an inventory is the operator's
@@ -391,7 +396,7 @@ impl InventoryData {
             ));
             let secrets: BTreeMap<String, Value> = wanted
                 .iter()
-                .filter_map(|k| Some((k.clone(), layers.get(k)?.value.clone())))
+                .filter_map(|k| Some((k.clone(), without_unsafe(&layers.get(k)?.value))))
                 .collect();
             if !secrets.is_empty() {
                 resolved.hostvars.insert(name.to_string(), secrets);

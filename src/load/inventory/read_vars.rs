@@ -15,27 +15,34 @@ use super::precedence::Layers;
 use super::{BecomeDefault, HostDefaults, Vars};
 use crate::load::problem::Problem;
 use crate::load::vault::{self, Vault};
+use crate::load::yaml11::unsafe_text;
 use crate::load::{ssh_args, ssh_config};
 use crate::model::{Connection, Host, ServiceKind, Sourced, Span};
 
-/// The variables mmprov reads that are encrypted, opened (others stay as they are: an inventory may hold
-/// secrets of other tools, which need no password here).
+/// The variables mmprov reads that are encrypted, opened, and those marked `!unsafe`, as their text
+/// (others stay as they are: an inventory may hold secrets of other tools, which need no password here).
 pub(super) fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
     let mut out = Vars::new();
-    // Most hosts have nothing encrypted: only a name with an encrypted value in some layer is looked up.
-    let encrypted = layers
+    // Most hosts have nothing encrypted or marked: only a name with such a value in some layer is looked up.
+    let marked = layers
         .0
         .iter()
         .flat_map(|layer| layer.iter())
-        .filter(|(k, v)| vault::vaulted(&v.value).is_some() && READ_VARS.contains(&k.as_str()));
-    for (name, _) in encrypted {
-        let Some(v) = layers.get(name) else { continue };
+        .filter(|(k, v)| {
+            (vault::vaulted(&v.value).is_some() || unsafe_text(&v.value).is_some())
+                && READ_VARS.contains(&k.as_str())
+        });
+    for (name, _) in marked {
+        let Some(v) = layers.get(name).filter(|_| !out.contains_key(name)) else {
+            continue;
+        };
+        if let Some(text) = unsafe_text(&v.value) {
+            out.insert(name.clone(), Sourced::new(Value::from(text), v.span));
+            continue;
+        }
         let Some(text) = vault::vaulted(&v.value) else {
             continue;
         };
-        if out.contains_key(name) {
-            continue;
-        }
         match vault.decrypt(text) {
             Ok(plain) => {
                 let value = Value::String(secrecy::ExposeSecret::expose_secret(&plain).to_string());
