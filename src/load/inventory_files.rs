@@ -127,7 +127,13 @@ impl Files<'_> {
             }
             // As Ansible: `host:port` where that reads as one, else the whole item is the name.
             let (host, port) = super::pattern::split_port(name).unwrap_or((name, None));
-            data.add_hosts("ungrouped", vec![host.to_string()], port, Vars::new(), at);
+            data.add_hosts(
+                "ungrouped",
+                vec![host.to_string()],
+                port,
+                Vars::default(),
+                at,
+            );
         }
         data
     }
@@ -231,7 +237,7 @@ impl Files<'_> {
 
     /// The variables a vars file (or every file of a vars folder) sets.
     fn vars_from(&mut self, found: &Path, warnings: &mut Vec<String>) -> Result<Vars, LoadError> {
-        let mut vars = Vars::new();
+        let mut vars = Vars::default();
         for file in vars_files(found)? {
             let opened = self.open(&file)?;
             let mut set = match super::ansible_yaml::vars_file(&opened.text, opened.file, warnings)

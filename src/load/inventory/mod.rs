@@ -40,7 +40,7 @@ pub type Map<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
 pub type Set<K> = IndexSet<K, rustc_hash::FxBuildHasher>;
 
 /// Variables with their values as the inventory gives them (JSON's types: Ansible's), each with its place.
-pub type Vars = BTreeMap<String, Sourced<Value>>;
+pub type Vars = Map<String, Sourced<Value>>;
 
 #[derive(Debug, Clone)]
 pub struct DeclaredHost {
@@ -183,10 +183,10 @@ impl InventoryData {
             .hosts
             .entry(name.to_string())
             .or_insert_with(|| DeclaredHost {
-                pattern_port: Vars::new(),
-                vars: Vars::new(),
-                file_vars: Vars::new(),
-                play_vars: Vars::new(),
+                pattern_port: Vars::default(),
+                vars: Vars::default(),
+                file_vars: Vars::default(),
+                play_vars: Vars::default(),
                 declared_at,
             });
         (host, true)
@@ -371,12 +371,10 @@ impl InventoryData {
         };
         // Built in inventory order, where each host's data lie in memory, then sorted by name.
         let mut hosts = Vec::with_capacity(layers.len());
-        for (&name, layers) in &layers {
-            let declared_at = self.hosts.get(name).map(|d| d.declared_at).unwrap_or(Span {
-                file: FileId(0),
-                offset: 0,
-                len: 0,
-            });
+        // The layers are in inventory order, as the hosts are.
+        for ((name, layers), declared) in layers.iter().zip(self.hosts.values()) {
+            let name: &str = name;
+            let declared_at = declared.declared_at;
             let opened = read_vars::open_vaults(layers, vault, problems);
             // The few variables mmprov reads that the host has, looked up once through its layers.
             let read = layers.picked(read_vars::is_read);

@@ -22,7 +22,7 @@ use crate::model::{Connection, Host, ServiceKind, Sourced, Span};
 /// The variables mmprov reads that are encrypted, opened, and those marked `!unsafe`, as their text
 /// (others stay as they are: an inventory may hold secrets of other tools, which need no password here).
 pub(super) fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
-    let mut out = Vars::new();
+    let mut out = Vars::default();
     // Most hosts have nothing encrypted or marked: only a name with such a value in some layer is looked up.
     let marked = layers
         .0
