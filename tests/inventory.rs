@@ -524,7 +524,7 @@ fn inventory_plays_shows_each_plays_hosts_identities_and_routes_as_mmprov_resolv
     assert!(out.status.success(), "{text}{}", support::text(&out.stderr));
     assert_eq!(
         text,
-        "play `p` (server, replication): hosts `pair` select 2 hosts, auto_increment_increment 2\n\
+        "play `p` (server, replication) on `pair`: 2 hosts, auto_increment_increment 2\n\
          \x20 host              server_id  offset  replicates from  route\n\
          \x20 db-b              2          1       db-a             me@10.0.0.2:22\n\
          \x20 db-a (read-only)  1          2       db-b             deploy@db-a:2201 via ops@bastion:2200, become root\n"

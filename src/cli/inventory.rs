@@ -135,7 +135,7 @@ fn write_play(play: &PlayHosts, out: &mut dyn Write) -> Result<(), Error> {
         .unwrap_or_default();
     writeln!(
         out,
-        "play `{}` ({}): hosts `{}` select {}{increment}",
+        "play `{}` ({}) on `{}`: {}{increment}",
         play.play,
         play.roles.join(", "),
         play.pattern,
