@@ -30,12 +30,110 @@
 #
 # State lives in $MMPROV_LAB_DIR (default: lab/.state beside this script): the SSH key, known_hosts, the
 # inventories (inventory.yml, inventory.ini) and one folder per host.
+#
+# Server families (--server, anywhere on the command line): the default, mariadb-10.11, is the machine's own
+# MariaDB as above. mysql-9.7 and mariadb-11.8 come from Debian's newest suite (sid), which needs a newer C
+# library than the machine's, so their hosts run from a root image of their own:
+#
+#   lab.sh install --server S   build S's image once per machine (debootstrap --variant=minbase from sid, the
+#                               mirror taken from the machine's apt sources): $MMPROV_LAB_IMAGES (default
+#                               /var/cache/mmlab-images)/S/root, with the server's .deb files beside it (debs/,
+#                               indexed and signed) for bare hosts. Rebuilt only when missing or incomplete.
+#   lab.sh up N --server S      hosts h1..hN of family S, state in lab/.state-S unless MMPROV_LAB_DIR says
+#                               otherwise; the state records S ($state/server), so status, ssh, reboot, bare
+#                               and down need no flag when MMPROV_LAB_DIR points there.
+#
+# Each such host: a network namespace, then its own mount, uts, pid and cgroup namespaces (in a cgroup of its
+# own on a cgroup2 mount at /run/mmlab-cgroup), an overlay root over the image whose upper layer is the host's
+# folder (its disk: data and config survive `reboot`), and real systemd as PID 1. The server runs under
+# Debian's own unit (mysql.service, mariadb.service) with the package's config as shipped (it listens on
+# 127.0.0.1 until a playbook says otherwise) and layout (MariaDB 11.8: /var/lib/mariadb, /run/mariadbd); its
+# datadir is initialized at the host's first boot (its own server_uuid; MySQL's root@localhost by auth_socket,
+# as Debian's postinst does). Each host has its own sshd host key, machine id, /etc/hosts naming its peers, an
+# empty resolv.conf, and the three machine accounts in its own /etc. `reboot` SIGKILLs its systemd (which
+# ignores SIGTERM) and boots it again from its disk. Bare hosts are the image with the server purged, its
+# upper layer in memory, the image's own server packages as their only package source.
+#
+#   family         bridge    subnet            namespaces
+#   mariadb-10.11  mmlabbr0  10.213.7.0/24     mmlab-h1..   (+ mmlabbr1 10.213.8.0/24 for `behind`)
+#   mysql-9.7      mmlabbr2  10.213.9.0/24     mmlab-my-h1..
+#   mariadb-11.8   mmlabbr3  10.213.10.0/24    mmlab-mb-h1..
+#
+# One lab per family can be up at a time, all three side by side; `down` takes down only its own.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-state=${MMPROV_LAB_DIR:-$here/.state}
+
+die() { echo "lab: $*" >&2; exit 1; }
+log() { echo "lab: $*" >&2; }
+
+# --server may stand anywhere on the command line; what remains are the command and its arguments.
+server_flag=
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --server) [ $# -ge 2 ] || die "--server takes a server family"; server_flag=$2; shift 2 ;;
+    --server=*) server_flag=${1#--server=}; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+set -- ${args[@]+"${args[@]}"}
+case $server_flag in
+  '' | mariadb-10.11 | mysql-9.7 | mariadb-11.8) ;;
+  *) die "unknown server family '$server_flag' (mariadb-10.11, mysql-9.7, mariadb-11.8)" ;;
+esac
+if [ -n "${MMPROV_LAB_DIR:-}" ]; then
+  state=$MMPROV_LAB_DIR
+elif [ -n "$server_flag" ] && [ "$server_flag" != mariadb-10.11 ]; then
+  state=$here/.state-$server_flag
+else
+  state=$here/.state
+fi
+# A lab of another family records it in its state; the default family's state records nothing.
+recorded=$(cat "$state/server" 2>/dev/null || true)
+# A state folder named after a family belongs to it even once gone: a second `down` of a MySQL lab must not
+# become the default lab's `down`, which sweeps every mmlab-[hpb]* namespace.
+if [ -z "$recorded" ]; then
+  case ${state%/} in
+    */.state-mysql-9.7) recorded=mysql-9.7 ;;
+    */.state-mariadb-11.8) recorded=mariadb-11.8 ;;
+  esac
+fi
+server=${server_flag:-${recorded:-mariadb-10.11}}
+if [ "${1:-}" != install ] && [ -n "$recorded" ] && [ "$recorded" != "$server" ]; then
+  die "$state holds a $recorded lab, not $server"
+fi
+if [ "${1:-}" != install ] && [ -z "$recorded" ] && [ "$server" != mariadb-10.11 ] && [ -d "$state/hosts" ]; then
+  die "$state holds a mariadb-10.11 lab, not $server"
+fi
+
+# The family's network, names and server. Each family has its own bridge, subnet and namespace prefix, so labs
+# of different families run side by side; the default family's prefix (mmlab-h1) is the one its `down` sweeps
+# (^mmlab-[hpb]), which the others' (mmlab-my-h1, mmlab-mb-h1) never match.
+sid=
+ns_prefix=mmlab-
 bridge=mmlabbr0
 net_prefix=10.213.7
+admin=mariadb-admin
+case $server in
+  mysql-9.7)
+    sid=yes ns_prefix=mmlab-my- bridge=mmlabbr2 net_prefix=10.213.9 admin=mysqladmin unit=mysql datadir=/var/lib/mysql
+    image_packages=(mysql-server mysql-client)
+    # What a bare host of this family lacks.
+    sid_server_packages=(mysql-server mysql-server-core mysql-client mysql-client-core)
+    ;;
+  mariadb-11.8)
+    sid=yes ns_prefix=mmlab-mb- bridge=mmlabbr3 net_prefix=10.213.10 admin=mariadb-admin unit=mariadb
+    datadir=/var/lib/mariadb
+    image_packages=(mariadb-server mariadb-client mariadb-backup)
+    sid_server_packages=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core mariadb-backup galera-4)
+    ;;
+esac
+# Root images of Debian's newest suite, one per family, built once per machine by `install --server`.
+images=${MMPROV_LAB_IMAGES:-/var/cache/mmlab-images}
+image=$images/$server
+# Each host of a sid family runs in a cgroup of its own on this cgroup2 mount (its systemd's tree).
+cgroup_root=/run/mmlab-cgroup
 back_bridge=mmlabbr1
 back_prefix=10.213.8
 bastion=h3
@@ -47,9 +145,6 @@ server_packages=(mariadb-server mariadb-server-core mariadb-client mariadb-clien
   mariadb-plugin-provider-bzip2 mariadb-plugin-provider-lz4 mariadb-plugin-provider-lzma
   mariadb-plugin-provider-lzo mariadb-plugin-provider-snappy)
 
-die() { echo "lab: $*" >&2; exit 1; }
-log() { echo "lab: $*" >&2; }
-
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (namespaces, bind mounts)"; }
 
 host_addr() {
@@ -58,6 +153,13 @@ host_addr() {
     b*) echo "$net_prefix.$((200 + ${1#b}))" ;;
     *) echo "$net_prefix.$((10 + ${1#h}))" ;;
   esac
+}
+
+# Locally administered, from the host's address: 02:6d:6c:<subnet>:<host>:00.
+host_mac() {
+  local a
+  IFS=. read -r _ _ a[0] a[1] <<<"$(host_addr "$1")"
+  printf '02:6d:6c:%02x:%02x:00\n' "${a[0]}" "${a[1]}"
 }
 
 bridge_of() { case $1 in p*) echo "$back_bridge" ;; *) echo "$bridge" ;; esac; }
@@ -87,25 +189,151 @@ fetch_server_debs() {
   mkdir -p "$debs/gnupg"
   chmod 700 "$debs/gnupg"
   (cd "$debs" && apt-get -o APT::Sandbox::User=root download -qq "${want[@]}" >/dev/null)
-  (cd "$debs" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null && gzip -9kf Packages)
-  gpg --homedir "$debs/gnupg" --batch --quiet --passphrase '' \
+  sign_package_source "$debs"
+  echo "${want[*]}" >"$debs/wanted"
+}
+
+# Index the .deb files of folder $1 as a flat repository and sign its Release with a key made for it (its
+# public half in $1/key.asc), so a host checks it as apt checks any signed source.
+sign_package_source() {
+  local d=$1 f
+  (cd "$d" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null && gzip -9kf Packages)
+  gpg --homedir "$d/gnupg" --batch --quiet --passphrase '' \
     --quick-gen-key 'mmprov lab packages <packages@mmlab.invalid>' ed25519 sign never
-  gpg --homedir "$debs/gnupg" --batch --armor --export >"$debs/key.asc"
+  gpg --homedir "$d/gnupg" --batch --armor --export >"$d/key.asc"
   {
     echo "Origin: mmlab"
     echo "Label: mmlab"
     echo "Date: $(LC_ALL=C date -Ru)"
     echo "SHA256:"
     for f in Packages Packages.gz; do
-      echo " $(sha256sum "$debs/$f" | cut -d' ' -f1) $(stat -c %s "$debs/$f") $f"
+      echo " $(sha256sum "$d/$f" | cut -d' ' -f1) $(stat -c %s "$d/$f") $f"
     done
-  } >"$debs/Release"
-  gpg --homedir "$debs/gnupg" --batch --yes --clearsign -o "$debs/InRelease" "$debs/Release"
-  echo "${want[*]}" >"$debs/wanted"
+  } >"$d/Release"
+  gpg --homedir "$d/gnupg" --batch --yes --clearsign -o "$d/InRelease" "$d/Release"
+}
+
+# Debian's mirror as this machine's apt reaches it: the first live `deb` line (sources.list and *.list) or
+# `URIs:` field (*.sources) whose path is Debian's main archive; commented lines are not live, and
+# /etc/apt/sources.list may not exist.
+debian_mirror() {
+  local f uri
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    case $f in
+      *.sources) awk '/^[[:space:]]*URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f" ;;
+      *) awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/ && $i !~ /=/) { print $i; break } }' "$f" ;;
+    esac
+  done | while read -r uri; do
+    case ${uri%/} in */debian) echo "${uri%/}"; break ;; esac
+  done | head -n 1 | grep . || echo http://deb.debian.org/debian
+}
+
+# The image's packages: the family's server, what systemd needs to run as init, sshd, and every tool mmprov
+# runs on a host (sh, awk, flock, base64, stat, tar, cmp, ss, getent, hostname, sudo; mysqldump, mysql and
+# my_print_defaults come with the server and client).
+image_include() {
+  local p=("${image_packages[@]}" openssh-server iproute2 systemd systemd-sysv dbus sudo procps hostname passwd
+    util-linux coreutils mawk tar diffutils findutils grep sed gzip libc-bin)
+  (IFS=,; echo "${p[*]}")
+}
+
+# Units that reach for the machine (its kernel settings, consoles, module loading, device nodes) or run timers
+# a lab host does not want; sshd-keygen would add host keys beside the one the lab gives each host.
+masked_units=(systemd-sysctl.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount
+  proc-sys-fs-binfmt_misc.mount systemd-pstore.service getty@.service serial-getty@.service console-getty.service
+  container-getty@.service getty-static.service getty.target kmod-static-nodes.service modprobe@.service
+  systemd-tmpfiles-setup-dev.service systemd-tmpfiles-setup-dev-early.service systemd-remount-fs.service
+  systemd-firstboot.service systemd-journald-audit.socket apt-daily.timer apt-daily-upgrade.timer fstrim.timer
+  dpkg-db-backup.timer e2scrub_all.timer sshd-keygen.service)
+
+# A root image of Debian's newest suite (sid) holding the family's server, built once per machine:
+# $image/root, complete once $image/complete names what it was built with. Built aside and renamed, so an
+# interrupted build leaves nothing that looks complete.
+install_image() {
+  local include mirror new=$image.new started=$SECONDS u
+  need_root
+  local t machine_tools_missing=
+  for t in debootstrap gpg dpkg-scanpackages openssl ssh ssh-keygen nsenter unshare ip; do
+    command -v "$t" >/dev/null 2>&1 || machine_tools_missing=yes
+  done
+  if [ -n "$machine_tools_missing" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap gpg dpkg-dev openssl openssh-client util-linux \
+      iproute2 >/dev/null
+  fi
+  include=$(image_include)
+  if [ -f "$image/complete" ] && [ "$(cat "$image/complete")" = "$include" ] && [ -x "$image/root/lib/systemd/systemd" ]; then
+    log "$server image present: $image"
+  else
+    if ip netns list | awk '{print $1}' | grep -q "^$ns_prefix"; then
+      die "$server hosts are running on the old image: take their lab down first"
+    fi
+    mirror=$(debian_mirror)
+    log "building the $server image from sid at $mirror (about a minute)"
+    rm -rf "$new"
+    mkdir -p "$new"
+    debootstrap --variant=minbase --include="$include" sid "$new/root" "$mirror" >"$new/debootstrap.log" 2>&1 ||
+      die "debootstrap failed: see $new/debootstrap.log"
+    for u in "${masked_units[@]}"; do ln -sfn /dev/null "$new/root/etc/systemd/system/$u"; done
+    # Every host gets its own host key, machine id and datadir at its first boot: none come from the image.
+    rm -f "$new"/root/etc/ssh/ssh_host_*
+    : >"$new/root/etc/machine-id"
+    find "$new/root$datadir" "$new/root/var/log/mysql" -mindepth 1 -delete 2>/dev/null || true
+    if [ "$server" = mysql-9.7 ]; then find "$new/root/var/lib/mysql-files" "$new/root/var/lib/mysql-keyring" -mindepth 1 -delete; fi
+    # The server's own packages, for bare hosts; the rest of the package cache goes.
+    save_sid_debs "$new"
+    rm -f "$new"/root/var/cache/apt/archives/*.deb
+    echo "$include" >"$new/complete"
+    rm -rf "$image"
+    mv "$new" "$image"
+    log "$server image built in $((SECONDS - started)) s: $image ($(du -sh "$image/root" | cut -f1))"
+  fi
+  [ -f "$image/debs/InRelease" ] || save_sid_debs "$image"
+}
+
+# The family's server packages as .deb files of the versions the image holds, a flat index and a Release file
+# signed with a lab key: the local package source of a bare host. Taken from the image's package cache (what
+# debootstrap installed); a file missing there is fetched from sid with apt-get download through a private
+# sources list and package lists, never touching the machine's apt state.
+save_sid_debs() {
+  local img=$1 d=$1/debs want=() p v f missing=() apt_dir
+  for p in "${sid_server_packages[@]}"; do
+    v=$(chroot "$img/root" dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || die "$p is not in the $server image"
+    want+=("$p=$v")
+  done
+  rm -rf "$d"
+  mkdir -p "$d/gnupg"
+  chmod 700 "$d/gnupg"
+  for p in "${want[@]}"; do
+    # Debian's .deb file names write the epoch's ':' as %3a.
+    v=${p#*=}
+    f=$(ls "$img/root/var/cache/apt/archives/${p%%=*}_${v/:/%3a}"_*.deb 2>/dev/null | head -n 1 || true)
+    if [ -n "$f" ]; then cp "$f" "$d/"; else missing+=("$p"); fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt_dir=$d/apt
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+    echo "deb $(debian_mirror) sid main" >"$apt_dir/sources.list"
+    apt-get -qq -o Dir::Etc::sourcelist="$apt_dir/sources.list" -o Dir::Etc::sourceparts=/dev/null \
+      -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" update >/dev/null
+    (cd "$d" && apt-get -qq -o APT::Sandbox::User=root -o Dir::Etc::sourcelist="$apt_dir/sources.list" \
+      -o Dir::Etc::sourceparts=/dev/null -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" \
+      download "${missing[@]}" >/dev/null) || die "apt-get download ${missing[*]} from sid failed"
+    rm -rf "$apt_dir"
+  fi
+  sign_package_source "$d"
+  echo "${want[*]}" >"$d/wanted"
 }
 
 check_tools() {
   local t
+  if [ -n "$sid" ]; then
+    for t in ip unshare nsenter ssh ssh-keygen openssl; do
+      command -v "$t" >/dev/null 2>&1 || die "missing $t: run '$0 install' first"
+    done
+    [ -f "$image/complete" ] || die "no $server image in $image: run '$0 install --server $server' first"
+    return 0
+  fi
   for t in ip unshare ssh ssh-keygen /usr/sbin/sshd mariadb-install-db mariadb-admin; do
     command -v "$t" >/dev/null 2>&1 || die "missing $t: run '$0 install' first"
   done
@@ -115,6 +343,10 @@ ensure_state() {
   mkdir -p "$state/hosts"
   touch "$state/.mmlab"
   [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mmprov-lab -f "$state/id_ed25519"
+  if [ -n "$sid" ]; then
+    echo "$server" >"$state/server"
+    return 0
+  fi
   # Mount points must exist in the root filesystem before they can be bound over.
   mkdir -p /etc/mysql /var/lib/mysql /var/lib/mmprov /run/mysqld /var/log/mysql /etc/ssh /run/sshd
 }
@@ -122,6 +354,10 @@ ensure_state() {
 # The lab's non-root logins: each with the lab key; mmlab-deploy and mmlab-sudo are sudoers.
 ensure_users() {
   local user
+  [ -f "$state/sudo-password" ] || openssl rand -hex 12 >"$state/sudo-password"
+  chmod 600 "$state/sudo-password"
+  # A sid family's hosts have their own /etc: each boot makes the accounts there (boot-sid.sh).
+  [ -n "$sid" ] && return 0
   command -v sudo >/dev/null 2>&1 || die "missing sudo: run '$0 install' first"
   [ -f "$state/sudo-password" ] || openssl rand -hex 12 >"$state/sudo-password"
   chmod 600 "$state/sudo-password"
@@ -150,11 +386,13 @@ ensure_bridge() {
   ip link set "$bridge" up
 }
 
+ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
+
 host_running() {
   local dir=$state/hosts/$1 pid
   [ -f "$dir/pid" ] || return 1
   pid=$(cat "$dir/pid")
-  kill -0 "$pid" 2>/dev/null && ip netns list | grep -qw "mmlab-$1"
+  kill -0 "$pid" 2>/dev/null && ns_exists "$ns_prefix$1"
 }
 
 # The per-host copy of /etc: private MariaDB config, a private sshd with its own host key.
@@ -192,8 +430,179 @@ EOF
   touch "$dir/.prepared"
 }
 
+# A sid-family host's folder: the upper layer of its overlay root (upper/, work/: its disk, kept across
+# reboots), the mount point of that root (root/), its sshd host key and drop-in (etc-ssh/) and its machine id.
+prepare_sid_host_dir() {
+  local name=$1 dir=$state/hosts/$1 addr
+  addr=$(host_addr "$name")
+  [ -f "$dir/.prepared" ] && return 0
+  rm -rf "$dir"
+  mkdir -p "$dir"/{upper,work,root,etc-ssh}
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/etc-ssh/ssh_host_ed25519_key"
+  cat >"$dir/etc-ssh/00-mmlab.conf" <<EOF
+# mmprov lab host $name
+ListenAddress $addr
+HostKey /etc/ssh/ssh_host_ed25519_key
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+MaxSessions 64
+MaxStartups 64:30:128
+# Notice a client that went away while the network was down, and end its sessions (and the locks they hold).
+ClientAliveInterval 3
+ClientAliveCountMax 3
+EOF
+  tr -d '-' </proc/sys/kernel/random/uuid >"$dir/machine-id"
+  touch "$dir/.prepared"
+}
+
+# The hosts file every host of the lab gets: its peers by name, nothing else resolves (resolv.conf is empty).
+write_etc_hosts() {
+  local dir name
+  {
+    echo "127.0.0.1 localhost"
+    echo "::1 localhost ip6-localhost ip6-loopback"
+    for dir in "$state"/hosts/h* "$state"/hosts/b*; do
+      [ -d "$dir" ] || continue
+      name=$(basename "$dir")
+      echo "$(host_addr "$name") $name"
+    done
+  } >"$state/etc-hosts.$$"
+  mv "$state/etc-hosts.$$" "$state/etc-hosts"
+}
+
+# A running host's PID 1 (its systemd), as this machine numbers it: the one child of the recorded unshare.
+host_pid1() {
+  local pid
+  pid=$(cat "$state/hosts/$1/pid" 2>/dev/null) || return 1
+  cat "/proc/$pid/task/$pid/children" 2>/dev/null | awk '{print $1}' | grep .
+}
+
+# Hosts already running learn of peers raised after them.
+refresh_etc_hosts() {
+  local name pid1
+  for name in $(running_hosts) $(bare_hosts); do
+    host_running "$name" || continue
+    pid1=$(host_pid1 "$name") || continue
+    nsenter -t "$pid1" -m -r -w -- /bin/sh -c 'cat >/etc/hosts' <"$state/etc-hosts" || true
+  done
+}
+
+# Boots a sid-family host: runs as PID 1 of its pid namespace, in its own network, mount, uts and cgroup
+# namespaces, until it becomes the host's systemd.
+write_sid_boot_script() {
+  cat >"$state/boot-sid.sh.$$" <<'EOF'
+#!/usr/bin/env bash
+set -eu
+dir=$1 name=$2 image=$3 server=$4 datadir=$5 bare=$6 state=$7 packages=$8
+exec 3>>"$dir/host.log"
+mount --make-rprivate /
+# 1. The root: an overlay over the family's image. Its upper layer is the host's disk (kept across reboots),
+#    or memory for a bare host (gone at each boot).
+layer=$dir
+if [ "$bare" = yes ]; then
+  layer=$dir/mem
+  mkdir -p "$layer"
+  mount -t tmpfs -o mode=755 mmlab-mem "$layer"
+fi
+mkdir -p "$layer/upper" "$layer/work" "$dir/root"
+R=$dir/root
+mount -t overlay mmlab-overlay -o "lowerdir=$image/root,upperdir=$layer/upper,workdir=$layer/work" "$R"
+# 2. What systemd expects to find: /proc, /dev (its console a sink), /sys, a cgroup2 tree (its own, through the
+#    cgroup namespace), and fresh /run and /tmp.
+mount -t proc proc "$R/proc"
+mount --rbind /dev "$R/dev"
+mount --bind /dev/null "$R/dev/console"
+mount -t sysfs sysfs "$R/sys"
+mount -t cgroup2 cgroup2 "$R/sys/fs/cgroup"
+mount -t tmpfs -o mode=755 mmlab-run "$R/run"
+mount -t tmpfs -o mode=1777 mmlab-tmp "$R/tmp"
+# 3. Its identity: name, machine id, sshd host key and settings, root's key, its peers, no DNS.
+hostname "$name"
+echo "$name" >"$R/etc/hostname"
+cp "$dir/machine-id" "$R/etc/machine-id"
+install -m 600 "$dir/etc-ssh/ssh_host_ed25519_key" "$R/etc/ssh/ssh_host_ed25519_key"
+install -m 644 "$dir/etc-ssh/ssh_host_ed25519_key.pub" "$R/etc/ssh/ssh_host_ed25519_key.pub"
+install -m 644 "$dir/etc-ssh/00-mmlab.conf" "$R/etc/ssh/sshd_config.d/00-mmlab.conf"
+install -d -m 700 "$R/root/.ssh"
+install -m 600 "$state/id_ed25519.pub" "$R/root/.ssh/authorized_keys"
+install -m 644 "$state/etc-hosts" "$R/etc/hosts"
+rm -f "$R/etc/resolv.conf"
+: >"$R/etc/resolv.conf"
+# The kernel's log is this machine's, not the host's.
+mkdir -p "$R/etc/systemd/journald.conf.d"
+printf '[Journal]\nReadKMsg=no\n' >"$R/etc/systemd/journald.conf.d/mmlab.conf"
+# 4. The lab's machine accounts, as on the default lab's hosts (sshd without PAM refuses a locked password:
+#    '*' is no password, not locked).
+hash=$(openssl passwd -6 -stdin <"$state/sudo-password")
+for user in mmlab-deploy mmlab-sudo mmlab-nosudo; do
+  chroot "$R" id "$user" >/dev/null 2>&1 || chroot "$R" useradd -m -s /bin/bash "$user"
+  chroot "$R" usermod -p '*' "$user"
+  chroot "$R" install -d -m 700 -o "$user" -g "$user" "/home/$user/.ssh"
+  chroot "$R" install -m 600 -o "$user" -g "$user" /root/.ssh/authorized_keys "/home/$user/.ssh/authorized_keys"
+done
+chroot "$R" usermod -p "$hash" mmlab-sudo
+cat >"$R/etc/sudoers.d/mmlab" <<'SUDOERS'
+# mmprov lab: production-style logins
+Defaults:mmlab-deploy,mmlab-sudo,mmlab-nosudo lecture=never
+mmlab-deploy ALL=(ALL:ALL) NOPASSWD: ALL
+mmlab-sudo ALL=(ALL:ALL) ALL
+SUDOERS
+chmod 440 "$R/etc/sudoers.d/mmlab"
+# 5. A bare host: the server goes as an administrator removes it, and the lab's package source of the image's
+#    suite becomes the host's only one. Any other host: its own datadir at its first boot (the image has none),
+#    so its own server_uuid, TLS certificates and accounts.
+if [ "$bare" = yes ]; then
+  mkdir -p "$R/srv/mmlab-debs"
+  mount --bind "$image/debs" "$R/srv/mmlab-debs"
+  mount -o remount,bind,ro "$R/srv/mmlab-debs"
+  chroot "$R" dpkg --purge --force-depends $packages >&3 2>&1
+  rm -rf "$R$datadir"
+  rm -rf "$R"/etc/apt/sources.list "$R"/etc/apt/sources.list.d/* "$R"/var/lib/apt/lists/*
+  cp "$image/debs/key.asc" "$R/etc/apt/trusted.gpg.d/mmlab.asc"
+  echo "deb file:/srv/mmlab-debs ./" >"$R/etc/apt/sources.list.d/mmlab.list"
+elif [ -z "$(ls -A "$R$datadir" 2>/dev/null)" ]; then
+  case $server in
+    mysql-9.7)
+      # As Debian's postinst does: root@localhost and debian-sys-maint by auth_socket.
+      init=/var/lib/mysql-files/mmlab-init.sql
+      cat >"$R$init" <<'SQL'
+USE mysql;
+INSTALL PLUGIN auth_socket SONAME 'auth_socket.so';
+ALTER USER 'root'@'localhost' IDENTIFIED WITH 'auth_socket';
+CREATE USER 'debian-sys-maint'@'localhost' IDENTIFIED WITH 'auth_socket' AS 'root';
+GRANT ALL ON *.* TO 'debian-sys-maint'@'localhost' WITH GRANT OPTION;
+SHUTDOWN;
+SQL
+      chroot "$R" chown mysql:mysql "$init"
+      chmod 600 "$R$init"
+      chroot "$R" mysqld --initialize-insecure --user=mysql --init-file="$init" >&3 2>&1 ||
+        echo "$name: mysqld --initialize-insecure failed" >&3
+      rm -f "$R$init"
+      touch "$R/var/lib/mysql/debian-5.7.flag"
+      ;;
+    mariadb-11.8)
+      chroot "$R" mariadb-install-db --rpm --cross-bootstrap --user=mysql --disable-log-bin --skip-test-db >&3 2>&1 ||
+        echo "$name: mariadb-install-db failed" >&3
+      ;;
+  esac
+fi
+# 6. systemd as the host's init (it ignores SIGTERM: the lab stops a host with SIGKILL).
+exec 3>&-
+exec env -i container=mmlab PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  chroot "$R" /lib/systemd/systemd
+EOF
+  chmod 755 "$state/boot-sid.sh.$$"
+  mv "$state/boot-sid.sh.$$" "$state/boot-sid.sh"
+}
+
 # Runs as PID 1 of the host's pid namespace, inside its own mount and uts namespaces.
 write_boot_script() {
+  if [ -n "$sid" ]; then
+    write_sid_boot_script
+    return 0
+  fi
   # Written aside and renamed: another lab.sh may be starting a host from the current one.
   cat >"$state/boot.sh.$$" <<'EOF'
 #!/usr/bin/env bash
@@ -265,24 +674,66 @@ EOF
 }
 
 start_host() {
-  local name=$1 ns=mmlab-$1 dir=$state/hosts/$1 addr
+  local name=$1 ns=$ns_prefix$1 dir=$state/hosts/$1 addr
   addr=$(host_addr "$name")
   if host_running "$name"; then
     log "$name already running"
     return 0
   fi
   stop_host "$name" 2>/dev/null || true
-  prepare_host_dir "$name"
+  if [ -n "$sid" ]; then prepare_sid_host_dir "$name"; else prepare_host_dir "$name"; fi
   ip netns add "$ns"
-  ip link add "$ns-b" type veth peer name eth0 netns "$ns"
+  if [ -n "$sid" ]; then
+    # A fixed MAC, as a machine keeps its own across reboots: a new one would leave this machine's ARP entry
+    # pointing at the old link for half a minute after a reboot.
+    ip link add "$ns-b" type veth peer name eth0 netns "$ns" address "$(host_mac "$name")"
+  else
+    ip link add "$ns-b" type veth peer name eth0 netns "$ns"
+  fi
   ip link set "$ns-b" master "$(bridge_of "$name")" up
   ip -n "$ns" addr add "$addr/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
+  if [ -n "$sid" ]; then
+    start_sid_host "$name"
+    return 0
+  fi
   setsid ip netns exec "$ns" unshare --mount --uts --pid --kill-child --mount-proc \
     "$state/boot.sh" "$dir" "$name" "$debs" "${server_packages[*]}" </dev/null >"$dir/boot.log" 2>&1 &
   echo $! >"$dir/pid"
   log "$name starting at $addr (pid $(cat "$dir/pid"))"
+}
+
+# The host's network namespace is up: its boot starts in a cgroup of its own (so its systemd gets its own tree
+# through the cgroup namespace), then in its own mount, uts, pid and cgroup namespaces.
+start_sid_host() {
+  local name=$1 ns=$ns_prefix$1 dir=$state/hosts/$1 cg bare=no
+  [[ $name == b* ]] && bare=yes
+  mkdir -p "$cgroup_root"
+  findmnt -rn "$cgroup_root" >/dev/null || mount -t cgroup2 mmlab-cgroup "$cgroup_root"
+  cg=$cgroup_root/$ns
+  remove_cgroup "$cg"
+  mkdir "$cg"
+  : >"$dir/host.log"
+  setsid bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' mmlab-boot "$cg" \
+    ip netns exec "$ns" unshare --cgroup --mount --uts --pid --fork --kill-child --mount-proc \
+    "$state/boot-sid.sh" "$dir" "$name" "$image" "$server" "$datadir" "$bare" "$state" "${sid_server_packages[*]}" \
+    </dev/null >"$dir/boot.log" 2>&1 &
+  echo $! >"$dir/pid"
+  log "$name starting at $(host_addr "$name") (pid $(cat "$dir/pid"), $server under systemd)"
+}
+
+# A host's cgroup tree, once no process is left in it (its systemd's sub-groups first).
+remove_cgroup() {
+  local cg=$1
+  [ -d "$cg" ] || return 0
+  [ -e "$cg/cgroup.kill" ] && echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ -d "$cg" ] || return 0
+    sleep 0.1
+  done
+  log "cgroup $cg still holds processes"
 }
 
 lab_ssh() {
@@ -360,8 +811,8 @@ wait_ready() {
   done
   # A bare host has no server to wait for: its sshd starts once its packages are gone.
   [[ $name == b* ]] && return 0
-  until lab_ssh "$name" mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || die "$name: mariadb did not answer in 90 s (see $state/hosts/$name/*.log)"
+  until lab_ssh "$name" "$admin" --connect-timeout=2 ping >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$name: $server did not answer in 90 s (see $state/hosts/$name/*.log)"
     sleep 0.2
   done
 }
@@ -376,7 +827,7 @@ behind_hosts() {
 # The second network: a bridge with no address in this namespace, an unreachable route so nothing here
 # reaches it (nor leaves the machine for it through the default route), and the bastion's leg on it.
 ensure_back_network() {
-  local ns=mmlab-$bastion
+  local ns=$ns_prefix$bastion
   if ! ip link show "$back_bridge" >/dev/null 2>&1; then
     ip link add "$back_bridge" type bridge
   fi
@@ -394,6 +845,7 @@ cmd_behind() {
   local n=${1:-2} i name
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 9 ] || die "behind takes a host count 1..9"
   need_root
+  [ -z "$sid" ] || die "behind is a mariadb-10.11 lab's: $server labs have no hosts behind a bastion"
   host_running "$bastion" || die "the bastion $bastion is not running: run '$0 up 3' first"
   ensure_back_network
   write_boot_script
@@ -420,14 +872,23 @@ cmd_bare() {
   [ $# -ge 1 ] || die "bare takes host names b1..b9"
   for name in "$@"; do [[ "$name" =~ ^b[1-9]$ ]] || die "bare host names are b1..b9, not $name"; done
   need_root
-  [ -f "$debs/InRelease" ] || die "no local package source in $debs: run '$0 install' first"
+  if [ -n "$sid" ]; then
+    [ -f "$image/debs/InRelease" ] || die "no local package source in $image/debs: run '$0 install --server $server' first"
+  else
+    [ -f "$debs/InRelease" ] || die "no local package source in $debs: run '$0 install' first"
+  fi
   host_running h1 || die "the lab is not up: run '$0 up N' first"
   write_boot_script
   for name in "$@"; do
     stop_host "$name"
     rm -rf "${state:?}/hosts/$name"
-    start_host "$name"
   done
+  if [ -n "$sid" ]; then
+    for name in "$@"; do prepare_sid_host_dir "$name"; done
+    write_etc_hosts
+  fi
+  for name in "$@"; do start_host "$name"; done
+  [ -z "$sid" ] || refresh_etc_hosts
   write_known_hosts
   for name in "$@"; do wait_ready "$name"; done
   {
@@ -456,6 +917,12 @@ cmd_up() {
   ensure_bridge
   write_boot_script
   for i in $(seq 1 "$n"); do names+=("h$i"); done
+  if [ -n "$sid" ]; then
+    # Every host boots knowing its peers; those already up learn of the new ones.
+    for name in "${names[@]}"; do host_running "$name" || prepare_sid_host_dir "$name"; done
+    write_etc_hosts
+    refresh_etc_hosts
+  fi
   for name in "${names[@]}"; do start_host "$name"; done
   write_known_hosts
   mapfile -t names < <(running_hosts)
@@ -467,14 +934,21 @@ cmd_up() {
 }
 
 stop_host() {
-  local name=$1 ns=mmlab-$1 dir=$state/hosts/$1 pid
+  local name=$1 ns=$ns_prefix$1 dir=$state/hosts/$1 pid
   if [ -f "$dir/pid" ]; then
     pid=$(cat "$dir/pid")
+    # A sid-family host's PID 1 is systemd, which ignores SIGTERM: SIGKILL it, and every process of its pid
+    # namespace goes with it, as at a power loss.
+    if [ -n "$sid" ]; then
+      local pid1
+      pid1=$(host_pid1 "$name") && kill -9 "$pid1" 2>/dev/null || true
+    fi
     # Only the process this script started; --kill-child takes the host's PID 1 (and so the whole host) with it.
     kill "$pid" 2>/dev/null || true
     rm -f "$dir/pid"
   fi
-  if ip netns list | grep -qw "$ns"; then
+  if [ -n "$sid" ]; then remove_cgroup "$cgroup_root/$ns"; fi
+  if ns_exists "$ns"; then
     local p
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     for _ in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
@@ -489,6 +963,14 @@ cmd_down() {
   local name
   if [ -d "$state/hosts" ]; then
     for name in $(running_hosts) $(behind_hosts) $(bare_hosts); do stop_host "$name"; done
+  fi
+  if [ -n "$sid" ]; then
+    # Only this family's namespaces: the other families' labs stay up.
+    for ns in $(ip netns list | awk '{print $1}' | grep "^$ns_prefix[hb][0-9]*\$" || true); do stop_host "${ns#"$ns_prefix"}"; done
+    ip link del "$bridge" 2>/dev/null || true
+    if [ -f "$state/.mmlab" ]; then rm -rf "$state"; fi
+    log "down ($server)"
+    return 0
   fi
   for ns in $(ip netns list | awk '{print $1}' | grep '^mmlab-[hpb]' || true); do stop_host "${ns#mmlab-}"; done
   ip link del "$bridge" 2>/dev/null || true
@@ -506,7 +988,7 @@ cmd_status() {
     host_running "$name" && proc=up
     if [ $proc = up ] && lab_ssh "$name" true 2>/dev/null; then
       sshs=up
-      lab_ssh "$name" mariadb-admin --connect-timeout=2 ping >/dev/null 2>&1 && db=up
+      lab_ssh "$name" "$admin" --connect-timeout=2 ping >/dev/null 2>&1 && db=up
     fi
     printf '%-4s %-12s process=%-4s ssh=%-4s mysqld=%s\n' "$name" "$(host_addr "$name")" $proc $sshs $db
   done
@@ -526,7 +1008,7 @@ cmd_reboot() {
 }
 
 case "${1:-}" in
-  install) install_packages ;;
+  install) if [ -n "$sid" ]; then install_image; else install_packages; fi ;;
   reboot) shift; [ $# -eq 1 ] || die "reboot takes a host name"; cmd_reboot "$1" ;;
   up) shift; cmd_up "$@" ;;
   behind) shift; cmd_behind "$@" ;;
@@ -534,5 +1016,8 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   ssh) shift; [ $# -ge 1 ] || die "ssh takes a host name"; lab_ssh "$@" ;;
-  *) echo "usage: $0 install | up N | behind N | bare bN... | status | down | ssh hN [CMD] | reboot hN" >&2; exit 2 ;;
+  *)
+    echo "usage: $0 [--server mariadb-10.11|mysql-9.7|mariadb-11.8] install | up N | behind N | bare bN... | status | down | ssh hN [CMD] | reboot hN" >&2
+    exit 2
+    ;;
 esac

@@ -84,6 +84,18 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{command} did its steps, but these directions do not replicate: {directions}")]
+    #[diagnostic(
+        code(mmprov::not_healthy),
+        help(
+            "see each direction's verdict and explanation above; `mmprov status` reads them again"
+        )
+    )]
+    NotHealthy {
+        command: &'static str,
+        directions: String,
+    },
+
     #[error("replication is broken: {directions}")]
     #[diagnostic(
         code(mmprov::broken),

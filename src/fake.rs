@@ -42,9 +42,25 @@ pub struct HostState {
     /// `@@gtid_binlog_pos` and `@@gtid_slave_pos` (MariaDB).
     pub gtid_written: String,
     pub gtid_applied: String,
+    /// An error the replica reports once it has answered `after` status queries since its last start (a
+    /// replica restarted into an error it meets a moment later).
+    pub replica_fails: Option<ReplicaFailure>,
+    /// Status queries answered since the replica's last start.
+    pub status_looks: usize,
+    /// What its IO thread reports while running, when not `Yes` (`Connecting`).
+    pub io_state: Option<String>,
     pub restarts: usize,
     pub commands: Vec<String>,
     pub statements: Vec<String>,
+}
+
+/// An error a fake replica meets: in its SQL thread (else its IO thread), after this many looks.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicaFailure {
+    pub sql: bool,
+    pub errno: u32,
+    pub message: String,
+    pub after: usize,
 }
 
 /// A scripted host: clone it to keep a handle on its state after handing it to a link.
@@ -362,10 +378,15 @@ impl SqlExecutor for FakeSql {
             )]);
         }
         if sql == "SHOW SLAVE STATUS" {
+            s.status_looks += 1;
+            let failure = s.replica_fails.clone().filter(|f| s.status_looks > f.after);
+            let io_state = s.io_state.clone();
             return Ok(s
                 .replica
                 .iter()
-                .map(|(source, running)| replica_row(source, *running))
+                .map(|(source, running)| {
+                    replica_row(source, *running, io_state.as_deref(), failure.as_ref())
+                })
                 .collect());
         }
         if let Some(list) = sql.strip_prefix("SHOW GLOBAL VARIABLES WHERE Variable_name IN (") {
@@ -411,6 +432,7 @@ impl SqlExecutor for FakeSql {
             if let Some((_, threads)) = s.replica.as_mut() {
                 *threads = running;
             }
+            s.status_looks = 0;
             return Ok(Vec::new());
         }
         if let Some(set) = sql.strip_prefix("SET GLOBAL ") {
@@ -428,20 +450,45 @@ impl SqlExecutor for FakeSql {
     }
 }
 
-/// A `SHOW SLAVE STATUS` row of a replica of `source` as `repl`, its threads running or stopped.
-fn replica_row(source: &str, running: bool) -> Row {
+/// A `SHOW SLAVE STATUS` row of a replica of `source` as `repl`, its threads running or stopped, its IO
+/// thread in `io_state` while running, and the failure it met, if any (that thread then stopped).
+fn replica_row(
+    source: &str,
+    running: bool,
+    io_state: Option<&str>,
+    failure: Option<&ReplicaFailure>,
+) -> Row {
     let state = if running { "Yes" } else { "No" };
+    let errno = failure.map(|f| f.errno.to_string()).unwrap_or("0".into());
+    let message = failure.map(|f| f.message.as_str()).unwrap_or_default();
+    let sql_failed = failure.is_some_and(|f| f.sql);
+    let io_failed = failure.is_some_and(|f| !f.sql);
+    let io = match io_state {
+        Some(io) if running && !io_failed => io,
+        _ if io_failed => "No",
+        _ => state,
+    };
+    let (io_errno, io_error) = if io_failed {
+        (errno.as_str(), message)
+    } else {
+        ("0", "")
+    };
+    let (sql_errno, sql_error) = if sql_failed {
+        (errno.as_str(), message)
+    } else {
+        ("0", "")
+    };
     let fields = [
         ("Master_Host", source),
         ("Master_Port", "3306"),
         ("Master_User", "repl"),
-        ("Slave_IO_Running", state),
-        ("Slave_SQL_Running", state),
+        ("Slave_IO_Running", io),
+        ("Slave_SQL_Running", if sql_failed { "No" } else { state }),
         ("Seconds_Behind_Master", if running { "0" } else { "NULL" }),
-        ("Last_IO_Errno", "0"),
-        ("Last_IO_Error", ""),
-        ("Last_SQL_Errno", "0"),
-        ("Last_SQL_Error", ""),
+        ("Last_IO_Errno", io_errno),
+        ("Last_IO_Error", io_error),
+        ("Last_SQL_Errno", sql_errno),
+        ("Last_SQL_Error", sql_error),
         ("Master_Log_File", "mysql-bin.000001"),
         ("Read_Master_Log_Pos", "4"),
         ("Relay_Master_Log_File", "mysql-bin.000001"),

@@ -94,6 +94,14 @@ impl HostLink {
         HostSql { link: self }
     }
 
+    /// Send SQL to the server on `socket` from now on (the protocol's; the host's client finds its server by
+    /// its own config).
+    pub fn use_socket(&mut self, socket: &str) {
+        if let Backend::Undecided(protocol) | Backend::Protocol(protocol) = &mut self.backend {
+            protocol.use_socket(socket);
+        }
+    }
+
     /// Settle an undecided backend by what one attempt to connect says.
     fn decide(&mut self) {
         let Backend::Undecided(protocol) = &mut self.backend else {

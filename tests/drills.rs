@@ -101,13 +101,68 @@ impl Running {
         }
     }
 
+    /// Wait (at most [`FINISH_WITHIN`]) for the apply to end: its exit code and what it printed on stderr.
     fn finish(mut self) -> (Option<i32>, String) {
-        let status = self.child.wait().expect("mmprov ends");
+        let deadline = std::time::Instant::now() + FINISH_WITHIN;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("mmprov can be waited for") {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the apply did not end within {} s; saw:\n{}",
+                FINISH_WITHIN.as_secs(),
+                self.seen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
         let mut stderr = String::new();
         if let Some(mut e) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+            std::io::Read::read_to_string(&mut e, &mut stderr).expect("stderr reads");
         }
         (status.code(), stderr)
+    }
+}
+
+/// How long an interrupted apply may take to end.
+const FINISH_WITHIN: Duration = Duration::from_secs(180);
+
+/// An apply a drill started never outlives the drill, even one that panics.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            // Killing a process that ended meanwhile fails harmlessly; the wait reaps it either way.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A lab host's link taken down; it comes back up when this goes, even when the drill panics.
+struct LinkDown {
+    host: &'static str,
+    up: bool,
+}
+
+impl LinkDown {
+    fn new(host: &'static str) -> Self {
+        link(host, false);
+        Self { host, up: false }
+    }
+
+    /// The link back up now.
+    fn restore(mut self) {
+        link(self.host, true);
+        self.up = true;
+    }
+}
+
+impl Drop for LinkDown {
+    fn drop(&mut self) {
+        // Dropped while a drill unwinds: a second panic would abort the run, so a failure is only said.
+        if !self.up && !set_link(self.host, true) {
+            eprintln!("could not bring {}'s link back up", self.host);
+        }
     }
 }
 
@@ -140,12 +195,16 @@ fn converges_again(lab: &Lab, book: &std::path::Path) {
 }
 
 fn link(host: &str, up: bool) {
+    assert!(set_link(host, up), "ip link set {host} {up}");
+}
+
+/// Whether the host's link could be set up or down.
+fn set_link(host: &str, up: bool) -> bool {
     let state = if up { "up" } else { "down" };
-    let ok = Command::new("ip")
+    Command::new("ip")
         .args(["link", "set", &format!("mmlab-{host}-b"), state])
         .status()
-        .expect("ip runs");
-    assert!(ok.success(), "ip link set {state}");
+        .is_ok_and(|s| s.success())
 }
 
 #[test]
@@ -157,9 +216,9 @@ fn drill_a_the_ssh_connection_is_cut_in_the_middle_of_apply() {
     let book = playbook(&lab, dir.path());
     let mut apply = start_apply(&book);
     apply.wait_for("h1: restarting mysqld");
-    link("h1", false);
+    let down = LinkDown::new("h1");
     let (code, stderr) = apply.finish();
-    link("h1", true);
+    down.restore();
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("h1"),
@@ -177,9 +236,9 @@ fn drill_b_the_peer_is_cut_off_while_replication_is_set_up() {
     let book = playbook(&lab, dir.path());
     let mut apply = start_apply(&book);
     apply.wait_for("replication account");
-    link("h2", false);
+    let down = LinkDown::new("h2");
     let (code, stderr) = apply.finish();
-    link("h2", true);
+    down.restore();
     assert_eq!(code, Some(1), "{stderr}");
     converges_again(&lab, &book);
 }

@@ -16,13 +16,8 @@ use super::link;
 use crate::flavor::{Flavor, ServerVersion};
 use crate::link::Connections;
 use crate::plan::Gate;
-use crate::replication::{ReplicaStatus, explain};
+use crate::replication::{ReplicaStatus, Verdict, explain, judge};
 use crate::sql::{SqlError, SqlExecutor};
-
-/// Errors that end a gate at once: anything but a source that cannot be reached (yet).
-fn transient(errno: u32) -> bool {
-    matches!(errno, 2003 | 2005 | 2013)
-}
 
 /// How often a peer still retrying its restarted source is told to reconnect.
 const NUDGE_EVERY: Duration = Duration::from_secs(3);
@@ -131,22 +126,17 @@ impl Gating<'_> {
         let Some(s) = status else {
             return Err(self.failed(format!("{replica} no longer has replication configured")));
         };
-        if s.healthy() {
-            return Ok(None);
-        }
-        match s.error() {
-            Some((errno, text)) if !transient(errno) => {
+        match judge(s) {
+            Verdict::Healthy | Verdict::CatchingUp { .. } => Ok(None),
+            Verdict::Broken { errno, error } => {
                 let why = explain(errno).map(|w| format!(" {w}")).unwrap_or_default();
                 Err(self.failed(format!(
-                    "{replica} stopped replicating from {source}: error {errno}: {text}.{why}"
+                    "{replica} stopped replicating from {source}: error {errno}: {error}.{why}"
                 )))
             }
-            Some((errno, text)) => Ok(Some(format!(
-                "{replica} cannot reach {source} yet: error {errno}: {text}"
-            ))),
-            None => Ok(Some(format!(
-                "{replica} replicating from {source}: IO thread {}, SQL thread {}",
-                s.io_running, s.sql_running
+            other => Ok(Some(format!(
+                "{replica} replicating from {source}: {}",
+                other.describe()
             ))),
         }
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+use super::emit;
 use super::{ApplyError, Event};
 use crate::flavor::{Flavor, ServerVersion};
 use crate::link::{Connections, HostLink};
@@ -31,10 +32,13 @@ impl Mover<'_> {
     }
 
     fn say(&self, host: &str, message: String) {
-        let _ = self.events.send(Event::Step {
-            host: host.to_string(),
-            message,
-        });
+        emit(
+            self.events,
+            Event::Step {
+                host: host.to_string(),
+                message,
+            },
+        );
     }
 
     pub fn run(&mut self, gtid_move: &GtidMove) -> Result<(), ApplyError> {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+use super::emit;
 use super::{ApplyError, Event};
 use crate::facts::WRITES_HELD_MARKER;
 use crate::flavor::ServerVersion;
@@ -23,10 +24,13 @@ const CLIENT_SESSIONS: &str = "SELECT ID AS id, USER AS user, HOST AS host, TIME
     AND USER NOT IN ('system user', 'event_scheduler')";
 
 fn say(events: &Sender<Event>, host: &str, message: String) {
-    let _ = events.send(Event::Step {
-        host: host.to_string(),
-        message,
-    });
+    emit(
+        events,
+        Event::Step {
+            host: host.to_string(),
+            message,
+        },
+    );
 }
 
 /// Before the host steps: hold each joining node, then change each member's values.

@@ -45,6 +45,7 @@ impl Drop for HostLock {
         // Closing stdin ends the holder's `cat`, and with it the flock. If the host cannot be reached any more,
         // waiting is pointless: the host ends the session itself when the connection dies.
         drop(self.release.take());
+        // Ended or not within the wait, the lock is being released: there is nothing else to do.
         let _ = self.ended.recv_timeout(Duration::from_secs(5));
     }
 }
@@ -54,6 +55,7 @@ struct Lines(mpsc::Sender<Vec<u8>>);
 
 impl Write for Lines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // A reader that stopped listening has its answer already (it saw `locked` or `busy`).
         let _ = self.0.send(buf.to_vec());
         Ok(buf.len())
     }
@@ -106,7 +108,9 @@ pub fn acquire_over(
     let (ended_tx, ended) = mpsc::channel();
     std::thread::spawn(move || {
         let mut stdin = reader;
+        // How the holder's session ended is read from what it printed (`locked`, `busy`), not from here.
         let _ = t.run(&script, &mut stdin, &mut Lines(tx));
+        // Nobody waiting for the end any more is no failure.
         let _ = ended_tx.send(());
     });
     let mut lock = HostLock {
@@ -128,6 +132,7 @@ pub fn acquire_over(
         if text.starts_with("busy\n") {
             // The session ends by itself; collect the holder's note.
             drop(lock.release.take());
+            // The note is collected from what arrived, whether the session ended within the wait or not.
             let _ = lock.ended.recv_timeout(Duration::from_secs(10));
             while let Ok(bytes) = rx.try_recv() {
                 seen.extend(bytes);

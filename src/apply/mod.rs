@@ -28,6 +28,7 @@ mod physical;
 mod replication;
 mod restart;
 mod seed;
+pub mod watch;
 
 pub use error::ApplyError;
 pub use interleave::{hold_and_change as apply_interleaving_holds, open as open_held_nodes};
@@ -69,6 +70,14 @@ pub enum Event {
     Step { host: String, message: String },
     Done { host: String, steps: usize },
     Failed { host: String, message: String },
+}
+
+/// Send progress to whoever owns the terminal. A display that went away (its thread ended) changes nothing
+/// the run does, so there is no failure to report.
+pub(crate) fn emit(events: &Sender<Event>, event: Event) {
+    if events.send(event).is_err() {
+        log::debug!("progress event dropped: nobody displays it any more");
+    }
 }
 
 /// Apply every host's steps (hosts with nothing to do are not touched), `options.forks` hosts at a time,
@@ -172,16 +181,19 @@ fn run_hosts<'h>(
                 }),
             ),
         };
-        let _ = match &result {
-            Ok(()) => events.send(Event::Done {
-                host: host_plan.host.clone(),
-                steps: host_plan.steps.len(),
-            }),
-            Err(e) => events.send(Event::Failed {
-                host: host_plan.host.clone(),
-                message: e.to_string(),
-            }),
-        };
+        emit(
+            events,
+            match &result {
+                Ok(()) => Event::Done {
+                    host: host_plan.host.clone(),
+                    steps: host_plan.steps.len(),
+                },
+                Err(e) => Event::Failed {
+                    host: host_plan.host.clone(),
+                    message: e.to_string(),
+                },
+            },
+        );
         (host_plan, link, result)
     });
     results
@@ -233,10 +245,13 @@ fn pass_gates(
         for h in members {
             let Some(rolling) = &h.rolling else { continue };
             let say = |message: String| {
-                let _ = events.send(Event::Step {
-                    host: h.host.clone(),
-                    message,
-                });
+                emit(
+                    events,
+                    Event::Step {
+                        host: h.host.clone(),
+                        message,
+                    },
+                );
             };
             let gating = gate::Gating {
                 host: &h.host,
@@ -245,10 +260,13 @@ fn pass_gates(
                 timeout: options.gate_timeout,
             };
             if let Err(e) = gating.pass(&mut own, &say) {
-                let _ = events.send(Event::Failed {
-                    host: h.host.clone(),
-                    message: e.to_string(),
-                });
+                emit(
+                    events,
+                    Event::Failed {
+                        host: h.host.clone(),
+                        message: e.to_string(),
+                    },
+                );
                 failure = Some((play.to_string(), h.host.clone(), e));
                 break;
             }
@@ -306,10 +324,13 @@ pub fn apply_replication(
         let results = crate::fanout::fan_out(jobs, options.forks, |(p, mut own)| {
             let result = replication::run(p, &mut own, context, events);
             if let Err(e) = &result {
-                let _ = events.send(Event::Failed {
-                    host: format!("play {}", p.play),
-                    message: e.to_string(),
-                });
+                emit(
+                    events,
+                    Event::Failed {
+                        host: format!("play {}", p.play),
+                        message: e.to_string(),
+                    },
+                );
             }
             (own, result)
         });
@@ -384,10 +405,13 @@ fn apply_host(
 ) -> Result<(), ApplyError> {
     let host = host_plan.host.clone();
     let say = |message: String| {
-        let _ = events.send(Event::Step {
-            host: host.clone(),
-            message,
-        });
+        emit(
+            events,
+            Event::Step {
+                host: host.clone(),
+                message,
+            },
+        );
     };
     let mut written: Option<Written> = None;
     // Commands that put back what was changed beside the config, run when the restart is rolled back.
@@ -439,8 +463,10 @@ fn apply_host(
                     after: after.clone(),
                 });
             }
-            Step::SetGlobal { variable, .. } => {
-                let sql = step.sql().unwrap_or_default();
+            Step::SetGlobal {
+                variable, value, ..
+            } => {
+                let sql = Step::set_global(variable, value);
                 say(sql.clone());
                 t.sql().execute(&format!("setting {variable}"), &sql)?;
             }

@@ -1,6 +1,6 @@
 //! Carrying out a play's replication steps, in order, after every host's own steps succeeded:
-//! accounts on the sources, seeds, then each replica pointed at its source and started; finally every
-//! replica of the play is watched until both of its threads run without error (bounded).
+//! accounts on the sources, seeds, then each replica pointed at its source and started. Whether each then
+//! replicates is read afterwards, for every direction of the play at once, by `watch`.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::emit;
 use super::{ApplyError, Event, seed};
 use crate::facts::SEED_MARKER;
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::link::{Connections, HostLink};
 use crate::plan::{PhysicalSeed, Position, ReplStep, ReplicationPlan};
-use crate::replication::{Coordinates, ReplicaStatus, explain};
+use crate::replication::{Coordinates, ReplicaStatus, Verdict, explain, judge};
 use crate::sql::{SqlError, SqlExecutor, Statement, first_row, literal};
 use crate::transport::Transport;
 
@@ -95,8 +96,7 @@ fn scrub(message: &str, password: &str) -> String {
 /// ordinary words of the message.
 const SCRUBBED_RUN: usize = 6;
 
-/// Carry out one play's replication steps in order, then watch every replica a step (re)started until both
-/// of its threads run.
+/// Carry out one play's replication steps in order.
 pub fn run(
     plan: &ReplicationPlan,
     transports: &mut Connections,
@@ -116,7 +116,6 @@ pub fn run(
         password: password.expose_secret(),
         events,
         seeded: BTreeMap::new(),
-        watched: Vec::new(),
         accounts: Vec::new(),
     };
     for step in &plan.steps {
@@ -165,6 +164,9 @@ pub fn run(
             ReplStep::Start {
                 replica, source, ..
             } => run.start(replica, source)?,
+            ReplStep::Repair {
+                replica, source, ..
+            } => run.repair(replica, source)?,
             ReplStep::Positioning {
                 replica,
                 source,
@@ -191,35 +193,11 @@ pub fn run(
             started.elapsed().as_millis()
         );
     }
-    let started = Instant::now();
-    let mut watched = std::mem::take(&mut run.watched);
-    // A replica changed twice (pointed at its source, then its positioning) is watched once.
-    let mut seen = std::collections::BTreeSet::new();
-    watched.retain(|w| seen.insert(w.clone()));
-    for (replica, source) in watched {
-        let flavor = flavor_of(ctx, &replica)?;
-        wait_healthy(
-            transport(run.links, &replica)?,
-            flavor.as_ref(),
-            &replica,
-            &source,
-            ctx.healthy_timeout,
-        )?;
-        run.say(
-            &replica,
-            format!("replicating from {source}: both threads running"),
-        );
-    }
-    log::info!(
-        "{}: waiting for the replica threads in {} ms",
-        plan.play,
-        started.elapsed().as_millis()
-    );
     Ok(())
 }
 
 /// One play's replication run: the links, the secret, and what earlier steps left for later ones (the
-/// coordinates of each seed, the replicas to watch).
+/// coordinates of each seed, the accounts made).
 struct Run<'r, 'c> {
     links: &'r mut Connections,
     ctx: &'r ReplicationContext<'c>,
@@ -227,7 +205,6 @@ struct Run<'r, 'c> {
     events: &'r Sender<Event>,
     /// Each seeded node's seed source and the coordinates in its binary log the seed was taken at.
     seeded: BTreeMap<String, (String, Coordinates)>,
-    watched: Vec<(String, String)>,
     /// The accounts made so far: (source, replica address, user, TLS).
     accounts: Vec<(String, String, String, bool)>,
 }
@@ -240,10 +217,13 @@ enum Change {
 }
 
 fn say(events: &Sender<Event>, host: &str, message: String) {
-    let _ = events.send(Event::Step {
-        host: host.to_string(),
-        message,
-    });
+    emit(
+        events,
+        Event::Step {
+            host: host.to_string(),
+            message,
+        },
+    );
 }
 
 impl Run<'_, '_> {
@@ -307,9 +287,20 @@ impl Run<'_, '_> {
             // A replica still applying events into data being replaced would mix the two: it stops first
             // (the connect step that follows the seed starts it again).
             let flavor = flavor_of(self.ctx, to)?;
-            let _ = transport(self.links, to)?
-                .sql()
-                .execute("stopping replication", flavor.stop_replica());
+            let t = transport(self.links, to)?;
+            t.sql()
+                .execute("stopping replication", flavor.stop_replica())?;
+            // A dump that sets the source's GTID history (MySQL) is refused where it overlaps the target's:
+            // the target's own history goes first, as its data does.
+            if let (None, Some(reset)) = (physical, flavor.reset_binary_logs()) {
+                self.say(
+                    to,
+                    format!("emptying its binary logs and GTID history ({reset})"),
+                );
+                transport(self.links, to)?
+                    .sql()
+                    .execute("emptying the binary logs and GTID history", reset)?;
+            }
         }
         // Settled before the source's link is taken out of the run: an early return would lose it.
         let flavor = flavor_of(self.ctx, from)?;
@@ -517,7 +508,7 @@ impl Run<'_, '_> {
             // A replica this run just pointed at its source by GTID has a file and position in that source's
             // binary log only once it has connected: wait for those, the point it goes on from.
             let t = transport(self.links, replica)?;
-            wait_healthy(
+            wait_running(
                 t,
                 flavor.as_ref(),
                 replica,
@@ -617,11 +608,16 @@ impl Run<'_, '_> {
             format!("moving to {source}, GTID position {kept} kept"),
         );
         if let Err(e) = self.wait_until_held(source, replica, &position) {
-            // Not moved: it goes on from where it was, as it was.
-            let _ = transport(self.links, replica)?
+            // Not moved: it goes on from where it was, as it was; a start that fails too is said with it.
+            let restarted = transport(self.links, replica)?
                 .sql()
                 .execute("starting replication", flavor.start_replica());
-            return Err(e);
+            return Err(match restarted {
+                Ok(()) => e,
+                Err(start) => ApplyError::Hosts {
+                    failed: vec![e, start.into()],
+                },
+            });
         }
         let statement = flavor.change_source(&spec, self.password);
         self.restart_replica(
@@ -692,18 +688,28 @@ impl Run<'_, '_> {
         self.restart_replica(replica, source, None)
     }
 
-    /// Stop the replica (a stopped one is no error), make `change`, start it, and watch it afterwards.
+    /// Started again by GTID: the source is asked for what the replica lacks, not for a file it no longer
+    /// has. Whether it could serve that is what the watch at the end of the run reads.
+    fn repair(&mut self, replica: &str, source: &str) -> Result<(), ApplyError> {
+        self.say(
+            replica,
+            format!("replicating from {source} again by GTID (its binary logs were replaced)"),
+        );
+        self.restart_replica(replica, source, None)
+    }
+
+    /// Stop the replica (a stopped one answers with a note, not an error), make `change`, start it. The
+    /// watch at the end of the run reads whether it then replicates.
     fn restart_replica(
         &mut self,
         replica: &str,
-        source: &str,
+        _source: &str,
         change: Option<Change>,
     ) -> Result<(), ApplyError> {
         let flavor = flavor_of(self.ctx, replica)?;
         let t = transport(self.links, replica)?;
-        let _ = t
-            .sql()
-            .execute("stopping replication", flavor.stop_replica());
+        t.sql()
+            .execute("stopping replication", flavor.stop_replica())?;
         match change {
             Some(Change::Secret(what, statement)) => execute(t, what, &statement, self.password)?,
             Some(Change::Plain(what, statement)) => t.sql().execute(what, &statement)?,
@@ -711,7 +717,6 @@ impl Run<'_, '_> {
         }
         t.sql()
             .execute("starting replication", flavor.start_replica())?;
-        self.watched.push((replica.to_string(), source.to_string()));
         Ok(())
     }
 }
@@ -825,33 +830,27 @@ fn wait_positioned(
     })
 }
 
-/// Poll the replica until both threads run without error; a hard error (anything but a connect retry)
-/// fails at once, with its explanation.
-fn wait_healthy(
+/// Poll the replica until both threads run without error (its verdict healthy or catching up); a broken
+/// one fails at once, with its explanation.
+fn wait_running(
     t: &mut HostLink,
     flavor: &dyn Flavor,
     replica: &str,
     source: &str,
     timeout: Duration,
 ) -> Result<(), ApplyError> {
-    poll_replica(t, flavor, replica, source, timeout, |status| match status {
-        Some(s) if s.healthy() => Look::Done,
-        Some(s) => match s.error() {
-            Some((errno, text)) => {
+    poll_replica(t, flavor, replica, source, timeout, |status| {
+        let Some(s) = status else {
+            return Look::Waiting("no replication configured".into());
+        };
+        match judge(s) {
+            Verdict::Healthy | Verdict::CatchingUp { .. } => Look::Done,
+            Verdict::Broken { errno, error } => {
                 let why = explain(errno).map(|w| format!(" {w}")).unwrap_or_default();
-                let said = format!("error {errno}: {text}.{why}");
-                if matches!(errno, 2003 | 2005 | 2013) {
-                    Look::Waiting(said)
-                } else {
-                    Look::Failed(said)
-                }
+                Look::Failed(format!("error {errno}: {error}.{why}"))
             }
-            None => Look::Waiting(format!(
-                "IO thread {}, SQL thread {}",
-                s.io_running, s.sql_running
-            )),
-        },
-        None => Look::Waiting("no replication configured".into()),
+            other => Look::Waiting(other.describe()),
+        }
     })
 }
 
@@ -879,6 +878,7 @@ mod tests {
             steps,
             warnings: vec![],
             decided_after: vec![],
+            broken: vec![],
         };
         let passwords = BTreeMap::from([("pair".to_string(), SecretString::from(PASSWORD))]);
         let context = ReplicationContext {
@@ -968,7 +968,7 @@ mod tests {
     }
 
     #[test]
-    fn a_start_stops_and_starts_the_replica_and_waits_until_both_threads_run() {
+    fn a_start_stops_and_starts_the_replica() {
         let (h1, h2) = (FakeHost::new("h1"), FakeHost::new("h2"));
         h2.state().replica = Some(("192.0.2.11".into(), false));
         let start = ReplStep::Start {
@@ -980,8 +980,8 @@ mod tests {
         let s = h2.state();
         assert_eq!(
             s.statements,
-            ["STOP SLAVE", "START SLAVE", "SHOW SLAVE STATUS"],
-            "stop, start, then watched"
+            ["STOP SLAVE", "START SLAVE"],
+            "stop, start (the watch at the end reads whether it replicates)"
         );
         assert_eq!(s.replica, Some(("192.0.2.11".into(), true)));
         assert!(

@@ -113,6 +113,15 @@ pub fn stream(
     });
     let (dump_result, coordinates, bytes) = dumped;
     let restore = restored?;
+    // A restore that fails closes the pipe under the dump, whose broken pipe explains nothing: the restore's
+    // own error is the one reported.
+    if restore.status != 0 {
+        return Err(ApplyError::SeedFailed {
+            host: target_host,
+            stage: "restore",
+            detail: String::from_utf8_lossy(&restore.stderr).trim().to_string(),
+        });
+    }
     let dump_finished = dump_result?;
     if dump_finished.status != 0 {
         return Err(ApplyError::SeedFailed {
@@ -121,13 +130,6 @@ pub fn stream(
             detail: String::from_utf8_lossy(&dump_finished.stderr)
                 .trim()
                 .to_string(),
-        });
-    }
-    if restore.status != 0 {
-        return Err(ApplyError::SeedFailed {
-            host: target_host,
-            stage: "restore",
-            detail: String::from_utf8_lossy(&restore.stderr).trim().to_string(),
         });
     }
     let coordinates = coordinates.ok_or_else(|| ApplyError::SeedFailed {

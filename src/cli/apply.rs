@@ -78,8 +78,12 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         render::human(&plan)
     };
     out.write_all(shown.as_bytes())?;
-    if !plan.has_changes() {
+    if !plan.differs() {
         return Ok(0);
+    }
+    if !plan.has_changes() {
+        // Nothing to do, but directions left broken: the truth about them is the run's answer.
+        return end_with_the_truth(&engine, &mut planned, &plan, "apply", out).map(|()| 0);
     }
     if !req.yes {
         confirm(out)?;
@@ -115,6 +119,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     execute(replication_hosts, req.quiet, out, |events| {
         engine.apply_replication(&replication, &mut planned, events)
     })?;
+    end_with_the_truth(&engine, &mut planned, &plan, "apply", out)?;
     let s = plan.summary();
     writeln!(
         out,
@@ -122,6 +127,53 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         s.add, s.change, s.destroy, s.restarts
     )?;
     Ok(0)
+}
+
+/// Every direction of every play the plan touched, read again and judged: each verdict printed, and an
+/// error naming the directions that do not replicate.
+pub(super) fn end_with_the_truth(
+    engine: &Engine<'_>,
+    planned: &mut crate::engine::Planned,
+    plan: &crate::plan::Plan,
+    command: &'static str,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let plays = engine.touched_plays(plan);
+    if plays.is_empty() {
+        return Ok(());
+    }
+    let verdicts = engine.verdicts(planned, &plays)?;
+    writeln!(out, "\nReplication, read again:")?;
+    for w in &verdicts {
+        let mark = if w.verdict.is_healthy() {
+            "ok"
+        } else {
+            "NOT OK"
+        };
+        writeln!(
+            out,
+            "  {mark:<6} {} <- {}: {}",
+            w.replica,
+            w.source,
+            w.verdict.describe()
+        )?;
+        if let Some(explanation) = w.explanation.filter(|_| !w.verdict.is_healthy()) {
+            writeln!(out, "         {explanation}")?;
+        }
+    }
+    let failing: Vec<String> = verdicts
+        .iter()
+        .filter(|w| !w.verdict.is_healthy())
+        .map(|w| format!("{} <- {} ({})", w.replica, w.source, w.verdict.describe()))
+        .collect();
+    if failing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::NotHealthy {
+            command,
+            directions: failing.join("; "),
+        })
+    }
 }
 
 /// Replication steps decided after the restarts that are not what was shown: printed, then confirmed again.
@@ -268,6 +320,7 @@ impl Display {
             Some(bar) => bar.set_message(text),
             None if self.quiet && !matches!(event, Event::Failed { .. }) => {}
             None => {
+                // Progress lines: a closed output cannot be told more, and the run's result is returned either way.
                 let _ = writeln!(out, "{host}: {text}");
             }
         }

@@ -278,6 +278,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
+            // clap's own message; a closed terminal cannot be told more, and the exit code says it.
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(1)
@@ -294,6 +295,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     // On a terminal, diagnostics wrap to its width; in logs and pipes lines stay whole, so server error lines
     // quoted in a diagnostic can be searched for as they are.
     let terminal = std::io::stderr().is_terminal();
+    // A hook set earlier in this process (tests) formats the same way.
     let _ = miette::set_hook(Box::new(move |_| {
         Box::new(
             miette::MietteHandlerOpts::new()
@@ -319,6 +321,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match execute(&cli.command, verbosity, &mut stdout) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            // The error below is what matters; what did not flush is lost with the terminal.
             let _ = stdout.flush();
             eprintln!("{:?}", miette::Report::new(e));
             ExitCode::from(1)

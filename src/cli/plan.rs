@@ -41,7 +41,8 @@ pub struct PlanRequest<'a> {
     pub quiet: bool,
 }
 
-/// Returns the exit code: 0, or 2 for "changes" under `--detailed-exitcode`.
+/// Returns the exit code: 0, or 2 under `--detailed-exitcode` when the hosts differ from the playbook
+/// (changes to make, or directions left broken).
 pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let project = super::validate::validated(req.playbook, &req.options)?;
     let plan = Engine::new(&project, req.forks)?
@@ -49,7 +50,8 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         .plan()?
         .plan;
     if req.json {
-        out.write_all(render::json(&plan).as_bytes())?;
+        let text = render::json(&plan).map_err(std::io::Error::other)?;
+        out.write_all(text.as_bytes())?;
     } else if req.quiet {
         out.write_all(render::brief(&plan).as_bytes())?;
     } else {
@@ -77,7 +79,8 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             )?;
         }
     }
-    Ok(if req.detailed_exitcode && plan.has_changes() {
+    // Directions left broken are a difference from the playbook too, though no step repairs them.
+    Ok(if req.detailed_exitcode && plan.differs() {
         2
     } else {
         0

@@ -48,6 +48,8 @@ pub fn run(req: &RebuildRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     super::apply::execute(hosts, req.quiet, out, |events| {
         engine.apply_replication(&replication, &mut planned, events)
     })?;
+    let plan = planned.plan.clone();
+    super::apply::end_with_the_truth(&engine, &mut planned, &plan, "rebuild", out)?;
     writeln!(out, "Rebuild complete: {} replicates again.", req.host)?;
     Ok(0)
 }

@@ -38,6 +38,7 @@ impl Verbosity {
     /// Send mmprov's log to stderr at this level, once per process.
     pub fn install(self) {
         let started = std::time::Instant::now();
+        // A logger installed earlier in this process (tests) keeps logging: nothing to do.
         let _ = env_logger::Builder::new()
             .filter_level(log::LevelFilter::Off)
             .filter_module("mmprov", self.level())

@@ -18,6 +18,7 @@
 mod ping;
 mod skip;
 
+pub use crate::apply::watch::Watched;
 pub use crate::apply::{ApplyError, Event};
 pub use crate::verify::Finding;
 pub use ping::{Pinged, Pong};
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::apply::lock::{self, HostLock};
+use crate::apply::watch::{self, Watch};
 use crate::apply::{self, ApplyOptions, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
@@ -254,6 +256,10 @@ impl<'p> Engine<'p> {
             templates.insert(path.value.display().to_string(), source.text.to_string());
         }
         let desired = plan::desired_state(self.project, &gathered.facts, &templates)?;
+        for d in &desired {
+            // The service manager chosen (the inventory's, or the one found on the host) shows in -v.
+            log::info!("{}: mysqld is restarted by `{}`", d.host, d.restart_command);
+        }
         let starts_replicas: BTreeMap<String, bool> = desired
             .iter()
             .map(|d| (d.host.clone(), plan::starts_replicas(&d.config)))
@@ -301,7 +307,12 @@ impl<'p> Engine<'p> {
             .hosts
             .iter()
             .filter(|h| {
-                current.facts.get(&h.host).map(|f| f.fingerprint()) != Some(h.fingerprint.clone())
+                // Facts without a fingerprint are stale facts: the check fails closed.
+                let now = current
+                    .facts
+                    .get(&h.host)
+                    .and_then(|f| f.fingerprint().ok());
+                now.as_ref() != Some(&h.fingerprint)
             })
             .map(|h| h.host.clone())
             .collect();
@@ -399,6 +410,86 @@ impl<'p> Engine<'p> {
             self.gate_timeout,
             events,
         )
+    }
+
+    /// Every direction of the replication plays named, both ends within the run's limit, watched until each is
+    /// settled (bounded by the gate timeout): the truth apply and rebuild end with.
+    pub fn verdicts(
+        &self,
+        planned: &mut Planned,
+        plays: &BTreeSet<String>,
+    ) -> Result<Vec<Watched>, Error> {
+        let directions: Vec<Watch> = self
+            .project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication) && plays.contains(&p.name))
+            .flat_map(|play| {
+                play.ring()
+                    .into_iter()
+                    // As the plan: a direction with an end outside --limit is neither planned nor judged.
+                    .filter(|(replica, source)| {
+                        self.project.in_limit(replica) && self.project.in_limit(source)
+                    })
+                    .map(|(replica, source)| Watch {
+                        play: play.name.clone(),
+                        replica: replica.to_string(),
+                        source: source.to_string(),
+                        address: self
+                            .project
+                            .hosts
+                            .get(source)
+                            .map_or_else(|| source.to_string(), |h| h.address.clone()),
+                        port: plan::MYSQL_PORT,
+                        user: play.vars.replication_user.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let unknown = directions
+            .iter()
+            .flat_map(|d| [&d.replica, &d.source])
+            .any(|h| {
+                planned.links.contains_key(h)
+                    && planned.facts.get(h).is_none_or(|f| f.server.is_none())
+            });
+        if unknown {
+            // A server installed by this run: its version is read now.
+            planned.facts = self.read_again(&mut planned.links)?;
+        }
+        let versions = versions(&planned.facts);
+        Ok(watch::watch(
+            &mut planned.links,
+            &versions,
+            directions,
+            self.gate_timeout,
+        )?)
+    }
+
+    /// The replication plays a plan changes anything of: a host's steps, its replication steps or broken
+    /// directions, a move to GTID, or auto_increment values.
+    pub fn touched_plays(&self, plan: &Plan) -> BTreeSet<String> {
+        let changed_hosts: BTreeSet<&str> = plan
+            .hosts
+            .iter()
+            .filter(|h| !h.steps.is_empty())
+            .map(|h| h.host.as_str())
+            .collect();
+        self.project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication))
+            .filter(|p| {
+                p.hosts.iter().any(|h| changed_hosts.contains(h.as_str()))
+                    || plan
+                        .replication
+                        .iter()
+                        .any(|r| r.play == p.name && (!r.steps.is_empty() || !r.broken.is_empty()))
+                    || plan.gtid_moves.iter().any(|m| m.play == p.name)
+                    || plan.interleavings.iter().any(|i| i.play == p.name)
+            })
+            .map(|p| p.name.clone())
+            .collect()
     }
 
     fn options(&self) -> ApplyOptions {

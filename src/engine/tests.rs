@@ -40,6 +40,7 @@ fn shown(decided_after: Vec<String>) -> Plan {
             }],
             warnings: vec![],
             decided_after,
+            broken: vec![],
         }],
         gtid_moves: vec![],
         interleavings: Vec::new(),

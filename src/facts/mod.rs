@@ -18,8 +18,8 @@ mod probe;
 pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{
-    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, SERVICE_CLIENT_CONFIG,
-    WRITES_HELD_MARKER, binary_version,
+    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, MYSQL_CONFIG_FILE, SEED_MARKER,
+    SERVICE_CLIENT_CONFIG, WRITES_HELD_MARKER, binary_version,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,7 +47,12 @@ pub struct HostFacts {
     pub running: bool,
     pub service: ServiceKind,
     pub service_name: String,
+    /// The config file mmprov owns on this host: the playbook's, or the one the host's layout calls for
+    /// (empty when the host has no folder for it yet: a server to be installed).
     pub config_path: String,
+    /// The option files the server reads, in order, and what each sets.
+    #[serde(default)]
+    pub option_files: OptionFiles,
     /// The config file's content; `None` when there is no such file.
     pub config: Option<String>,
     /// Global variables by lower-case name, as the server reports them (empty when mysqld is down).
@@ -70,6 +75,23 @@ pub struct HostFacts {
     /// How packages are installed on the host, and which release it runs.
     #[serde(default)]
     pub os: OsFacts,
+}
+
+/// The option files a server reads (`/etc/my.cnf`, `/etc/mysql/my.cnf` and what they include), in the order
+/// it reads them: a later file's value wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionFiles {
+    pub read: Vec<OptionSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OptionSource {
+    /// A file, with the options it sets for the server (`[mysqld]`, `[server]`, `[mariadb]`, ...), as
+    /// lower-case names with `_` for `-`.
+    File { path: String, sets: Vec<String> },
+    /// A folder included here (`!includedir`): its `.cnf` files follow, in name order.
+    Folder { path: String },
 }
 
 /// What installing a server on the host needs to know.
@@ -164,6 +186,7 @@ impl HostFacts {
             service: ServiceKind::Service,
             service_name: "mariadb".into(),
             config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            option_files: Default::default(),
             config: None,
             variables: BTreeMap::new(),
             replication: Some(replication),
@@ -182,11 +205,12 @@ impl HostFacts {
         self.running || self.server.is_some()
     }
 
-    /// A digest of everything the plan was computed from: a saved plan is stale when it changes.
-    pub fn fingerprint(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
+    /// A digest of everything the plan was computed from: a saved plan is stale when it changes. Facts
+    /// that cannot be serialized have no digest (an error), never the digest of nothing.
+    pub fn fingerprint(&self) -> Result<String, serde_json::Error> {
+        let json = serde_json::to_vec(self)?;
         let digest = Sha256::digest(&json);
-        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -233,14 +257,17 @@ pub struct Gathered {
 /// What to read on one host: the config file its server play owns and the variables to compare.
 #[derive(Debug, Clone)]
 pub struct Wanted {
-    pub config_path: String,
+    /// The playbook's config file; `None`: the probe finds the one the host's layout calls for.
+    pub config_path: Option<String>,
     pub variables: Vec<String>,
     /// The replication account's name, for hosts of a replication play.
     pub replication_user: Option<String>,
     /// Files the host must hold (TLS certificates), checked for reading.
     pub files: Vec<String>,
-    /// The server's socket, as the playbook names it: where SQL is sent.
+    /// The server's socket, as the playbook names it (else the Debian package's): where SQL is sent.
     pub socket: String,
+    /// The playbook names the socket: no other is looked for when nothing answers on it.
+    pub socket_named: bool,
     /// The playbook's data directory, whose state on the host is read.
     pub datadir: String,
 }
@@ -255,13 +282,15 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
                 variables: WATCHED_VARIABLES.iter().map(|v| v.to_string()).collect(),
                 replication_user: None,
                 files: Vec::new(),
-                socket: play.vars.socket.clone(),
-                datadir: play.vars.datadir.clone(),
+                socket: play.vars.socket_or_default().to_string(),
+                socket_named: play.vars.socket.is_some(),
+                datadir: play.vars.datadir_or_default().to_string(),
             });
             if play.has_role(Role::Server) {
                 entry.config_path = play.vars.config_path.clone();
-                entry.socket = play.vars.socket.clone();
-                entry.datadir = play.vars.datadir.clone();
+                entry.socket = play.vars.socket_or_default().to_string();
+                entry.socket_named = play.vars.socket.is_some();
+                entry.datadir = play.vars.datadir_or_default().to_string();
                 let host_options = project
                     .hosts
                     .get(host)
@@ -340,7 +369,7 @@ fn sql_choice() -> Result<SqlChoice, FactsError> {
 pub fn link_to(project: &Project, host: &crate::model::Host) -> Result<HostLink, FactsError> {
     let socket = match wanted(project).remove(&host.name) {
         Some(w) => w.socket,
-        None => crate::model::PlayVars::default().socket,
+        None => crate::model::DEFAULT_SOCKET.to_string(),
     };
     Ok(link(host, &socket, sql_choice()?)?)
 }
@@ -366,7 +395,19 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
     let host = t.host().to_string();
     // The server first: when it answers, it names itself, and the probe need not start the server binary
     // just to ask its version (the slowest part of the probe).
-    let read = read_server(t, wanted)?;
+    let mut read = read_server(t, wanted)?;
+    if read.is_none() && !wanted.socket_named {
+        // Nothing on the package's usual socket, and the playbook names none: the server may keep its own
+        // (MariaDB 11.8's /run/mariadbd), which its option files or its usual places tell.
+        if let Some(found) = probe::find_socket(t)?.filter(|s| *s != wanted.socket) {
+            log::info!(
+                "{host}: no server on {}; SQL goes to {found}, where one listens",
+                wanted.socket
+            );
+            t.use_socket(&found);
+            read = read_server(t, wanted)?;
+        }
+    }
     let probe = probe::run(t, wanted, read.is_none())?;
     let config = match probe.config_base64 {
         None => None,
@@ -390,7 +431,8 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
         running,
         service: probe.service,
         service_name: probe.service_name,
-        config_path: wanted.config_path.clone(),
+        config_path: probe.config_path.clone(),
+        option_files: probe.option_files.clone(),
         config,
         variables,
         replication,

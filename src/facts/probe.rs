@@ -1,6 +1,6 @@
 //! The one shell round trip that reads a host's environment: service manager, server binary, config file.
 
-use super::{DatadirState, FactsError, Layout, ServiceSocket, Wanted};
+use super::{DatadirState, FactsError, Layout, OptionSource, ServiceSocket, Wanted};
 use crate::flavor::ServerVersion;
 use crate::model::ServiceKind;
 use crate::packages::PackageManagerKind;
@@ -15,6 +15,9 @@ pub struct Probe {
     pub service_name: String,
     pub binary_version: Option<ServerVersion>,
     pub config_base64: Option<String>,
+    /// The config file mmprov owns: the playbook's, or the one the host's layout calls for.
+    pub config_path: String,
+    pub option_files: super::OptionFiles,
     pub seed_incomplete: bool,
     pub writes_held: bool,
     /// Of the files asked about, those that are missing or unreadable.
@@ -50,7 +53,14 @@ fn script(wanted: &Wanted, binary: bool) -> String {
         .collect();
     format!(
         r#"cfg={cfg}
-d={datadir}
+if [ -z "$cfg" ]; then
+  if [ -d /etc/mysql/mariadb.conf.d ]; then cfg=/etc/mysql/mariadb.conf.d/60-mmprov.cnf
+  elif [ -d /etc/mysql/mysql.conf.d ]; then cfg=/etc/mysql/mysql.conf.d/{mysql_file}
+  elif [ -d /etc/my.cnf.d ]; then cfg=/etc/my.cnf.d/{mysql_file}
+  fi
+fi
+echo "config_path=$cfg"
+{walk}d={datadir}
 if [ ! -e "$d" ]; then echo datadir=missing
 elif [ -f "$d/{marker_file}" ]; then echo "datadir=moved $(head -n 1 "$d/{marker_file}")"
 elif [ -z "$(ls -A "$d" 2>/dev/null)" ]; then echo datadir=empty
@@ -65,9 +75,11 @@ if [ -e {held_marker} ]; then echo writes=held; fi
 if {{ command -v mariadb-backup || command -v mariabackup; }} >/dev/null 2>&1 && command -v mbstream >/dev/null 2>&1; then echo physical=mariadb-backup
 elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&1; then echo physical=xtrabackup; fi
 {binary}if [ -e {marker} ]; then echo seed=incomplete; fi
-{checks}if [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
+{checks}if [ -n "$cfg" ] && [ -e "$cfg" ]; then echo config=present; base64 -w 0 < "$cfg"; echo; else echo config=absent; fi
 "#,
-        cfg = quote(&wanted.config_path),
+        cfg = quote(wanted.config_path.as_deref().unwrap_or_default()),
+        mysql_file = MYSQL_CONFIG_FILE,
+        walk = OPTION_FILES,
         datadir = quote(wanted.datadir.trim_end_matches('/')),
         marker_file = DATADIR_MARKER,
         service_cnf = SERVICE_CLIENT_CONFIG,
@@ -78,6 +90,31 @@ elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&
         binary = if binary { BINARY_VERSION } else { "" },
     )
 }
+
+/// mmprov's file in a MySQL layout's folder: named to sort after the distribution's own (`mysqld.cnf`), which
+/// the server reads first, so mmprov's values win.
+pub const MYSQL_CONFIG_FILE: &str = "zz-mmprov.cnf";
+
+/// Prints the option files the server reads, in its order: `optfile=PATH` then one `optset=NAME` per option
+/// it sets in a server group, `optdir=PATH` where a folder is included (its `.cnf` files follow in byte
+/// order, as the server sorts them). Nesting is bounded, so a loop of includes ends.
+const OPTION_FILES: &str = r#"mmwalk() {
+  [ "$2" -lt 6 ] && [ -r "$1" ] && [ -f "$1" ] || return 0
+  echo "optfile=$1"
+  awk '/^[[:space:]]*\[/ { g = tolower($0); gsub(/[][[:space:]]/, "", g); next }
+       g ~ /^(mysqld|server|mariadb|mariadbd)(-[0-9.]+)?$/ && /^[[:space:]]*[A-Za-z]/ {
+         k = $0; sub(/^[[:space:]]*/, "", k); sub(/[[:space:]]*(=.*)?$/, "", k); k = tolower(k); gsub(/-/, "_", k)
+         print "optset=" k }' "$1"
+  grep -E '^[[:space:]]*!include(dir)?[[:space:]]' "$1" | while read -r kw arg; do
+    case $kw in
+      '!includedir') echo "optdir=${arg%/}"
+        for f in $(LC_ALL=C ls -1 "$arg" 2>/dev/null); do case $f in *.cnf) mmwalk "${arg%/}/$f" $(($2 + 1)) ;; esac; done ;;
+      '!include') mmwalk "$arg" $(($2 + 1)) ;;
+    esac
+  done
+}
+for top in /etc/my.cnf /etc/mysql/my.cnf; do mmwalk "$top" 0; done
+"#;
 
 /// Prints `binary=<the installed server binary's version line>`, or nothing when there is none.
 pub const BINARY_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld /usr/libexec/mariadbd /usr/libexec/mysqld; do
@@ -97,6 +134,8 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
         physical_tool: None,
         binary_version: None,
         config_base64: None,
+        config_path: String::new(),
+        option_files: Default::default(),
         seed_incomplete: false,
         writes_held: false,
         missing_files: Vec::new(),
@@ -134,6 +173,19 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
                 }
             }
             "missing" => probe.missing_files.push(value.to_string()),
+            "config_path" => probe.config_path = value.to_string(),
+            "optfile" => probe.option_files.read.push(OptionSource::File {
+                path: value.to_string(),
+                sets: Vec::new(),
+            }),
+            "optdir" => probe.option_files.read.push(OptionSource::Folder {
+                path: value.to_string(),
+            }),
+            "optset" => {
+                if let Some(OptionSource::File { sets, .. }) = probe.option_files.read.last_mut() {
+                    sets.push(value.to_string());
+                }
+            }
             "datadir" => {
                 saw_datadir = true;
                 probe.layout.datadir_target = match value {
@@ -171,6 +223,22 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
         });
     }
     Ok(probe)
+}
+
+/// The first Unix socket a server listens on: the one its option files name, else its usual places.
+pub fn find_socket(t: &mut dyn Transport) -> Result<Option<String>, FactsError> {
+    let script = r#"for s in $(my_print_defaults mysqld server mariadb mariadbd client-server client 2>/dev/null | sed -n 's/^--socket=//p') \
+  /run/mysqld/mysqld.sock /var/run/mysqld/mysqld.sock /run/mariadbd/mysqld.sock /run/mariadbd/mariadbd.sock /tmp/mysql.sock; do
+  if [ -S "$s" ]; then echo "$s"; break; fi
+done
+true"#;
+    let out = t.check(script, &[])?.stdout_text();
+    Ok(out
+        .lines()
+        .next()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string))
 }
 
 /// `/usr/sbin/mariadbd  Ver 10.11.19-MariaDB-0+deb12u1 for debian-linux-gnu ...`

@@ -186,6 +186,13 @@ pub trait Flavor {
     /// The variable that skips the next N events of the replica's SQL thread.
     fn skip_counter(&self) -> &'static str;
 
+    /// The statement that empties the server's binary logs and GTID history, run on a seed's target before
+    /// a dump that sets `GTID_PURGED` (MySQL), which must not overlap what the target executed; `None` where
+    /// a dump sets no GTID history of the server's own (MariaDB keeps the replica's position apart).
+    fn reset_binary_logs(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The shell command that makes `datadir` a fresh server's data directory (its system tables, owned by
     /// the server's user; root logs in through the socket as the local root user). It is run only on a
     /// directory that holds none.

@@ -129,6 +129,9 @@ impl Flavor for MySql57 {
     fn dump_coordinates_option(&self) -> &'static str {
         "--master-data=2"
     }
+    fn reset_binary_logs(&self) -> Option<&'static str> {
+        Some("RESET MASTER")
+    }
     fn skip_counter(&self) -> &'static str {
         "sql_slave_skip_counter"
     }
@@ -238,6 +241,9 @@ impl Flavor for MySql80 {
             "--master-data=2"
         }
     }
+    fn reset_binary_logs(&self) -> Option<&'static str> {
+        Some("RESET MASTER")
+    }
     fn skip_counter(&self) -> &'static str {
         if self.0.at_least(8, 0, 26) {
             "sql_replica_skip_counter"
@@ -310,6 +316,9 @@ impl Flavor for MySql84 {
     }
     fn dump_coordinates_option(&self) -> &'static str {
         "--source-data=2"
+    }
+    fn reset_binary_logs(&self) -> Option<&'static str> {
+        Some("RESET BINARY LOGS AND GTIDS")
     }
     fn skip_counter(&self) -> &'static str {
         "sql_replica_skip_counter"

@@ -697,6 +697,13 @@ fn option_map(
 fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Problem>) -> PlayVars {
     let d = PlayVars::default();
     let mysqld = option_map(file, v.mysqld, problems);
+    let mut optional = |value: Option<Spanned<String>>, what: &str| {
+        value.map(|value| checked_text(file, value, what, crate::mycnf::value_problem, problems))
+    };
+    let config_path = optional(v.config_path, "config_path");
+    let datadir = optional(v.datadir, "datadir");
+    let socket = optional(v.socket, "socket");
+    let log_error = optional(v.log_error, "log_error");
     let mut text = |value: Option<Spanned<String>>, what: &str, default: String| match value {
         Some(value) => checked_text(file, value, what, crate::mycnf::value_problem, problems),
         None => default,
@@ -709,16 +716,16 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         secret
     });
     PlayVars {
-        config_path: text(v.config_path, "config_path", d.config_path),
+        config_path,
         server_version: v.server_version.map(|s| yaml::sourced(file, s)),
         binlog_expire_days: v.binlog_expire_days.unwrap_or(d.binlog_expire_days),
         max_binlog_size: text(v.max_binlog_size, "max_binlog_size", d.max_binlog_size),
         log_bin: text(v.log_bin, "log_bin", d.log_bin),
         relay_log: text(v.relay_log, "relay_log", d.relay_log),
-        datadir: text(v.datadir, "datadir", d.datadir),
-        socket: text(v.socket, "socket", d.socket),
+        datadir,
+        socket,
         bind_address: text(v.bind_address, "bind_address", d.bind_address),
-        log_error: text(v.log_error, "log_error", d.log_error),
+        log_error,
         auto_increment_increment: v.auto_increment_increment.map(|s| yaml::sourced(file, s)),
         replication_user: text(v.replication_user, "replication_user", d.replication_user),
         replication_password,

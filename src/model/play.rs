@@ -115,17 +115,21 @@ pub struct PackageRepository {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayVars {
     /// The config file mmprov owns on each host.
-    pub config_path: String,
+    /// The config file mmprov owns; `None`: the one the server's family and the host's layout call for
+    /// (read after the distribution's own files).
+    pub config_path: Option<String>,
     /// What server the hosts run, for offline rendering (`mariadb-10.11`, `mysql-8.0.36`); facts win when known.
     pub server_version: Option<Sourced<String>>,
     pub binlog_expire_days: u32,
     pub max_binlog_size: String,
     pub log_bin: String,
     pub relay_log: String,
-    pub datadir: String,
-    pub socket: String,
+    /// The server's data directory, socket and error log; `None`: where the installed server has them (its
+    /// own variables, its package's layout). Setting one moves it: an explicit choice the plan checks.
+    pub datadir: Option<String>,
+    pub socket: Option<String>,
     pub bind_address: String,
-    pub log_error: String,
+    pub log_error: Option<String>,
     /// Defaults to the number of hosts in the play.
     pub auto_increment_increment: Option<Sourced<u32>>,
     pub replication_user: String,
@@ -156,19 +160,37 @@ pub struct PlayVars {
     pub install: Install,
 }
 
+/// Where a Debian package puts the server's files, for a server whose own are not known (not installed yet,
+/// or not running).
+pub const DEFAULT_DATADIR: &str = "/var/lib/mysql";
+pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
+pub const DEFAULT_LOG_ERROR: &str = "/var/log/mysql/error.log";
+
+impl PlayVars {
+    /// The data directory the playbook names, or the Debian package's.
+    pub fn datadir_or_default(&self) -> &str {
+        self.datadir.as_deref().unwrap_or(DEFAULT_DATADIR)
+    }
+
+    /// The socket the playbook names, or the Debian package's.
+    pub fn socket_or_default(&self) -> &str {
+        self.socket.as_deref().unwrap_or(DEFAULT_SOCKET)
+    }
+}
+
 impl Default for PlayVars {
     fn default() -> Self {
         Self {
-            config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+            config_path: None,
             server_version: None,
             binlog_expire_days: 10,
             max_binlog_size: "100M".into(),
             log_bin: "/var/log/mysql/mysql-bin.log".into(),
             relay_log: "/var/log/mysql/relay-bin".into(),
-            datadir: "/var/lib/mysql".into(),
-            socket: "/run/mysqld/mysqld.sock".into(),
+            datadir: None,
+            socket: None,
             bind_address: "0.0.0.0".into(),
-            log_error: "/var/log/mysql/error.log".into(),
+            log_error: None,
             auto_increment_increment: None,
             replication_user: "repl".into(),
             replication_password: None,

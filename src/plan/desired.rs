@@ -140,6 +140,24 @@ fn compile(
     }
 }
 
+/// The config file mmprov owns on a host: the playbook's; else the one the probe found the host's layout
+/// calls for; else (no folder for it yet: a server this plan installs) the family's Debian layout.
+fn config_path(play: &Play, facts: &HostFacts, flavor: &dyn Flavor) -> String {
+    if let Some(path) = &play.vars.config_path {
+        return path.clone();
+    }
+    if !facts.config_path.is_empty() {
+        return facts.config_path.clone();
+    }
+    match flavor.version().family {
+        crate::flavor::Family::MariaDb => "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+        crate::flavor::Family::MySql => format!(
+            "/etc/mysql/mysql.conf.d/{}",
+            crate::facts::MYSQL_CONFIG_FILE
+        ),
+    }
+}
+
 fn desired_host(
     project: &Project,
     play: &Play,
@@ -160,8 +178,13 @@ fn desired_host(
             host: host.to_string(),
         })?;
     let flavor = version.flavor();
+    let paths = super::paths::server_paths(&play.vars, facts);
     let context = |flavor: &dyn Flavor| {
-        let context = MyCnfContext::new(project, play, host, flavor);
+        let context = MyCnfContext::new(project, play, host, flavor).with_paths(
+            paths.datadir.clone(),
+            paths.socket.clone(),
+            paths.log_error.clone(),
+        );
         match assignment.nodes.get(host) {
             Some(c) => context.with_interleave(c.increment, c.offset),
             None => context,
@@ -230,7 +253,7 @@ fn desired_host(
         play: play.name.clone(),
         datadir_move: play.vars.datadir_move,
         install: play.vars.install.clone(),
-        config_path: play.vars.config_path.clone(),
+        config_path: config_path(play, facts, flavor.as_ref()),
         config,
         restart_command: manager.restart_command(),
         warnings,

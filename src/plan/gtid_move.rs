@@ -156,6 +156,7 @@ mod tests {
             service: crate::model::ServiceKind::Service,
             service_name: "mysql".into(),
             config_path: String::new(),
+            option_files: Default::default(),
             config: None,
             variables: [
                 ("gtid_mode".to_string(), mode.to_string()),

@@ -9,9 +9,9 @@
 //! 2. A server that is down is started from the config's directory only when that directory holds a data
 //!    directory (a verified copy of an earlier move, or one already there); an empty or missing one is
 //!    refused, since mysqld would start on nothing.
-//! 3. The Debian service script's admin client reads only `/etc/mysql/debian.cnf`: when the socket moves,
-//!    its `[client] socket` is pointed at the new one ([`Step::ServiceSocket`]), or the script could
-//!    neither see the server start nor stop it.
+//! 3. The Debian service script's admin client reads only `/etc/mysql/debian.cnf`: when the socket moves on
+//!    a host that runs that script (not systemd), its `[client] socket` is pointed at the new one
+//!    ([`Step::ServiceSocket`]), or the script could neither see the server start nor stop it.
 
 use std::collections::BTreeMap;
 
@@ -104,6 +104,10 @@ fn datadir_move(
 }
 
 fn service_socket(facts: &HostFacts, wanted: &BTreeMap<String, String>) -> Option<Step> {
+    // Under systemd the unit starts and stops mysqld itself: the service script's client is not used.
+    if facts.service == crate::model::ServiceKind::Systemd {
+        return None;
+    }
     let current = facts.layout.service_socket.as_ref()?;
     let socket = wanted.get("socket")?;
     let was = match current {

@@ -20,11 +20,14 @@
 //! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
+mod config_order;
 mod desired;
+mod families;
 mod gtid_move;
 mod install;
 mod interleave;
 mod layout;
+mod paths;
 mod replication;
 mod rollout;
 mod seed_method;
@@ -35,8 +38,9 @@ pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
 pub use replication::{
-    AccountReason, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position, PositioningReason,
-    Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild, plan_replication,
+    AccountReason, BrokenDirection, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position,
+    PositioningReason, Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild,
+    plan_replication,
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{InstallReason, RestartReason, Step};
@@ -121,10 +125,21 @@ impl Plan {
                 | ReplStep::Start { .. }
                 | ReplStep::Credentials { .. }
                 | ReplStep::Positioning { .. }
+                | ReplStep::Repair { .. }
                 | ReplStep::Tls { .. } => s.change += 1,
             }
         }
         s
+    }
+
+    /// The directions left broken: stopped on an error no step of the plan repairs.
+    pub fn broken(&self) -> impl Iterator<Item = &BrokenDirection> {
+        self.replication.iter().flat_map(|r| &r.broken)
+    }
+
+    /// Whether the hosts are not as the playbook wants them: steps to take, or directions left broken.
+    pub fn differs(&self) -> bool {
+        self.has_changes() || self.broken().next().is_some()
     }
 
     pub fn has_changes(&self) -> bool {
@@ -132,6 +147,47 @@ impl Plan {
             || !self.interleavings.is_empty()
             || self.hosts.iter().any(|h| !h.steps.is_empty())
             || self.replication.iter().any(|r| !r.steps.is_empty())
+    }
+}
+
+/// Refuse, before anything changes, a config file the server would not read, or would read before another
+/// file that sets the same options.
+fn check_config_order(
+    desired: &Desired,
+    facts: &HostFacts,
+    wanted: &std::collections::BTreeMap<String, String>,
+) -> Result<(), Refusal> {
+    let path = &desired.config_path;
+    let refuse = |message: String, help: String| Refusal {
+        play: desired.play.clone(),
+        message: format!("{}: {message}", desired.host),
+        help: Some(help),
+    };
+    match config_order::check(&facts.option_files, path, wanted) {
+        None => Ok(()),
+        Some(config_order::NotDeciding::NotRead { folders }) => Err(refuse(
+            format!(
+                "the server reads no file at {path}: its option files include only {}",
+                folders.join(", ")
+            ),
+            "set `config_path` to a file in one of those folders, named to sort after the files there".into(),
+        )),
+        Some(config_order::NotDeciding::Overridden(later)) => {
+            let said: Vec<String> = later
+                .iter()
+                .map(|(file, options)| format!("{file} sets {}", options.join(", ")))
+                .collect();
+            Err(refuse(
+                format!(
+                    "the server reads {path} before other files that set the same options, whose values \
+                     would win: {}",
+                    said.join("; ")
+                ),
+                "set `config_path` to a file read after those (in their folder, a name that sorts after \
+                 theirs: zz-mmprov.cnf), or remove those options from them"
+                    .into(),
+            ))
+        }
     }
 }
 
@@ -148,6 +204,7 @@ pub fn plan_host(
 ) -> Result<HostPlan, Refusal> {
     let mut steps = Vec::new();
     let wanted = server_options(&desired.config);
+    check_config_order(desired, facts, &wanted)?;
     let install = install::plan_install(desired, facts, wanted.get("datadir").map(String::as_str))?;
     let installing = install.install.is_some();
     let layout = layout::plan_layout(desired, facts, &wanted, installing)?;
@@ -225,7 +282,11 @@ pub fn plan_host(
     Ok(HostPlan {
         host: desired.host.clone(),
         server,
-        fingerprint: facts.fingerprint(),
+        fingerprint: facts.fingerprint().map_err(|e| Refusal {
+            play: "(facts)".into(),
+            message: format!("{}'s facts cannot be fingerprinted: {e}", desired.host),
+            help: None,
+        })?,
         steps,
         warnings: desired.warnings.clone(),
         log_error: wanted.get("log_error").cloned(),

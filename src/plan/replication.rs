@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{HostFacts, ReplicationFacts};
 use crate::model::{Play, Project, ReplicationTls};
-use crate::replication::ReplicaStatus;
+use crate::replication::{ReplicaStatus, Verdict, judge, lost_source_logs};
 
 /// The port replication connects to.
 pub const MYSQL_PORT: u16 = 3306;
@@ -109,6 +109,15 @@ pub enum ReplStep {
         #[serde(default)]
         reason: StartReason,
     },
+    /// Right source, stopped because the source's binary logs no longer hold where it was reading (1236):
+    /// connected again by GTID, which asks the source for exactly what it lacks. The source refuses again
+    /// if it cannot serve that, so nothing is skipped.
+    Repair {
+        replica: String,
+        source: String,
+        errno: u32,
+        error: String,
+    },
     /// Right source, wrong or refused account: change only user and password (the position is kept).
     Credentials {
         replica: String,
@@ -165,6 +174,8 @@ pub enum StartReason {
     Stopped,
     /// It keeps retrying a source it could not reach (that error number); a fresh start connects now.
     Retrying { errno: u32 },
+    /// Its source was rebuilt: the binary log it was reading was replaced.
+    SourceRebuilt,
 }
 
 impl StartReason {
@@ -174,6 +185,9 @@ impl StartReason {
             StartReason::Retrying { errno } => format!(
                 "it keeps retrying its source (error {errno}); started again, it connects at once"
             ),
+            StartReason::SourceRebuilt => "its source is rebuilt, and the binary log it reads may be \
+                 replaced with it; started again, it asks the rebuilt node for what it lacks by GTID"
+                .into(),
         }
     }
 }
@@ -252,6 +266,7 @@ impl ReplStep {
             ReplStep::Tls { .. } => "TLS switch",
             ReplStep::Positioning { .. } => "positioning switch",
             ReplStep::Move { .. } => "move",
+            ReplStep::Repair { .. } => "repair",
         }
     }
 
@@ -279,6 +294,7 @@ impl ReplStep {
             ReplStep::Connect { reason, .. } => *reason = ConnectReason::default(),
             ReplStep::Start { reason, .. } => *reason = StartReason::default(),
             ReplStep::Positioning { reasons, .. } => reasons.clear(),
+            ReplStep::Repair { error, .. } => error.clear(),
             ReplStep::Account { .. }
             | ReplStep::Credentials { .. }
             | ReplStep::Tls { .. }
@@ -297,6 +313,47 @@ pub struct ReplicationPlan {
     /// is decided again from what they are then. Apply runs it only if the steps are still the same in kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decided_after: Vec<String>,
+    /// Directions stopped on an error that mmprov cannot repair safely: left as they are, each with its fix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub broken: Vec<BrokenDirection>,
+}
+
+/// A replica stopped on an error that a restart would only meet again: apply leaves it alone, and the plan
+/// names what would fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenDirection {
+    pub replica: String,
+    pub source: String,
+    pub errno: u32,
+    pub error: String,
+    /// The commands that fix it, in plain words.
+    pub fix: String,
+}
+
+impl BrokenDirection {
+    fn new(replica: &str, source: &str, errno: u32, error: &str) -> Self {
+        let why = crate::replication::explain(errno)
+            .map(|w| format!("{w} "))
+            .unwrap_or_default();
+        let fix = match errno {
+            // The source no longer holds what the replica needs: only a fresh copy brings it back.
+            errno if lost_source_logs(errno) => {
+                format!("{why}Fix: `mmprov rebuild PLAYBOOK --host {replica}`.")
+            }
+            _ => format!(
+                "{why}Fix: once the cause is fixed by hand, `mmprov skip PLAYBOOK --host {replica}` skips the \
+                 failing event; or `mmprov rebuild PLAYBOOK --host {replica}` replaces {replica}'s data with \
+                 {source}'s."
+            ),
+        };
+        Self {
+            replica: replica.into(),
+            source: source.into(),
+            errno,
+            error: error.into(),
+            fix,
+        }
+    }
 }
 
 impl ReplicationPlan {
@@ -336,6 +393,9 @@ impl ReplicationPlan {
                     replica, source, ..
                 }
                 | ReplStep::Move {
+                    replica, source, ..
+                }
+                | ReplStep::Repair {
                     replica, source, ..
                 } => [source.clone(), replica.clone()],
                 ReplStep::Seed { from, to, .. } => [from.clone(), to.clone()],
@@ -382,7 +442,7 @@ pub fn plan_replication(
         tls: play.vars.replication_tls.as_ref(),
     };
     planner.check_tls_files()?;
-    let mut warnings = Vec::new();
+    let mut warnings = super::families::check_families(play, facts)?;
     if !play.vars.gtid {
         warnings.push(
             "the play sets `gtid: false`: replicas keep a binary log file and position, which a crash can replay \
@@ -392,7 +452,7 @@ pub fn plan_replication(
         );
     }
     let (mut accounts, mut starts, mut unconnected) = (Vec::new(), Vec::new(), Vec::new());
-    let mut moves = Vec::new();
+    let (mut moves, mut broken) = (Vec::new(), Vec::new());
     let directions: Vec<(&str, &str)> = planner.directions(&mut warnings).into_iter().collect();
     for &(replica, source) in &directions {
         let direction = planner.direction(replica, source, &mut warnings);
@@ -400,6 +460,7 @@ pub fn plan_replication(
         starts.extend(direction.on_source);
         unconnected.extend(direction.unconnected);
         moves.extend(direction.moved);
+        broken.extend(direction.broken);
     }
     let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
     accounts.extend(planner.accounts_after_copies(&seeds, &directions, &accounts));
@@ -418,14 +479,15 @@ pub fn plan_replication(
         steps,
         decided_after: planner.decided_after(&mut warnings),
         warnings,
+        broken,
     })
 }
 
 /// `mmprov rebuild`: `host`'s data replaced by a fresh seed from `from` (by default, and necessarily, the node
 /// it replicates from in the play's ring: the seed's coordinates are in that node's binary log), then `host`
 /// pointed at it from those coordinates. The seed is the play's `seed_method`, always over `host`'s data
-/// (the command itself is the consent, and it is confirmed). The nodes replicating from `host` are left as
-/// they are: `host`'s own binary log goes on, and the restore is not written to it.
+/// (the command itself is the consent, and it is confirmed). The nodes replicating from `host` are started
+/// again after it, since the binary log they read may be replaced with its data.
 pub fn plan_rebuild(
     project: &Project,
     play: &Play,
@@ -500,11 +562,24 @@ pub fn plan_rebuild(
         }
     }
     steps.extend(connect);
+    // Its replicas read a binary log the rebuild replaces (a copy of files, MySQL's clone, a dump that
+    // resets GTID history): each starts again, and by GTID it asks the rebuilt node for what it lacks.
+    steps.extend(
+        directions
+            .iter()
+            .filter(|(replica, from)| *from == host && *replica != host)
+            .map(|&(replica, _)| ReplStep::Start {
+                replica: replica.into(),
+                source: host.into(),
+                reason: StartReason::SourceRebuilt,
+            }),
+    );
     Ok(ReplicationPlan {
         play: play.name.clone(),
         steps,
         warnings,
         decided_after: Vec::new(),
+        broken: Vec::new(),
     })
 }
 
@@ -527,6 +602,8 @@ struct Direction<'a> {
     /// For a replica already on its source: new credentials, TLS, or a start.
     on_source: Vec<ReplStep>,
     unconnected: Option<Unconnected<'a>>,
+    /// A replica on its source stopped on an error mmprov cannot repair safely: left as it is.
+    broken: Option<BrokenDirection>,
     /// For a replica on another node that can be positioned by GTID: taken to its source, its position kept
     /// (then back to file and position where the play keeps those).
     moved: Vec<ReplStep>,
@@ -650,9 +727,13 @@ impl<'a> Planner<'a> {
         let account = self.account(replica, source, status.as_ref());
         let mut on_source = Vec::new();
         let mut moved = Vec::new();
+        let mut broken = None;
         let unconnected = match status {
             Some(s) if s.source_host == self.address(source) && s.source_port == MYSQL_PORT => {
-                on_source = self.on_source(replica, source, &s, account.is_some(), warnings);
+                match self.on_source(replica, source, &s, account.is_some()) {
+                    Ok(steps) => on_source = steps,
+                    Err(left) => broken = Some(left),
+                }
                 None
             }
             Some(s)
@@ -694,6 +775,7 @@ impl<'a> Planner<'a> {
             account,
             on_source,
             unconnected,
+            broken,
             moved,
         }
     }
@@ -762,7 +844,9 @@ impl<'a> Planner<'a> {
             .is_some_and(|(wanted, stored)| wanted != stored)
         {
             AccountReason::PasswordChanged
-        } else if account_tls != self.tls.is_some() {
+        } else if self.tls.is_some() && !account_tls {
+            // An account that requires TLS keeps requiring it: a play without `replication_tls` never
+            // weakens it.
             AccountReason::TlsChanged
         } else {
             return None;
@@ -777,19 +861,41 @@ impl<'a> Planner<'a> {
         })
     }
 
-    /// A replica already on its source: new credentials (another account, or its account set again), TLS
-    /// as the play asks, or a start of stopped threads; a replica stopped on an error is said, not restarted.
+    /// A replica already on its source, by its verdict: new credentials (another account, or its account set
+    /// again), TLS as the play asks, a positioning switch, or a start of stopped threads. A replica stopped by
+    /// its source's replaced binary logs (1236) is connected again by GTID where it positions so. One stopped
+    /// on any other error (a refused account aside, which the account step repairs) is left as it is: a
+    /// restart would only meet the error again.
     fn on_source(
         &self,
         replica: &str,
         source: &str,
         s: &ReplicaStatus,
         account_set: bool,
-        warnings: &mut Vec<String>,
-    ) -> Vec<ReplStep> {
-        let mut steps = Vec::new();
-        let refused = s.last_io_errno == 1045;
+    ) -> Result<Vec<ReplStep>, BrokenDirection> {
+        let verdict = judge(s);
         let credentials = s.source_user != self.user() || account_set;
+        // Without `replication_tls` the play leaves TLS as the server has it: a server that encrypts its
+        // replication by default (MySQL 8+, MariaDB 11) is never told to stop.
+        let tls_differs = self.tls.is_some_and(|wanted| !s.tls.matches(Some(wanted)));
+        // An error connecting (the SQL thread has none) is what new credentials or TLS settings answer.
+        let connect_error = s.last_sql_errno == 0 && s.last_io_errno != 0;
+        let repair = match &verdict {
+            Verdict::Broken { errno, error } if lost_source_logs(*errno) && s.uses_gtid() => {
+                Some(ReplStep::Repair {
+                    replica: replica.into(),
+                    source: source.into(),
+                    errno: *errno,
+                    error: error.clone(),
+                })
+            }
+            Verdict::Broken { .. } if connect_error && (credentials || tls_differs) => None,
+            Verdict::Broken { errno, error } => {
+                return Err(BrokenDirection::new(replica, source, *errno, error));
+            }
+            _ => None,
+        };
+        let mut steps = Vec::new();
         if credentials {
             steps.push(ReplStep::Credentials {
                 replica: replica.into(),
@@ -797,7 +903,6 @@ impl<'a> Planner<'a> {
                 user: self.user().into(),
             });
         }
-        let tls_differs = !s.tls.matches(self.tls);
         if tls_differs {
             steps.push(ReplStep::Tls {
                 replica: replica.into(),
@@ -805,36 +910,29 @@ impl<'a> Planner<'a> {
                 tls: self.tls.cloned(),
             });
         }
-        if let Some((errno, text)) = s.error().filter(|_| !refused) {
-            let why = crate::replication::explain(errno).unwrap_or("see the server's error log");
-            warnings.push(format!(
-                "{replica} stopped replicating from {source}: error {errno}: {text}. {why}"
-            ));
+        if repair.is_some() {
+            steps.extend(repair);
+            return Ok(steps);
         }
-        // Threads stopped, or retrying a source that was unreachable (it may be back): restart them. A change
-        // of credentials or TLS restarts them anyway.
-        let retrying = s
-            .error()
-            .is_some_and(|(errno, _)| matches!(errno, 2003 | 2005 | 2013));
-        // A positioning switch restarts the threads too; a replica stopped on a hard error is left as it is,
-        // since a restart would only meet the error again.
-        let positioning = (s.error().is_none() || retrying)
-            .then(|| self.positioning(replica, source, s))
-            .flatten();
+        // A positioning switch restarts the threads too.
+        let positioning = self.positioning(replica, source, s);
         let restarted = credentials || tls_differs || positioning.is_some();
         steps.extend(positioning);
-        if !restarted && !s.healthy() && (s.error().is_none() || retrying) {
-            let reason = match s.error() {
-                Some((errno, _)) if retrying => StartReason::Retrying { errno },
-                _ => StartReason::Stopped,
-            };
+        // Threads stopped, or retrying a source that was unreachable (it may be back): restart them. A change
+        // of credentials or TLS restarts them anyway.
+        let reason = match verdict {
+            Verdict::Retrying { errno, .. } if errno != 0 => Some(StartReason::Retrying { errno }),
+            Verdict::Stopped { .. } => Some(StartReason::Stopped),
+            _ => None,
+        };
+        if let Some(reason) = reason.filter(|_| !restarted) {
             steps.push(ReplStep::Start {
                 replica: replica.into(),
                 source: source.into(),
                 reason,
             });
         }
-        steps
+        Ok(steps)
     }
 
     /// A switch of positioning (GTID as the play says) and connect retry, when either differs.
@@ -1361,7 +1459,118 @@ mod tests {
         let plan =
             plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
         assert!(plan.steps.is_empty(), "{:?}", plan.steps);
-        assert!(plan.warnings.iter().any(|w| w.contains("1062")));
+        let broken = &plan.broken;
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert_eq!((broken[0].replica.as_str(), broken[0].errno), ("db2", 1062));
+        assert!(
+            broken[0].fix.contains("mmprov skip PLAYBOOK --host db2"),
+            "{}",
+            broken[0].fix
+        );
+    }
+
+    /// The reproduction of a replica restarted into its own error: db2 stopped on 1396, and the password
+    /// changed. The accounts are set again, but db2 is left as it is (not restarted into the same error).
+    #[test]
+    fn a_broken_replica_is_never_restarted_by_a_change_of_credentials() {
+        let p = project();
+        let mut all = converged_pair_facts();
+        if let Some(r) = all
+            .get_mut("db2")
+            .and_then(|f| f.replication.as_mut())
+            .and_then(|r| r.replica.as_mut())
+        {
+            r.sql_running = "No".into();
+            r.last_sql_errno = 1396;
+            r.last_sql_error = "Operation CREATE USER failed for 'dup'@'%'".into();
+        }
+        let old = crate::replication::password::native_fingerprint("the old one");
+        for (host, peer) in [("db1", "192.0.2.12"), ("db2", "192.0.2.11")] {
+            if let Some(r) = all.get_mut(host).and_then(|f| f.replication.as_mut()) {
+                r.account_passwords.insert(peer.into(), old.clone());
+            }
+        }
+        let changed = crate::replication::password::native_fingerprint("another one");
+        let plan = plan_replication(&p, &p.plays[0], &all, Some(&changed), &Default::default())
+            .expect("plans");
+        assert!(
+            !plan.steps.iter().any(|s| matches!(s,
+                ReplStep::Credentials { replica, .. } | ReplStep::Start { replica, .. } if replica == "db2")),
+            "db2 is not restarted: {:?}",
+            plan.steps
+        );
+        assert!(
+            plan.steps
+                .iter()
+                .any(|s| matches!(s, ReplStep::Credentials { replica, .. } if replica == "db1")),
+            "db1 gets the new password: {:?}",
+            plan.steps
+        );
+        assert_eq!(plan.broken.len(), 1);
+        assert_eq!(plan.broken[0].errno, 1396);
+    }
+
+    /// A server that replicates over TLS by default (MySQL 8+, MariaDB 11) is left so by a play that does
+    /// not set `replication_tls`: the first apply's state is the final one, and TLS is never turned off.
+    #[test]
+    fn a_play_without_replication_tls_never_turns_tls_off() {
+        let p = project();
+        let mut all = converged_pair_facts();
+        for (host, peer) in [("db1", "192.0.2.12"), ("db2", "192.0.2.11")] {
+            if let Some(r) = all.get_mut(host).and_then(|f| f.replication.as_mut()) {
+                r.tls_account_hosts.push(peer.into());
+                if let Some(s) = r.replica.as_mut() {
+                    s.tls.enabled = true;
+                }
+            }
+        }
+        let plan =
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans");
+        assert!(plan.steps.is_empty(), "{:?}", plan.steps);
+    }
+
+    /// A replica positioned by GTID whose source's binary logs were replaced (1236) is repaired by GTID; one
+    /// on file and position cannot be, and is left broken with `mmprov rebuild` as its fix.
+    #[test]
+    fn a_replica_stopped_by_replaced_binary_logs_is_repaired_by_gtid_only() {
+        let p = project();
+        let broken_by_1236 = |positioning: &str| {
+            let mut all = converged_pair_facts();
+            if let Some(r) = all
+                .get_mut("db1")
+                .and_then(|f| f.replication.as_mut())
+                .and_then(|r| r.replica.as_mut())
+            {
+                r.positioning = positioning.into();
+                r.io_running = "No".into();
+                r.last_io_errno = 1236;
+                r.last_io_error = "could not find next log".into();
+            }
+            plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect("plans")
+        };
+        let by_gtid = broken_by_1236("Slave_Pos");
+        assert!(
+            broken_by_1236("1").steps.len() == 1,
+            "MySQL's auto position is GTID too"
+        );
+        assert_eq!(
+            by_gtid.steps,
+            vec![ReplStep::Repair {
+                replica: "db1".into(),
+                source: "db2".into(),
+                errno: 1236,
+                error: "could not find next log".into(),
+            }]
+        );
+        assert!(by_gtid.broken.is_empty());
+
+        let by_file = broken_by_1236("No");
+        assert!(by_file.steps.is_empty(), "{:?}", by_file.steps);
+        assert!(
+            by_file.broken[0]
+                .fix
+                .contains("mmprov rebuild PLAYBOOK --host db1")
+        );
     }
 
     #[test]
@@ -1382,6 +1591,7 @@ mod tests {
             steps,
             warnings: vec![],
             decided_after: vec![],
+            broken: vec![],
         };
         let shown = plan(vec![seed("db2", 49152)]);
         assert!(shown.same_steps(&plan(vec![seed("db2", 65536)])));

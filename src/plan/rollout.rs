@@ -236,6 +236,7 @@ mod tests {
             service: crate::model::ServiceKind::Service,
             service_name: "mariadb".into(),
             config_path: String::new(),
+            option_files: Default::default(),
             config: None,
             variables: BTreeMap::new(),
             replication: Some(ReplicationFacts {

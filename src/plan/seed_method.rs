@@ -134,10 +134,16 @@ fn physical_seed(
             ));
         }
     };
+    let paths = |host: &str| {
+        facts
+            .get(host)
+            .map(|f| super::paths::server_paths(&play.vars, f))
+            .ok_or_else(|| format!("{host}'s facts were not read"))
+    };
     Ok(PhysicalSeed {
         tool,
-        source_socket: play.vars.socket.clone(),
-        target_datadir: play.vars.datadir.clone(),
+        source_socket: paths(from)?.socket,
+        target_datadir: paths(to)?.datadir,
         source_address: String::new(),
         target_address: String::new(),
     })

@@ -66,11 +66,16 @@ pub enum Step {
 
 impl Step {
     /// The statement a `SetGlobal` runs.
+    /// The statement that sets a variable on the running server.
+    pub fn set_global(variable: &str, value: &str) -> String {
+        format!("SET GLOBAL {variable} = {value}")
+    }
+
     pub fn sql(&self) -> Option<String> {
         match self {
             Step::SetGlobal {
                 variable, value, ..
-            } => Some(format!("SET GLOBAL {variable} = {value}")),
+            } => Some(Step::set_global(variable, value)),
             _ => None,
         }
     }

@@ -45,6 +45,7 @@ fn converged() -> HostFacts {
         service: ServiceKind::Service,
         service_name: "mariadb".into(),
         config_path: "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
+        option_files: Default::default(),
         config: Some(CONFIG.into()),
         variables,
         replication: None,

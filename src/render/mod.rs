@@ -6,7 +6,13 @@
 //! `(sensitive)`); each restart with every reason; warnings last. Then one summary line:
 //! `Plan: N to add, N to change, N to destroy; R restarts.` or `No changes.`
 
-use std::fmt::Write as _;
+/// One line of a plan's text. Writing to a `String` cannot fail, so there is no result to keep.
+macro_rules! put {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
 
 use similar::TextDiff;
 
@@ -53,7 +59,17 @@ pub fn brief(plan: &Plan) -> String {
         .flat_map(|h| &h.warnings)
         .chain(plan.replication.iter().flat_map(|r| &r.warnings));
     for warning in warnings {
-        let _ = writeln!(out, "! WARNING: {warning}");
+        put!(out, "! WARNING: {warning}");
+    }
+    for broken in plan.broken() {
+        put!(
+            out,
+            "! {} <- {}: BROKEN, left as it is: error {}: {}",
+            broken.replica,
+            broken.source,
+            broken.errno,
+            broken.error
+        );
     }
     out.push_str(&summary_line(plan));
     out.push('\n');
@@ -61,6 +77,14 @@ pub fn brief(plan: &Plan) -> String {
 }
 
 pub fn summary_line(plan: &Plan) -> String {
+    let broken = plan.broken().count();
+    if !plan.has_changes() && broken > 0 {
+        return format!(
+            "Nothing to change that would help: {} broken, left as {} (see above).",
+            plural(broken, "replication direction"),
+            if broken == 1 { "it is" } else { "they are" }
+        );
+    }
     if !plan.has_changes() {
         return "No changes. The hosts match the playbook.".into();
     }
@@ -70,16 +94,21 @@ pub fn summary_line(plan: &Plan) -> String {
     } else {
         format!("{} restarts", s.restarts)
     };
+    let left = if broken > 0 {
+        format!("; {} left broken", plural(broken, "direction"))
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {} to add, {} to change, {} to destroy; {restarts}.",
+        "Plan: {} to add, {} to change, {} to destroy; {restarts}{left}.",
         s.add, s.change, s.destroy
     )
 }
 
 fn host_section(out: &mut String, host: &HostPlan) {
-    let _ = writeln!(out, "{} ({})", host.host, host.server);
+    put!(out, "{} ({})", host.host, host.server);
     if host.steps.is_empty() {
-        let _ = writeln!(out, "  no changes");
+        put!(out, "  no changes");
     }
     for step in &host.steps {
         match step {
@@ -97,30 +126,30 @@ fn host_section(out: &mut String, host: &HostPlan) {
                     Some(name) => format!("from the repository `{name}`"),
                     None => "from the host's own package sources".to_string(),
                 };
-                let _ = writeln!(
+                put!(
                     out,
                     "  + install {}: {} ({}, {from})",
                     server.series(),
                     packages.join(" "),
                     manager.name()
                 );
-                let _ = writeln!(out, "      because {}", reason.describe());
+                put!(out, "      because {}", reason.describe());
                 for file in sources {
-                    let _ = writeln!(out, "      + {}", file.path);
+                    put!(out, "      + {}", file.path);
                     if !file.content.starts_with("-----BEGIN") {
                         for line in file.content.lines() {
-                            let _ = writeln!(out, "          {line}");
+                            put!(out, "          {line}");
                         }
                     }
                 }
-                let _ = writeln!(
+                put!(
                     out,
                     "      the server is kept from starting until its config is written; {datadir} is initialized \
                      if it holds no system tables"
                 );
             }
             Step::Harden => {
-                let _ = writeln!(
+                put!(
                     out,
                     "  ~ first clean-up of the fresh server: drop its anonymous accounts and the test database \
                      (not logged, so never replicated)"
@@ -136,7 +165,7 @@ fn host_section(out: &mut String, host: &HostPlan) {
                 } else {
                     ('+', "create")
                 };
-                let _ = writeln!(out, "  {symbol} config {path} ({what})");
+                put!(out, "  {symbol} config {path} ({what})");
                 let old = before.as_deref().unwrap_or("");
                 let diff = TextDiff::from_lines(old, after.as_str());
                 let unified = diff
@@ -145,12 +174,12 @@ fn host_section(out: &mut String, host: &HostPlan) {
                     .header(&format!("{path} (on host)"), &format!("{path} (planned)"))
                     .to_string();
                 for line in unified.lines() {
-                    let _ = writeln!(out, "      {line}");
+                    put!(out, "      {line}");
                 }
             }
             Step::SetGlobal { live, .. } => {
                 let sql = step.sql().unwrap_or_default();
-                let _ = writeln!(out, "  ~ sql: {sql};   -- server has {live}");
+                put!(out, "  ~ sql: {sql};   -- server has {live}");
             }
             Step::MoveDatadir {
                 from,
@@ -158,44 +187,44 @@ fn host_section(out: &mut String, host: &HostPlan) {
                 holds_data,
                 redo,
             } => {
-                let _ = writeln!(out, "  ~ move the data directory {from} -> {to}");
+                put!(out, "  ~ move the data directory {from} -> {to}");
                 let what = if *holds_data {
                     "its data (the play says datadir_move: true)"
                 } else {
                     "its system tables and accounts (it holds no application data)"
                 };
-                let _ = writeln!(
+                put!(
                     out,
                     "      mysqld stops; {what} is copied with owners and modes and verified; it starts from {to}"
                 );
-                let _ = writeln!(
+                put!(
                     out,
                     "      once it serves, the old files are set aside in {from}/.mmprov-old-datadir-<time>"
                 );
                 if *redo {
-                    let _ = writeln!(
+                    put!(
                         out,
                         "      {to} holds an unfinished earlier copy: it is made again"
                     );
                 }
             }
             Step::ServiceSocket { path, socket, was } => {
-                let _ = writeln!(
+                put!(
                     out,
                     "  ~ service client {path}: [client] socket {was} -> {socket}"
                 );
-                let _ = writeln!(
+                put!(
                     out,
                     "      the service script's admin client reads only this file: it must find the server on its new socket"
                 );
             }
             Step::Restart { command, reasons } => {
-                let _ = writeln!(out, "  ~ restart mysqld: {command}");
+                put!(out, "  ~ restart mysqld: {command}");
                 for reason in reasons {
-                    let _ = writeln!(out, "      because {}", reason.describe());
+                    put!(out, "      because {}", reason.describe());
                 }
                 if let Some(r) = &host.rolling {
-                    let _ = writeln!(
+                    put!(
                         out,
                         "      rolling: batch {} of {} of play \"{}\"; before the next batch, {}",
                         r.batch + 1,
@@ -208,7 +237,7 @@ fn host_section(out: &mut String, host: &HostPlan) {
         }
     }
     for warning in &host.warnings {
-        let _ = writeln!(out, "  ! WARNING: {warning}");
+        put!(out, "  ! WARNING: {warning}");
     }
     out.push('\n');
 }
@@ -216,7 +245,7 @@ fn host_section(out: &mut String, host: &HostPlan) {
 /// A MySQL group's move to `gtid_mode = ON`, stage by stage.
 fn gtid_move_section(out: &mut String, gtid_move: &crate::plan::GtidMove) {
     use crate::plan::GtidStage;
-    let _ = writeln!(
+    put!(
         out,
         "gtid (play \"{}\"): moved to gtid_mode = ON live, before the host steps; every server passes each stage \
          before any passes the next",
@@ -229,14 +258,14 @@ fn gtid_move_section(out: &mut String, gtid_move: &crate::plan::GtidMove) {
                 value,
                 hosts,
             } => {
-                let _ = writeln!(
+                put!(
                     out,
                     "  ~ sql: SET GLOBAL {variable} = {value};   -- on {}, one at a time",
                     hosts.join(", ")
                 );
             }
             GtidStage::DrainAnonymous { hosts, .. } => {
-                let _ = writeln!(
+                put!(
                     out,
                     "  ~ wait until no anonymous transaction runs on {} and every replica has applied its source's \
                      binary log up to then",
@@ -245,7 +274,7 @@ fn gtid_move_section(out: &mut String, gtid_move: &crate::plan::GtidMove) {
             }
         }
     }
-    let _ = writeln!(
+    put!(
         out,
         "      because the play replicates by GTID, and a server at gtid_mode = ON refuses the anonymous \
          transactions of a peer that is not there yet\n"
@@ -257,13 +286,13 @@ fn interleaving_section(out: &mut String, stage: &crate::plan::Interleaving) {
     if stage.changes.is_empty() && stage.held.iter().all(|h| h.marked) {
         return;
     }
-    let _ = writeln!(
+    put!(
         out,
         "auto_increment (play \"{}\"): before the host steps",
         stage.play
     );
     for held in stage.held.iter().filter(|h| !h.marked) {
-        let _ = writeln!(
+        put!(
             out,
             "  ~ {} joins held read-only{}: it takes no writes until the sessions {} had before this change have \
              ended",
@@ -277,15 +306,19 @@ fn interleaving_section(out: &mut String, stage: &crate::plan::Interleaving) {
         );
     }
     for change in &stage.changes {
-        let _ = writeln!(
+        put!(
             out,
             "  ~ sql on {}: SET GLOBAL auto_increment_increment = {}, auto_increment_offset = {};   -- ids {} \
              were {}",
-            change.host, change.to.increment, change.to.offset, change.to, change.from
+            change.host,
+            change.to.increment,
+            change.to.offset,
+            change.to,
+            change.from
         );
     }
     if !stage.changes.is_empty() {
-        let _ = writeln!(
+        put!(
             out,
             "      because the play has more nodes than the increment leaves room for; each node's new ids stay \
              within its old ones, so none can meet another node's, old or new"
@@ -296,9 +329,9 @@ fn interleaving_section(out: &mut String, stage: &crate::plan::Interleaving) {
 
 /// The held nodes opened for writes, after replication.
 fn opening_section(out: &mut String, stage: &crate::plan::Interleaving) {
-    let _ = writeln!(out, "open for writes (play \"{}\"), last", stage.play);
+    put!(out, "open for writes (play \"{}\"), last", stage.play);
     for held in &stage.held {
-        let _ = writeln!(
+        put!(
             out,
             "  ~ {}: once every session open now on {} has ended (the application's sessions keep the \
              auto_increment values they connected with), read_only = OFF and {} written without the hold",
@@ -306,7 +339,7 @@ fn opening_section(out: &mut String, stage: &crate::plan::Interleaving) {
             held.drain.join(" and "),
             held.config_path
         );
-        let _ = writeln!(
+        put!(
             out,
             "      because its ids would meet those the old sessions on {} still generate",
             held.drain.join(" and ")
@@ -315,32 +348,49 @@ fn opening_section(out: &mut String, stage: &crate::plan::Interleaving) {
     out.push('\n');
 }
 
-/// The order of each live play's restarts, batch by batch.
-fn rolling_section(out: &mut String, plan: &Plan) {
-    let mut plays: std::collections::BTreeMap<&str, Vec<Vec<&str>>> = Default::default();
-    let mut serial: std::collections::BTreeMap<&str, usize> = Default::default();
+/// One live play's restart order: its batches, `serial` nodes at a time, each behind its gate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollingOrder {
+    pub play: String,
+    pub serial: usize,
+    pub batches: Vec<Vec<String>>,
+}
+
+/// The order of each live play's restarts, from the hosts that restart.
+pub fn rolling_orders(plan: &Plan) -> Vec<RollingOrder> {
+    let mut plays: std::collections::BTreeMap<&str, RollingOrder> = Default::default();
     for host in plan.hosts.iter().filter(|h| !h.steps.is_empty()) {
         let Some(r) = &host.rolling else { continue };
-        let batches = plays.entry(r.play.as_str()).or_default();
-        if batches.len() <= r.batch {
-            batches.resize(r.batch + 1, Vec::new());
+        let order = plays
+            .entry(r.play.as_str())
+            .or_insert_with(|| RollingOrder {
+                play: r.play.clone(),
+                serial: r.serial,
+                batches: Vec::new(),
+            });
+        if order.batches.len() <= r.batch {
+            order.batches.resize(r.batch + 1, Vec::new());
         }
-        batches[r.batch].push(host.host.as_str());
-        serial.insert(r.play.as_str(), r.serial);
+        order.batches[r.batch].push(host.host.clone());
     }
-    for (play, batches) in plays {
-        let at_a_time = match serial.get(play) {
-            Some(1) => "one node at a time".to_string(),
-            Some(n) => format!("{n} nodes at a time"),
-            None => String::new(),
+    plays.into_values().collect()
+}
+
+/// The order of each live play's restarts, batch by batch.
+fn rolling_section(out: &mut String, plan: &Plan) {
+    for order in rolling_orders(plan) {
+        let at_a_time = match order.serial {
+            1 => "one node at a time".to_string(),
+            n => format!("{n} nodes at a time"),
         };
-        let order: Vec<String> = batches.iter().map(|b| b.join(" + ")).collect();
-        let _ = writeln!(
+        let batches: Vec<String> = order.batches.iter().map(|b| b.join(" + ")).collect();
+        put!(
             out,
-            "rolling restart (play \"{play}\", live: {at_a_time}, each behind its gate): {}",
-            order.join(", then ")
+            "rolling restart (play \"{}\", live: {at_a_time}, each behind its gate): {}",
+            order.play,
+            batches.join(", then ")
         );
-        let _ = writeln!(
+        put!(
             out,
             "  a gate that does not pass stops the rollout there; the nodes after it are not touched\n"
         );
@@ -363,9 +413,9 @@ fn tls_words(tls: Option<&crate::model::ReplicationTls>) -> String {
 }
 
 fn replication_section(out: &mut String, plan: &ReplicationPlan) {
-    let _ = writeln!(out, "replication (play \"{}\")", plan.play);
+    put!(out, "replication (play \"{}\")", plan.play);
     if !plan.decided_after.is_empty() {
-        let _ = writeln!(
+        put!(
             out,
             "  (decided again once {} {} restarted: the steps below are for the servers as they will be then; \
              apply stops and shows the new steps if what it finds differs)",
@@ -377,18 +427,29 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
             }
         );
     }
-    if plan.steps.is_empty() {
-        let _ = writeln!(out, "  no changes: every node replicates from its source");
+    if plan.steps.is_empty() && plan.broken.is_empty() {
+        put!(out, "  no changes: every node replicates from its source");
     }
     for step in &plan.steps {
         let (line, reasons) = replication_step(step);
-        let _ = writeln!(out, "  {line}");
+        put!(out, "  {line}");
         for because in reasons {
-            let _ = writeln!(out, "      because {because}");
+            put!(out, "      because {because}");
         }
     }
+    for broken in &plan.broken {
+        put!(
+            out,
+            "  ! {} <- {}: BROKEN, left as it is: error {}: {}",
+            broken.replica,
+            broken.source,
+            broken.errno,
+            broken.error
+        );
+        put!(out, "      {}", broken.fix);
+    }
     for warning in &plan.warnings {
-        let _ = writeln!(out, "  ! WARNING: {warning}");
+        put!(out, "  ! WARNING: {warning}");
     }
     out.push('\n');
 }
@@ -556,6 +617,22 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             format!("~ start replication on {replica} (from {source})"),
             vec![reason.describe()],
         ),
+        ReplStep::Repair {
+            replica,
+            source,
+            errno,
+            error,
+        } => (
+            format!(
+                "~ {replica}: replicate from {source} again by GTID, which asks {source} for exactly the \
+                 transactions {replica} lacks ({source} refuses again if its binary logs no longer hold them, \
+                 and then nothing is skipped: apply says so, and `mmprov rebuild` is the fix)"
+            ),
+            vec![format!(
+                "it stopped on error {errno} ({error}): {source}'s binary logs no longer hold the file and \
+                 position it was reading"
+            )],
+        ),
         ReplStep::Positioning {
             replica,
             source,
@@ -600,15 +677,47 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// The plan for machines: the steps, the fingerprints and the summary.
-pub fn json(plan: &Plan) -> String {
-    let value = serde_json::json!({
-        "hosts": plan.hosts,
-        "replication": plan.replication,
-        "summary": plan.summary(),
-        "changes": plan.has_changes(),
-    });
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+/// The version of the JSON plan's shape: raised when a field changes meaning or goes away.
+pub const JSON_FORMAT_VERSION: u32 = 2;
+
+/// The JSON plan: every section the human plan shows, under one key each.
+#[derive(serde::Serialize)]
+struct JsonPlan<'a> {
+    format_version: u32,
+    /// Each host's steps (config diffs, statements, restarts with their reasons), warnings and fingerprint.
+    hosts: &'a [HostPlan],
+    /// The order of each live play's restarts.
+    rolling: Vec<RollingOrder>,
+    /// MySQL groups moved to `gtid_mode = ON`, stage by stage.
+    gtid_moves: &'a [crate::plan::GtidMove],
+    /// auto_increment changes and nodes held read-only until they are opened, last.
+    interleavings: &'a [crate::plan::Interleaving],
+    /// Each play's replication steps (moves and repairs included), warnings, and directions left broken.
+    replication: &'a [ReplicationPlan],
+    summary: crate::plan::Summary,
+    /// Steps to take.
+    changes: bool,
+    /// Directions left broken: no step repairs them.
+    broken: Vec<&'a crate::plan::BrokenDirection>,
+    /// The line the human plan ends with.
+    summary_line: String,
+}
+
+/// The plan for machines: the whole of what [`human`] shows, with a `format_version`.
+pub fn json(plan: &Plan) -> Result<String, serde_json::Error> {
+    let whole = JsonPlan {
+        format_version: JSON_FORMAT_VERSION,
+        hosts: &plan.hosts,
+        rolling: rolling_orders(plan),
+        gtid_moves: &plan.gtid_moves,
+        interleavings: &plan.interleavings,
+        replication: &plan.replication,
+        summary: plan.summary(),
+        changes: plan.has_changes(),
+        broken: plan.broken().collect(),
+        summary_line: summary_line(plan),
+    };
+    Ok(serde_json::to_string_pretty(&whole)? + "\n")
 }
 
 #[cfg(test)]

@@ -123,6 +123,7 @@ fn fresh_and_converged() -> Plan {
             ],
             warnings: vec!["h1 stopped replicating from h2: error 1062".into()],
             decided_after: vec!["h2".into()],
+            broken: vec![],
         }],
         gtid_moves: vec![crate::plan::GtidMove {
             play: "mysql pair".into(),
@@ -179,6 +180,7 @@ fn growing_ring() -> Plan {
             ],
             warnings: Vec::new(),
             decided_after: Vec::new(),
+            broken: vec![],
         }],
         gtid_moves: Vec::new(),
         interleavings: vec![Interleaving {
@@ -243,7 +245,8 @@ fn an_empty_plan_says_no_changes() {
 #[test]
 fn json_plan_carries_steps_and_summary() {
     let value: serde_json::Value =
-        serde_json::from_str(&json(&fresh_and_converged())).expect("valid JSON");
+        serde_json::from_str(&json(&fresh_and_converged()).expect("serializes"))
+            .expect("valid JSON");
     assert_eq!(value["summary"]["add"], 3);
     assert_eq!(value["summary"]["change"], 5, "a GTID move is one change");
     assert_eq!(value["summary"]["restarts"], 1);
@@ -251,6 +254,125 @@ fn json_plan_carries_steps_and_summary() {
     assert_eq!(
         value["hosts"][0]["steps"][1]["reasons"][0]["reason"],
         "static_changed"
+    );
+}
+
+/// A pair whose h2 stopped on an error no step repairs, and whose h1 stopped because h2's binary logs were
+/// replaced (repaired by GTID).
+fn broken_pair() -> Plan {
+    let mut plan = fresh_and_converged();
+    let replication = &mut plan.replication[0];
+    replication.steps = vec![ReplStep::Repair {
+        replica: "h1".into(),
+        source: "h2".into(),
+        errno: 1236,
+        error: "could not find next log".into(),
+    }];
+    replication.broken = vec![crate::plan::BrokenDirection {
+        replica: "h2".into(),
+        source: "h1".into(),
+        errno: 1396,
+        error: "Operation CREATE USER failed for 'dup'@'%'".into(),
+        fix: "Fix: `mmprov skip --host h2`.".into(),
+    }];
+    plan
+}
+
+#[test]
+fn a_broken_direction_is_shown_with_its_fix_and_the_plan_never_says_no_changes() {
+    let mut plan = broken_pair();
+    let text = human(&plan);
+    assert!(
+        text.contains(
+            "! h2 <- h1: BROKEN, left as it is: error 1396: Operation CREATE USER failed"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Fix: `mmprov skip --host h2`."), "{text}");
+    assert!(
+        text.contains("~ h1: replicate from h2 again by GTID") && text.contains("error 1236"),
+        "{text}"
+    );
+    assert!(text.contains("1 direction left broken."), "{text}");
+
+    for h in &mut plan.hosts {
+        h.steps.clear();
+    }
+    plan.replication[0].steps.clear();
+    plan.gtid_moves.clear();
+    plan.interleavings.clear();
+    let text = human(&plan);
+    assert!(!plan.has_changes() && plan.differs());
+    assert!(!text.contains("No changes"), "{text}");
+    assert!(
+        text.ends_with("Nothing to change that would help: 1 replication direction broken, left as it is (see above).\n"),
+        "{text}"
+    );
+}
+
+/// Every section the human plan shows has its counterpart in the JSON plan, and each play's steps are the
+/// same in number: the JSON is the whole plan.
+#[test]
+fn the_json_plan_carries_every_section_of_the_human_plan() {
+    let sections = [
+        ("rolling restart (play", "rolling"),
+        ("gtid (play", "gtid_moves"),
+        ("auto_increment (play", "interleavings"),
+        ("open for writes (play", "interleavings"),
+        ("replication (play", "replication"),
+        ("BROKEN, left as it is", "broken"),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for plan in [fresh_and_converged(), growing_ring(), broken_pair()] {
+        let text = human(&plan);
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&plan).expect("serializes")).expect("valid JSON");
+        assert_eq!(value["format_version"], super::JSON_FORMAT_VERSION);
+        for (header, key) in sections {
+            if text.contains(header) {
+                seen.insert(header);
+                let carried = value[key].as_array().map_or(0, Vec::len);
+                assert!(
+                    carried > 0,
+                    "the human plan shows `{header}`, the JSON has no `{key}`"
+                );
+            }
+        }
+        for host in &plan.hosts {
+            assert!(text.contains(&format!("{} (", host.host)));
+            let carried = value["hosts"].as_array().expect("hosts").iter();
+            assert_eq!(
+                carried.filter(|h| h["host"] == host.host.as_str()).count(),
+                1,
+                "host {} in the JSON",
+                host.host
+            );
+        }
+        for (i, replication) in plan.replication.iter().enumerate() {
+            let shown = super::replication(std::slice::from_ref(replication))
+                .lines()
+                .filter(|l| {
+                    ["  + ", "  ~ ", "  - ", "  -/+ "]
+                        .iter()
+                        .any(|p| l.starts_with(p))
+                })
+                .count();
+            let carried = value["replication"][i]["steps"]
+                .as_array()
+                .map_or(0, Vec::len);
+            assert_eq!(
+                shown, carried,
+                "play {}: steps shown and carried",
+                replication.play
+            );
+        }
+        let last = text.lines().last().expect("a summary line");
+        assert_eq!(value["summary_line"], last);
+    }
+    assert_eq!(
+        seen.len(),
+        sections.len(),
+        "the plans exercise every section: {seen:?}"
     );
 }
 

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ReplicaStatus, explain};
+use super::ReplicaStatus;
+use super::verdict::{Verdict, judge};
 use crate::facts::{HostFacts, Observed, ThreadStop};
 use crate::model::{Project, Role};
 use crate::plan::MYSQL_PORT;
@@ -16,6 +17,8 @@ pub struct Direction {
     pub replica: String,
     pub source: String,
     pub healthy: bool,
+    /// The one verdict on its health, from this one look.
+    pub verdict: Verdict,
     /// What the replica reports; `None` when it replicates from nothing (or from another source).
     pub status: Option<ReplicaStatus>,
     pub problem: Option<String>,
@@ -26,11 +29,6 @@ pub struct Direction {
     /// they never ran since).
     pub stopped_for: Option<u64>,
 }
-
-/// What a replica stopped without an error means, and the fix.
-const STOPPED_WITHOUT_ERROR: &str = "stopped without an error: nothing starts it again (a server started \
-     with skip-slave-start, or a STOP nobody undid) while the other node keeps taking writes, so the nodes \
-     drift apart. `mmprov apply` starts it (planned as a start); so does START SLAVE on the replica.";
 
 /// `observed`: each node's GTID positions and uptime, where `status` read them.
 pub fn directions(
@@ -55,44 +53,34 @@ pub fn directions(
                 .get(replica)
                 .and_then(|f| f.replication.as_ref())
                 .and_then(|r| r.replica.clone());
-            let (problem, explanation) = match &status {
-                None if facts.get(replica).is_some_and(|f| !f.running) => {
-                    (Some("mysqld is not running".to_string()), None)
-                }
-                None => (Some("not replicating".to_string()), None),
-                Some(s) if !s.points_at(address, MYSQL_PORT, &play.vars.replication_user) => (
-                    Some(format!(
-                        "replicates from {}:{} as {}, not from {source}",
-                        s.source_host, s.source_port, s.source_user
-                    )),
-                    None,
-                ),
-                Some(s) => match s.error() {
-                    Some((errno, text)) => (
-                        Some(format!("error {errno}: {text}")),
-                        explain(errno).map(str::to_string),
-                    ),
-                    None if s.stopped_without_error() => (
-                        Some("IO thread No, SQL thread No".to_string()),
-                        Some(STOPPED_WITHOUT_ERROR.to_string()),
-                    ),
-                    None if !s.healthy() => (
-                        Some(format!(
-                            "IO thread {}, SQL thread {}",
-                            s.io_running, s.sql_running
-                        )),
-                        None,
-                    ),
-                    None => (None, None),
+            let verdict = match &status {
+                None if facts.get(replica).is_some_and(|f| !f.running) => Verdict::NotReplicating {
+                    why: "mysqld is not running".into(),
                 },
+                None => Verdict::NotReplicating {
+                    why: "not replicating".into(),
+                },
+                Some(s) if !s.points_at(address, MYSQL_PORT, &play.vars.replication_user) => {
+                    Verdict::NotReplicating {
+                        why: format!(
+                            "replicates from {}:{} as {}, not from {source}",
+                            s.source_host, s.source_port, s.source_user
+                        ),
+                    }
+                }
+                Some(s) => judge(s),
             };
+            // One look cannot show a running replica applying: catching up is not a fault at a glance.
+            let healthy = matches!(verdict, Verdict::Healthy | Verdict::CatchingUp { .. });
+            let problem = (!healthy).then(|| verdict.describe());
+            let explanation = verdict.explanation().map(str::to_string);
             let missing = observed
                 .get(source)
                 .zip(observed.get(replica))
                 .and_then(|(s, r)| super::gtid::missing(&s.written, &r.applied));
             let stopped_for = status
                 .as_ref()
-                .filter(|s| s.io_running != "Yes" || s.sql_running != "Yes")
+                .filter(|s| !s.threads_running())
                 .and(observed.get(replica))
                 .and_then(|o| match o.last_thread_stop? {
                     // Stopped since the server started, or since the threads last exited if later.
@@ -103,7 +91,8 @@ pub fn directions(
                 play: play.name.clone(),
                 replica: replica.into(),
                 source: source.into(),
-                healthy: problem.is_none(),
+                healthy,
+                verdict,
                 status,
                 problem,
                 explanation,

@@ -7,10 +7,12 @@ pub mod gtid;
 mod health;
 pub mod password;
 mod status;
+pub mod verdict;
 
 pub use coordinates::{Coordinates, CoordinatesSniffer};
 pub use health::{Direction, directions};
-pub use status::{ReplicaStatus, explain};
+pub use status::{ReplicaStatus, explain, lost_source_logs};
+pub use verdict::{Verdict, judge};
 
 /// Schemas that belong to the server or to mmprov, never application data.
 pub const SYSTEM_SCHEMAS: &[&str] = &[

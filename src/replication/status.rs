@@ -122,12 +122,14 @@ impl ReplicaStatus {
             || (self.exec_log_file == self.source_log_file && self.exec_pos == self.read_pos)
     }
 
-    /// Both threads run and neither reports an error.
+    /// Both threads run and neither reports an error (one look: see `verdict` for a judgement).
     pub fn healthy(&self) -> bool {
-        self.io_running == "Yes"
-            && self.sql_running == "Yes"
-            && self.last_io_errno == 0
-            && self.last_sql_errno == 0
+        self.threads_running() && self.last_io_errno == 0 && self.last_sql_errno == 0
+    }
+
+    /// Both threads run (whatever they last reported).
+    pub fn threads_running(&self) -> bool {
+        self.io_running == "Yes" && self.sql_running == "Yes"
     }
 
     /// Points at this source with this account (what CHANGE MASTER would set).
@@ -147,6 +149,12 @@ impl ReplicaStatus {
     }
 }
 
+/// Whether a replica stopped because its source's binary logs no longer hold what it reads next: 1236
+/// (MariaDB, MySQL 5.7), or MySQL 8's 13114, which wraps the source's 1236.
+pub fn lost_source_logs(errno: u32) -> bool {
+    matches!(errno, 1236 | 13114)
+}
+
 /// The known causes of a broken direction, in plain words, with what to do.
 pub fn explain(errno: u32) -> Option<&'static str> {
     Some(match errno {
@@ -155,21 +163,33 @@ pub fn explain(errno: u32) -> Option<&'static str> {
                  differ. Find the row, decide which node is right, fix it by hand, then `mmprov skip` the event; \
                  skipping blindly (slave_skip_errors) hides the drift instead of fixing it."
         }
+        1396 => {
+            "an account statement failed: the account was created (or dropped) on both nodes, or by hand on \
+                 this one with binary logging off, so the nodes' accounts already differ. Make the account \
+                 what it should be on this node, then `mmprov skip` the event."
+        }
+        1032 => {
+            "a row to change or delete is missing here: the nodes already differ (a write made on this node \
+                 alone, or one lost). Find the row, decide which node is right, fix it by hand, then `mmprov \
+                 skip` the event, or rebuild this node from its source."
+        }
         1064 => {
             "syntax error: the source logged a statement this server cannot parse (version mismatch, or \
                  statement-based logging of non-portable SQL). Check the statement in the relay log; use ROW \
                  binlog_format and matching server versions."
         }
-        1236 => {
-            "the source purged the binary log this replica still needed: the nodes were apart longer than \
-                 the binlog expiry. The replica cannot catch up from logs: re-seed it (seed_overwrite: true) and \
-                 keep binlogs longer than the longest partition you expect."
+        errno if lost_source_logs(errno) => {
+            "the source's binary logs no longer hold what this replica needs: purged (the nodes were apart \
+                 longer than the binlog expiry) or replaced (the source was rebuilt, or its logs reset). A replica \
+                 positioned by GTID is connected again by `mmprov apply`, and the source sends what it still \
+                 holds; if it refuses again, re-seed this node with `mmprov rebuild`. Keep binlogs longer than \
+                 the longest partition you expect."
         }
         1045 => {
             "the replication account was refused: its password or host does not match. Run `mmprov apply` \
                  to set the account again from the playbook's secret."
         }
-        2003 | 2005 | 2013 => {
+        errno if super::verdict::retryable(errno) => {
             "the replica cannot reach its source: check the network, the source's \
                  bind-address and its firewall."
         }

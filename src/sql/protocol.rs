@@ -54,6 +54,14 @@ impl ProtocolSql {
         }
     }
 
+    /// Reach the server on `socket` from now on (a connection to another is closed).
+    pub fn use_socket(&mut self, socket: &str) {
+        if self.socket != socket {
+            self.socket = socket.to_string();
+            self.bridge = None;
+        }
+    }
+
     /// Connect now if not connected, so a caller choosing a backend learns whether this one works.
     pub fn open(&mut self, transport: &mut dyn Transport) -> Result<(), SqlError> {
         if self.bridge.is_none() {
@@ -95,6 +103,7 @@ impl ProtocolSql {
             let worker = scope.spawn(|| mysql::Conn::new(opts));
             let local = accept(&listener, self.timeout, || worker.is_finished());
             if let Ok(stream) = &local {
+                // What the pump met is what the worker met: its own result, joined below, is the one reported.
                 let _ = pump(remote.as_mut(), stream, || worker.is_finished());
             }
             let conn = worker.join().map_err(|_| SqlError::NotServing {
@@ -163,6 +172,7 @@ impl ProtocolSql {
             let pumped = pump(remote.as_mut(), local, || worker.is_finished());
             if pumped.is_err() {
                 // The worker waits on the local socket: closing it ends the wait.
+                // A socket already closed needs no shutdown: the pump's error, returned below, is the one that counts.
                 let _ = local.shutdown(std::net::Shutdown::Both);
             }
             (worker.join(), pumped)

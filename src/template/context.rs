@@ -19,7 +19,8 @@ pub struct MyCnfContext {
     pub auto_increment_offset: u32,
     pub datadir: String,
     pub socket: String,
-    pub log_error: String,
+    /// `None`: the server logs to its journal (or standard error), and the config names no file.
+    pub log_error: Option<String>,
     pub bind_address: String,
     pub log_bin: String,
     pub relay_log: String,
@@ -57,6 +58,19 @@ impl MyCnfContext {
     }
 
     /// The node joins held read-only (see `plan::interleave`).
+    /// The server's files where the host has them (`plan::paths`), rather than the playbook's defaults.
+    pub fn with_paths(
+        mut self,
+        datadir: String,
+        socket: String,
+        log_error: Option<String>,
+    ) -> Self {
+        self.datadir = datadir;
+        self.socket = socket;
+        self.log_error = log_error;
+        self
+    }
+
     pub fn held(mut self, flavor: &dyn Flavor) -> Self {
         self.held = true;
         self.read_only = flavor.read_only(true);
@@ -92,9 +106,13 @@ impl MyCnfContext {
                 .map(|s| s.value),
             auto_increment_increment: play.auto_increment_increment(),
             auto_increment_offset: project.auto_increment_offset(play, host),
-            datadir: vars.datadir.clone(),
-            socket: vars.socket.clone(),
-            log_error: vars.log_error.clone(),
+            datadir: vars.datadir_or_default().to_string(),
+            socket: vars.socket_or_default().to_string(),
+            log_error: Some(
+                vars.log_error
+                    .clone()
+                    .unwrap_or_else(|| crate::model::DEFAULT_LOG_ERROR.to_string()),
+            ),
             bind_address: vars.bind_address.clone(),
             log_bin: vars.log_bin.clone(),
             relay_log: vars.relay_log.clone(),

@@ -145,6 +145,7 @@ impl Write for LocalSocket {
 
 impl SocketStream for LocalSocket {
     fn set_nonblocking(&mut self, nonblocking: bool) {
+        // A unix socket always takes the mode; were it refused, the next read says so as an error.
         let _ = self.stream.set_nonblocking(nonblocking);
     }
 

@@ -49,9 +49,11 @@ impl Drop for Relay {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
+            // A relay thread that panicked has nothing left to relay: the route is being dropped.
             let _ = thread.join();
         }
         if let Some(child) = &mut self.child {
+            // A proxy command that already ended cannot be killed; the wait reaps it either way.
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -58,6 +58,7 @@ fn keep_alive(session: Session, host: &str) -> Arc<AtomicBool> {
         .name(format!("keepalive {host}"))
         .spawn(move || {
             while flag.load(Ordering::Relaxed) {
+                // A keepalive that fails is the dead connection the next command reports.
                 let _ = session.keepalive_send();
                 std::thread::sleep(Duration::from_millis(500));
             }
@@ -218,6 +219,7 @@ fn agent_auth(session: &Session, user: &str) -> bool {
     let ok = identities
         .iter()
         .any(|identity| agent.userauth(user, identity).is_ok());
+    // The answer is `ok`; a connection to the agent that does not close cleanly changes nothing.
     let _ = agent.disconnect();
     ok
 }

@@ -186,8 +186,33 @@ impl Lab {
 }
 
 impl Lab {
-    /// Put a host back to a fresh Debian MariaDB: no replication, no test schemas or replication accounts, no
-    /// mmprov config (nor backups), server restarted.
+    /// The server the lab's hosts run, as `lab.sh up --server` recorded it (`mysql-9.7`, `mariadb-11.8`);
+    /// the machine's own MariaDB 10.11 when none was named.
+    pub fn server(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server"))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "mariadb-10.11".into())
+    }
+
+    pub fn is_mysql(&self) -> bool {
+        self.server().starts_with("mysql")
+    }
+
+    /// The hosts' SQL client.
+    pub fn client(&self) -> &'static str {
+        if self.is_mysql() { "mysql" } else { "mariadb" }
+    }
+
+    /// The shell command that restarts the host's server, through systemd where it runs.
+    pub fn restart_command(&self) -> String {
+        let unit = if self.is_mysql() { "mysql" } else { "mariadb" };
+        format!(
+            "if [ -d /run/systemd/system ]; then systemctl restart {unit}; else service {unit} restart >/dev/null; fi"
+        )
+    }
+
+    /// Put a host back to a fresh server: no replication, no test schemas or replication accounts, no mmprov
+    /// config (nor backups), its binary logs and GTID history emptied, server restarted.
     pub fn reset_server(&self, name: &str) {
         let accounts: Vec<String> = self
             .hosts()
@@ -195,20 +220,34 @@ impl Lab {
             .chain(self.behind().iter())
             .map(|h| format!("'repl'@'{}'", h.address))
             .collect();
+        let (stop, forget, reset) = if self.is_mysql() {
+            (
+                "STOP REPLICA",
+                "RESET REPLICA ALL",
+                "RESET BINARY LOGS AND GTIDS",
+            )
+        } else {
+            (
+                "STOP SLAVE",
+                "RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = ''",
+                "RESET MASTER",
+            )
+        };
         let sql = format!(
-            "SET sql_log_bin = 0; STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS shop; \
-             DROP DATABASE IF EXISTS crm; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS {}; \
-             SET GLOBAL gtid_slave_pos = '';",
+            "SET sql_log_bin = 0; {stop}; {forget}; DROP DATABASE IF EXISTS shop; \
+             DROP DATABASE IF EXISTS crm; DROP DATABASE IF EXISTS mmprov; DROP USER IF EXISTS {};",
             accounts.join(", ")
         );
+        let client = self.client();
         let out = self.ssh(
             name,
             &format!(
-                "mariadb -e {} && if [ \"$(mariadb -NBe 'SELECT @@log_bin')\" = 1 ]; then mariadb -e 'RESET MASTER'; fi \
-                 && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf \
-                 /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* && rm -rf /var/lib/mmprov/* \
-                 && service mariadb restart >/dev/null",
-                shell_quote(&sql)
+                "{client} -e {} && if [ \"$({client} -NBe 'SELECT @@log_bin')\" = 1 ]; then {client} -e '{reset}'; fi \
+                 && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* \
+                 /etc/mysql/mysql.conf.d/zz-mmprov.cnf /etc/mysql/mysql.conf.d/zz-mmprov.cnf.mmprov-backup-* \
+                 && rm -rf /var/lib/mmprov/* && {}",
+                shell_quote(&sql),
+                self.restart_command()
             ),
         );
         assert!(
@@ -223,19 +262,26 @@ impl Lab {
         self.reset_server("h1");
         self.reset_server("h2");
         self.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+        // Rows from a cross join of digits: no sequence engine (MariaDB's) nor recursion limit (MySQL's).
+        let digits = "(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
+                      UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
         self.sql(
             "h1",
             &format!(
                 "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, \
                  item VARCHAR(50), node VARCHAR(10)); INSERT INTO shop.orders (item, node) \
-                 SELECT 'seed', 'h1' FROM mysql.seq_1_to_{rows}"
+                 SELECT 'seed', 'h1' FROM {digits} a, {digits} b, {digits} c, {digits} d, {digits} e, {digits} f \
+                 LIMIT {rows}"
             ),
         );
     }
 
     /// One value from the host's server, through its own client.
     pub fn sql(&self, name: &str, query: &str) -> String {
-        let out = self.ssh(name, &format!("mariadb -NBe {}", shell_quote(query)));
+        let out = self.ssh(
+            name,
+            &format!("{} -NBe {}", self.client(), shell_quote(query)),
+        );
         assert!(
             out.status.success(),
             "{name}: {query}: {}",
@@ -244,14 +290,19 @@ impl Lab {
         super::text(&out.stdout).trim_end().to_string()
     }
 
-    /// Ask until the answer is `expected` (replication takes a moment), for at most 20 s; the last answer.
+    /// Ask until the answer is `expected` (replication takes a moment), for at most 20 s; fails the test with
+    /// the last answer when it never comes.
     pub fn wait_for(&self, name: &str, query: &str, expected: &str) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         loop {
             let got = self.sql(name, query);
-            if got == expected || std::time::Instant::now() > deadline {
+            if got == expected {
                 return got;
             }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name}: `{query}` still answers {got:?} after 20 s, not {expected:?}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -270,7 +321,10 @@ impl Lab {
 
     /// The PID of the host's mysqld: unchanged means not restarted. Fails the test when it cannot be read.
     pub fn mysqld_pid(&self, name: &str) -> String {
-        let pid = self.ssh_ok(name, "cat /run/mysqld/mysqld.pid");
+        let pid = self.ssh_ok(
+            name,
+            &format!("cat \"$({} -NBe 'SELECT @@pid_file')\"", self.client()),
+        );
         assert!(
             !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()),
             "{name}: mysqld.pid holds {pid:?}, not a PID"

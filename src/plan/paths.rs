@@ -1,0 +1,163 @@
+//! Where the server's files are: its data directory, socket and error log. PURE.
+//!
+//! A path the playbook names is where the file goes (moving it is the playbook's explicit choice, which the
+//! layout plan checks). A path it does not name stays where the installed server has it:
+//! 1. the running server's own variable (`@@datadir`, `@@socket`, `@@log_error`);
+//! 2. else the value mmprov's own config file already sets (a server that is down);
+//! 3. else the Debian package's layout (a server mmprov installs).
+//!
+//! So a server whose package puts its files elsewhere (MariaDB 11.8: `/var/lib/mariadb`, `/run/mariadbd`;
+//! MySQL: `/var/run/mysqld`) is never moved to a path that does not exist on its host. A server under systemd
+//! with no error log file of its own (`@@log_error` empty: its journal keeps its words) gets none; one that
+//! would log to syslog or to a file named after the host (mysqld_safe) gets the file mmprov reads when a
+//! restart fails, as a server that is down keeps the one mmprov's file names.
+
+use crate::facts::HostFacts;
+use crate::model::{DEFAULT_DATADIR, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, PlayVars, ServiceKind};
+use crate::mycnf::server_options;
+
+/// The server's files on one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerPaths {
+    pub datadir: String,
+    pub socket: String,
+    /// `None`: the server logs to its journal or standard error, and the config names no file.
+    pub log_error: Option<String>,
+}
+
+/// The paths of `facts`' host under a play with `vars`.
+pub fn server_paths(vars: &PlayVars, facts: &HostFacts) -> ServerPaths {
+    let configured = facts
+        .config
+        .as_deref()
+        .map(server_options)
+        .unwrap_or_default();
+    let found = |variable: &str| -> Option<String> {
+        let running = facts
+            .running
+            .then(|| facts.variables.get(variable))
+            .flatten();
+        running.or_else(|| configured.get(variable)).cloned()
+    };
+    let datadir = vars
+        .datadir
+        .clone()
+        .or_else(|| found("datadir").map(|d| trimmed(&d)))
+        .unwrap_or_else(|| DEFAULT_DATADIR.to_string());
+    let socket = vars
+        .socket
+        .clone()
+        .or_else(|| found("socket").filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| DEFAULT_SOCKET.to_string());
+    let kept = || {
+        configured
+            .get("log_error")
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_LOG_ERROR.to_string())
+    };
+    let log_error = match &vars.log_error {
+        Some(named) => Some(named.clone()),
+        None if facts.running => match facts.variables.get("log_error") {
+            // A file of its own: the server keeps it.
+            Some(file) if file.starts_with('/') => Some(file.clone()),
+            // Under systemd a server without a file logs to its journal, which keeps its words.
+            _ if facts.service == ServiceKind::Systemd => None,
+            // Elsewhere its words would go to syslog, or to a file named after the host (mysqld_safe): mmprov
+            // gives them the file it reads when a restart fails.
+            _ => Some(kept()),
+        },
+        None => Some(kept()),
+    };
+    ServerPaths {
+        datadir,
+        socket,
+        log_error,
+    }
+}
+
+/// A directory without its trailing `/` (servers report `@@datadir` with one).
+fn trimmed(dir: &str) -> String {
+    match dir.trim_end_matches('/') {
+        "" => "/".to_string(),
+        d => d.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::ReplicationFacts;
+
+    fn running(variables: &[(&str, &str)]) -> HostFacts {
+        let mut f = HostFacts::running_for_tests("db1", ReplicationFacts::default());
+        f.variables = variables
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        f
+    }
+
+    #[test]
+    fn a_path_the_playbook_does_not_name_stays_where_the_server_has_it() {
+        // MariaDB 11.8 as Debian packages it, under systemd: its own folders, its log in the journal.
+        let mut facts = running(&[
+            ("datadir", "/var/lib/mariadb/"),
+            ("socket", "/run/mariadbd/mysqld.sock"),
+            ("log_error", ""),
+        ]);
+        facts.service = ServiceKind::Systemd;
+        let paths = server_paths(&PlayVars::default(), &facts);
+        assert_eq!(
+            paths,
+            ServerPaths {
+                datadir: "/var/lib/mariadb".into(),
+                socket: "/run/mariadbd/mysqld.sock".into(),
+                log_error: None,
+            }
+        );
+    }
+
+    /// A server started by mysqld_safe logs to syslog, or once told to skip it, to `<host>.err` in its data
+    /// directory: mmprov gives it the file it reads, the same before and after, so a second plan is empty.
+    #[test]
+    fn a_server_outside_systemd_without_a_log_file_of_its_own_gets_mmprovs() {
+        for reported in ["", "./db1.err"] {
+            let facts = running(&[("log_error", reported)]);
+            let paths = server_paths(&PlayVars::default(), &facts);
+            assert_eq!(
+                paths.log_error.as_deref(),
+                Some(DEFAULT_LOG_ERROR),
+                "{reported:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_path_the_playbook_names_is_where_the_file_goes() {
+        let facts = running(&[("datadir", "/var/lib/mariadb/"), ("log_error", "")]);
+        let vars = PlayVars {
+            datadir: Some("/srv/mysql".into()),
+            log_error: Some("/var/log/mysql/error.log".into()),
+            ..PlayVars::default()
+        };
+        let paths = server_paths(&vars, &facts);
+        assert_eq!(paths.datadir, "/srv/mysql");
+        assert_eq!(paths.log_error.as_deref(), Some("/var/log/mysql/error.log"));
+    }
+
+    #[test]
+    fn a_server_that_is_down_keeps_what_mmprovs_file_says_and_a_new_one_gets_the_package_layout() {
+        let mut down = running(&[]);
+        down.running = false;
+        down.config = Some("[mysqld]\ndatadir = /srv/data\nsocket = /run/x.sock\n".into());
+        let paths = server_paths(&PlayVars::default(), &down);
+        assert_eq!(
+            (paths.datadir.as_str(), paths.socket.as_str()),
+            ("/srv/data", "/run/x.sock")
+        );
+        down.config = None;
+        let paths = server_paths(&PlayVars::default(), &down);
+        assert_eq!(paths.datadir, DEFAULT_DATADIR);
+        assert_eq!(paths.log_error.as_deref(), Some(DEFAULT_LOG_ERROR));
+    }
+}
