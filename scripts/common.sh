@@ -8,7 +8,7 @@ install_build_deps() {
     step "installing build dependencies (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq gcc make pkg-config libssl-dev zlib1g-dev coreutils >/dev/null
+    apt-get install -y -qq gcc make pkg-config libssl-dev zlib1g-dev coreutils dpkg-dev man-db >/dev/null
   fi
   if ! command -v cargo >/dev/null; then
     [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"

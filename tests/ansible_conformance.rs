@@ -33,7 +33,9 @@ fn inventory_in(dir: &Path) -> PathBuf {
         .filter(|p| {
             p.is_file()
                 && p.file_name().is_some_and(|n| {
-                    n != "expected.json" && n != "vault-password" && n != "mmprov-refuses"
+                    !n.to_string_lossy().starts_with("expected")
+                        && n != "vault-password"
+                        && n != "mmprov-refuses"
                 })
         })
         .collect();
@@ -44,30 +46,10 @@ fn inventory_in(dir: &Path) -> PathBuf {
         .expect("an inventory in the fixture")
 }
 
-/// Ansible's answer without what only Ansible prints: `_meta.profile`, and the `__ansible_unsafe` wrapper
-/// of a `!unsafe` string (a mark that Ansible must not template it; mmprov templates no inventory value,
-/// so it is the string itself).
+/// Ansible's answer, as it printed it.
 fn expected(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("expected.json")).expect("expected.json");
-    let mut value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-    if let Some(meta) = value.get_mut("_meta").and_then(|m| m.as_object_mut()) {
-        meta.remove("profile");
-    }
-    unwrap_unsafe(&mut value);
-    value
-}
-
-fn unwrap_unsafe(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map)
-            if map.len() == 1 && map.contains_key("__ansible_unsafe") =>
-        {
-            *value = map["__ansible_unsafe"].take();
-        }
-        serde_json::Value::Object(map) => map.values_mut().for_each(unwrap_unsafe),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(unwrap_unsafe),
-        _ => {}
-    }
+    serde_json::from_str(&text).expect("valid JSON")
 }
 
 #[test]
@@ -121,4 +103,111 @@ fn every_inventory_reads_as_ansible_reads_it() {
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// `mmprov inventory ACTION` as a user runs it, with the fixture's `-i`, `--playbook-dir` and
+/// `--vault-password-file`.
+fn inventory_command(dir: &Path, action: &str) -> std::process::Output {
+    let inventory = inventory_in(dir);
+    let mut args: Vec<String> = vec![
+        "inventory".into(),
+        "-i".into(),
+        inventory.display().to_string(),
+        action.into(),
+    ];
+    if dir.join("playbook").is_dir() {
+        args.extend([
+            "--playbook-dir".into(),
+            dir.join("playbook").display().to_string(),
+        ]);
+    }
+    if dir.join("vault-password").is_file() {
+        args.extend([
+            "--vault-password-file".into(),
+            dir.join("vault-password").display().to_string(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    support::mmprov(&args, &[])
+}
+
+#[test]
+fn mmprov_inventory_list_prints_what_ansible_inventory_printed_byte_for_byte_on_every_fixture() {
+    let mut differ = Vec::new();
+    let mut compared = 0;
+    for dir in fixtures() {
+        let text = std::fs::read_to_string(dir.join("expected.json")).expect("expected.json");
+        let refused = text.contains("\"refused\"") || dir.join("mmprov-refuses").is_file();
+        let out = inventory_command(&dir, "--list");
+        let stdout = support::text(&out.stdout);
+        match (refused, out.status.success()) {
+            (true, false) => {}
+            (false, true) if stdout == text => compared += 1,
+            _ => differ.push(format!(
+                "{}: exit {:?}\n--- ansible-inventory --list\n{text}--- mmprov inventory --list\n{stdout}{}",
+                dir.display(),
+                out.status.code(),
+                support::text(&out.stderr)
+            )),
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    assert!(compared >= 30, "{compared} fixtures compared");
+}
+
+#[test]
+fn mmprov_inventory_graph_draws_what_ansible_inventory_drew_on_every_fixture() {
+    let mut differ = Vec::new();
+    let mut compared = 0;
+    for dir in fixtures() {
+        let Ok(want) = std::fs::read_to_string(dir.join("expected-graph.txt")) else {
+            continue;
+        };
+        if dir.join("mmprov-refuses").is_file() {
+            continue;
+        }
+        let out = inventory_command(&dir, "--graph");
+        let got = support::text(&out.stdout);
+        if got == want {
+            compared += 1;
+        } else {
+            differ.push(format!(
+                "{}:\n--- ansible-inventory --graph\n{want}--- mmprov inventory --graph\n{got}{}",
+                dir.display(),
+                support::text(&out.stderr)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    assert!(compared >= 30, "{compared} fixtures compared");
+}
+
+#[test]
+fn mmprov_inventory_host_prints_each_hosts_variables_as_the_list_gives_them() {
+    for name in ["dir-group-vars", "ini-ungrouped", "dir-playbook-vars"] {
+        let dir = support::root().join("tests/fixtures/ansible").join(name);
+        let list = expected(&dir);
+        let hosts: std::collections::BTreeSet<&str> = list
+            .as_object()
+            .into_iter()
+            .flat_map(|groups| groups.values())
+            .filter_map(|g| g.get("hosts")?.as_array())
+            .flatten()
+            .filter_map(|h| h.as_str())
+            .collect();
+        assert!(!hosts.is_empty(), "{name}");
+        for host in hosts {
+            let out = inventory_command(&dir, &format!("--host={host}"));
+            let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let want = list["_meta"]["hostvars"]
+                .get(host)
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({}));
+            assert_eq!(got, want, "{name}: {host}");
+        }
+    }
+    let dir = support::root().join("tests/fixtures/ansible/dir-group-vars");
+    let out = inventory_command(&dir, "--host=nosuch");
+    assert!(!out.status.success());
+    assert!(support::text(&out.stderr).contains("selects 0 hosts"));
 }

@@ -499,3 +499,42 @@ fn a_host_named_again_with_another_port_keeps_the_port_it_was_created_with() {
     );
     assert_eq!(p.hosts["db2"].port, 2300, "ansible_port is kept too");
 }
+
+#[test]
+fn inventory_plays_shows_each_plays_hosts_identities_and_routes_as_mmprov_resolved_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("hosts.ini"),
+        "[pair]\ndb-b server_id=2 ansible_host=10.0.0.2\ndb-a:2201 server_id=1 ansible_user=deploy \
+         ansible_become=true ansible_ssh_common_args='-o ProxyJump=ops@bastion:2200'\n",
+    )
+    .expect("inventory");
+    std::fs::write(dir.path().join("secret"), "pw\n").expect("secret");
+    let book = dir.path().join("book.yml");
+    std::fs::write(
+        &book,
+        "inventory: hosts.ini\nssh:\n  config: none\nplays:\n  - name: p\n    hosts: pair\n    vars:\n      \
+         server_version: mariadb-10.11\n      replication_password: { file: secret }\n      \
+         read_only_hosts: [db-a]\n",
+    )
+    .expect("playbook");
+    let book = book.display().to_string();
+    let out = support::mmprov(&["inventory", &book, "--plays"], &[("USER", "me")]);
+    let text = support::text(&out.stdout);
+    assert!(out.status.success(), "{text}{}", support::text(&out.stderr));
+    assert_eq!(
+        text,
+        "play `p` (server, replication) on `pair`: 2 hosts, auto_increment_increment 2\n\
+         \x20 host              server_id  offset  replicates from  route\n\
+         \x20 db-b              2          1       db-a             me@10.0.0.2:22\n\
+         \x20 db-a (read-only)  1          2       db-b             deploy@db-a:2201 via ops@bastion:2200, become root\n"
+    );
+    let out = support::mmprov(&["inventory", &book, "--plays", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(
+        doc["plays"][0]["hosts"][1]["route"]["jump"][0],
+        "ops@bastion:2200"
+    );
+    assert_eq!(doc["plays"][0]["hosts"][1]["offset"], 2);
+}

@@ -5,6 +5,7 @@
 //! `plan --detailed-exitcode` ("there are changes").
 
 mod apply;
+mod inventory;
 mod ping;
 mod plan;
 mod rebuild;
@@ -104,6 +105,9 @@ pub struct Limit {
 pub enum Command {
     /// Check a playbook and its inventory without contacting any host.
     Validate(#[command(flatten)] Input),
+    /// Show the inventory as mmprov reads it: as ansible-inventory does (--list, --graph, --host), or what
+    /// each play of a playbook acts on (PLAYBOOK --plays). Contacts nothing.
+    Inventory(inventory::InventoryArgs),
     /// Print the my.cnf mmprov would write on a host.
     Render {
         #[command(flatten)]
@@ -333,6 +337,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
         Command::Validate(input) => {
             validate::run(&input.playbook, &input.options(), out).map(|()| 0)
         }
+        Command::Inventory(args) => inventory::run(args, out).map(|()| 0),
         Command::Render {
             input,
             host,

@@ -46,8 +46,8 @@ pub fn vars_file(
     let doc = yaml11::parse(source, "Ansible vars file")?;
     warn_duplicates(warnings, source, &doc.duplicate_keys);
     match doc.root {
-        None => Ok(Vars::new()),
-        Some(node) if node.is_null() => Ok(Vars::new()),
+        None => Ok(Vars::default()),
+        Some(node) if node.is_null() => Ok(Vars::default()),
         Some(Node {
             kind: Kind::Map(entries),
             ..
@@ -194,7 +194,7 @@ impl Reader<'_> {
         };
         let vars = match vars {
             Some(vars) => self.vars(data, pattern, vars),
-            None => Vars::new(),
+            None => Vars::default(),
         };
         data.add_hosts(group, names, port, vars, at);
     }
@@ -203,10 +203,10 @@ impl Reader<'_> {
     fn vars(&self, data: &mut InventoryData, owner: &str, vars: Node) -> Vars {
         match vars.kind {
             Kind::Map(entries) => convert(self.file, entries),
-            _ if vars.is_null() => Vars::new(),
+            _ if vars.is_null() => Vars::default(),
             _ => {
                 self.wrong_shape(data, &vars, "vars", owner);
-                Vars::new()
+                Vars::default()
             }
         }
     }

@@ -1,4 +1,5 @@
 //! Where an inventory's parts are on disk, found as Ansible finds them:
+//! - a source is a file, a directory, or a list of hosts (`db1,db2,`); several are read in order;
 //! - a directory is every inventory file in it, in name order, its sub-directories too, leaving out hidden
 //!   names, `group_vars`, `host_vars`, `vars_plugins` and Ansible's ignored extensions (`.orig`, `.cfg`,
 //!   `.retry`, `.bak`, `~`, `.md`, `.txt`, ...);
@@ -31,19 +32,47 @@ pub fn read(
     vault: &Vault,
     sources: &mut Vec<Source>,
 ) -> Result<InventoryData, LoadError> {
+    read_all(&[path.to_path_buf()], playbook_dir, vault, sources)
+}
+
+/// Read several inventory sources as Ansible reads its `-i` sources: each a file, a directory, or a list
+/// of hosts (`db1,db2:2222,`: text with a comma that names no file), into one inventory, in order; then
+/// the vars files beside each file or directory, in the same order (a later one wins), then beside the
+/// playbook.
+pub fn read_all(
+    paths: &[PathBuf],
+    playbook_dir: Option<&Path>,
+    vault: &Vault,
+    sources: &mut Vec<Source>,
+) -> Result<InventoryData, LoadError> {
     let mut files = Files { vault, sources };
     let mut data = InventoryData::new();
-    files.read_source_files(path, &mut data)?;
-    let beside = if path.is_dir() {
-        path.to_path_buf()
-    } else {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    files.read_vars_files(&beside, VarsLayer::Inventory, &mut data)?;
-    if let Some(dir) = playbook_dir.filter(|d| !same_dir(d, &beside)) {
+    let mut beside = Vec::new();
+    for path in paths {
+        if let Some(list) = host_list(path) {
+            data.merge(files.host_list(list));
+            continue;
+        }
+        files.read_source_files(path, &mut data)?;
+        beside.push(if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            path.parent().map(Path::to_path_buf).unwrap_or_default()
+        });
+    }
+    for dir in &beside {
+        files.read_vars_files(dir, VarsLayer::Inventory, &mut data)?;
+    }
+    if let Some(dir) = playbook_dir.filter(|d| !beside.iter().any(|b| same_dir(d, b))) {
         files.read_vars_files(dir, VarsLayer::Playbook, &mut data)?;
     }
     Ok(data)
+}
+
+/// A source that is a list of hosts, as Ansible's `host_list` plugin takes one: text with a comma that
+/// is not the name of a file.
+fn host_list(path: &Path) -> Option<&str> {
+    path.to_str().filter(|t| t.contains(',') && !path.exists())
 }
 
 /// The files read so far, and the vault that opens encrypted ones.
@@ -69,6 +98,46 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 }
 
 impl Files<'_> {
+    /// The hosts of a list (`db1,db2:2222,`), each in `ungrouped` with its port; the list is registered
+    /// as a source of its own, so a problem points into it.
+    fn host_list(&mut self, list: &str) -> InventoryData {
+        self.sources.push(Source {
+            path: PathBuf::from("the -i host list"),
+            text: std::sync::Arc::new(list.to_string()),
+        });
+        let file = FileId(self.sources.len() - 1);
+        let mut data = InventoryData::new();
+        let mut offset = 0;
+        for item in list.split(',') {
+            let start = offset + (item.len() - item.trim_start().len());
+            offset += item.len() + 1;
+            let name = item.trim();
+            if name.is_empty() {
+                continue;
+            }
+            let at = Span {
+                file,
+                offset: start,
+                len: name.len(),
+            };
+            if let Some(problem) = super::names::name_problem(name) {
+                data.problems
+                    .push(super::host_name_refused(name, &problem, at));
+                continue;
+            }
+            // As Ansible: `host:port` where that reads as one, else the whole item is the name.
+            let (host, port) = super::pattern::split_port(name).unwrap_or((name, None));
+            data.add_hosts(
+                "ungrouped",
+                vec![host.to_string()],
+                port,
+                Vars::default(),
+                at,
+            );
+        }
+        data
+    }
+
     fn open(&mut self, path: &Path) -> Result<Opened, LoadError> {
         let source = super::read_source(path)?;
         self.sources.push(source.clone());
@@ -168,7 +237,7 @@ impl Files<'_> {
 
     /// The variables a vars file (or every file of a vars folder) sets.
     fn vars_from(&mut self, found: &Path, warnings: &mut Vec<String>) -> Result<Vars, LoadError> {
-        let mut vars = Vars::new();
+        let mut vars = Vars::default();
         for file in vars_files(found)? {
             let opened = self.open(&file)?;
             let mut set = match super::ansible_yaml::vars_file(&opened.text, opened.file, warnings)

@@ -29,7 +29,7 @@ pub mod vault;
 mod yaml;
 mod yaml11;
 
-pub use inventory::{default_user, expand_home};
+pub use inventory::{AnsibleView, ansible_json, default_user, expand_home};
 pub use problem::{LoadError, Problem, ProblemDiagnostic, plural};
 pub use validate::secret_problem;
 
@@ -88,14 +88,48 @@ pub fn inventory_list(
     playbook_dir: Option<&Path>,
     vault_password_file: Option<PathBuf>,
 ) -> Result<serde_json::Value, LoadError> {
+    ansible_view(&[path.to_path_buf()], playbook_dir, vault_password_file).map(|v| v.list())
+}
+
+/// Inventory sources (`-i`: files, folders, host lists) as `ansible-inventory` reads them, with the vars
+/// files beside them and beside `playbook_dir`, to be shown as it shows them; every problem where Ansible
+/// refuses the inventory.
+pub fn ansible_view(
+    paths: &[PathBuf],
+    playbook_dir: Option<&Path>,
+    vault_password_file: Option<PathBuf>,
+) -> Result<AnsibleView, LoadError> {
     let mut sources = Vec::new();
     let vault = vault::Vault::new(vault_password_file);
-    let mut data = inventory_files::read(path, playbook_dir, &vault, &mut sources)?;
+    let mut data = inventory_files::read_all(paths, playbook_dir, &vault, &mut sources)?;
     let problems = std::mem::take(&mut data.problems);
     if problems.is_empty() {
-        Ok(data.ansible_list())
+        Ok(AnsibleView::new(data))
     } else {
         Err(invalid(problems, &sources))
+    }
+}
+
+/// Where Ansible reads its inventory when no `-i` is given: the sources `ANSIBLE_INVENTORY` lists (comma
+/// separated), else `/etc/ansible/hosts`.
+pub fn default_inventory_sources() -> Result<Vec<PathBuf>, LoadError> {
+    let listed: Vec<PathBuf> = std::env::var("ANSIBLE_INVENTORY")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(expand_home)
+        .collect();
+    if !listed.is_empty() {
+        return Ok(listed);
+    }
+    let default = PathBuf::from("/etc/ansible/hosts");
+    if default.exists() {
+        Ok(vec![default])
+    } else {
+        Err(LoadError::NoInventory {
+            default: default.display().to_string(),
+        })
     }
 }
 

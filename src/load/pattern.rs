@@ -109,7 +109,7 @@ pub fn expand_host_pattern(pattern: &str) -> Result<(Vec<String>, Option<u16>), 
 
 /// `host:port` and `[host]:port`, where the host may hold ranges; an IPv6 address without brackets has no
 /// port.
-fn split_port(pattern: &str) -> Result<(&str, Option<u16>), String> {
+pub(super) fn split_port(pattern: &str) -> Result<(&str, Option<u16>), String> {
     let parse = |p: &str| {
         p.parse::<u16>()
             .ok()

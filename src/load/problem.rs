@@ -119,6 +119,40 @@ pub enum LoadError {
     )]
     VaultedUnreadable { path: PathBuf, what: &'static str },
 
+    #[error("--host `{pattern}` selects {selected} hosts of the inventory, not one")]
+    #[diagnostic(
+        code(mmprov::inventory),
+        help("name one host (`mmprov inventory --list` shows them all)")
+    )]
+    NotOneHost { pattern: String, selected: usize },
+
+    #[error("`{name}` is not a group of the inventory")]
+    #[diagnostic(
+        code(mmprov::inventory),
+        help("--graph draws a group and what it holds; `mmprov inventory --graph` draws them all")
+    )]
+    NotAGroup { name: String },
+
+    #[error("no inventory given, and {default} does not exist")]
+    #[diagnostic(
+        code(mmprov::inventory),
+        help("give one with -i (a file, a folder, or `host1,host2,`), or set ANSIBLE_INVENTORY")
+    )]
+    NoInventory { default: String },
+
+    #[error("--plays shows the plays of a playbook, and none was given")]
+    #[diagnostic(code(mmprov::inventory), help("mmprov inventory PLAYBOOK --plays"))]
+    NoPlaybook,
+
+    #[error("--plays reads one inventory, and -i was given more than once")]
+    #[diagnostic(
+        code(mmprov::inventory),
+        help(
+            "give one -i (a folder holds several files), or none to use the playbook's `inventory:`"
+        )
+    )]
+    SeveralInventories,
+
     #[error("{} found in the playbook; nothing was contacted", plural(problems.len(), "problem"))]
     #[diagnostic(code(mmprov::invalid))]
     Invalid {

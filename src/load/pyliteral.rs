@@ -16,6 +16,9 @@ pub fn value(text: &str) -> Value {
     if plain_text(text) {
         return Value::String(text.to_string());
     }
+    if let Some(value) = digits_and_dots(text) {
+        return value;
+    }
     literal_eval(text).unwrap_or_else(|| Value::String(text.to_string()))
 }
 
@@ -30,6 +33,20 @@ fn plain_text(text: &str) -> bool {
     starts_as_word
         && !matches!(text, "True" | "False" | "None")
         && !text.contains(['\'', '"', '[', '(', '{', '#'])
+}
+
+/// A whole decimal number (`2222`) or an address of dotted digits (`10.0.0.1`, which no literal can be),
+/// read without the parser: with words, most inventory values. `None` for anything else (`012`, `1.5`,
+/// `-1`, a number too big for 64 bits), which the parser reads.
+fn digits_and_dots(text: &str) -> Option<Value> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    match text.bytes().filter(|b| *b == b'.').count() {
+        0 if text == "0" || !text.starts_with('0') => text.parse::<u64>().ok().map(Value::from),
+        0 | 1 => None,
+        _ => Some(Value::String(text.to_string())),
+    }
 }
 
 /// `ast.literal_eval`: `None` where Python raises.
@@ -369,7 +386,8 @@ fn parse_number(text: &str) -> Option<Value> {
 mod tests {
     use serde_json::json;
 
-    use super::value;
+    use super::{literal_eval, value};
+    use serde_json::Value;
 
     #[test]
     fn numbers_booleans_and_none_are_what_python_reads() {
@@ -423,5 +441,22 @@ mod tests {
             value("-o ConnectTimeout=\"7\""),
             json!("-o ConnectTimeout=\"7\"")
         );
+    }
+
+    #[test]
+    fn numbers_and_addresses_read_without_the_parser_read_as_the_parser_reads_them() {
+        for text in [
+            "2222",
+            "0",
+            "10.0.0.1",
+            "1.2.3",
+            "012",
+            "1.5",
+            "00",
+            "99999999999999999999999",
+        ] {
+            let parsed = literal_eval(text).unwrap_or_else(|| Value::String(text.to_string()));
+            assert_eq!(value(text), parsed, "{text}");
+        }
     }
 }

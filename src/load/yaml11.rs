@@ -1,6 +1,7 @@
 //! Ansible's own YAML: inventories and `group_vars`/`host_vars` files read the way Ansible's loader (PyYAML,
 //! YAML 1.1) reads them, not as a YAML 1.2 parser would. `yes`/`on` are booleans but `y` and `tRUE` are text,
-//! `017` is octal, `1:30` is 90, `1e3` is text; `<<` merges mappings; `!unsafe` and `!vault` are strings.
+//! `017` is octal, `1:30` is 90, `1e3` is text; `<<` merges mappings; `!vault` is a string, and `!unsafe`
+//! a string Ansible marks (`{"__ansible_unsafe": text}`, as `ansible-inventory` shows it).
 //! Text that is valid JSON is JSON to Ansible's loader (it tries JSON first), so its numbers are JSON's.
 //!
 //! Owns: the event-level reading of one document into a small tree with byte places ([`Node`]), anchors
@@ -16,6 +17,31 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use super::problem::{LoadError, ParserDiagnostic};
 use crate::model::{FileId, Source, Span};
+
+/// How Ansible shows an `!unsafe` value: `{"__ansible_unsafe": text}`.
+pub const UNSAFE_KEY: &str = "__ansible_unsafe";
+
+/// The text of an `!unsafe` value, as [`Node::into_value`] gives it.
+pub fn unsafe_text(value: &Value) -> Option<&str> {
+    let map = value.as_object().filter(|m| m.len() == 1)?;
+    map.get(UNSAFE_KEY)?.as_str()
+}
+
+/// A value with its `!unsafe` marks taken off, at any depth: the text itself.
+pub fn without_unsafe(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => match unsafe_text(value) {
+            Some(text) => Value::String(text.to_string()),
+            None => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), without_unsafe(v)))
+                    .collect(),
+            ),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(without_unsafe).collect()),
+        other => other.clone(),
+    }
+}
 
 /// One YAML node with the bytes it was read from.
 #[derive(Debug, Clone)]
@@ -46,8 +72,10 @@ pub struct Scalar {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarTag {
     None,
-    /// `!!str`, the non-specific `!`, `!unsafe` (text Ansible never templates) and `!vault` (encrypted text).
+    /// `!!str`, the non-specific `!` and `!vault` (encrypted text).
     Str,
+    /// `!unsafe`: text Ansible never templates, and shows as `{"__ansible_unsafe": text}`.
+    Unsafe,
     Int,
     Float,
     Bool,
@@ -227,7 +255,7 @@ impl Scalar {
     fn resolve(&self) -> Resolved {
         let text = self.text.as_str();
         match self.tag {
-            ScalarTag::Str => Resolved::Str,
+            ScalarTag::Str | ScalarTag::Unsafe => Resolved::Str,
             ScalarTag::Null => Resolved::Null,
             ScalarTag::Bool => bool_11(text).map_or(Resolved::Str, Resolved::Bool),
             ScalarTag::Int => int_11(text).map_or(Resolved::Str, Resolved::Int),
@@ -256,6 +284,9 @@ impl Scalar {
             // JSON has no infinity or NaN: such a value stays as written.
             Resolved::Float(f) => {
                 serde_json::Number::from_f64(f).map_or(Value::String(self.text), Value::Number)
+            }
+            Resolved::Str if self.tag == ScalarTag::Unsafe => {
+                serde_json::json!({ UNSAFE_KEY: self.text })
             }
             Resolved::Str => Value::String(self.text),
         }
@@ -422,7 +453,8 @@ fn scalar_tag(tag: Option<&serde_saphyr::granit_parser::Tag>) -> Result<ScalarTa
         return Ok(ScalarTag::None);
     };
     Ok(match (tag.handle(), tag.suffix()) {
-        ("!", "" | "unsafe" | "vault") => ScalarTag::Str,
+        ("!", "unsafe") => ScalarTag::Unsafe,
+        ("!", "" | "vault") => ScalarTag::Str,
         (CORE, "str") => ScalarTag::Str,
         (CORE, "int") => ScalarTag::Int,
         (CORE, "float") => ScalarTag::Float,
@@ -738,7 +770,10 @@ mod tests {
     fn quoted_and_tagged_scalars_keep_their_text() {
         assert_eq!(scalar("\"yes\""), Value::String("yes".into()));
         assert_eq!(scalar("!!str 12"), Value::String("12".into()));
-        assert_eq!(scalar("!unsafe '{{ x }}'"), Value::String("{{ x }}".into()));
+        assert_eq!(
+            scalar("!unsafe '{{ x }}'"),
+            serde_json::json!({ "__ansible_unsafe": "{{ x }}" })
+        );
         assert_eq!(scalar("!!int \"12\""), Value::from(12));
         assert_eq!(scalar("~"), Value::Null);
         assert_eq!(scalar(""), Value::Null);

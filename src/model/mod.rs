@@ -7,9 +7,11 @@
 //! 2. [`Host`]: one machine: how to reach it, and its per-host replication identity (server_id, offset).
 //! 3. [`Play`]: a group of hosts that form one replication topology, the roles to apply and the play's vars.
 //! 4. [`Project`]: everything loaded for one run.
+//! 5. [`PlayHosts`]: what each play acts on, as resolved (hosts, identities, routes), for users to see.
 
 mod host;
 mod play;
+mod play_hosts;
 mod source;
 
 pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
@@ -17,6 +19,7 @@ pub use play::{
     DEFAULT_DATADIR, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, Install, PHYSICAL_SEED_ABOVE,
     PackageRepository, Play, PlayVars, ReplicationTls, Role, SecretRef, SeedMethod, Serial,
 };
+pub use play_hosts::{PlayHost, PlayHosts, Route};
 pub use source::{FileId, Source, Sourced, Span};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -15,27 +15,34 @@ use super::precedence::Layers;
 use super::{BecomeDefault, HostDefaults, Vars};
 use crate::load::problem::Problem;
 use crate::load::vault::{self, Vault};
+use crate::load::yaml11::unsafe_text;
 use crate::load::{ssh_args, ssh_config};
 use crate::model::{Connection, Host, ServiceKind, Sourced, Span};
 
-/// The variables mmprov reads that are encrypted, opened (others stay as they are: an inventory may hold
-/// secrets of other tools, which need no password here).
+/// The variables mmprov reads that are encrypted, opened, and those marked `!unsafe`, as their text
+/// (others stay as they are: an inventory may hold secrets of other tools, which need no password here).
 pub(super) fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec<Problem>) -> Vars {
-    let mut out = Vars::new();
-    // Most hosts have nothing encrypted: only a name with an encrypted value in some layer is looked up.
-    let encrypted = layers
+    let mut out = Vars::default();
+    // Most hosts have nothing encrypted or marked: only a name with such a value in some layer is looked up.
+    let marked = layers
         .0
         .iter()
         .flat_map(|layer| layer.iter())
-        .filter(|(k, v)| vault::vaulted(&v.value).is_some() && READ_VARS.contains(&k.as_str()));
-    for (name, _) in encrypted {
-        let Some(v) = layers.get(name) else { continue };
+        .filter(|(k, v)| {
+            (vault::vaulted(&v.value).is_some() || unsafe_text(&v.value).is_some())
+                && READ_VARS.contains(&k.as_str())
+        });
+    for (name, _) in marked {
+        let Some(v) = layers.get(name).filter(|_| !out.contains_key(name)) else {
+            continue;
+        };
+        if let Some(text) = unsafe_text(&v.value) {
+            out.insert(name.clone(), Sourced::new(Value::from(text), v.span));
+            continue;
+        }
         let Some(text) = vault::vaulted(&v.value) else {
             continue;
         };
-        if out.contains_key(name) {
-            continue;
-        }
         match vault.decrypt(text) {
             Ok(plain) => {
                 let value = Value::String(secrecy::ExposeSecret::expose_secret(&plain).to_string());
@@ -49,6 +56,17 @@ pub(super) fn open_vaults(layers: &Layers<'_>, vault: &Vault, problems: &mut Vec
         }
     }
     out
+}
+
+/// Whether mmprov reads the variable `name`.
+pub(super) fn is_read(name: &str) -> bool {
+    // Most variables of a big inventory are other tools' (`rack`, `role`): one look at the start.
+    let maybe = name.starts_with("ansible_")
+        || name.starts_with("mmprov_")
+        || name.starts_with("mysql_")
+        || name == "server_id"
+        || name == "auto_increment_offset";
+    maybe && READ_VARS.contains(&name)
 }
 
 /// Every inventory variable mmprov reads.
@@ -300,5 +318,16 @@ pub fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{READ_VARS, is_read};
+
+    #[test]
+    fn every_variable_mmprov_reads_passes_the_quick_look() {
+        assert!(READ_VARS.iter().all(|name| is_read(name)));
+        assert!(!is_read("rack") && !is_read("ansible_python_interpreter"));
     }
 }
