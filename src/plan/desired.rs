@@ -180,11 +180,13 @@ fn desired_host(
     let flavor = version.flavor();
     let paths = super::paths::server_paths(&play.vars, facts);
     let context = |flavor: &dyn Flavor| {
-        let context = MyCnfContext::new(project, play, host, flavor).with_paths(
-            paths.datadir.clone(),
-            paths.socket.clone(),
-            paths.log_error.clone(),
-        );
+        let context = MyCnfContext::new(project, play, host, flavor)
+            .with_paths(
+                paths.datadir.clone(),
+                paths.socket.clone(),
+                paths.log_error.clone(),
+            )
+            .with_log_bin(paths.log_bin.clone());
         match assignment.nodes.get(host) {
             Some(c) => context.with_interleave(c.increment, c.offset),
             None => context,

@@ -71,6 +71,12 @@ impl MyCnfContext {
         self
     }
 
+    /// The binary log where the host keeps it (see `plan::paths`).
+    pub fn with_log_bin(mut self, log_bin: String) -> Self {
+        self.log_bin = log_bin;
+        self
+    }
+
     pub fn held(mut self, flavor: &dyn Flavor) -> Self {
         self.held = true;
         self.read_only = flavor.read_only(true);
@@ -114,7 +120,7 @@ impl MyCnfContext {
                     .unwrap_or_else(|| crate::model::DEFAULT_LOG_ERROR.to_string()),
             ),
             bind_address: vars.bind_address.clone(),
-            log_bin: vars.log_bin.clone(),
+            log_bin: vars.log_bin_or_default().to_string(),
             relay_log: vars.relay_log.clone(),
             max_binlog_size: vars.max_binlog_size.clone(),
             binlog_expiry: flavor.binlog_expiry(vars.binlog_expire_days),
