@@ -344,7 +344,7 @@ impl SqlExecutor for FakeSql {
                         Some(host.clone()),
                         Some(String::new()),
                         Some("mysql_native_password".into()),
-                        Some("*0".into()),
+                        Some(hex::encode("*0")),
                     ];
                     row(&["host", "tls", "plugin", "auth"], values)
                 })

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::apply::lock::{self, HostLock};
 use crate::apply::watch::{self, Watch};
@@ -39,6 +39,7 @@ use crate::link::Connections;
 use crate::load;
 use crate::model::{Project, Role, Serial};
 use crate::plan::{self, Plan, ReplicationPlan, Step};
+use crate::replication::password::PasswordCheck;
 use crate::replication::{self, Direction};
 use crate::verify;
 
@@ -514,14 +515,14 @@ impl<'p> Engine<'p> {
         facts: &BTreeMap<String, HostFacts>,
         restarting: &BTreeSet<String>,
     ) -> Result<Vec<ReplicationPlan>, Error> {
-        let fingerprints = password_fingerprints(&self.passwords);
+        let checks = password_checks(&self.passwords);
         let plans = self
             .project
             .plays
             .iter()
             .filter(|p| p.has_role(Role::Replication))
             .map(|p| {
-                let password = fingerprints.get(&p.name).map(String::as_str);
+                let password = checks.get(&p.name);
                 plan::plan_replication(self.project, p, facts, password, restarting)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -640,16 +641,12 @@ fn replication_passwords(project: &Project) -> Result<BTreeMap<String, SecretStr
     Ok(out)
 }
 
-/// The fingerprint of each play's replication password, so the plan can tell a changed secret from the
+/// What each play's replication password lets the plan ask, so it can tell a changed secret from the
 /// stored one without holding the secret.
-fn password_fingerprints(passwords: &BTreeMap<String, SecretString>) -> BTreeMap<String, String> {
+fn password_checks(passwords: &BTreeMap<String, SecretString>) -> BTreeMap<String, PasswordCheck> {
     passwords
         .iter()
-        .map(|(play, password)| {
-            let fingerprint =
-                crate::replication::password::native_fingerprint(password.expose_secret());
-            (play.clone(), fingerprint)
-        })
+        .map(|(play, password)| (play.clone(), PasswordCheck::new(password)))
         .collect()
 }
 

@@ -153,10 +153,10 @@ pub struct ReplicationFacts {
     /// Of those, the ones whose account may only connect over TLS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tls_account_hosts: Vec<String>,
-    /// Of those, the ones whose stored password can be compared: a fingerprint of it, by host
+    /// Of those, the ones whose stored password can be compared: what is kept of it, by host
     /// (`replication::password`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub account_passwords: BTreeMap<String, String>,
+    pub account_passwords: BTreeMap<String, password::StoredPassword>,
     /// The replica's current source, threads and errors; `None` when it replicates from nothing.
     pub replica: Option<ReplicaStatus>,
 }
@@ -595,7 +595,7 @@ fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sql::ValueError
 
 fn account_query(user: &str) -> String {
     format!(
-        "SELECT Host AS host, ssl_type AS tls, plugin, authentication_string AS auth FROM mysql.user \
+        "SELECT Host AS host, ssl_type AS tls, plugin, HEX(authentication_string) AS auth FROM mysql.user \
          WHERE User = {} ORDER BY Host",
         literal(user)
     )
@@ -606,14 +606,15 @@ fn account_query(user: &str) -> String {
 struct Accounts {
     hosts: Vec<String>,
     tls: Vec<String>,
-    passwords: BTreeMap<String, String>,
+    passwords: BTreeMap<String, password::StoredPassword>,
 }
 
 fn parse_accounts(rows: &[Row]) -> Accounts {
     let host_of = |r: &Row| r.get(&["host"]).map(str::to_string);
-    let native = |r: &&Row| {
-        r.get(&["plugin"])
-            .is_some_and(|p| p == password::NATIVE_PLUGIN)
+    // The hash is read as hex: a salted one holds any byte, which a client's batch output would escape.
+    let stored = |r: &Row| {
+        let hash = hex::decode(r.get(&["auth"])?).ok()?;
+        password::StoredPassword::read(r.get(&["plugin"])?, &hash)
     };
     Accounts {
         hosts: rows.iter().filter_map(host_of).collect(),
@@ -624,8 +625,7 @@ fn parse_accounts(rows: &[Row]) -> Accounts {
             .collect(),
         passwords: rows
             .iter()
-            .filter(native)
-            .filter_map(|r| Some((host_of(r)?, password::stored_fingerprint(r.get(&["auth"])?))))
+            .filter_map(|r| Some((host_of(r)?, stored(r)?)))
             .collect(),
     }
 }

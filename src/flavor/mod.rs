@@ -186,6 +186,42 @@ pub trait Flavor {
     /// The variable that skips the next N events of the replica's SQL thread.
     fn skip_counter(&self) -> &'static str;
 
+    /// The query naming (`gtid`) the transactions a stopped replica failed to apply, where skipping one means
+    /// committing an empty transaction under its GTID: a MySQL replica positioned by GTID asks its source again
+    /// for every transaction it has not executed, so the skip counter would only see it sent again. `None`
+    /// where the skip counter skips it (MariaDB keeps its position by its own GTIDs of what it applied).
+    fn failed_transactions_query(&self) -> Option<&'static str> {
+        let version = self.version();
+        match (version.family, version.at_least(8, 0, 0)) {
+            (Family::MariaDb, _) => None,
+            (Family::MySql, true) => Some(
+                "SELECT APPLYING_TRANSACTION AS gtid FROM performance_schema.replication_applier_status_by_worker \
+                 WHERE LAST_ERROR_NUMBER <> 0 AND APPLYING_TRANSACTION <> '' ORDER BY WORKER_ID",
+            ),
+            (Family::MySql, false) => Some(
+                "SELECT LAST_SEEN_TRANSACTION AS gtid FROM performance_schema.replication_applier_status_by_worker \
+                 WHERE LAST_ERROR_NUMBER <> 0 AND LAST_SEEN_TRANSACTION <> '' ORDER BY WORKER_ID",
+            ),
+        }
+    }
+
+    /// Stop the replica, commit an empty transaction under each of `gtids` in place of the one the source
+    /// sent, and start it again.
+    fn skip_transactions(&self, gtids: &[String]) -> String {
+        let mut sql = format!("{};\n", self.stop_replica());
+        for gtid in gtids {
+            sql.push_str(&format!(
+                "SET GTID_NEXT = {};\nBEGIN;\nCOMMIT;\n",
+                literal(gtid)
+            ));
+        }
+        sql.push_str(&format!(
+            "SET GTID_NEXT = 'AUTOMATIC';\n{};\n",
+            self.start_replica()
+        ));
+        sql
+    }
+
     /// The statement that empties the server's binary logs and GTID history, run on a seed's target before
     /// a dump that sets `GTID_PURGED` (MySQL), which must not overlap what the target executed; `None` where
     /// a dump sets no GTID history of the server's own (MariaDB keeps the replica's position apart).

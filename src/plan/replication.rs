@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::{HostFacts, ReplicationFacts};
 use crate::model::{Play, Project, ReplicationTls};
+use crate::replication::password::PasswordCheck;
 use crate::replication::{ReplicaStatus, Verdict, judge, lost_source_logs};
 
 /// The port replication connects to.
@@ -415,7 +416,7 @@ pub struct Refusal {
     pub help: Option<String>,
 }
 
-/// `password`: the fingerprint of the play's replication password (`replication::password`), to tell a
+/// `password`: what the play's replication password lets the plan ask (`replication::password`), to tell a
 /// changed secret from the stored one; `None` when it is not known. `restarting`: the hosts whose server the
 /// host steps restart. Their replicas are planned as they will be after it (threads stopped: the rendered
 /// config starts no replica with the server), and the plan is marked as decided again then.
@@ -430,7 +431,7 @@ pub fn plan_replication(
     project: &Project,
     play: &Play,
     facts: &BTreeMap<String, HostFacts>,
-    password: Option<&str>,
+    password: Option<&PasswordCheck>,
     restarting: &BTreeSet<String>,
 ) -> Result<ReplicationPlan, Refusal> {
     let planner = Planner {
@@ -588,7 +589,7 @@ struct Planner<'a> {
     project: &'a Project,
     play: &'a Play,
     facts: &'a BTreeMap<String, HostFacts>,
-    password: Option<&'a str>,
+    password: Option<&'a PasswordCheck>,
     restarting: &'a BTreeSet<String>,
     tls: Option<&'a ReplicationTls>,
 }
@@ -841,7 +842,7 @@ impl<'a> Planner<'a> {
         } else if self
             .password
             .zip(stored)
-            .is_some_and(|(wanted, stored)| wanted != stored)
+            .is_some_and(|(wanted, stored)| !wanted.is_stored_as(stored))
         {
             AccountReason::PasswordChanged
         } else if self.tls.is_some() && !account_tls {
@@ -1115,6 +1116,17 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    fn password_check(password: &str) -> PasswordCheck {
+        PasswordCheck::new(&secrecy::SecretString::from(password.to_string()))
+    }
+
+    /// What a server under `mysql_native_password` stores for `password`, as facts keep it.
+    fn stored_native(password: &str) -> crate::replication::password::StoredPassword {
+        crate::replication::password::StoredPassword::Native {
+            fingerprint: crate::replication::password::native_fingerprint(password),
+        }
+    }
     use crate::facts::{ReplicationFacts, SchemaSize};
     use crate::flavor::ServerVersion;
 
@@ -1484,13 +1496,13 @@ mod tests {
             r.last_sql_errno = 1396;
             r.last_sql_error = "Operation CREATE USER failed for 'dup'@'%'".into();
         }
-        let old = crate::replication::password::native_fingerprint("the old one");
+        let old = stored_native("the old one");
         for (host, peer) in [("db1", "192.0.2.12"), ("db2", "192.0.2.11")] {
             if let Some(r) = all.get_mut(host).and_then(|f| f.replication.as_mut()) {
                 r.account_passwords.insert(peer.into(), old.clone());
             }
         }
-        let changed = crate::replication::password::native_fingerprint("another one");
+        let changed = password_check("another one");
         let plan = plan_replication(&p, &p.plays[0], &all, Some(&changed), &Default::default())
             .expect("plans");
         assert!(
@@ -1811,11 +1823,10 @@ mod tests {
 
     #[test]
     fn a_changed_replication_password_resets_accounts_and_replicas_and_the_same_one_nothing() {
-        use crate::replication::password::native_fingerprint;
         let node = |peer: &str, password: &str| ReplicationFacts {
             schemas: shop(),
             account_hosts: vec![peer.into()],
-            account_passwords: [(peer.to_string(), native_fingerprint(password))].into(),
+            account_passwords: [(peer.to_string(), stored_native(password))].into(),
             replica: replicating_from(peer, "repl"),
             ..Default::default()
         };
@@ -1826,11 +1837,11 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let same = native_fingerprint("old");
+        let same = password_check("old");
         let unchanged = plan_replication(&p, &p.plays[0], &all, Some(&same), &Default::default())
             .expect("plans");
         assert_eq!(unchanged.steps, vec![]);
-        let rotated = native_fingerprint("new");
+        let rotated = password_check("new");
         let steps = plan_replication(&p, &p.plays[0], &all, Some(&rotated), &Default::default())
             .expect("plans")
             .steps;

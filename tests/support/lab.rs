@@ -205,10 +205,67 @@ impl Lab {
 
     /// The shell command that restarts the host's server, through systemd where it runs.
     pub fn restart_command(&self) -> String {
+        self.service_command("restart")
+    }
+
+    /// The shell command that runs `action` (`stop`, `start`, `restart`) on the host's server, through
+    /// systemd where it runs.
+    pub fn service_command(&self, action: &str) -> String {
         let unit = if self.is_mysql() { "mysql" } else { "mariadb" };
         format!(
-            "if [ -d /run/systemd/system ]; then systemctl restart {unit}; else service {unit} restart >/dev/null; fi"
+            "if [ -d /run/systemd/system ]; then systemctl {action} {unit}; else service {unit} {action} >/dev/null; fi"
         )
+    }
+
+    /// Stop the host's server as its init would.
+    pub fn stop_server(&self, name: &str) {
+        self.ssh_ok(name, &self.service_command("stop"));
+    }
+
+    /// One field of the host's replica status, named as MariaDB names it (`Master_User`, `Slave_SQL_Running`);
+    /// MySQL's name (`Source_User`, `Replica_SQL_Running`) is read on MySQL. Empty when it replicates from
+    /// nothing.
+    pub fn replica_field(&self, name: &str, field: &str) -> String {
+        let (statement, field) = if self.is_mysql() {
+            let field = field
+                .replace("Master", "Source")
+                .replace("Slave", "Replica");
+            ("SHOW REPLICA STATUS", field)
+        } else {
+            ("SHOW SLAVE STATUS", field.to_string())
+        };
+        self.ssh_ok(
+            name,
+            &format!(
+                "{} --vertical -e '{statement}' | sed -n 's/^ *{field}: //p'",
+                self.client()
+            ),
+        )
+    }
+
+    /// Stop the host's replica and point it at its source as another account, its position kept.
+    pub fn replicate_as(&self, name: &str, user: &str) {
+        let sql = if self.is_mysql() {
+            format!("STOP REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_USER = '{user}'")
+        } else {
+            format!("STOP SLAVE; CHANGE MASTER TO MASTER_USER = '{user}'")
+        };
+        self.sql(name, &sql);
+    }
+
+    /// Whether `user` logs in to `source` from `name` with `password`, over the network.
+    pub fn logs_in(&self, name: &str, source: &str, user: &str, password: &str) -> bool {
+        let password = format!("'{}'", password.replace('\'', r"'\''"));
+        self.ssh(
+            name,
+            &format!(
+                "{} -h {} -u {user} -p{password} -NBe 'SELECT 1'",
+                self.client(),
+                self.address(source)
+            ),
+        )
+        .status
+        .success()
     }
 
     /// Put a host back to a fresh server: no replication, no test schemas or replication accounts, no mmprov
@@ -239,13 +296,18 @@ impl Lab {
             accounts.join(", ")
         );
         let client = self.client();
+        // Emptied under mmprov's config and again under the server's own: logs left under either basename
+        // would bring their GTIDs back at the next start that uses it.
+        let reset_logs = format!(
+            "if [ \"$({client} -NBe 'SELECT @@log_bin')\" = 1 ]; then {client} -e '{reset}'; fi"
+        );
         let out = self.ssh(
             name,
             &format!(
-                "{client} -e {} && if [ \"$({client} -NBe 'SELECT @@log_bin')\" = 1 ]; then {client} -e '{reset}'; fi \
+                "{client} -e {} && {reset_logs} \
                  && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* \
                  /etc/mysql/mysql.conf.d/zz-mmprov.cnf /etc/mysql/mysql.conf.d/zz-mmprov.cnf.mmprov-backup-* \
-                 && rm -rf /var/lib/mmprov/* && {}",
+                 && rm -rf /var/lib/mmprov/* && {} && {reset_logs}",
                 shell_quote(&sql),
                 self.restart_command()
             ),
