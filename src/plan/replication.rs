@@ -24,8 +24,7 @@ use crate::facts::{HostFacts, ReplicationFacts};
 use crate::model::{Play, Project, ReplicationTls};
 use crate::replication::{ReplicaStatus, Verdict, judge, lost_source_logs};
 
-/// The port replication connects to.
-pub const MYSQL_PORT: u16 = 3306;
+pub use crate::model::MYSQL_PORT;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1071,13 +1070,13 @@ impl<'a> Planner<'a> {
         steps
     }
 
-    /// A MariaDB server: it keeps the GTID position of what it applied whatever way it replicates, so a
-    /// replica on file and position can be taken elsewhere by GTID.
+    /// A server with GTID domains (MariaDB): it keeps the GTID position of what it applied whatever way it
+    /// replicates, so a replica on file and position can be taken elsewhere by GTID.
     fn positions_by_domain(&self, host: &str) -> bool {
         self.facts
             .get(host)
             .and_then(|f| f.server)
-            .is_some_and(|v| v.family == crate::flavor::Family::MariaDb)
+            .is_some_and(|v| v.dialect().capabilities.gtid_domains)
     }
 
     /// After a move by GTID in a play that keeps file and position: back to file and position, at the
