@@ -295,4 +295,6 @@ pub fn plan_host(
 }
 
 #[cfg(test)]
+mod mysql_tests;
+#[cfg(test)]
 mod tests;
