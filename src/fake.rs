@@ -374,14 +374,6 @@ impl SqlExecutor for FakeSql {
             });
         }
         s.statements.push(sql.to_string());
-        let dialect = s.dialect();
-        let words = &dialect.words;
-        let row = |columns: &[&str], values: Vec<Option<String>>| {
-            Row::new(
-                Arc::new(columns.iter().map(|c| c.to_string()).collect()),
-                values,
-            )
-        };
         if let Some(refused) = s.refuse.clone().filter(|r| sql.contains(r.as_str())) {
             let near: String = sql
                 .chars()
@@ -395,144 +387,156 @@ impl SqlExecutor for FakeSql {
                 message: format!("You have an error in your SQL syntax near '{near}' at line 1"),
             });
         }
-        if sql == "SELECT 1 AS up" {
-            return Ok(vec![row(&["up"], vec![Some("1".into())])]);
-        }
-        if sql.starts_with("SELECT VERSION()") {
-            let values = vec![Some(s.version.clone()), Some(s.version_comment.clone())];
-            return Ok(vec![row(&["version", "comment"], values)]);
-        }
-        if sql.contains("FROM mysql.user") {
-            return Ok(s
-                .accounts
-                .iter()
-                .map(|host| {
-                    let values = vec![
-                        Some(host.clone()),
-                        Some(String::new()),
-                        Some(dialect.capabilities.default_auth_plugin.into()),
-                        Some("*0".into()),
-                    ];
-                    row(&["host", "tls", "plugin", "auth"], values)
-                })
-                .collect());
-        }
-        if sql == dialect.variables.gtid_positions {
-            let applied = if dialect.capabilities.gtid_domains {
-                &s.gtid_applied
-            } else {
-                &s.gtid_written
-            };
-            let values = vec![Some(s.gtid_written.clone()), Some(applied.clone())];
-            return Ok(vec![row(&["written", "applied"], values)]);
-        }
-        if sql == words.binlog_status {
-            let values = vec![Some("mysql-bin.000003".into()), Some("1234".into())];
-            return Ok(vec![row(&["File", "Position"], values)]);
-        }
-        if sql.starts_with("SHOW GLOBAL STATUS WHERE Variable_name = ") {
-            let name = sql.rsplit('\'').nth(1).unwrap_or_default().to_string();
-            let value = if name == "Uptime" { "3600" } else { "0" };
-            return Ok(vec![row(
-                &["Variable_name", "Value"],
-                vec![Some(name), Some(value.into())],
-            )]);
-        }
-        if sql.contains("_POS_WAIT(") {
-            let waited = if s.replica.as_ref().is_some_and(|(_, running)| *running) {
-                "0"
-            } else {
-                "NULL"
-            };
-            return Ok(vec![row(
-                &["waited"],
-                vec![(waited != "NULL").then(|| waited.into())],
-            )]);
-        }
-        if sql == words.replica_status {
-            s.status_looks += 1;
-            let failure = s.replica_fails.clone().filter(|f| s.status_looks > f.after);
-            let io_state = s.io_state.clone();
-            let gtid_received = s.gtid_written.clone();
-            return Ok(s
-                .replica
-                .iter()
-                .map(|(source, running)| {
-                    let replica = Replica {
-                        source,
-                        running: *running,
-                        io_state: io_state.as_deref(),
-                        failure: failure.as_ref(),
-                        gtid_received: &gtid_received,
-                    };
-                    replica_row(dialect, &replica)
-                })
-                .collect());
-        }
-        if let Some(list) = sql.strip_prefix("SHOW GLOBAL VARIABLES WHERE Variable_name IN (") {
-            let names: Vec<String> = list
-                .trim_end_matches(')')
-                .split(", ")
-                .map(|n| n.trim_matches('\'').to_string())
-                .collect();
-            return Ok(names
-                .iter()
-                .filter_map(|n| {
-                    let value = s.variables.get(n)?;
-                    Some(row(
-                        &["Variable_name", "Value"],
-                        vec![Some(n.clone()), Some(value.clone())],
-                    ))
-                })
-                .collect());
-        }
-        if sql.contains("FROM information_schema.SCHEMATA") {
-            return Ok(s
-                .schemas
-                .iter()
-                .map(|(name, tables)| {
-                    row(
-                        &["name", "tables", "bytes"],
-                        vec![
-                            Some(name.clone()),
-                            Some(tables.to_string()),
-                            Some((tables * 16384).to_string()),
-                        ],
-                    )
-                })
-                .collect());
-        }
-        let change_source = format!("{} {}_HOST = '", words.change_source, words.option);
-        if let Some(change) = sql.strip_prefix(change_source.as_str()) {
-            let host_end = change.find('\'').unwrap_or(change.len());
-            s.replica = Some((change[..host_end].to_string(), false));
-            return Ok(Vec::new());
-        }
-        if words.reset_binary_logs == Some(sql) {
-            s.gtid_written.clear();
-            return Ok(Vec::new());
-        }
-        if sql == words.stop_replica || sql == words.start_replica {
-            let running = sql == words.start_replica;
-            if let Some((_, threads)) = s.replica.as_mut() {
-                *threads = running;
-            }
-            s.status_looks = 0;
-            return Ok(Vec::new());
-        }
-        if let Some(set) = sql.strip_prefix("SET GLOBAL ") {
-            if let Some((name, value)) = set.split_once(" = ") {
-                s.variables.insert(name.to_string(), value.to_string());
-            }
-            return Ok(Vec::new());
-        }
-        Err(SqlError::Server {
+        let answer = server_answer(&mut s, sql).or_else(|| replication_answer(&mut s, sql));
+        answer.ok_or_else(|| SqlError::Server {
             host,
             what: what.to_string(),
             code: 1064,
             message: format!("the fake server has no answer for `{sql}`"),
         })
     }
+}
+
+/// A result row of these columns and values.
+fn row(columns: &[&str], values: Vec<Option<String>>) -> Row {
+    Row::new(
+        Arc::new(columns.iter().map(|c| c.to_string()).collect()),
+        values,
+    )
+}
+
+/// What the server answers about itself: whether it is up, its version, accounts, status and variables,
+/// schemas; `SET GLOBAL` changes a variable. `None`: not such a statement.
+fn server_answer(s: &mut HostState, sql: &str) -> Option<Vec<Row>> {
+    if sql == "SELECT 1 AS up" {
+        return Some(vec![row(&["up"], vec![Some("1".into())])]);
+    }
+    if sql.starts_with("SELECT VERSION()") {
+        let values = vec![Some(s.version.clone()), Some(s.version_comment.clone())];
+        return Some(vec![row(&["version", "comment"], values)]);
+    }
+    if sql.contains("FROM mysql.user") {
+        let plugin = s.dialect().capabilities.default_auth_plugin;
+        let account = |host: &String| {
+            let values = vec![
+                Some(host.clone()),
+                Some(String::new()),
+                Some(plugin.into()),
+                Some("*0".into()),
+            ];
+            row(&["host", "tls", "plugin", "auth"], values)
+        };
+        return Some(s.accounts.iter().map(account).collect());
+    }
+    if sql.starts_with("SHOW GLOBAL STATUS WHERE Variable_name = ") {
+        let name = sql.rsplit('\'').nth(1).unwrap_or_default().to_string();
+        let value = if name == "Uptime" { "3600" } else { "0" };
+        return Some(vec![row(
+            &["Variable_name", "Value"],
+            vec![Some(name), Some(value.into())],
+        )]);
+    }
+    if let Some(list) = sql.strip_prefix("SHOW GLOBAL VARIABLES WHERE Variable_name IN (") {
+        let variable = |n: &str| {
+            let name = n.trim_matches('\'');
+            let value = s.variables.get(name)?;
+            Some(row(
+                &["Variable_name", "Value"],
+                vec![Some(name.to_string()), Some(value.clone())],
+            ))
+        };
+        return Some(
+            list.trim_end_matches(')')
+                .split(", ")
+                .filter_map(variable)
+                .collect(),
+        );
+    }
+    if sql.contains("FROM information_schema.SCHEMATA") {
+        let schema = |(name, tables): (&String, &u64)| {
+            let values = vec![
+                Some(name.clone()),
+                Some(tables.to_string()),
+                Some((tables * 16384).to_string()),
+            ];
+            row(&["name", "tables", "bytes"], values)
+        };
+        return Some(s.schemas.iter().map(schema).collect());
+    }
+    if let Some(set) = sql.strip_prefix("SET GLOBAL ") {
+        if let Some((name, value)) = set.split_once(" = ") {
+            s.variables.insert(name.to_string(), value.to_string());
+        }
+        return Some(Vec::new());
+    }
+    None
+}
+
+/// What the server answers about replication, in its dialect's words: GTID positions, its binary log
+/// position, a wait for a source position, its replica status; a CHANGE, a reset of its binary logs, a
+/// start or a stop. `None`: not such a statement (or another dialect's).
+fn replication_answer(s: &mut HostState, sql: &str) -> Option<Vec<Row>> {
+    let dialect = s.dialect();
+    let words = &dialect.words;
+    if sql == dialect.variables.gtid_positions {
+        // MySQL's executed set holds what the server wrote and applied alike.
+        let applied = if dialect.capabilities.gtid_domains {
+            &s.gtid_applied
+        } else {
+            &s.gtid_written
+        };
+        let values = vec![Some(s.gtid_written.clone()), Some(applied.clone())];
+        return Some(vec![row(&["written", "applied"], values)]);
+    }
+    if sql == words.binlog_status {
+        let values = vec![Some("mysql-bin.000003".into()), Some("1234".into())];
+        return Some(vec![row(&["File", "Position"], values)]);
+    }
+    if sql.contains("_POS_WAIT(") {
+        let running = s.replica.as_ref().is_some_and(|(_, running)| *running);
+        return Some(vec![row(&["waited"], vec![running.then(|| "0".into())])]);
+    }
+    if sql == words.replica_status {
+        return Some(replica_status(s, dialect));
+    }
+    let change_source = format!("{} {}_HOST = '", words.change_source, words.option);
+    if let Some(change) = sql.strip_prefix(change_source.as_str()) {
+        let host_end = change.find('\'').unwrap_or(change.len());
+        s.replica = Some((change[..host_end].to_string(), false));
+        return Some(Vec::new());
+    }
+    if words.reset_binary_logs == Some(sql) {
+        s.gtid_written.clear();
+        return Some(Vec::new());
+    }
+    if sql == words.stop_replica || sql == words.start_replica {
+        let running = sql == words.start_replica;
+        if let Some((_, threads)) = s.replica.as_mut() {
+            *threads = running;
+        }
+        s.status_looks = 0;
+        return Some(Vec::new());
+    }
+    None
+}
+
+/// The replica status rows, one look more since the last start (a failure shows once enough were made).
+fn replica_status(s: &mut HostState, dialect: &Dialect) -> Vec<Row> {
+    s.status_looks += 1;
+    let failure = s.replica_fails.clone().filter(|f| s.status_looks > f.after);
+    s.replica
+        .iter()
+        .map(|(source, running)| {
+            let replica = Replica {
+                source,
+                running: *running,
+                io_state: s.io_state.as_deref(),
+                failure: failure.as_ref(),
+                gtid_received: &s.gtid_written,
+            };
+            replica_row(dialect, &replica)
+        })
+        .collect()
 }
 
 /// A fake replica as its status shows it: its source, its threads running or stopped, its IO thread in
