@@ -295,6 +295,4 @@ pub fn plan_host(
 }
 
 #[cfg(test)]
-mod mysql_tests;
-#[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Position, ReplStep, ReplicationPlan, plan_replication};
+use super::super::{Position, ReplStep, ReplicationPlan, plan_replication};
 use crate::facts::HostFacts;
 use crate::fake::{FakeHost, ReplicaFailure};
 use crate::model::Project;
