@@ -145,14 +145,10 @@ impl Gating<'_> {
     fn nudge(&self, links: &mut Connections, peer: &str) -> Result<(), ApplyError> {
         let flavor = self.flavor(peer)?;
         let t = link(links, peer)?;
-        t.sql().execute(
-            "reconnecting the replica",
-            &format!("{} IO_THREAD", flavor.stop_replica()),
-        )?;
-        t.sql().execute(
-            "reconnecting the replica",
-            &format!("{} IO_THREAD", flavor.start_replica()),
-        )?;
+        t.sql()
+            .execute("reconnecting the replica", &flavor.stop_io_thread())?;
+        t.sql()
+            .execute("reconnecting the replica", &flavor.start_io_thread())?;
         Ok(())
     }
 }

@@ -35,12 +35,12 @@ use crate::apply::watch::{self, Watch};
 use crate::apply::{self, ApplyOptions, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
+use crate::facts::{Direction, directions};
 use crate::link::Connections;
 use crate::load;
 use crate::model::{Project, Role, Serial};
 use crate::plan::{self, Plan, ReplicationPlan, Step};
 use crate::replication::password::PasswordCheck;
-use crate::replication::{self, Direction};
 use crate::verify;
 
 /// One run against a project's hosts.
@@ -140,7 +140,7 @@ impl<'p> Engine<'p> {
             .into_iter()
             .collect::<Result<BTreeMap<_, _>, _>>()
             .map_err(|e| Error::Apply(ApplyError::Sql(e)))?;
-        Ok(replication::directions(self.project, facts, &observed))
+        Ok(directions(self.project, facts, &observed))
     }
 
     /// Probe rows (and with `checksum`, table checksums) through every replication play's nodes within the

@@ -10,11 +10,16 @@
 //!    fallback when it is down), `SHOW GLOBAL VARIABLES` for the variables the plan compares, and for
 //!    replication plays the application schemas, the replication account and the replica status.
 //!
+//! 3. From facts already read, the health of every replication direction (`health.rs`): the layer that
+//!    reads replica status judges it, through `replication::verdict`.
+//!
 //! A host that cannot be reached fails the whole gathering: nothing is planned, so nothing is changed anywhere.
 
+mod health;
 mod observe;
 mod probe;
 
+pub use health::{Direction, directions};
 pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{
@@ -460,7 +465,7 @@ const VERSION_SQL: &str = "SELECT VERSION() AS version, @@version_comment AS com
 
 /// The replica status statement asked in the first round trip: the one every MariaDB and MySQL before 8.4
 /// answers. Its answer is used only when the server names that dialect; otherwise the right one is asked.
-const LIKELY_STATUS: &str = "SHOW SLAVE STATUS";
+const LIKELY_STATUS: &str = crate::flavor::LIKELY_REPLICA_STATUS;
 
 /// Every query in one round trip; `None` when no server answers. The replica status statement depends on the
 /// dialect, which the server names in the same answer: the likely one is asked along, and used only when it

@@ -149,13 +149,7 @@ fn config_path(play: &Play, facts: &HostFacts, flavor: &dyn Flavor) -> String {
     if !facts.config_path.is_empty() {
         return facts.config_path.clone();
     }
-    match flavor.version().family {
-        crate::flavor::Family::MariaDb => "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
-        crate::flavor::Family::MySql => format!(
-            "/etc/mysql/mysql.conf.d/{}",
-            crate::facts::MYSQL_CONFIG_FILE
-        ),
-    }
+    flavor.capabilities().config_path.into()
 }
 
 fn desired_host(
@@ -230,7 +224,7 @@ fn desired_host(
     // With no server installed yet, the service is the one its packages will install.
     let service_name = match facts.os.package_manager {
         Some(kind) if !facts.server_installed() => crate::packages::manager(kind)
-            .service_name(version.family)
+            .service_name(&version)
             .to_string(),
         _ => facts.service_name.clone(),
     };
@@ -261,7 +255,7 @@ fn desired_host(
         warnings,
         gtid_moved_online: play.has_role(Role::Replication)
             && play.vars.gtid
-            && flavor.version().family == crate::flavor::Family::MySql,
+            && flavor.capabilities().gtid_mode,
         interleave_change: assignment.changes.get(host).copied(),
         held,
         flavor,
