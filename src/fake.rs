@@ -463,6 +463,10 @@ fn server_answer(s: &mut HostState, sql: &str) -> Option<Vec<Row>> {
         };
         return Some(s.schemas.iter().map(schema).collect());
     }
+    if sql.contains("information_schema.INNODB_TRX") {
+        // No client session of the fake server is inside a transaction.
+        return Some(Vec::new());
+    }
     if let Some(set) = sql.strip_prefix("SET GLOBAL ") {
         if let Some((name, value)) = set.split_once(" = ") {
             s.variables.insert(name.to_string(), value.to_string());
@@ -491,6 +495,25 @@ fn replication_answer(s: &mut HostState, sql: &str) -> Option<Vec<Row>> {
     if sql == words.binlog_status {
         let values = vec![Some("mysql-bin.000003".into()), Some("1234".into())];
         return Some(vec![row(&["File", "Position"], values)]);
+    }
+    if let Some(rest) = sql.strip_prefix(&format!("SELECT {}('", words.gtid_wait)) {
+        // A running replica applies what it was asked to wait for; a stopped one times out.
+        let wanted = rest.split('\'').next().unwrap_or_default().to_string();
+        let running = s.replica.as_ref().is_some_and(|(_, running)| *running);
+        if running {
+            let held = if dialect.capabilities.gtid_domains {
+                &mut s.gtid_applied
+            } else {
+                &mut s.gtid_written
+            };
+            *held = if held.is_empty() {
+                wanted
+            } else {
+                format!("{held},{wanted}")
+            };
+        }
+        let waited = if running { "0" } else { "-1" };
+        return Some(vec![row(&["waited"], vec![Some(waited.into())])]);
     }
     if sql.contains("_POS_WAIT(") {
         let running = s.replica.as_ref().is_some_and(|(_, running)| *running);

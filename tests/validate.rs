@@ -106,6 +106,52 @@ fn passive_nodes_must_be_in_the_play_and_read_only_has_one_owner() {
 }
 
 #[test]
+fn a_writer_and_read_only_hosts_that_disagree_are_refused_at_the_list() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let book = dir.path().join("writer.yml");
+    let play = |vars: &str| {
+        format!(
+            "inventory: {}\nplays:\n  - name: p\n    hosts: orders\n    roles: [server]\n    vars:\n{vars}",
+            support::root()
+                .join("tests/fixtures/inventory/hosts.yml")
+                .display()
+        )
+    };
+    std::fs::write(
+        &book,
+        play("      writer: db1\n      read_only_hosts: [db1]\n"),
+    )
+    .expect("write");
+    let out = mmprov(&["validate", book.to_str().expect("utf-8")], &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("read_only_hosts disagrees with `writer: db1` of play `p`"),
+        "{err}"
+    );
+    assert!(err.contains("the passive nodes are db2"), "{err}");
+    assert!(
+        err.contains("read_only_hosts: [db1]"),
+        "the diagnostic shows the line: {err}"
+    );
+
+    std::fs::write(&book, play("      writer: db3\n")).expect("write");
+    let err = text(&mmprov(&["validate", book.to_str().expect("utf-8")], &[]).stderr);
+    assert!(
+        err.contains("writer names `db3`, which is not a host of play `p`"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &book,
+        play("      writer: db1\n      read_only_hosts: [db2]\n"),
+    )
+    .expect("write");
+    let out = mmprov(&["validate", book.to_str().expect("utf-8")], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
 fn a_serial_of_no_node_or_more_than_all_is_refused_at_its_line() {
     let (code, _, stderr) = validate("invalid/serial.yml");
     assert_eq!(code, 1);

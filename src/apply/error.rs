@@ -50,6 +50,38 @@ pub enum ApplyError {
         sessions: String,
     },
 
+    #[error("the writer of play `{play}` did not move to {new}: {detail}. {restored}")]
+    #[diagnostic(
+        code(mmprov::switchover),
+        help(
+            "see why {new} has not executed what {old} wrote (mmprov status); once it has, run apply again: \
+             the switchover is planned afresh"
+        )
+    )]
+    SwitchoverGate {
+        play: String,
+        old: String,
+        new: String,
+        detail: String,
+        /// What became of the old writer: put back open, or why it could not be.
+        restored: String,
+    },
+
+    #[error("hook {hook} of play `{play}` failed: {detail}. {state}")]
+    #[diagnostic(
+        code(mmprov::hook),
+        help(
+            "run the command by hand with the same MMPROV_* variables to see why; the plan shows it"
+        )
+    )]
+    Hook {
+        hook: String,
+        play: String,
+        detail: String,
+        /// What the hosts are like after it (nothing changed, or the writer moved).
+        state: String,
+    },
+
     #[error("{host}: no connection to apply with")]
     #[diagnostic(code(mmprov::apply))]
     NoConnection { host: String },

@@ -18,7 +18,7 @@ use crate::transport::{Transport, quote};
 
 /// The sessions that may generate ids: neither replication's own threads nor the server's, nor the
 /// connection asking.
-const CLIENT_SESSIONS: &str = "SELECT ID AS id, USER AS user, HOST AS host, TIME AS time \
+pub(super) const CLIENT_SESSIONS: &str = "SELECT ID AS id, USER AS user, HOST AS host, TIME AS time \
     FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
     AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker') \
     AND USER NOT IN ('system user', 'event_scheduler')";
@@ -126,10 +126,15 @@ pub fn open(
     Ok(())
 }
 
-/// One client session: its id, and how it reads in a message.
-fn sessions(t: &mut HostLink, member: &str) -> Result<BTreeMap<u64, String>, ApplyError> {
+/// The client sessions `query` lists (columns `id`, `user`, `host`, `time`): each one's id, and how it
+/// reads in a message.
+pub(super) fn sessions(
+    t: &mut HostLink,
+    member: &str,
+    query: &str,
+) -> Result<BTreeMap<u64, String>, ApplyError> {
     let what = "listing the client sessions";
-    let rows = t.sql().query(what, CLIENT_SESSIONS)?;
+    let rows = t.sql().query(what, query)?;
     let mut out = BTreeMap::new();
     for row in rows {
         let unreadable = |e| SqlError::unreadable(member, what, e);
@@ -144,24 +149,35 @@ fn sessions(t: &mut HostLink, member: &str) -> Result<BTreeMap<u64, String>, App
 
 /// Wait until none of the client sessions open on `member` now is left.
 fn drain(t: &mut HostLink, member: &str, held: &str, timeout: Duration) -> Result<(), ApplyError> {
-    let before: BTreeSet<u64> = sessions(t, member)?.into_keys().collect();
+    let left = wait_out(t, member, CLIENT_SESSIONS, timeout)?;
+    if left.is_empty() {
+        return Ok(());
+    }
+    Err(ApplyError::WritesHeld {
+        host: held.to_string(),
+        member: member.to_string(),
+        sessions: left.values().cloned().collect::<Vec<String>>().join(", "),
+    })
+}
+
+/// Wait (at most `timeout`) until none of the sessions `query` lists on `member` now is left; those still
+/// there at the deadline, by id.
+pub(super) fn wait_out(
+    t: &mut HostLink,
+    member: &str,
+    query: &str,
+    timeout: Duration,
+) -> Result<BTreeMap<u64, String>, ApplyError> {
+    let before: BTreeSet<u64> = sessions(t, member, query)?.into_keys().collect();
     let deadline = Instant::now() + timeout;
     loop {
-        let left: Vec<String> = sessions(t, member)?
+        let left: BTreeMap<u64, String> = sessions(t, member, query)?
             .into_iter()
             .filter(|(id, _)| before.contains(id))
-            .map(|(_, said)| said)
             .collect();
-        if left.is_empty() {
-            return Ok(());
+        if left.is_empty() || Instant::now() > deadline {
+            return Ok(left);
         }
-        if Instant::now() > deadline {
-            return Err(ApplyError::WritesHeld {
-                host: held.to_string(),
-                member: member.to_string(),
-                sessions: left.join(", "),
-            });
-        }
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -21,6 +21,7 @@ mod datadir;
 mod error;
 mod gate;
 mod gtid_move;
+mod hook;
 mod install;
 mod interleave;
 pub mod lock;
@@ -28,6 +29,7 @@ mod physical;
 mod replication;
 mod restart;
 mod seed;
+mod switchover;
 pub mod watch;
 
 pub use error::ApplyError;
@@ -295,6 +297,26 @@ pub fn apply_gtid_moves(
         events,
     };
     moves.iter().try_for_each(|m| mover.run(m))
+}
+
+pub use switchover::{Timeouts as SwitchoverTimeouts, hook_env};
+
+/// Move each play's writer by its planned switchover, strictly in order (before the host steps). Stops at
+/// the first failure, the old writer put back open.
+pub fn apply_switchovers(
+    switchovers: &[crate::plan::Switchover],
+    links: &mut Connections,
+    versions: &BTreeMap<String, ServerVersion>,
+    timeouts: SwitchoverTimeouts,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    let mut switcher = switchover::Switcher {
+        links,
+        versions,
+        timeouts,
+        events,
+    };
+    switchovers.iter().try_for_each(|s| switcher.run(s))
 }
 
 /// Carry out the plays' replication steps: plays that share no host at once, the others after them. Fails

@@ -89,6 +89,7 @@ fn plan(hosts: Vec<HostPlan>) -> Plan {
         replication: vec![],
         gtid_moves: vec![],
         interleavings: Vec::new(),
+        switchovers: Vec::new(),
     }
 }
 

@@ -27,6 +27,8 @@ pub struct ApplyRequest<'a> {
     pub serial: Option<crate::model::Serial>,
     /// How long each rolling restart's gate may take.
     pub gate_timeout: Duration,
+    /// How long a switchover waits for the old writer's open transactions.
+    pub drain_timeout: Duration,
     /// How long to wait for another apply's lock on a host.
     pub lock_timeout: Duration,
     /// No progress, and the plan in brief unless it must be confirmed.
@@ -63,7 +65,8 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let from_saved_plan = saved.is_some();
     let engine = Engine::new(&project, req.forks)?
         .with_serial(req.serial)
-        .with_gate_timeout(req.gate_timeout);
+        .with_gate_timeout(req.gate_timeout)
+        .with_drain_timeout(req.drain_timeout);
     // Locked before the hosts are read, so the plan cannot go stale under another apply.
     let _locks = engine.lock(req.lock_timeout)?;
     let mut planned = match saved {

@@ -175,6 +175,10 @@ pub enum Command {
         /// its peers' sessions from before an auto_increment change to end.
         #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
         gate_timeout: u64,
+        /// Seconds a switchover waits for the old writer's open transactions to end once it is closed;
+        /// those still open then are ended (a read-only server refuses their commit anyway).
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        drain_timeout: u64,
         #[command(flatten)]
         forks: Forks,
     },
@@ -383,6 +387,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
             lock_timeout,
             serial,
             gate_timeout,
+            drain_timeout,
             forks,
         } => {
             let request = apply::ApplyRequest {
@@ -396,6 +401,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 lock_timeout: std::time::Duration::from_secs(*lock_timeout),
                 serial: *serial,
                 gate_timeout: std::time::Duration::from_secs(*gate_timeout),
+                drain_timeout: std::time::Duration::from_secs(*drain_timeout),
                 forks: usize::from(forks.forks),
                 quiet,
             };

@@ -27,7 +27,9 @@ pub struct SavedPlan {
 
 /// 2: replication steps carry their reasons and the hosts whose restart decides them again; a plan saved
 /// before could not say which of its steps waited on a restart, so it is refused rather than guessed at.
-pub const SAVED_FORMAT: u32 = 3;
+/// 4: a plan carries the switchovers that move a play's writer; one saved before would set `read_only` on
+/// both nodes at once, with no order between them.
+pub const SAVED_FORMAT: u32 = 4;
 
 pub struct PlanRequest<'a> {
     pub playbook: &'a Path,

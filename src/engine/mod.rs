@@ -8,7 +8,7 @@
 //! 2. [`Engine::plan`]: facts from every host, then the plan (pure): host steps, then each play's replication
 //!    steps for the servers as they will be after those steps. A saved plan is taken instead by
 //!    [`Engine::saved_plan`] when the hosts still are what it was made from.
-//! 3. [`Engine::apply_hosts`]: MySQL groups moved to GTID live (stage by stage), then the host steps, hosts
+//! 3. [`Engine::apply_hosts`]: each play's writer moved by its planned switchover (strictly in order), MySQL groups moved to GTID live (stage by stage), then the host steps, hosts
 //!    in parallel, the restarts of a live play rolling one batch at a time behind gates.
 //! 4. [`Engine::decide_replication`]: replication that waited on restarts is decided again from the hosts as
 //!    they are now. Steps the same in kind as those shown run as shown; others come back as
@@ -43,6 +43,9 @@ use crate::plan::{self, Plan, ReplicationPlan, Step};
 use crate::replication::password::PasswordCheck;
 use crate::verify;
 
+/// How long a switchover waits for the old writer's open transactions when `--drain-timeout` is not given.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One run against a project's hosts.
 pub struct Engine<'p> {
     project: &'p Project,
@@ -51,6 +54,8 @@ pub struct Engine<'p> {
     serial: Option<Serial>,
     /// How long a rolling restart's gate may take to pass.
     gate_timeout: Duration,
+    /// How long a switchover waits for the old writer's open transactions to end.
+    drain_timeout: Duration,
     /// Each replication play's password, read once from where the playbook says.
     passwords: BTreeMap<String, SecretString>,
 }
@@ -79,6 +84,7 @@ impl<'p> Engine<'p> {
             forks,
             serial: None,
             gate_timeout: ApplyOptions::default().gate_timeout,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             passwords: replication_passwords(project)?,
         })
     }
@@ -90,6 +96,7 @@ impl<'p> Engine<'p> {
             forks,
             serial: None,
             gate_timeout: ApplyOptions::default().gate_timeout,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             passwords: BTreeMap::new(),
         }
     }
@@ -103,6 +110,12 @@ impl<'p> Engine<'p> {
     /// How long each rolling restart's gate may take (`--gate-timeout`).
     pub fn with_gate_timeout(mut self, timeout: Duration) -> Self {
         self.gate_timeout = timeout;
+        self
+    }
+
+    /// How long a switchover waits for the old writer's open transactions to end (`--drain-timeout`).
+    pub fn with_drain_timeout(mut self, timeout: Duration) -> Self {
+        self.drain_timeout = timeout;
         self
     }
 
@@ -232,6 +245,7 @@ impl<'p> Engine<'p> {
                 replication: vec![rebuild],
                 gtid_moves: Vec::new(),
                 interleavings: Vec::new(),
+                switchovers: Vec::new(),
             },
             facts: gathered.facts,
             links: gathered.transports,
@@ -289,12 +303,15 @@ impl<'p> Engine<'p> {
         let mut replication = self.plan_replication(&gathered.facts, &restarting)?;
         let gtid_moves = self.plan_gtid_moves(&gathered.facts, &mut replication);
         let interleavings = plan::interleavings(&desired, &gathered.facts);
+        let switchovers = plan::plan_switchovers(self.project, &gathered.facts, &desired)?;
+        plan::leave_read_only_to(&switchovers, &mut hosts);
         Ok(Planned {
             plan: Plan {
                 hosts,
                 replication,
                 gtid_moves,
                 interleavings,
+                switchovers,
             },
             facts: gathered.facts,
             links: gathered.transports,
@@ -335,6 +352,16 @@ impl<'p> Engine<'p> {
         events: &Sender<Event>,
     ) -> Result<(), ApplyError> {
         let versions = versions(&planned.facts);
+        apply::apply_switchovers(
+            &planned.plan.switchovers,
+            &mut planned.links,
+            &versions,
+            apply::SwitchoverTimeouts {
+                drain: self.drain_timeout,
+                gate: self.gate_timeout,
+            },
+            events,
+        )?;
         apply::apply_gtid_moves(
             &planned.plan.gtid_moves,
             &mut planned.links,
@@ -497,6 +524,7 @@ impl<'p> Engine<'p> {
                         .any(|r| r.play == p.name && (!r.steps.is_empty() || !r.broken.is_empty()))
                     || plan.gtid_moves.iter().any(|m| m.play == p.name)
                     || plan.interleavings.iter().any(|i| i.play == p.name)
+                    || plan.switchovers.iter().any(|s| s.play == p.name)
             })
             .map(|p| p.name.clone())
             .collect()

@@ -56,6 +56,10 @@ pub struct Words {
     /// committing an empty transaction under its GTID (MySQL: a replica positioned by GTID asks its source
     /// again for every transaction it has not executed); `None` where the skip counter skips events.
     pub failed_transactions: Option<&'static str>,
+    /// The function that waits (bounded, in seconds) until this server has executed a GTID position or
+    /// set: MariaDB's `MASTER_GTID_WAIT` (against what it applied as a replica), MySQL's
+    /// `WAIT_FOR_EXECUTED_GTID_SET`. Both answer 0 once it has.
+    pub gtid_wait: &'static str,
 }
 
 /// The CHANGE option that chooses GTID or file/position positioning, and its two values.
@@ -179,6 +183,7 @@ const MASTER_WORDS: Words = Words {
     position_wait: "MASTER_POS_WAIT",
     dump_coordinates: "--master-data=2",
     failed_transactions: None,
+    gtid_wait: "MASTER_GTID_WAIT",
 };
 
 const SLAVE_VARIABLES: Variables = Variables {
@@ -279,6 +284,7 @@ const MYSQL_MASTER_WORDS: Words = Words {
         by_gtid: "1",
         by_file: "0",
     },
+    gtid_wait: "WAIT_FOR_EXECUTED_GTID_SET",
     ..MASTER_WORDS
 };
 

@@ -245,6 +245,17 @@ pub trait Flavor {
         )
     }
 
+    /// The query that waits (at most `seconds`) until this server has executed `gtids` (a position or set
+    /// as another server of its family writes it); it answers `waited`: 0 once it has, anything else when
+    /// it has not (timed out, or cannot wait).
+    fn wait_for_gtids(&self, gtids: &str, seconds: u64) -> String {
+        format!(
+            "SELECT {}({}, {seconds}) AS waited",
+            self.dialect().words.gtid_wait,
+            literal(gtids)
+        )
+    }
+
     fn start_replica(&self) -> &'static str {
         self.dialect().words.start_replica
     }

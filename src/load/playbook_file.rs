@@ -141,11 +141,27 @@ pub struct PlayVarsYaml {
     /// Move a server that holds data into a new `datadir` (copied with the server stopped).
     pub datadir_move: Option<bool>,
     pub read_only_hosts: Option<Spanned<Vec<String>>>,
+    /// The one node that takes writes; every other node is passive.
+    pub writer: Option<Spanned<String>>,
+    /// Seconds the new writer may lag for a switchover to be planned.
+    pub max_switchover_lag: Option<u64>,
+    pub hooks: Option<HooksYaml>,
     pub replication_tls: Option<ReplicationTls>,
     pub gtid: Option<bool>,
     pub gtid_strict_mode: Option<bool>,
     /// How a host without a server gets one: `distribution`, `never`, or `{ repository: ... }`.
     pub install: Option<Spanned<InstallYaml>>,
+}
+
+/// Commands run on the controller around a move of the writer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HooksYaml {
+    pub before_switchover: Option<String>,
+    pub after_switchover: Option<String>,
+    pub after_failover: Option<String>,
+    /// Seconds each hook may run.
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

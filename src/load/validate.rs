@@ -36,6 +36,7 @@ pub fn check(project: &Project, problems: &mut Vec<Problem>) {
             }
         }
         check_read_only(play, problems);
+        check_writer(play, problems);
         check_tls_paths(play, problems);
         if let Some(template) = &play.template
             && !template.value.is_file()
@@ -241,6 +242,50 @@ fn check_read_only(play: &Play, problems: &mut Vec<Problem>) {
                 .help("mmprov sets it on every node: list the passive nodes in `read_only_hosts`"),
             );
         }
+    }
+}
+
+/// The declared writer belongs to the play; beside it, `read_only_hosts` may only say the same thing (every
+/// other node), since two lists of who writes that disagree leave nobody knowing which wins.
+fn check_writer(play: &Play, problems: &mut Vec<Problem>) {
+    let Some(writer) = &play.vars.writer else {
+        return;
+    };
+    if !play.hosts.contains(&writer.value) {
+        problems.push(Problem::at(
+            writer.span,
+            format!(
+                "writer names `{}`, which is not a host of play `{}`",
+                writer.value, play.name
+            ),
+            "not in the play",
+        ));
+        return;
+    }
+    let Some(passive) = &play.vars.read_only_hosts else {
+        return;
+    };
+    let mut listed: Vec<&String> = passive.value.iter().collect();
+    listed.sort();
+    listed.dedup();
+    let mut others: Vec<&String> = play.hosts.iter().filter(|h| **h != writer.value).collect();
+    others.sort();
+    if listed != others {
+        let others: Vec<&str> = others.iter().map(|h| h.as_str()).collect();
+        problems.push(
+            Problem::at(
+                passive.span,
+                format!(
+                    "read_only_hosts disagrees with `writer: {}` of play `{}`: with that writer, the passive \
+                     nodes are {}",
+                    writer.value,
+                    play.name,
+                    others.join(", ")
+                ),
+                "disagrees with writer",
+            )
+            .help("declare the writer alone (`writer:` makes every other node passive), or drop `writer:`"),
+        );
     }
 }
 

@@ -19,9 +19,9 @@ mod source;
 pub use coordinates::{Coordinates, MYSQL_PORT};
 pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
 pub use play::{
-    DEFAULT_DATADIR, DEFAULT_LOG_BIN, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, Install,
-    PHYSICAL_SEED_ABOVE, PackageRepository, Play, PlayVars, ReplicationTls, Role, SecretRef,
-    SeedMethod, Serial,
+    DEFAULT_DATADIR, DEFAULT_HOOK_TIMEOUT, DEFAULT_LOG_BIN, DEFAULT_LOG_ERROR,
+    DEFAULT_MAX_SWITCHOVER_LAG, DEFAULT_SOCKET, Hooks, Install, PHYSICAL_SEED_ABOVE,
+    PackageRepository, Play, PlayVars, ReplicationTls, Role, SecretRef, SeedMethod, Serial,
 };
 pub use play_hosts::{PlayHost, PlayHosts, Route};
 pub use source::{FileId, Source, Sourced, Span};

@@ -151,6 +151,13 @@ pub struct PlayVars {
     pub datadir_move: bool,
     /// Passive nodes: `read_only` (and `super_read_only` where the server has it) is ON there, OFF elsewhere.
     pub read_only_hosts: Option<Sourced<Vec<String>>>,
+    /// The one node that takes writes: every other node of the play is passive, as if listed in
+    /// `read_only_hosts`. Changing it moves the writer by a planned switchover.
+    pub writer: Option<Sourced<String>>,
+    /// How far behind (seconds) the new writer's replica may be for a switchover to be planned.
+    pub max_switchover_lag: u64,
+    /// Commands run on the controller around a move of the writer.
+    pub hooks: Hooks,
     /// Replication connections over TLS, and replication accounts that require it.
     pub replication_tls: Option<ReplicationTls>,
     /// Replicas position themselves by GTID (crash-safe, and they start with the server); `false` keeps
@@ -168,6 +175,31 @@ pub const DEFAULT_DATADIR: &str = "/var/lib/mysql";
 pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
 pub const DEFAULT_LOG_ERROR: &str = "/var/log/mysql/error.log";
 pub const DEFAULT_LOG_BIN: &str = "/var/log/mysql/mysql-bin.log";
+/// Seconds the new writer's replica may be behind when a switchover is planned.
+pub const DEFAULT_MAX_SWITCHOVER_LAG: u64 = 10;
+/// Seconds a hook may run before it is stopped and counted as failed.
+pub const DEFAULT_HOOK_TIMEOUT: u64 = 60;
+
+/// Commands run on the controller (through `sh -c`) around a move of the writer, each bounded by `timeout`
+/// seconds. A failing `before_switchover` stops the switchover before anything changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hooks {
+    pub before_switchover: Option<String>,
+    pub after_switchover: Option<String>,
+    pub after_failover: Option<String>,
+    pub timeout: u64,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Self {
+            before_switchover: None,
+            after_switchover: None,
+            after_failover: None,
+            timeout: DEFAULT_HOOK_TIMEOUT,
+        }
+    }
+}
 
 impl PlayVars {
     /// The data directory the playbook names, or the Debian package's.
@@ -209,6 +241,9 @@ impl Default for PlayVars {
             seed_method: SeedMethod::Auto,
             datadir_move: false,
             read_only_hosts: None,
+            writer: None,
+            max_switchover_lag: DEFAULT_MAX_SWITCHOVER_LAG,
+            hooks: Hooks::default(),
             replication_tls: None,
             gtid: true,
             gtid_strict_mode: false,
@@ -259,10 +294,18 @@ impl Play {
 
     /// Whether the host is a passive (read-only) node of this play.
     pub fn is_read_only(&self, host: &str) -> bool {
+        if let Some(writer) = &self.vars.writer {
+            return writer.value != host;
+        }
         self.vars
             .read_only_hosts
             .as_ref()
             .is_some_and(|r| r.value.iter().any(|h| h == host))
+    }
+
+    /// The node declared to take writes (`writer:`), when the play names one.
+    pub fn writer(&self) -> Option<&str> {
+        self.vars.writer.as_ref().map(|w| w.value.as_str())
     }
 
     /// The node the others are seeded from.

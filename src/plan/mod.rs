@@ -32,6 +32,7 @@ mod replication;
 mod rollout;
 mod seed_method;
 mod step;
+mod switchover;
 
 pub use desired::{Desired, DesiredError, HeldWrites, desired_state};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
@@ -44,6 +45,9 @@ pub use replication::{
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{InstallReason, RestartReason, Step};
+pub use switchover::{
+    SwitchStep, Switchover, is_open, leave_read_only_to, plan_switchover, plan_switchovers,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +85,9 @@ pub struct Plan {
     /// those changes can no longer collide (see `interleave`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interleavings: Vec<Interleaving>,
+    /// Plays whose writer moves by a planned switchover, before the host steps, strictly in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub switchovers: Vec<Switchover>,
 }
 
 /// The counts of the summary line, Terraform's way: resources added, changed, destroyed; plus restarts.
@@ -106,7 +113,7 @@ impl Plan {
                 Step::InstallServer { .. } => s.add += 1,
             }
         }
-        s.change += self.gtid_moves.len();
+        s.change += self.gtid_moves.len() + self.switchovers.len();
         for stage in &self.interleavings {
             // A held node is held, then opened; one an earlier run held is only opened.
             let holds = stage.held.iter().filter(|h| !h.marked).count();
@@ -144,6 +151,7 @@ impl Plan {
 
     pub fn has_changes(&self) -> bool {
         !self.gtid_moves.is_empty()
+            || !self.switchovers.is_empty()
             || !self.interleavings.is_empty()
             || self.hosts.iter().any(|h| !h.steps.is_empty())
             || self.replication.iter().any(|r| !r.steps.is_empty())

@@ -296,6 +296,7 @@ fn summary_counts_like_terraform() {
         replication: vec![],
         gtid_moves: vec![],
         interleavings: Vec::new(),
+        switchovers: Vec::new(),
     };
     assert_eq!(
         plan.summary(),
@@ -313,6 +314,7 @@ fn summary_counts_like_terraform() {
             replication: vec![],
             gtid_moves: vec![],
             interleavings: Vec::new(),
+            switchovers: Vec::new(),
         }
         .has_changes()
     );
@@ -393,6 +395,7 @@ fn a_bare_host_gets_its_server_installed_configured_started_and_cleaned_up() {
         replication: Vec::new(),
         gtid_moves: Vec::new(),
         interleavings: Vec::new(),
+        switchovers: Vec::new(),
     };
     let s = plan.summary();
     assert_eq!((s.add, s.change, s.restarts), (2, 1, 1));

@@ -14,12 +14,17 @@ macro_rules! put {
     }};
 }
 
+mod switchover;
+
 use similar::TextDiff;
 
 use crate::plan::{AccountReason, HostPlan, Plan, Position, ReplStep, ReplicationPlan, Step};
 
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
+    for s in &plan.switchovers {
+        switchover::section(&mut out, s);
+    }
     for host in &plan.hosts {
         host_section(&mut out, host);
     }
@@ -678,12 +683,14 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 /// The version of the JSON plan's shape: raised when a field changes meaning or goes away.
-pub const JSON_FORMAT_VERSION: u32 = 2;
+pub const JSON_FORMAT_VERSION: u32 = 3;
 
 /// The JSON plan: every section the human plan shows, under one key each.
 #[derive(serde::Serialize)]
 struct JsonPlan<'a> {
     format_version: u32,
+    /// Each play's move of its writer: old and new writer, each step in order with its kind.
+    switchovers: &'a [crate::plan::Switchover],
     /// Each host's steps (config diffs, statements, restarts with their reasons), warnings and fingerprint.
     hosts: &'a [HostPlan],
     /// The order of each live play's restarts.
@@ -707,6 +714,7 @@ struct JsonPlan<'a> {
 pub fn json(plan: &Plan) -> Result<String, serde_json::Error> {
     let whole = JsonPlan {
         format_version: JSON_FORMAT_VERSION,
+        switchovers: &plan.switchovers,
         hosts: &plan.hosts,
         rolling: rolling_orders(plan),
         gtid_moves: &plan.gtid_moves,

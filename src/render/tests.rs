@@ -145,6 +145,7 @@ fn fresh_and_converged() -> Plan {
             ],
         }],
         interleavings: Vec::new(),
+        switchovers: Vec::new(),
     }
 }
 
@@ -153,6 +154,7 @@ fn growing_ring() -> Plan {
     use crate::plan::{HeldNode, IncrementChange, Interleave, Interleaving};
     let class = |increment, offset| Interleave { increment, offset };
     Plan {
+        switchovers: Vec::new(),
         hosts: Vec::new(),
         replication: vec![ReplicationPlan {
             play: "ring".into(),
@@ -408,4 +410,97 @@ fn a_seed_by_the_clone_plugin_says_what_it_does_on_both_hosts() {
         assert!(line.contains(said), "{said}: {line}");
     }
     assert!(!line.contains("streamed"), "{line}");
+}
+
+/// A pair whose writer moves from h2 to h1, with both hooks.
+fn moving_writer() -> Plan {
+    use crate::plan::{SwitchStep, Switchover};
+    let mut plan = fresh_and_converged();
+    for h in &mut plan.hosts {
+        h.steps.clear();
+        h.warnings.clear();
+    }
+    plan.replication.clear();
+    plan.gtid_moves.clear();
+    plan.switchovers = vec![Switchover {
+        play: "pair".into(),
+        old_writer: "h2".into(),
+        new_writer: "h1".into(),
+        old_address: "10.0.0.2".into(),
+        new_address: "10.0.0.1".into(),
+        new_writer_lag: Some(0),
+        steps: vec![
+            SwitchStep::BeforeHook {
+                command: "vip check".into(),
+            },
+            SwitchStep::Close {
+                host: "h2".into(),
+                settings: vec![("read_only".into(), "ON".into())],
+            },
+            SwitchStep::Drain { host: "h2".into() },
+            SwitchStep::CatchUp {
+                host: "h1".into(),
+                from: "h2".into(),
+            },
+            SwitchStep::Open {
+                host: "h1".into(),
+                settings: vec![("read_only".into(), "OFF".into())],
+            },
+            SwitchStep::AfterHook {
+                command: "vip move".into(),
+            },
+        ],
+        hook_timeout: 60,
+    }];
+    plan
+}
+
+#[test]
+fn a_switchover_shows_every_step_in_order_with_its_gate_or_reason() {
+    let text = human(&moving_writer());
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in:\n{text}"))
+    };
+    assert!(
+        at("the writer moves from h2 (10.0.0.2) to h1 (10.0.0.1)")
+            < at("1. hook before_switchover")
+    );
+    assert!(at("1. hook before_switchover") < at("2. close h2: SET GLOBAL read_only = ON"));
+    assert!(at("2. close h2") < at("3. h2: its client transactions"));
+    assert!(at("3. h2") < at("4. h1: wait until it has executed every transaction h2 wrote"));
+    assert!(at("4. h1") < at("5. open h1: SET GLOBAL read_only = OFF"));
+    assert!(at("5. open h1") < at("6. hook after_switchover on the controller: vip move"));
+    assert!(text.contains("gate: read again before h1 opens; if it fails, h2 is put back open"));
+    assert!(text.contains("nothing has changed (h2 stays the writer)"));
+    assert!(text.contains("Plan: 0 to add, 1 to change"), "{text}");
+}
+
+#[test]
+fn json_plan_carries_the_whole_switchover() {
+    let value: serde_json::Value =
+        serde_json::from_str(&json(&moving_writer()).expect("serializes")).expect("valid JSON");
+    assert_eq!(value["format_version"], 3);
+    let s = &value["switchovers"][0];
+    assert_eq!(s["old_writer"], "h2");
+    assert_eq!(s["new_writer"], "h1");
+    let kinds: Vec<&str> = s["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|st| st["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "before_hook",
+            "close",
+            "drain",
+            "catch_up",
+            "open",
+            "after_hook"
+        ]
+    );
+    assert_eq!(s["steps"][1]["settings"][0][0], "read_only");
+    assert_eq!(value["changes"], true);
 }
