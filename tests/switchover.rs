@@ -63,7 +63,8 @@ fn the_declared_writer_moves_in_order_behind_its_gates_and_hooks() {
     );
     lab.sql(
         "h1",
-        "CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'; GRANT SELECT, INSERT ON shop.* TO 'app'@'%'",
+        "DROP USER IF EXISTS 'app'@'%'; CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'; \
+         GRANT SELECT, INSERT ON shop.* TO 'app'@'%'",
     );
     lab.wait_for(
         "h2",
@@ -157,4 +158,5 @@ fn the_declared_writer_moves_in_order_behind_its_gates_and_hooks() {
 
     let (code, plan, err) = run(&["plan", "--detailed-exitcode", path(&moving)]);
     assert_eq!(code, 0, "the moved pair plans nothing: {plan}{err}");
+    lab.sql("h2", "DROP USER 'app'@'%'");
 }

@@ -169,6 +169,9 @@ pub(super) fn wait_out(
     timeout: Duration,
 ) -> Result<BTreeMap<u64, String>, ApplyError> {
     let before: BTreeSet<u64> = sessions(t, member, query)?.into_keys().collect();
+    if before.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let deadline = Instant::now() + timeout;
     loop {
         let left: BTreeMap<u64, String> = sessions(t, member, query)?

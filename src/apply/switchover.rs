@@ -9,8 +9,8 @@
 //! 4. The gate: the old writer's GTIDs (what it wrote) that the new writer lacks are waited for with the
 //!    dialect's wait function, within the gate timeout, then read again: only that read passes the gate.
 //!    A gate that fails puts the old writer back open, and the error says so.
-//! 5. Open the new writer, then read both again: the new one must say `read_only` OFF, the old one ON.
-//! 6. `after_switchover`.
+//! 5. Open the new writer.
+//! 6. `after_switchover`; then both read again: the new one must say `read_only` OFF, the old one ON.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
@@ -80,10 +80,10 @@ impl Switcher<'_> {
             }
             if let SwitchStep::Open { .. } = step {
                 closed = false;
-                self.read_again(s)?;
             }
         }
-        Ok(())
+        // Read again once the hook has moved the application: what the servers say after it.
+        self.read_again(s)
     }
 
     fn step(&mut self, s: &Switchover, step: &SwitchStep) -> Result<(), ApplyError> {
