@@ -107,6 +107,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Skip(#[from] crate::engine::SkipError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Failover(#[from] crate::engine::FailoverError),
+
     #[error("verification failed: {failures}")]
     #[diagnostic(code(mmprov::verify))]
     VerifyFailed { failures: String },

@@ -6,10 +6,24 @@
 //! - declaring `writer: h2` plans a switchover and apply moves the writer: h2 takes writes, h1 refuses an
 //!   application account's write, the rows written before the move are on both, the hooks were told the
 //!   writers (and no secret), and the next plan changes nothing.
+//! - the failover drill: the writer's server stopped under writes, `mmprov failover --to h2` opens h2 and
+//!   records h1 as to rejoin; h1 comes back with a transaction of its own (errant), and the plan names it and
+//!   refuses; with `--accept-errant` h1 rejoins, h2 receives it, and the marker goes.
 
 mod support;
 
+use std::sync::{Mutex, MutexGuard};
+
 use support::lab::Lab;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// One lab pair: its tests run one at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 const PASSWORD: &str = "switch-pw";
 
@@ -51,6 +65,7 @@ fn app_writes(lab: &Lab, host: &str) -> bool {
 
 #[test]
 fn the_declared_writer_moves_in_order_behind_its_gates_and_hooks() {
+    let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
     lab.pair_with_shop(100);
@@ -159,4 +174,97 @@ fn the_declared_writer_moves_in_order_behind_its_gates_and_hooks() {
     let (code, plan, err) = run(&["plan", "--detailed-exitcode", path(&moving)]);
     assert_eq!(code, 0, "the moved pair plans nothing: {plan}{err}");
     lab.sql("h2", "DROP USER 'app'@'%'");
+}
+
+#[test]
+fn a_failover_opens_the_survivor_and_the_returning_writer_s_errant_transaction_is_named() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An earlier run that failed half way may have left h1's server stopped, or h2's marker.
+    lab.ssh_ok("h1", &lab.service_command("start"));
+    lab.ssh_ok("h2", "rm -f /var/lib/mmprov/rejoin");
+    lab.pair_with_shop(100);
+    let first = book(&lab, dir.path(), "h1", &[]);
+    let (code, out, err) = run(&["apply", "--yes", path(&first)]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // Writes on h1 while its server is stopped under them.
+    let writes = std::thread::spawn({
+        let lab = Lab::require(2);
+        move || {
+            for i in 0..15 {
+                let insert =
+                    format!("INSERT INTO shop.orders (item, node) VALUES ('load-{i}', 'h1')");
+                let _ = lab.ssh("h1", &format!("{} -NBe \"{insert}\"", lab.client()));
+            }
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    lab.stop_server("h1");
+    writes.join().expect("the writer thread ends");
+
+    let env_file = dir.path().join("failover.env");
+    let hook = format!("after_failover: \"env > {}\"", env_file.display());
+    let moved = book(&lab, dir.path(), "h1", &[&hook]);
+    let (code, out, err) = run(&["failover", path(&moved), "--to", "h2", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Next:") && out.contains("set `writer: h2`"),
+        "{out}"
+    );
+    assert_eq!(read_only(&lab, "h2"), "0");
+    assert!(
+        lab.file_exists("h2", "/var/lib/mmprov/rejoin"),
+        "the rejoin marker"
+    );
+    let env = std::fs::read_to_string(&env_file).expect("after_failover ran");
+    assert!(
+        env.contains("MMPROV_NEW_WRITER=h2") && env.contains("MMPROV_OLD_WRITER=h1"),
+        "{env}"
+    );
+    let rows = lab.sql("h2", "SELECT COUNT(*) FROM shop.orders");
+
+    // h1 comes back, and commits a transaction h2 never receives.
+    lab.ssh_ok("h1", &lab.service_command("start"));
+    lab.wait_for("h1", "SELECT 1", "1");
+    lab.sql(
+        "h1",
+        "SET GLOBAL read_only = OFF; INSERT INTO shop.orders (item, node) VALUES ('errant', 'h1')",
+    );
+    let named = if lab.is_mysql() {
+        lab.sql("h1", "SELECT @@server_uuid")
+    } else {
+        format!(
+            "{}-{}-",
+            lab.sql("h1", "SELECT @@gtid_domain_id"),
+            lab.sql("h1", "SELECT @@server_id")
+        )
+    };
+    let after = book(&lab, dir.path(), "h2", &[]);
+    let (code, out, err) = run(&["plan", path(&after)]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("h1 came back holding 1 errant transaction(s) that h2 never received"),
+        "{err}"
+    );
+    assert!(err.contains(&named), "the GTID is named ({named}): {err}");
+    assert!(err.contains("mmprov rebuild PLAYBOOK --host h1"), "{err}");
+
+    let (code, out, err) = run(&["apply", "--yes", "--accept-errant", path(&after)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("rejoins WITH 1 errant transaction(s), accepted"),
+        "{out}"
+    );
+    let with_errant = (rows.trim().parse::<u64>().expect("a count") + 1).to_string();
+    lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", &with_errant);
+    assert!(
+        !lab.file_exists("h2", "/var/lib/mmprov/rejoin"),
+        "the marker goes once h1 rejoined"
+    );
+    assert_eq!(
+        (read_only(&lab, "h1"), read_only(&lab, "h2")),
+        ("1".into(), "0".into())
+    );
 }

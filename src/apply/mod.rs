@@ -299,6 +299,7 @@ pub fn apply_gtid_moves(
     moves.iter().try_for_each(|m| mover.run(m))
 }
 
+pub use hook::run_hook;
 pub use switchover::{Timeouts as SwitchoverTimeouts, hook_env};
 
 /// Move each play's writer by its planned switchover, strictly in order (before the host steps). Stops at
@@ -317,6 +318,26 @@ pub fn apply_switchovers(
         events,
     };
     switchovers.iter().try_for_each(|s| switcher.run(s))
+}
+
+/// After replication: each old writer back after a failover has rejoined, so its successor's marker goes.
+pub fn finish_rejoins(
+    rejoins: &[crate::plan::Rejoin],
+    links: &mut Connections,
+    events: &Sender<Event>,
+) -> Result<(), ApplyError> {
+    for r in rejoins {
+        emit(
+            events,
+            Event::Step {
+                host: r.successor.clone(),
+                message: format!("{} has rejoined: the rejoin marker goes", r.old_writer),
+            },
+        );
+        let marker = crate::transport::quote(crate::facts::REJOIN_MARKER);
+        link(links, &r.successor)?.check(&format!("rm -f {marker}"), &[])?;
+    }
+    Ok(())
 }
 
 /// Carry out the plays' replication steps: plays that share no host at once, the others after them. Fails

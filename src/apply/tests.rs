@@ -90,6 +90,7 @@ fn plan(hosts: Vec<HostPlan>) -> Plan {
         gtid_moves: vec![],
         interleavings: Vec::new(),
         switchovers: Vec::new(),
+        rejoins: Vec::new(),
     }
 }
 

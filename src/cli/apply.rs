@@ -29,6 +29,8 @@ pub struct ApplyRequest<'a> {
     pub gate_timeout: Duration,
     /// How long a switchover waits for the old writer's open transactions.
     pub drain_timeout: Duration,
+    /// Let an old writer rejoin with its errant transactions.
+    pub accept_errant: bool,
     /// How long to wait for another apply's lock on a host.
     pub lock_timeout: Duration,
     /// No progress, and the plan in brief unless it must be confirmed.
@@ -66,7 +68,8 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let engine = Engine::new(&project, req.forks)?
         .with_serial(req.serial)
         .with_gate_timeout(req.gate_timeout)
-        .with_drain_timeout(req.drain_timeout);
+        .with_drain_timeout(req.drain_timeout)
+        .with_accept_errant(req.accept_errant);
     // Locked before the hosts are read, so the plan cannot go stale under another apply.
     let _locks = engine.lock(req.lock_timeout)?;
     let mut planned = match saved {

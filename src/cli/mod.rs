@@ -5,6 +5,7 @@
 //! `plan --detailed-exitcode` ("there are changes").
 
 mod apply;
+mod failover;
 mod inventory;
 mod ping;
 mod plan;
@@ -145,6 +146,10 @@ pub enum Command {
         /// plays' own `serial:`.
         #[arg(long, value_name = "N", value_parser = parse_serial)]
         serial: Option<crate::model::Serial>,
+        /// Let an old writer back after a failover rejoin although it holds transactions its successor never
+        /// received (they then replicate to it): only once you have dealt with them.
+        #[arg(long)]
+        accept_errant: bool,
         #[command(flatten)]
         forks: Forks,
     },
@@ -179,6 +184,9 @@ pub enum Command {
         /// those still open then are ended (a read-only server refuses their commit anyway).
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         drain_timeout: u64,
+        /// Let an old writer back after a failover rejoin with transactions its successor never received.
+        #[arg(long)]
+        accept_errant: bool,
         #[command(flatten)]
         forks: Forks,
     },
@@ -206,6 +214,22 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Open HOST for writes when the writer cannot be reached (explicit, confirmed): once HOST has applied
+    /// everything it received, its replica from the old writer is stopped, HOST opened, and the old writer
+    /// recorded as to rejoin (its transactions are compared when it comes back).
+    Failover {
+        #[command(flatten)]
+        input: Input,
+        /// The node that takes over as the writer.
+        #[arg(long)]
+        to: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Seconds HOST may take to apply what it has received.
+        #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        gate_timeout: u64,
     },
     /// Replace a node's data with a fresh seed from its source and connect it again (explicit, confirmed).
     Rebuild {
@@ -364,6 +388,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
             detailed_exitcode,
             out: save_to,
             serial,
+            accept_errant,
             forks,
         } => {
             let request = plan::PlanRequest {
@@ -373,6 +398,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 detailed_exitcode: *detailed_exitcode,
                 save_to: save_to.as_deref(),
                 serial: *serial,
+                accept_errant: *accept_errant,
                 forks: usize::from(forks.forks),
                 quiet,
             };
@@ -388,6 +414,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
             serial,
             gate_timeout,
             drain_timeout,
+            accept_errant,
             forks,
         } => {
             let request = apply::ApplyRequest {
@@ -402,6 +429,7 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 serial: *serial,
                 gate_timeout: std::time::Duration::from_secs(*gate_timeout),
                 drain_timeout: std::time::Duration::from_secs(*drain_timeout),
+                accept_errant: *accept_errant,
                 forks: usize::from(forks.forks),
                 quiet,
             };
@@ -450,6 +478,21 @@ pub fn execute(command: &Command, verbosity: Verbosity, out: &mut dyn Write) -> 
                 quiet,
             };
             rebuild::run(&request, out)
+        }
+        Command::Failover {
+            input,
+            to,
+            yes,
+            gate_timeout,
+        } => {
+            let request = failover::FailoverRequest {
+                playbook: &input.playbook,
+                options: input.options(),
+                to,
+                yes: *yes,
+                timeout: std::time::Duration::from_secs(*gate_timeout),
+            };
+            failover::run(&request, out).map(|()| 0)
         }
         Command::Skip {
             input,

@@ -38,6 +38,7 @@ pub struct PlanRequest<'a> {
     pub detailed_exitcode: bool,
     pub save_to: Option<&'a Path>,
     pub serial: Option<crate::model::Serial>,
+    pub accept_errant: bool,
     pub forks: usize,
     /// Warnings and the summary line only.
     pub quiet: bool,
@@ -49,6 +50,7 @@ pub fn run(req: &PlanRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     let project = super::validate::validated(req.playbook, &req.options)?;
     let plan = Engine::new(&project, req.forks)?
         .with_serial(req.serial)
+        .with_accept_errant(req.accept_errant)
         .plan()?
         .plan;
     if req.json {

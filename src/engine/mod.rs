@@ -15,12 +15,15 @@
 //!    [`Decided::Changed`], for the CLI to show and confirm again (or refuse). Nothing unshown ever runs.
 //! 5. [`Engine::apply_replication`]: the confirmed replication steps.
 
+mod failover;
 mod ping;
 mod skip;
 
 pub use crate::apply::watch::Watched;
 pub use crate::apply::{ApplyError, Event};
+pub use crate::facts::REJOIN_MARKER;
 pub use crate::verify::Finding;
+pub use failover::{Candidate, FailedOver, FailoverError};
 pub use ping::{Pinged, Pong};
 pub use skip::{SKIP_LOG, SkipError, Stopped};
 
@@ -56,6 +59,8 @@ pub struct Engine<'p> {
     gate_timeout: Duration,
     /// How long a switchover waits for the old writer's open transactions to end.
     drain_timeout: Duration,
+    /// Let an old writer rejoin with transactions its successor never received (`--accept-errant`).
+    accept_errant: bool,
     /// Each replication play's password, read once from where the playbook says.
     passwords: BTreeMap<String, SecretString>,
 }
@@ -85,6 +90,7 @@ impl<'p> Engine<'p> {
             serial: None,
             gate_timeout: ApplyOptions::default().gate_timeout,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            accept_errant: false,
             passwords: replication_passwords(project)?,
         })
     }
@@ -97,6 +103,7 @@ impl<'p> Engine<'p> {
             serial: None,
             gate_timeout: ApplyOptions::default().gate_timeout,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            accept_errant: false,
             passwords: BTreeMap::new(),
         }
     }
@@ -116,6 +123,12 @@ impl<'p> Engine<'p> {
     /// How long a switchover waits for the old writer's open transactions to end (`--drain-timeout`).
     pub fn with_drain_timeout(mut self, timeout: Duration) -> Self {
         self.drain_timeout = timeout;
+        self
+    }
+
+    /// Let an old writer back after a failover rejoin with its errant transactions (`--accept-errant`).
+    pub fn with_accept_errant(mut self, accept: bool) -> Self {
+        self.accept_errant = accept;
         self
     }
 
@@ -246,6 +259,7 @@ impl<'p> Engine<'p> {
                 gtid_moves: Vec::new(),
                 interleavings: Vec::new(),
                 switchovers: Vec::new(),
+                rejoins: Vec::new(),
             },
             facts: gathered.facts,
             links: gathered.transports,
@@ -305,6 +319,7 @@ impl<'p> Engine<'p> {
         let interleavings = plan::interleavings(&desired, &gathered.facts);
         let switchovers = plan::plan_switchovers(self.project, &gathered.facts, &desired)?;
         plan::leave_read_only_to(&switchovers, &mut hosts);
+        let rejoins = plan::plan_rejoins(self.project, &gathered.facts, self.accept_errant)?;
         Ok(Planned {
             plan: Plan {
                 hosts,
@@ -312,6 +327,7 @@ impl<'p> Engine<'p> {
                 gtid_moves,
                 interleavings,
                 switchovers,
+                rejoins,
             },
             facts: gathered.facts,
             links: gathered.transports,
@@ -446,7 +462,8 @@ impl<'p> Engine<'p> {
             &context.versions,
             self.gate_timeout,
             events,
-        )
+        )?;
+        apply::finish_rejoins(&planned.plan.rejoins, &mut planned.links, events)
     }
 
     /// Every direction of the replication plays named, both ends within the run's limit, watched until each is
@@ -525,6 +542,7 @@ impl<'p> Engine<'p> {
                     || plan.gtid_moves.iter().any(|m| m.play == p.name)
                     || plan.interleavings.iter().any(|i| i.play == p.name)
                     || plan.switchovers.iter().any(|s| s.play == p.name)
+                    || plan.rejoins.iter().any(|r| r.play == p.name)
             })
             .map(|p| p.name.clone())
             .collect()

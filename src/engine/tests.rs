@@ -45,6 +45,7 @@ fn shown(decided_after: Vec<String>) -> Plan {
         gtid_moves: vec![],
         interleavings: Vec::new(),
         switchovers: Vec::new(),
+        rejoins: Vec::new(),
     }
 }
 

@@ -23,7 +23,7 @@ pub use health::{Direction, directions};
 pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{
-    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, MYSQL_CONFIG_FILE, SEED_MARKER,
+    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, MYSQL_CONFIG_FILE, REJOIN_MARKER, SEED_MARKER,
     SERVICE_CLIENT_CONFIG, WRITES_HELD_MARKER, binary_version,
 };
 
@@ -71,6 +71,10 @@ pub struct HostFacts {
     /// its peers end (`WRITES_HELD_MARKER`).
     #[serde(default)]
     pub writes_held: bool,
+    /// `mmprov failover` opened this node in place of this old writer, which has not rejoined yet
+    /// (`REJOIN_MARKER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejoin: Option<String>,
     /// Files the playbook names on this host (TLS certificates) that are missing or unreadable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_files: Vec<String>,
@@ -148,6 +152,21 @@ pub enum ServiceSocket {
     At(String),
 }
 
+/// What the server has written and applied, as its dialect's GTID query answers (NULL read as empty).
+fn gtid_positions(t: &mut HostLink, server: ServerVersion) -> Result<(String, String), SqlError> {
+    let what = "reading GTID positions";
+    let rows = t.sql().query(what, server.flavor().gtid_positions())?;
+    let Some(row) = rows.first() else {
+        return Ok(Default::default());
+    };
+    let read = |c: &str| {
+        row.nullable(&[c])
+            .map(|v| v.unwrap_or("").trim().to_string())
+            .map_err(|e| SqlError::unreadable(t.host(), what, e))
+    };
+    Ok((read("written")?, read("applied")?))
+}
+
 /// What replication needs to know of a running server.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicationFacts {
@@ -164,6 +183,12 @@ pub struct ReplicationFacts {
     pub account_passwords: BTreeMap<String, password::StoredPassword>,
     /// The replica's current source, threads and errors; `None` when it replicates from nothing.
     pub replica: Option<ReplicaStatus>,
+    /// What the server has written (MariaDB `gtid_binlog_pos`, MySQL `gtid_executed`) and applied as a
+    /// replica, as read. Left out of the fingerprint: they move with every write.
+    #[serde(skip)]
+    pub gtid_written: String,
+    #[serde(skip)]
+    pub gtid_applied: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,6 +222,7 @@ impl HostFacts {
             replication: Some(replication),
             seed_incomplete: false,
             writes_held: false,
+            rejoin: None,
             missing_files: Vec::new(),
             layout: Default::default(),
             os: Default::default(),
@@ -379,6 +405,23 @@ pub fn link_to(project: &Project, host: &crate::model::Host) -> Result<HostLink,
     Ok(link(host, &socket, sql_choice()?)?)
 }
 
+/// Connect to one host of the project on its own and read its facts; SQL then goes wherever its server
+/// listens (found as a gathering finds it).
+pub fn read_one(
+    project: &Project,
+    host: &crate::model::Host,
+) -> Result<(HostLink, HostFacts), FactsError> {
+    let wanted = wanted(project)
+        .remove(&host.name)
+        .ok_or_else(|| FactsError::Probe {
+            host: host.name.clone(),
+            detail: "not a host the playbook acts on (or outside --limit)".into(),
+        })?;
+    let mut t = link(host, &wanted.socket, sql_choice()?)?;
+    let facts = read(&mut t, &wanted)?;
+    Ok((t, facts))
+}
+
 /// Connect to a host: its transport, and SQL to the server on `socket`.
 fn link(
     host: &crate::model::Host,
@@ -443,6 +486,7 @@ pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> 
         replication,
         seed_incomplete: probe.seed_incomplete,
         writes_held: probe.writes_held,
+        rejoin: probe.rejoin,
         missing_files: probe.missing_files,
         layout: probe.layout,
         os: OsFacts {
@@ -516,6 +560,7 @@ fn read_server(t: &mut HostLink, wanted: &Wanted) -> Result<Option<ServerFacts>,
         } else {
             t.sql().query("reading the replica status", statement)?
         };
+        let (gtid_written, gtid_applied) = gtid_positions(t, server)?;
         Some(ReplicationFacts {
             schemas,
             account_hosts: accounts.hosts,
@@ -523,6 +568,8 @@ fn read_server(t: &mut HostLink, wanted: &Wanted) -> Result<Option<ServerFacts>,
             account_passwords: accounts.passwords,
             replica: ReplicaStatus::from_rows(&status_rows)
                 .map_err(|e| SqlError::unreadable(t.host(), "reading the replica status", e))?,
+            gtid_written,
+            gtid_applied,
         })
     } else {
         None

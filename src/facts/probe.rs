@@ -20,6 +20,8 @@ pub struct Probe {
     pub option_files: super::OptionFiles,
     pub seed_incomplete: bool,
     pub writes_held: bool,
+    /// The old writer named by the rejoin marker, when `mmprov failover` opened this node.
+    pub rejoin: Option<String>,
     /// Of the files asked about, those that are missing or unreadable.
     pub missing_files: Vec<String>,
     pub layout: Layout,
@@ -43,6 +45,10 @@ pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
 /// Left on a node that joins a group whose `auto_increment` values change, from before the change until the
 /// sessions that kept its peers' old values have ended: its presence means the node is held read-only.
 pub const WRITES_HELD_MARKER: &str = "/var/lib/mmprov/writes-held";
+
+/// Left on the node `mmprov failover` opened: its first line names the old writer, which must not simply
+/// reconnect when it comes back (its transactions are compared first).
+pub const REJOIN_MARKER: &str = "/var/lib/mmprov/rejoin";
 
 /// `binary`: also ask the installed server binary its version (only needed when no server answers SQL).
 fn script(wanted: &Wanted, binary: bool) -> String {
@@ -72,6 +78,7 @@ if command -v apt-get >/dev/null 2>&1; then echo packages=apt; elif command -v d
 if [ -r /etc/os-release ]; then echo "codename=$(. /etc/os-release; echo "${{VERSION_CODENAME:-}}")"; fi
 if [ -e {install_marker} ]; then echo install=unfinished; fi
 if [ -e {held_marker} ]; then echo writes=held; fi
+if [ -r {rejoin_marker} ]; then echo "rejoin=$(head -n 1 {rejoin_marker})"; fi
 if {{ command -v mariadb-backup || command -v mariabackup; }} >/dev/null 2>&1 && command -v mbstream >/dev/null 2>&1; then echo physical=mariadb-backup
 elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&1; then echo physical=xtrabackup; fi
 {binary}if [ -e {marker} ]; then echo seed=incomplete; fi
@@ -86,6 +93,7 @@ elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&
         marker = SEED_MARKER,
         install_marker = INSTALL_MARKER,
         held_marker = WRITES_HELD_MARKER,
+        rejoin_marker = REJOIN_MARKER,
         checks = checks,
         binary = if binary { BINARY_VERSION } else { "" },
     )
@@ -138,6 +146,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
         option_files: Default::default(),
         seed_incomplete: false,
         writes_held: false,
+        rejoin: None,
         missing_files: Vec::new(),
         layout: Layout::default(),
     };
@@ -165,6 +174,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
             }
             "install" => probe.install_unfinished = value == "unfinished",
             "writes" => probe.writes_held = value == "held",
+            "rejoin" => probe.rejoin = Some(value.trim().to_string()).filter(|v| !v.is_empty()),
             "physical" => {
                 probe.physical_tool = match value {
                     "mariadb-backup" => Some(crate::flavor::PhysicalTool::MariaDbBackup),

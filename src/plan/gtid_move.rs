@@ -165,6 +165,7 @@ mod tests {
             replication: None,
             seed_incomplete: false,
             writes_held: false,
+            rejoin: None,
             missing_files: Vec::new(),
             layout: Default::default(),
             os: Default::default(),

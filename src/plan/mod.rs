@@ -28,6 +28,7 @@ mod install;
 mod interleave;
 mod layout;
 mod paths;
+mod rejoin;
 mod replication;
 mod rollout;
 mod seed_method;
@@ -38,6 +39,7 @@ pub use desired::{Desired, DesiredError, HeldWrites, desired_state};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
+pub use rejoin::{Rejoin, plan_rejoins};
 pub use replication::{
     AccountReason, BrokenDirection, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position,
     PositioningReason, Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild,
@@ -88,6 +90,9 @@ pub struct Plan {
     /// Plays whose writer moves by a planned switchover, before the host steps, strictly in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub switchovers: Vec<Switchover>,
+    /// Old writers back after a failover, compared with their successors; rejoined once replication ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejoins: Vec<Rejoin>,
 }
 
 /// The counts of the summary line, Terraform's way: resources added, changed, destroyed; plus restarts.
@@ -113,7 +118,7 @@ impl Plan {
                 Step::InstallServer { .. } => s.add += 1,
             }
         }
-        s.change += self.gtid_moves.len() + self.switchovers.len();
+        s.change += self.gtid_moves.len() + self.switchovers.len() + self.rejoins.len();
         for stage in &self.interleavings {
             // A held node is held, then opened; one an earlier run held is only opened.
             let holds = stage.held.iter().filter(|h| !h.marked).count();
@@ -152,6 +157,7 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         !self.gtid_moves.is_empty()
             || !self.switchovers.is_empty()
+            || !self.rejoins.is_empty()
             || !self.interleavings.is_empty()
             || self.hosts.iter().any(|h| !h.steps.is_empty())
             || self.replication.iter().any(|r| !r.steps.is_empty())

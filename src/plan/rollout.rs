@@ -246,6 +246,7 @@ mod tests {
             }),
             seed_incomplete: false,
             writes_held: false,
+            rejoin: None,
             missing_files: Vec::new(),
             layout: Default::default(),
             os: Default::default(),

@@ -51,6 +51,7 @@ fn converged() -> HostFacts {
         replication: None,
         seed_incomplete: false,
         writes_held: false,
+        rejoin: None,
         missing_files: Vec::new(),
         layout: Default::default(),
         os: Default::default(),
@@ -297,6 +298,7 @@ fn summary_counts_like_terraform() {
         gtid_moves: vec![],
         interleavings: Vec::new(),
         switchovers: Vec::new(),
+        rejoins: Vec::new(),
     };
     assert_eq!(
         plan.summary(),
@@ -315,6 +317,7 @@ fn summary_counts_like_terraform() {
             gtid_moves: vec![],
             interleavings: Vec::new(),
             switchovers: Vec::new(),
+            rejoins: Vec::new(),
         }
         .has_changes()
     );
@@ -396,6 +399,7 @@ fn a_bare_host_gets_its_server_installed_configured_started_and_cleaned_up() {
         gtid_moves: Vec::new(),
         interleavings: Vec::new(),
         switchovers: Vec::new(),
+        rejoins: Vec::new(),
     };
     let s = plan.summary();
     assert_eq!((s.add, s.change, s.restarts), (2, 1, 1));

@@ -41,6 +41,9 @@ pub fn human(plan: &Plan) -> String {
     for stage in plan.interleavings.iter().filter(|s| !s.held.is_empty()) {
         opening_section(&mut out, stage);
     }
+    for r in &plan.rejoins {
+        switchover::rejoin_section(&mut out, r);
+    }
     out.push_str(&summary_line(plan));
     out.push('\n');
     out
@@ -691,6 +694,8 @@ struct JsonPlan<'a> {
     format_version: u32,
     /// Each play's move of its writer: old and new writer, each step in order with its kind.
     switchovers: &'a [crate::plan::Switchover],
+    /// Old writers back after a failover: their errant transactions (named, counted), if any were accepted.
+    rejoins: &'a [crate::plan::Rejoin],
     /// Each host's steps (config diffs, statements, restarts with their reasons), warnings and fingerprint.
     hosts: &'a [HostPlan],
     /// The order of each live play's restarts.
@@ -715,6 +720,7 @@ pub fn json(plan: &Plan) -> Result<String, serde_json::Error> {
     let whole = JsonPlan {
         format_version: JSON_FORMAT_VERSION,
         switchovers: &plan.switchovers,
+        rejoins: &plan.rejoins,
         hosts: &plan.hosts,
         rolling: rolling_orders(plan),
         gtid_moves: &plan.gtid_moves,

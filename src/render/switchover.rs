@@ -1,7 +1,8 @@
-//! A planned switchover as the human plan shows it: the old and new writer, then every step in the order it
-//! runs, each with its gate or reason. Pure.
+//! Moving the writer as the human plan shows it: a planned switchover (the old and new writer, then every
+//! step in the order it runs, each with its gate or reason), and an old writer rejoining after a failover.
+//! Pure.
 
-use crate::plan::{SwitchStep, Switchover};
+use crate::plan::{Rejoin, SwitchStep, Switchover};
 
 /// `SET GLOBAL a = x, b = y` for a step's settings.
 fn settings(settings: &[(String, String)]) -> String {
@@ -91,6 +92,46 @@ pub(super) fn section(out: &mut String, s: &Switchover) {
         for u in under {
             put!(out, "      {u}");
         }
+    }
+    out.push('\n');
+}
+
+/// An old writer back after a failover: rejoining, or rejoining with the errant transactions accepted.
+pub(super) fn rejoin_section(out: &mut String, r: &Rejoin) {
+    put!(
+        out,
+        "rejoin (play \"{}\"): {} is back after {} took over",
+        r.play,
+        r.old_writer,
+        r.successor
+    );
+    if r.errant.is_empty() {
+        put!(
+            out,
+            "  ~ {} rejoins as a replica: {} replicates from it again, and the rejoin marker on {} goes",
+            r.old_writer,
+            r.successor,
+            r.successor
+        );
+        put!(
+            out,
+            "      because it holds no transaction {} lacks (GTIDs compared)",
+            r.successor
+        );
+    } else {
+        let named: Vec<&str> = r.errant.iter().map(|(g, _)| g.as_str()).collect();
+        let count: u64 = r.errant.iter().map(|(_, n)| n).sum();
+        put!(
+            out,
+            "  ~ {} rejoins WITH {count} errant transaction(s), accepted: {}",
+            r.old_writer,
+            named.join(", ")
+        );
+        put!(
+            out,
+            "  ! WARNING: --accept-errant: they replicate to {} as they are",
+            r.successor
+        );
     }
     out.push('\n');
 }

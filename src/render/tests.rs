@@ -146,6 +146,7 @@ fn fresh_and_converged() -> Plan {
         }],
         interleavings: Vec::new(),
         switchovers: Vec::new(),
+        rejoins: Vec::new(),
     }
 }
 
@@ -155,6 +156,7 @@ fn growing_ring() -> Plan {
     let class = |increment, offset| Interleave { increment, offset };
     Plan {
         switchovers: Vec::new(),
+        rejoins: Vec::new(),
         hosts: Vec::new(),
         replication: vec![ReplicationPlan {
             play: "ring".into(),

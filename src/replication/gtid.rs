@@ -106,6 +106,93 @@ pub fn covers(held: &[&str], wanted: &str) -> Option<bool> {
     }
 }
 
+/// The transactions of `source` that a server whose positions are `held` does not have, named (MariaDB:
+/// `domain-server-first..last` per domain, MySQL: `uuid:first-last` per gap), each with how many it holds;
+/// `None` when one cannot be read. These are a returning writer's errant transactions when `source` is
+/// what it wrote and `held` what its successor has.
+pub fn beyond(source: &str, held: &[&str]) -> Option<Vec<(String, u64)>> {
+    if source.contains(':') || held.iter().any(|h| h.contains(':')) {
+        let mut have: BTreeMap<String, Vec<Interval>> = BTreeMap::new();
+        for text in held {
+            for (uuid, intervals) in mysql_set(text)? {
+                have.entry(uuid).or_default().extend(intervals);
+            }
+        }
+        let mut out = Vec::new();
+        for (uuid, intervals) in mysql_set(source)? {
+            let theirs = have.get(&uuid).map(Vec::as_slice).unwrap_or_default();
+            for (a, b) in intervals.iter().flat_map(|i| gaps(*i, theirs)) {
+                let name = if a == b {
+                    format!("{uuid}:{a}")
+                } else {
+                    format!("{uuid}:{a}-{b}")
+                };
+                out.push((name, b - a + 1));
+            }
+        }
+        Some(out)
+    } else {
+        let mut have: BTreeMap<u32, u64> = BTreeMap::new();
+        for text in held {
+            for (domain, seq) in mariadb_position(text)? {
+                let at = have.entry(domain).or_default();
+                *at = (*at).max(seq);
+            }
+        }
+        let servers = mariadb_servers(source)?;
+        Some(
+            mariadb_position(source)?
+                .into_iter()
+                .filter_map(|(domain, seq)| {
+                    let from = have.get(&domain).copied().unwrap_or(0) + 1;
+                    let server = servers.get(&domain).copied().unwrap_or(0);
+                    (seq >= from).then(|| {
+                        let name = if from == seq {
+                            format!("{domain}-{server}-{seq}")
+                        } else {
+                            format!("{domain}-{server}-{from}..{domain}-{server}-{seq}")
+                        };
+                        (name, seq - from + 1)
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The server id of each domain's last GTID in a MariaDB position.
+fn mariadb_servers(text: &str) -> Option<BTreeMap<u32, u32>> {
+    let mut out = BTreeMap::new();
+    for gtid in text.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+        let mut parts = gtid.split('-');
+        let domain = parts.next()?.parse().ok()?;
+        out.insert(domain, parts.next()?.parse().ok()?);
+    }
+    Some(out)
+}
+
+/// The parts of `interval` none of `covered` holds, in order.
+fn gaps(interval: Interval, covered: &[Interval]) -> Vec<Interval> {
+    let mut sorted: Vec<Interval> = covered.to_vec();
+    sorted.sort_unstable();
+    let (mut at, end) = interval;
+    let mut out = Vec::new();
+    for (a, b) in sorted {
+        if b < at || a > end {
+            continue;
+        }
+        if a > at {
+            out.push((at, a - 1));
+        }
+        at = at.max(b.saturating_add(1));
+        if at > end {
+            return out;
+        }
+    }
+    out.push((at, end));
+    out
+}
+
 /// `domain-server-seq,...` as the last sequence number of each domain.
 fn mariadb_position(text: &str) -> Option<BTreeMap<u32, u64>> {
     let mut out = BTreeMap::new();
@@ -173,7 +260,7 @@ fn uncovered(interval: Interval, covered: &[Interval]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{Gtid, covers, missing};
+    use super::{Gtid, beyond, covers, missing};
 
     #[test]
     fn a_gtid_is_read_as_the_server_writes_it_and_nothing_else() {
@@ -248,6 +335,28 @@ mod tests {
         assert_eq!(missing("", ""), Some(0));
         assert_eq!(missing("1-1-3", "1-1-9"), Some(0), "ahead is not behind");
         assert_eq!(missing("0-1-x", ""), None, "unreadable is not zero");
+    }
+
+    #[test]
+    fn the_transactions_beyond_a_successor_are_named_with_their_count() {
+        assert_eq!(
+            beyond("1-1-12,2-2-40", &["1-1-9,2-2-40", ""]),
+            Some(vec![("1-1-10..1-1-12".to_string(), 3)])
+        );
+        assert_eq!(
+            beyond("1-1-12", &["1-1-11"]),
+            Some(vec![("1-1-12".to_string(), 1)])
+        );
+        assert_eq!(beyond("1-1-12", &["1-1-12"]), Some(Vec::new()));
+        let a = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        assert_eq!(
+            beyond(&format!("{a}:1-10:14"), &[&format!("{a}:1-3:5-8")]),
+            Some(vec![
+                (format!("{a}:4"), 1),
+                (format!("{a}:9-10"), 2),
+                (format!("{a}:14"), 1)
+            ])
+        );
     }
 
     #[test]

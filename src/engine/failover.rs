@@ -1,0 +1,262 @@
+//! `mmprov failover --to HOST`: opening a survivor when the writer is gone, as an explicit act in two halves:
+//! what HOST is like (read first, so the CLI can show it and ask), then the failover itself. Only HOST is
+//! contacted, besides one attempt to reach the old writer's server (a writer that answers is moved by a
+//! planned switchover, never failed over).
+//!
+//! 1. HOST must replicate from the old writer (the play's declared writer, else HOST's source in the ring).
+//! 2. Wait (bounded) until HOST has applied everything it received: its executed GTIDs hold what its IO
+//!    thread retrieved (or, without GTIDs, it executed up to where it read). A replica stopped on an error is
+//!    refused: what it received is not all applied, and never will be.
+//! 3. Stop HOST's replica, so nothing the old writer holds reaches HOST unseen when it comes back.
+//! 4. Write the rejoin marker on HOST (the old writer's name, HOST's position), then open HOST.
+//! 5. The play's `after_failover` hook, told the writers and their addresses.
+
+use std::time::{Duration, Instant};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::facts::{self, FactsError, REJOIN_MARKER};
+use crate::flavor::Flavor;
+use crate::link::HostLink;
+use crate::model::{Play, Role};
+use crate::replication::{ReplicaStatus, gtid};
+use crate::sql::{SqlError, SqlExecutor};
+use crate::transport::{Transport, TransportError, quote};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum FailoverError {
+    #[error("{host} cannot take over: {reason}")]
+    #[diagnostic(code(mmprov::failover))]
+    Refused {
+        host: String,
+        reason: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error(
+        "{host} did not apply everything it received within {seconds} s (it holds {held}, received {received}); \
+         nothing was changed"
+    )]
+    #[diagnostic(
+        code(mmprov::failover),
+        help(
+            "see why with `mmprov status`, then run failover again (a longer --gate-timeout if it is only slow)"
+        )
+    )]
+    NotDrained {
+        host: String,
+        seconds: u64,
+        held: String,
+        received: String,
+    },
+
+    #[error(
+        "hook after_failover failed: {detail}. {host} takes writes: move the application by hand"
+    )]
+    #[diagnostic(code(mmprov::hook))]
+    Hook { host: String, detail: String },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Facts(#[from] FactsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sql(#[from] SqlError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Transport(#[from] TransportError),
+}
+
+/// The node that takes over, as read before anything changes.
+pub struct Candidate<'p> {
+    pub host: String,
+    pub old_writer: String,
+    pub status: ReplicaStatus,
+    play: &'p Play,
+    link: HostLink,
+    flavor: Box<dyn Flavor + Send + Sync>,
+}
+
+/// What a failover did.
+pub struct FailedOver {
+    pub host: String,
+    pub old_writer: String,
+    pub play: String,
+    /// What HOST holds as it opened (its written and applied GTIDs).
+    pub position: String,
+}
+
+fn refused(host: &str, reason: String, help: Option<String>) -> FailoverError {
+    FailoverError::Refused {
+        host: host.to_string(),
+        reason,
+        help,
+    }
+}
+
+impl<'p> super::Engine<'p> {
+    /// Read `host`: its play, the old writer, its replica. Refused when it is no replica of that writer, or
+    /// when the old writer's server answers (a switchover then).
+    pub fn failover_candidate(&self, host: &str) -> Result<Candidate<'p>, FailoverError> {
+        let project = self.project;
+        let play = project
+            .plays
+            .iter()
+            .find(|p| p.has_role(Role::Replication) && p.hosts.iter().any(|h| h == host))
+            .ok_or_else(|| refused(host, "it is in no replication play".into(), None))?;
+        let old = match play.writer() {
+            Some(w) if w != host => w.to_string(),
+            _ => play
+                .ring()
+                .into_iter()
+                .find(|(replica, _)| *replica == host)
+                .map(|(_, source)| source.to_string())
+                .ok_or_else(|| {
+                    refused(host, "it replicates from no node of its play".into(), None)
+                })?,
+        };
+        if self.answers(&old) {
+            return Err(refused(
+                host,
+                format!("the old writer {old}'s server answers"),
+                Some(format!(
+                    "a writer that answers is moved by a planned switchover: set `writer: {host}` and run apply"
+                )),
+            ));
+        }
+        let entry = project
+            .hosts
+            .get(host)
+            .ok_or_else(|| refused(host, "it is not in the inventory".into(), None))?;
+        let (link, read) = facts::read_one(project, entry)?;
+        let (Some(server), true) = (read.server, read.running) else {
+            return Err(refused(host, "its own server does not run".into(), None));
+        };
+        let flavor = server.flavor();
+        let status = read
+            .replication
+            .and_then(|r| r.replica)
+            .ok_or_else(|| refused(host, format!("it does not replicate from {old}"), None))?;
+        if let Some((errno, error)) = status
+            .error()
+            .filter(|(n, _)| !crate::replication::verdict::retryable(*n))
+        {
+            return Err(refused(
+                host,
+                format!(
+                    "its replica stopped on error {errno}: {error}; what it received is not all applied"
+                ),
+                Some("fail over to another node, or repair this one first (mmprov status)".into()),
+            ));
+        }
+        Ok(Candidate {
+            host: host.to_string(),
+            old_writer: old,
+            status,
+            play,
+            link,
+            flavor,
+        })
+    }
+
+    /// Whether `host`'s server answers SQL now.
+    fn answers(&self, host: &str) -> bool {
+        let Some(entry) = self.project.hosts.get(host) else {
+            return false;
+        };
+        facts::read_one(self.project, entry).is_ok_and(|(_, f)| f.running)
+    }
+
+    /// Drain, stop, mark, open, hook: see the module's outline.
+    pub fn failover(
+        &self,
+        mut c: Candidate<'_>,
+        timeout: Duration,
+    ) -> Result<FailedOver, FailoverError> {
+        let position = drained(&mut c, timeout)?;
+        let stop = c.flavor.stop_replica();
+        c.link.sql().execute("stopping the replica", stop)?;
+        let marker = quote(REJOIN_MARKER);
+        let record = format!("{}\n{position}\n", c.old_writer);
+        c.link.check(
+            &format!("mkdir -p \"$(dirname {marker})\" && cat > {marker}"),
+            record.as_bytes(),
+        )?;
+        for setting in c.flavor.read_only(false).iter().rev() {
+            let sql = format!("SET GLOBAL {} = {}", setting.name, setting.value);
+            c.link.sql().execute("opening the new writer", &sql)?;
+        }
+        let done = FailedOver {
+            host: c.host.clone(),
+            old_writer: c.old_writer.clone(),
+            play: c.play.name.clone(),
+            position,
+        };
+        if let Some(command) = &c.play.vars.hooks.after_failover {
+            let address = |h: &str| {
+                self.project
+                    .hosts
+                    .get(h)
+                    .map_or_else(|| h.to_string(), |h| h.address.clone())
+            };
+            let env = [
+                ("MMPROV_PLAY", done.play.clone()),
+                ("MMPROV_OLD_WRITER", done.old_writer.clone()),
+                ("MMPROV_NEW_WRITER", done.host.clone()),
+                ("MMPROV_OLD_WRITER_ADDRESS", address(&done.old_writer)),
+                ("MMPROV_NEW_WRITER_ADDRESS", address(&done.host)),
+            ]
+            .map(|(k, v)| (k.to_string(), v));
+            let limit = Duration::from_secs(c.play.vars.hooks.timeout);
+            crate::apply::run_hook(command, &env, limit).map_err(|detail| FailoverError::Hook {
+                host: done.host.clone(),
+                detail,
+            })?;
+        }
+        Ok(done)
+    }
+}
+
+/// Wait until the candidate has applied everything it received; what it holds then.
+fn drained(c: &mut Candidate<'_>, timeout: Duration) -> Result<String, FailoverError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let what = "reading the replica status";
+        let rows = c.link.sql().query(what, c.flavor.replica_status())?;
+        let status = ReplicaStatus::from_rows(&rows)
+            .map_err(|e| SqlError::unreadable(&c.host, what, e))?
+            .ok_or_else(|| refused(&c.host, "it stopped replicating".into(), None))?;
+        let what = "reading GTID positions";
+        let rows = c.link.sql().query(what, c.flavor.gtid_positions())?;
+        let row = crate::sql::first_row(&rows, &c.host, what)?;
+        let read = |col: &str| {
+            row.nullable(&[col])
+                .map(|v| v.unwrap_or("").trim().to_string())
+                .map_err(|e| SqlError::unreadable(&c.host, what, e))
+        };
+        let (written, applied) = (read("written")?, read("applied")?);
+        let received = status.gtid_received.trim().to_string();
+        let done = if received.is_empty() {
+            status.exec_log_file == status.source_log_file && status.exec_pos == status.read_pos
+        } else {
+            gtid::covers(&[&written, &applied], &received) == Some(true)
+        };
+        let held = format!("{written} / {applied}");
+        if done {
+            return Ok(held);
+        }
+        if Instant::now() > deadline {
+            return Err(FailoverError::NotDrained {
+                host: c.host.clone(),
+                seconds: timeout.as_secs(),
+                held,
+                received,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
