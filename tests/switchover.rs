@@ -173,6 +173,20 @@ fn the_declared_writer_moves_in_order_behind_its_gates_and_hooks() {
 
     let (code, plan, err) = run(&["plan", "--detailed-exitcode", path(&moving)]);
     assert_eq!(code, 0, "the moved pair plans nothing: {plan}{err}");
+    let (code, status, err) = run(&["status", path(&moving)]);
+    assert_eq!(code, 0, "{status}{err}");
+    assert!(status.contains("[h2: writer, read_only OFF]"), "{status}");
+    assert!(status.contains("[h1: passive, read_only ON]"), "{status}");
+    let (_, json, _) = run(&["status", path(&moving), "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON status");
+    let h1 = parsed
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["replica"] == "h1"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(h1["replica_role"]["declared"], "passive");
+    assert_eq!(h1["replica_role"]["read_only"], true);
+    assert_eq!(h1["replica_role"]["as_declared"], true);
     lab.sql("h2", "DROP USER 'app'@'%'");
 }
 

@@ -1,5 +1,6 @@
 //! `mmprov status`: every replication direction of every play, its threads, lag, position and last error,
-//! with the known desync causes explained. Read-only. Exit 1 when any direction is broken.
+//! with the known desync causes explained, and whether the replica node takes writes as its play declares
+//! (`writer:`, `read_only_hosts`). Read-only. Exit 1 when any direction is broken.
 
 use std::path::Path;
 
@@ -63,6 +64,7 @@ pub fn run(
                     line.push_str("  TLS");
                 }
             }
+            line.push_str(&format!("  [{}: {}]", d.replica, d.replica_role.describe()));
             if d.healthy {
                 shell.ok(line)?;
             } else {
