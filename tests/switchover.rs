@@ -263,6 +263,10 @@ fn a_failover_opens_the_survivor_and_the_returning_writer_s_errant_transaction_i
         "{err}"
     );
     assert!(err.contains(&named), "the GTID is named ({named}): {err}");
+    assert!(
+        err.contains("binary log"),
+        "where h1's binary logs hold it: {err}"
+    );
     assert!(err.contains("mmprov rebuild PLAYBOOK --host h1"), "{err}");
 
     let (code, out, err) = run(&["apply", "--yes", "--accept-errant", path(&after)]);

@@ -260,3 +260,58 @@ fn drained(c: &mut Candidate<'_>, timeout: Duration) -> Result<String, FailoverE
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// Where the old writer's binary logs hold a rejoin's errant transactions: from the file its first one is
+/// in (the newest file whose opening GTID list does not hold it yet) to the file written now. `None` when
+/// the logs cannot be read; the refusal then names the transactions without it.
+pub(super) fn errant_span(
+    r: &crate::plan::Rejoin,
+    links: &mut crate::link::Connections,
+    facts: &std::collections::BTreeMap<String, crate::facts::HostFacts>,
+) -> Option<String> {
+    let first = crate::plan::first_errant(r)?;
+    let server = facts.get(&r.old_writer)?.server?;
+    let list_event = server.dialect().words.gtid_list_event;
+    let link = links.get_mut(&r.old_writer)?;
+    let rows = link
+        .sql()
+        .query("listing binary logs", "SHOW BINARY LOGS")
+        .ok()?;
+    let files: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row.text(&["Log_name"]).ok().map(str::to_string))
+        .collect();
+    let mut start = files.first()?.clone();
+    for file in &files {
+        let events = link
+            .sql()
+            .query(
+                "reading a binary log's opening GTID list",
+                &format!(
+                    "SHOW BINLOG EVENTS IN {} LIMIT 4",
+                    crate::sql::literal(file)
+                ),
+            )
+            .ok()?;
+        let before = events.iter().find_map(|e| {
+            (e.text(&["Event_type"]).ok()? == list_event).then(|| {
+                e.nullable(&["Info"])
+                    .ok()
+                    .flatten()
+                    .unwrap_or("")
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .to_string()
+            })
+        })?;
+        if gtid::covers(&[&before], &first) == Some(true) {
+            break;
+        }
+        start = file.clone();
+    }
+    let last = files.last()?;
+    Some(if &start == last {
+        format!("binary log {last} of {}", r.old_writer)
+    } else {
+        format!("binary logs {start} to {last} of {}", r.old_writer)
+    })
+}

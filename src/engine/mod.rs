@@ -268,7 +268,7 @@ impl<'p> Engine<'p> {
 
     pub fn plan(&self) -> Result<Planned, Error> {
         let started = Instant::now();
-        let gathered = self.gather()?;
+        let mut gathered = self.gather()?;
         log::info!(
             "phase: facts from {} hosts in {} ms",
             gathered.facts.len(),
@@ -319,7 +319,13 @@ impl<'p> Engine<'p> {
         let interleavings = plan::interleavings(&desired, &gathered.facts);
         let switchovers = plan::plan_switchovers(self.project, &gathered.facts, &desired)?;
         plan::leave_read_only_to(&switchovers, &mut hosts);
-        let rejoins = plan::plan_rejoins(self.project, &gathered.facts, self.accept_errant)?;
+        let rejoins = plan::plan_rejoins(self.project, &gathered.facts)?;
+        if !self.accept_errant
+            && let Some(r) = rejoins.iter().find(|r| !r.errant.is_empty())
+        {
+            let span = failover::errant_span(r, &mut gathered.transports, &gathered.facts);
+            return Err(plan::refuse_errant(r, span.as_deref()).into());
+        }
         Ok(Planned {
             plan: Plan {
                 hosts,

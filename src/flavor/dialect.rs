@@ -60,6 +60,9 @@ pub struct Words {
     /// set: MariaDB's `MASTER_GTID_WAIT` (against what it applied as a replica), MySQL's
     /// `WAIT_FOR_EXECUTED_GTID_SET`. Both answer 0 once it has.
     pub gtid_wait: &'static str,
+    /// The event at the start of each binary log that lists every GTID before that file (`SHOW BINLOG
+    /// EVENTS` names it `Gtid_list` on MariaDB, `Previous_gtids` on MySQL).
+    pub gtid_list_event: &'static str,
 }
 
 /// The CHANGE option that chooses GTID or file/position positioning, and its two values.
@@ -184,6 +187,7 @@ const MASTER_WORDS: Words = Words {
     dump_coordinates: "--master-data=2",
     failed_transactions: None,
     gtid_wait: "MASTER_GTID_WAIT",
+    gtid_list_event: "Gtid_list",
 };
 
 const SLAVE_VARIABLES: Variables = Variables {
@@ -285,6 +289,7 @@ const MYSQL_MASTER_WORDS: Words = Words {
         by_file: "0",
     },
     gtid_wait: "WAIT_FOR_EXECUTED_GTID_SET",
+    gtid_list_event: "Previous_gtids",
     ..MASTER_WORDS
 };
 

@@ -39,7 +39,7 @@ pub use desired::{Desired, DesiredError, HeldWrites, desired_state};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
-pub use rejoin::{Rejoin, plan_rejoins};
+pub use rejoin::{Rejoin, first_errant, plan_rejoins, refuse_errant};
 pub use replication::{
     AccountReason, BrokenDirection, ConnectReason, MYSQL_PORT, MethodWhy, PhysicalSeed, Position,
     PositioningReason, Refusal, ReplStep, ReplicationPlan, StartReason, plan_rebuild,

@@ -6,7 +6,8 @@
 //! 2. transactions only the old writer has are **errant**: it committed them after the successor stopped
 //!    hearing from it, and no one else has them. They are named (GTIDs, count) and the plan refuses to
 //!    reconnect, offering `mmprov rebuild` of the old writer (its data replaced by its successor's), or
-//!    `--accept-errant` once the operator has dealt with them (they then flow to the successor);
+//!    `--accept-errant` once the operator has dealt with them (they then flow to the successor); where the
+//!    old writer's binary logs hold them is read by the engine (I/O) for the refusal;
 //! 3. with none, it rejoins as a replica: the successor's replica is started again by the replication steps,
 //!    and the marker goes once replication has run.
 
@@ -30,12 +31,11 @@ pub struct Rejoin {
     pub errant: Vec<(String, u64)>,
 }
 
-/// The rejoin of every old writer that answers again; refused where it holds errant transactions and
-/// `accept_errant` was not given.
+/// The rejoin of every old writer that answers again, errant transactions named; whether they may rejoin
+/// so is the caller's call ([`refuse_errant`] when not).
 pub fn plan_rejoins(
     project: &Project,
     facts: &BTreeMap<String, HostFacts>,
-    accept_errant: bool,
 ) -> Result<Vec<Rejoin>, Refusal> {
     let mut out = Vec::new();
     for play in project
@@ -50,13 +50,7 @@ pub fn plan_rejoins(
             let Some(old) = f.rejoin.as_deref() else {
                 continue;
             };
-            let Some(rejoin) = compare(&play.name, successor, f, old, facts.get(old))? else {
-                continue;
-            };
-            if !rejoin.errant.is_empty() && !accept_errant {
-                return Err(refuse_errant(&rejoin));
-            }
-            out.push(rejoin);
+            out.extend(compare(&play.name, successor, f, old, facts.get(old))?);
         }
     }
     Ok(out)
@@ -96,16 +90,30 @@ fn compare(
     }))
 }
 
-/// The refusal that names an old writer's errant transactions and the two ways on.
-fn refuse_errant(r: &Rejoin) -> Refusal {
+/// The first errant transaction of a rejoin, as one GTID (`domain-server-seq`, `uuid:n`).
+pub fn first_errant(r: &Rejoin) -> Option<String> {
+    let (name, _) = r.errant.first()?;
+    let first = name.split("..").next().unwrap_or(name);
+    Some(match first.rsplit_once(':') {
+        Some((uuid, interval)) => {
+            format!("{uuid}:{}", interval.split('-').next().unwrap_or(interval))
+        }
+        None => first.to_string(),
+    })
+}
+
+/// The refusal that names an old writer's errant transactions, where its binary logs hold them (`span`,
+/// when it could be read), and the two ways on.
+pub fn refuse_errant(r: &Rejoin, span: Option<&str>) -> Refusal {
+    let span = span.map_or(String::new(), |s| format!(" ({s})"));
     let count: u64 = r.errant.iter().map(|(_, n)| n).sum();
     let named: Vec<&str> = r.errant.iter().map(|(g, _)| g.as_str()).collect();
     Refusal {
         play: r.play.clone(),
         message: format!(
-            "{old} came back holding {count} errant transaction(s) that {new} never received: {}. They were \
-             committed on {old} after {new} took over (or never replicated before it did); reconnecting would \
-             splice them into {new}'s data silently",
+            "{old} came back holding {count} errant transaction(s) that {new} never received: {}{span}. They \
+             were committed on {old} after {new} took over (or never replicated before it did); reconnecting \
+             would splice them into {new}'s data silently",
             named.join(", "),
             old = r.old_writer,
             new = r.successor,
@@ -156,7 +164,15 @@ mod tests {
     fn an_old_writer_with_transactions_its_successor_never_received_is_refused_and_they_are_named()
     {
         let p = project();
-        let refused = plan_rejoins(&p, &back("1-1-12,2-2-5"), false).expect_err("refused");
+        let rejoins = plan_rejoins(&p, &back("1-1-12,2-2-5")).expect("compared");
+        assert_eq!(rejoins[0].errant, [("1-1-11..1-1-12".to_string(), 2)]);
+        assert_eq!(first_errant(&rejoins[0]).as_deref(), Some("1-1-11"));
+        let refused = refuse_errant(&rejoins[0], Some("binary logs b.000002 to b.000003"));
+        assert!(
+            refused
+                .message
+                .contains("(binary logs b.000002 to b.000003)")
+        );
         assert!(
             refused.message.contains("2 errant transaction(s)")
                 && refused.message.contains("1-1-11..1-1-12"),
@@ -166,15 +182,12 @@ mod tests {
         assert!(
             help.contains("mmprov rebuild PLAYBOOK --host db1") && help.contains("--accept-errant")
         );
-
-        let accepted = plan_rejoins(&p, &back("1-1-12,2-2-5"), true).expect("accepted");
-        assert_eq!(accepted[0].errant, [("1-1-11..1-1-12".to_string(), 2)]);
     }
 
     #[test]
     fn an_old_writer_with_nothing_of_its_own_rejoins() {
         let p = project();
-        let rejoins = plan_rejoins(&p, &back("1-1-10,2-2-5"), false).expect("planned");
+        let rejoins = plan_rejoins(&p, &back("1-1-10,2-2-5")).expect("planned");
         assert_eq!(rejoins.len(), 1);
         assert!(rejoins[0].errant.is_empty());
         assert_eq!(rejoins[0].old_writer, "db1");
@@ -187,9 +200,6 @@ mod tests {
         if let Some(f) = facts.get_mut("db1") {
             f.running = false;
         }
-        assert_eq!(
-            plan_rejoins(&p, &facts, false).expect("planned"),
-            Vec::new()
-        );
+        assert_eq!(plan_rejoins(&p, &facts).expect("planned"), Vec::new());
     }
 }
