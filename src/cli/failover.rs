@@ -60,9 +60,8 @@ pub fn run(req: &FailoverRequest<'_>, out: &mut dyn Write) -> Result<(), Error> 
         out,
         "  2. when {old} is back, run `mmprov plan {}`: it compares {old}'s transactions with {host}'s and \
          either rejoins {old} as a replica, or names the transactions only {old} has and refuses (then \
-         `mmprov rebuild {} --host {old}`, or --accept-errant once you have dealt with them).",
+         --accept-errant once you have dealt with them, or a fresh server in {old}'s place).",
         req.playbook.display(),
-        req.playbook.display()
     )?;
     Ok(())
 }

@@ -251,6 +251,14 @@ impl<'p> Engine<'p> {
                 })
             })?;
         let gathered = self.gather()?;
+        let errant = plan::plan_rejoins(self.project, &gathered.facts)?
+            .into_iter()
+            .find(|r| r.old_writer == host && !r.errant.is_empty());
+        if let Some(r) = errant {
+            // A rebuild replaces the data, not the binary logs: the successor would fetch the errant
+            // transactions from them as soon as it replicates from the rebuilt node.
+            return Err(plan::refuse_errant(&r, None).into());
+        }
         let rebuild = plan::plan_rebuild(self.project, play, &gathered.facts, host, from)?;
         Ok(Planned {
             plan: Plan {

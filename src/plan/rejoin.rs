@@ -5,8 +5,8 @@
 //! 1. its GTIDs (what it wrote) are compared with what its successor holds (written and applied);
 //! 2. transactions only the old writer has are **errant**: it committed them after the successor stopped
 //!    hearing from it, and no one else has them. They are named (GTIDs, count) and the plan refuses to
-//!    reconnect, offering `mmprov rebuild` of the old writer (its data replaced by its successor's), or
-//!    `--accept-errant` once the operator has dealt with them (they then flow to the successor); where the
+//!    reconnect, offering `--accept-errant` once the operator has dealt with them, or a fresh server in the
+//!    old writer's place (`mmprov rebuild` keeps its binary logs, which would serve them, so it is refused) (they then flow to the successor); where the
 //!    old writer's binary logs hold them is read by the engine (I/O) for the refusal;
 //! 3. with none, it rejoins as a replica: the successor's replica is started again by the replication steps,
 //!    and the marker goes once replication has run.
@@ -119,9 +119,11 @@ pub fn refuse_errant(r: &Rejoin, span: Option<&str>) -> Refusal {
             new = r.successor,
         ),
         help: Some(format!(
-            "look at them on {old} (its binary log holds them: mysqlbinlog, or SHOW BINLOG EVENTS), then either \
-             `mmprov rebuild PLAYBOOK --host {old}` to replace its data with {new}'s, or, once they are dealt \
-             with, plan and apply again with --accept-errant to let them replicate to {new}",
+            "look at them on {old} (its binary log holds them: mysqlbinlog, or SHOW BINLOG EVENTS); then either \
+             re-apply, undo or accept them and plan and apply again with --accept-errant (they replicate to \
+             {new}), or replace {old} with a fresh server, data and binary logs alike, which mmprov then seeds \
+             from {new}. `mmprov rebuild` is refused here: it replaces {old}'s data but not its binary logs, \
+             from which {new} would fetch them",
             old = r.old_writer,
             new = r.successor,
         )),
@@ -180,7 +182,8 @@ mod tests {
         );
         let help = refused.help.unwrap_or_default();
         assert!(
-            help.contains("mmprov rebuild PLAYBOOK --host db1") && help.contains("--accept-errant")
+            help.contains("--accept-errant") && help.contains("fresh server"),
+            "{help}"
         );
     }
 
