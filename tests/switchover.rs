@@ -8,7 +8,9 @@
 //!   writers (and no secret), and the next plan changes nothing.
 //! - the failover drill: the writer's server stopped under writes, `mmprov failover --to h2` opens h2 and
 //!   records h1 as to rejoin; h1 comes back with a transaction of its own (errant), and the plan names it and
-//!   refuses; with `--accept-errant` h1 rejoins, h2 receives it, and the marker goes.
+//!   refuses (and refuses a rebuild, which would keep it in h1's binary logs); with `--accept-errant` h1
+//!   rejoins, h2 receives it, and the marker goes;
+//! - a writer back with nothing of its own rejoins as a replica without being asked.
 
 mod support;
 
@@ -289,4 +291,51 @@ fn a_failover_opens_the_survivor_and_the_returning_writer_s_errant_transaction_i
         (read_only(&lab, "h1"), read_only(&lab, "h2")),
         ("1".into(), "0".into())
     );
+}
+
+#[test]
+fn a_writer_back_with_nothing_of_its_own_rejoins_as_a_replica() {
+    let _serial = serial();
+    let lab = Lab::require(2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    lab.ssh_ok("h1", &lab.service_command("start"));
+    lab.ssh_ok("h2", "rm -f /var/lib/mmprov/rejoin");
+    lab.pair_with_shop(100);
+    let first = book(&lab, dir.path(), "h1", &[]);
+    let (code, out, err) = run(&["apply", "--yes", path(&first)]);
+    assert_eq!(code, 0, "{out}{err}");
+    lab.sql(
+        "h1",
+        "INSERT INTO shop.orders (item, node) VALUES ('before', 'h1')",
+    );
+    lab.wait_for("h2", "SELECT COUNT(*) FROM shop.orders", "101");
+    lab.stop_server("h1");
+
+    let (code, out, err) = run(&["failover", path(&first), "--to", "h2", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    lab.sql(
+        "h2",
+        "INSERT INTO shop.orders (item, node) VALUES ('after', 'h2')",
+    );
+    lab.ssh_ok("h1", &lab.service_command("start"));
+    lab.wait_for("h1", "SELECT 1", "1");
+
+    let after = book(&lab, dir.path(), "h2", &[]);
+    let (code, plan, err) = run(&["plan", path(&after)]);
+    assert_eq!(code, 0, "{plan}{err}");
+    assert!(plan.contains("h1 rejoins as a replica"), "{plan}");
+    let (code, out, err) = run(&["apply", "--yes", path(&after)]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ok     h2 <- h1: healthy"), "{out}");
+    assert!(
+        !lab.file_exists("h2", "/var/lib/mmprov/rejoin"),
+        "the marker goes"
+    );
+    assert_eq!(
+        (read_only(&lab, "h1"), read_only(&lab, "h2")),
+        ("1".into(), "0".into())
+    );
+    lab.wait_for("h1", "SELECT COUNT(*) FROM shop.orders", "102");
+    let (code, plan, err) = run(&["plan", "--detailed-exitcode", path(&after)]);
+    assert_eq!(code, 0, "nothing left to do: {plan}{err}");
 }
