@@ -102,17 +102,50 @@ pub fn plan_switchover(
     let Some(new) = play.writer() else {
         return Ok(None);
     };
-    let refuse = |message: String, help: &str| Refusal {
-        play: play.name.clone(),
-        message,
-        help: Some(help.to_string()),
-    };
     let Some(new_facts) = facts.get(new) else {
         return Ok(None);
     };
     if is_open(new_facts) {
         return Ok(None);
     }
+    let Some(old) = old_writer(play, new, facts)? else {
+        return Ok(None);
+    };
+    let lag = check_new_writer(play, new, new_facts, old)?;
+    let flavor_of = |host: &str| desired.iter().find(|d| d.host == host);
+    let (Some(old_d), Some(new_d)) = (flavor_of(old), flavor_of(new)) else {
+        return Ok(None);
+    };
+    let address = |h: &str| {
+        project
+            .hosts
+            .get(h)
+            .map_or_else(|| h.to_string(), |h| h.address.clone())
+    };
+    Ok(Some(Switchover {
+        play: play.name.clone(),
+        old_writer: old.to_string(),
+        new_writer: new.to_string(),
+        old_address: address(old),
+        new_address: address(new),
+        new_writer_lag: lag,
+        steps: steps(play, old_d, new_d),
+        hook_timeout: play.vars.hooks.timeout,
+    }))
+}
+
+/// The one other node taking writes now; `None` when none does (opening the new writer is then enough).
+/// Refused when another node's server is down (a failover) or several take writes.
+fn old_writer<'a>(
+    play: &'a Play,
+    new: &str,
+    facts: &BTreeMap<String, HostFacts>,
+) -> Result<Option<&'a str>, Refusal> {
+    let refuse = |message: String, help: &str| Refusal {
+        play: play.name.clone(),
+        message,
+        help: Some(help.to_string()),
+    };
     let others: Vec<&String> = play.hosts.iter().filter(|h| *h != new).collect();
     if let Some(down) = others
         .iter()
@@ -133,25 +166,24 @@ pub fn plan_switchover(
         .into_iter()
         .filter(|h| facts.get(h.as_str()).is_some_and(is_open))
         .collect();
-    let old = match open.as_slice() {
-        [] => return Ok(None),
-        [old] => old.as_str(),
+    match open.as_slice() {
+        [] => Ok(None),
+        [old] => Ok(Some(old.as_str())),
         many => {
             let many: Vec<&str> = many.iter().map(|h| h.as_str()).collect();
-            return Err(refuse(
+            Err(refuse(
                 format!(
                     "the writer moves to {new}, but {} all take writes now: a switchover moves one writer",
                     many.join(" and ")
                 ),
                 "declare one of them as `writer:` first, apply, then move the writer",
-            ));
+            ))
         }
-    };
-    let lag = check_new_writer(play, new, new_facts, old)?;
-    let flavor_of = |host: &str| desired.iter().find(|d| d.host == host);
-    let (Some(old_d), Some(new_d)) = (flavor_of(old), flavor_of(new)) else {
-        return Ok(None);
-    };
+    }
+}
+
+/// The steps in the order they run: hook, close, drain, catch up, open, hook.
+fn steps(play: &Play, old: &Desired, new: &Desired) -> Vec<SwitchStep> {
     let settings = |d: &Desired, on: bool| {
         let mut s: Vec<(String, String)> = d
             .flavor
@@ -174,19 +206,19 @@ pub fn plan_switchover(
     }
     steps.extend([
         SwitchStep::Close {
-            host: old.to_string(),
-            settings: settings(old_d, true),
+            host: old.host.clone(),
+            settings: settings(old, true),
         },
         SwitchStep::Drain {
-            host: old.to_string(),
+            host: old.host.clone(),
         },
         SwitchStep::CatchUp {
-            host: new.to_string(),
-            from: old.to_string(),
+            host: new.host.clone(),
+            from: old.host.clone(),
         },
         SwitchStep::Open {
-            host: new.to_string(),
-            settings: settings(new_d, false),
+            host: new.host.clone(),
+            settings: settings(new, false),
         },
     ]);
     if let Some(command) = &hooks.after_switchover {
@@ -194,22 +226,7 @@ pub fn plan_switchover(
             command: command.clone(),
         });
     }
-    let address = |h: &str| {
-        project
-            .hosts
-            .get(h)
-            .map_or_else(|| h.to_string(), |h| h.address.clone())
-    };
-    Ok(Some(Switchover {
-        play: play.name.clone(),
-        old_writer: old.to_string(),
-        new_writer: new.to_string(),
-        old_address: address(old),
-        new_address: address(new),
-        new_writer_lag: lag,
-        steps,
-        hook_timeout: hooks.timeout,
-    }))
+    steps
 }
 
 /// Refuse a new writer whose replica cannot bring it the old writer's transactions soon: broken, stopped,
