@@ -8,27 +8,14 @@
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use support::lab::Lab;
-use support::{assert_no_secret, text};
-
-/// These tests set up the same servers: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{assert_no_secret, path, serial, text};
 
 const REPLICATION_PASSWORD: &str = "become-repl-pw";
 const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// An inventory of the lab pair reached as `user`, with `extra` lines under `[all:vars]`.
 fn inventory(lab: &Lab, dir: &Path, user: &str, extra: &str) -> PathBuf {

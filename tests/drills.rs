@@ -6,29 +6,14 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use support::fixture;
 use support::lab::Lab;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{fixture, path, serial};
 
 const PASSWORD: &str = "drill-pass'word";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// A replicating pair playbook whose SSH commands give up after 10 s without progress.
 fn playbook(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {

@@ -3,19 +3,8 @@
 
 mod support;
 
-use std::sync::{Mutex, MutexGuard};
-
 use support::lab::Lab;
-use support::text;
-
-/// These tests restart and query the same servers: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{serial, text};
 
 #[test]
 fn once_every_host_answers_ssh_with_its_own_name_and_mariadb() {

@@ -7,28 +7,14 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use support::lab::Lab;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{path, serial};
 
 const PASSWORD: &str = "live-pass'word";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// The lab pair as one replication play, with `play_lines` added at the play level and `vars` at the vars
 /// level; each in a file of its own.

@@ -10,9 +10,7 @@ use support::text;
 const APP_USER: &str = "CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED BY 'app-pw'; \
                         GRANT ALL ON shop.* TO 'app'@'localhost'";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, "passive-pw")
-}
+support::run_with!("passive-pw");
 
 fn playbook(lab: &Lab, dir: &std::path::Path, passive: &str) -> std::path::PathBuf {
     let file = dir.join("passive.yml");

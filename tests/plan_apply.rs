@@ -3,34 +3,10 @@
 
 mod support;
 
-use std::sync::{Mutex, MutexGuard};
-
 use support::lab::Lab;
-use support::{mmprov, text};
-
-/// Every test here changes the same two servers: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{path, run, serial, text};
 
 const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = mmprov(args, &[]);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// Both lab servers fresh, then one apply of the pair playbook.
 fn converged_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {

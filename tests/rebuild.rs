@@ -5,27 +5,12 @@
 
 mod support;
 
-use std::sync::{Mutex, MutexGuard};
-
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "rebuild-pw";
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// A replicating pair h1/h2 with `shop` seeded from h1, then h2 broken by a duplicate key: the playbook.
 fn broken_pair(lab: &Lab, dir: &std::path::Path, seed_method: &str) -> std::path::PathBuf {

@@ -8,34 +8,21 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "ring-pw";
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
+support::run_with!(PASSWORD);
 
 /// An apply whose waits (gates, catching up, a held node's sessions) give up after a minute: a wait that
 /// cannot end fails the test with what it waited for, well within CI's time.
 fn apply(book: &std::path::Path) -> (i32, String, String) {
     run(&["apply", "--yes", "--gate-timeout", "60", path(book)])
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn ring_playbook(lab: &Lab, dir: &std::path::Path, hosts: &str) -> std::path::PathBuf {

@@ -5,29 +5,15 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "physical-seed-pw";
 
-/// These tests set up the same pair: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// Inserts one row at a time on `host` until stopped; how many it inserted (a refused insert is retried).
 struct Writer {

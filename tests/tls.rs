@@ -14,9 +14,7 @@ use support::text;
 const TLS_DIR: &str = "/etc/mysql/mmprov-test-tls";
 const PASSWORD: &str = "tls-repl-pw";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
+support::run_with!(PASSWORD);
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
