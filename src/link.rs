@@ -13,7 +13,9 @@
 
 use std::time::Duration;
 
-use crate::sql::{ClientSql, ProtocolSql, Row, SqlError, SqlExecutor};
+use crate::sql::{ClientSql, ProtocolSql, SqlError, SqlExecutor};
+
+use crate::sqltext::Row;
 use crate::transport::{SocketStream, Transport, TransportError};
 
 /// Which SQL backend a run uses.

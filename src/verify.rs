@@ -14,7 +14,8 @@ use thiserror::Error;
 
 use crate::link::{Connections, HostSql};
 use crate::replication::SYSTEM_SCHEMAS;
-use crate::sql::{SqlError, SqlExecutor, literal};
+use crate::sql::{SqlError, SqlExecutor};
+use crate::sqltext::literal;
 
 const PROBE_TABLE: &str = "CREATE DATABASE IF NOT EXISTS mmprov; CREATE TABLE IF NOT EXISTS mmprov.probe \
      (token VARCHAR(100) PRIMARY KEY, origin VARCHAR(255) NOT NULL, written_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))";
@@ -199,7 +200,7 @@ pub fn checksums(
         let rows = sql(links, node)?.query("checksumming tables", &statement)?;
         let mut sums = BTreeMap::new();
         for row in &rows {
-            let read = |e: crate::sql::ValueError| VerifyError::Checksum {
+            let read = |e: crate::sqltext::ValueError| VerifyError::Checksum {
                 host: node.to_string(),
                 table: "?".into(),
                 detail: e.to_string(),

@@ -21,7 +21,8 @@ use crate::flavor::clone;
 use crate::link::HostLink;
 use crate::plan::MYSQL_PORT;
 use crate::plan::PhysicalSeed;
-use crate::sql::{SqlError, SqlExecutor, Statement, first_row};
+use crate::sql::{SqlError, SqlExecutor, first_row};
+use crate::sqltext::Statement;
 use crate::transport::Transport;
 
 pub struct Cloning<'a> {

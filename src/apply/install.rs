@@ -18,8 +18,9 @@ use crate::facts::INSTALL_MARKER;
 use crate::flavor::ServerVersion;
 use crate::link::HostLink;
 use crate::packages::{self, PackageManagerKind, SourceFile};
+use crate::shell::quote;
 use crate::sql::SqlExecutor;
-use crate::transport::{FileAttrs, Transport, quote};
+use crate::transport::{FileAttrs, Transport};
 
 /// What an [`crate::plan::Step::InstallServer`] carries out.
 pub struct Install<'s> {

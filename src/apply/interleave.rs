@@ -13,8 +13,9 @@ use crate::facts::WRITES_HELD_MARKER;
 use crate::flavor::ServerVersion;
 use crate::link::{Connections, HostLink};
 use crate::plan::{HeldNode, Interleaving};
+use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, quote};
+use crate::transport::Transport;
 
 /// The sessions that may generate ids: neither replication's own threads nor the server's, nor the
 /// connection asking.

@@ -42,8 +42,9 @@ use std::time::Duration;
 use crate::flavor::ServerVersion;
 use crate::link::{Connections, HostLink};
 use crate::plan::{HostPlan, Plan, Step};
+use crate::shell::quote;
 use crate::sql::SqlExecutor;
-use crate::transport::{FileAttrs, Transport, quote};
+use crate::transport::{FileAttrs, Transport};
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {

@@ -24,7 +24,8 @@ use crate::flavor::parse_binlog_info;
 use crate::link::HostLink;
 use crate::plan::PhysicalSeed;
 use crate::replication::Coordinates;
-use crate::transport::{Transport, TransportError, quote};
+use crate::shell::quote;
+use crate::transport::{Transport, TransportError};
 
 /// Where the copy is unpacked, inside the target's datadir.
 const STAGING: &str = ".mmprov-seed";

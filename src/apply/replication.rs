@@ -15,7 +15,8 @@ use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::link::{Connections, HostLink};
 use crate::plan::{PhysicalSeed, Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, Verdict, explain, judge};
-use crate::sql::{SqlError, SqlExecutor, Statement, first_row, literal};
+use crate::sql::{SqlError, SqlExecutor, first_row};
+use crate::sqltext::{Statement, literal};
 use crate::transport::Transport;
 
 /// What replication needs beyond the plan: the secret and each server's version.

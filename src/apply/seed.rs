@@ -15,8 +15,9 @@ use super::ApplyError;
 use crate::facts::SEED_MARKER;
 use crate::flavor::Flavor;
 use crate::replication::{Coordinates, CoordinatesSniffer};
+use crate::shell::quote;
 use crate::sql::CLIENT;
-use crate::transport::{Transport, TransportError, quote};
+use crate::transport::{Transport, TransportError};
 
 pub struct Seeded {
     pub coordinates: Coordinates,

@@ -22,7 +22,7 @@ pub use crate::apply::watch::Watched;
 pub use crate::apply::{ApplyError, Event};
 pub use crate::verify::Finding;
 pub use ping::{Pinged, Pong};
-pub use skip::{SKIP_LOG, SkipError, Stopped};
+pub use skip::{SKIP_LOG, Stopped};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;

@@ -3,39 +3,14 @@
 //! host (`/var/log/mysql/mmprov-skips.log`). Skipping discards those changes on this node, which is why it
 //! never happens without someone asking for it.
 
-use miette::Diagnostic;
-use thiserror::Error;
-
-use crate::facts::{self, FactsError};
+use crate::error::SkipError;
+use crate::facts;
 use crate::flavor::Flavor;
 use crate::link::HostLink;
 use crate::replication::ReplicaStatus;
+use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, TransportError, quote};
-
-/// Why a skip was refused or failed.
-#[derive(Debug, Error, Diagnostic)]
-pub enum SkipError {
-    #[error("host `{host}` is not in the inventory or the playbook")]
-    #[diagnostic(code(mmprov::skip), help("known hosts: {known}"))]
-    UnknownHost { host: String, known: String },
-
-    #[error("{host}: nothing to skip: {reason}")]
-    #[diagnostic(code(mmprov::skip))]
-    NothingToSkip { host: String, reason: &'static str },
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Facts(#[from] FactsError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Sql(#[from] SqlError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Transport(#[from] TransportError),
-}
+use crate::transport::Transport;
 
 pub const SKIP_LOG: &str = "/var/log/mysql/mmprov-skips.log";
 

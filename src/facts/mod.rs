@@ -36,7 +36,8 @@ use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
 use crate::packages::PackageManagerKind;
 use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS, password};
-use crate::sql::{Row, SqlError, SqlExecutor, literal};
+use crate::sql::{SqlError, SqlExecutor};
+use crate::sqltext::{Row, literal};
 use crate::transport::{self, Transport, TransportError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -581,7 +582,7 @@ fn schemas_query() -> String {
 
 /// Every count must read: a table count taken as 0 would say "this node holds no data", which is what
 /// keeps a node from being seeded over.
-fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sql::ValueError> {
+fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sqltext::ValueError> {
     rows.iter()
         .map(|r| {
             Ok(SchemaSize {

@@ -4,7 +4,8 @@ use super::{DatadirState, FactsError, Layout, OptionSource, ServiceSocket, Wante
 use crate::flavor::ServerVersion;
 use crate::model::ServiceKind;
 use crate::packages::PackageManagerKind;
-use crate::transport::{Transport, quote};
+use crate::shell::quote;
+use crate::transport::Transport;
 
 pub struct Probe {
     pub service: ServiceKind,

@@ -5,7 +5,7 @@ use super::{
     SourceSpec, change_statement, credentials_statement, seconds, tls_statement,
 };
 use crate::model::ReplicationTls;
-use crate::sql::Statement;
+use crate::sqltext::Statement;
 
 pub struct MariaDb(pub ServerVersion);
 
@@ -74,13 +74,13 @@ impl Flavor for MariaDb {
     fn gtid_position_at(&self, file: &str, pos: u64) -> Option<String> {
         Some(format!(
             "SELECT BINLOG_GTID_POS({}, {pos}) AS pos",
-            crate::sql::literal(file)
+            crate::sqltext::literal(file)
         ))
     }
     fn set_replica_gtid_position(&self, position: &str) -> Option<String> {
         Some(format!(
             "SET GLOBAL gtid_slave_pos = {}",
-            crate::sql::literal(position)
+            crate::sqltext::literal(position)
         ))
     }
     fn change_credentials(&self, user: &str, password: &str) -> Statement {

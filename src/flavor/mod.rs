@@ -19,7 +19,7 @@ pub use physical::{PhysicalTool, parse_binlog_info};
 pub use version::{Family, ServerVersion, VersionError};
 
 use crate::model::ReplicationTls;
-use crate::sql::{Statement, literal};
+use crate::sqltext::{Statement, literal};
 
 /// A `[mysqld]` setting as the server spells it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -197,7 +197,7 @@ pub trait Flavor {
     /// the server's user; root logs in through the socket as the local root user). It is run only on a
     /// directory that holds none.
     fn initialize_datadir(&self, datadir: &str) -> String {
-        let d = crate::transport::quote(datadir);
+        let d = crate::shell::quote(datadir);
         let create = format!("install -d -o mysql -g mysql -m 0750 {d}");
         match self.version().family {
             Family::MariaDb => format!(
@@ -217,7 +217,7 @@ pub trait Flavor {
         if !anonymous_hosts.is_empty() {
             let accounts: Vec<String> = anonymous_hosts
                 .iter()
-                .map(|h| format!("''@{}", crate::sql::literal(h)))
+                .map(|h| format!("''@{}", crate::sqltext::literal(h)))
                 .collect();
             sql.push_str(&format!("DROP USER {};\n", accounts.join(", ")));
         }

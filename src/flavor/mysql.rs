@@ -7,7 +7,7 @@ use super::{
     SourceSpec, change_statement, credentials_statement, seconds, tls_statement,
 };
 use crate::model::ReplicationTls;
-use crate::sql::Statement;
+use crate::sqltext::Statement;
 
 /// MySQL has `super_read_only` (from 5.7.8): with it, accounts with SUPER cannot write on a passive node
 /// either. Only replication threads apply changes there.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sql::{Row, ValueError};
+use crate::sqltext::{Row, ValueError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaStatus {
@@ -200,7 +200,7 @@ pub fn explain(errno: u32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::parse_batch;
+    use crate::sqltext::parse_batch;
 
     /// A status answer with the columns a server sends, spelt the MariaDB (`Master`) or MySQL 8 (`Source`)
     /// way, and the values given.

@@ -5,6 +5,10 @@ use thiserror::Error;
 
 use std::path::PathBuf;
 
+mod skip;
+
+pub use skip::SkipError;
+
 use crate::apply::ApplyError;
 use crate::facts::FactsError;
 use crate::load::LoadError;
@@ -105,7 +109,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Skip(#[from] crate::engine::SkipError),
+    Skip(#[from] SkipError),
 
     #[error("verification failed: {failures}")]
     #[diagnostic(code(mmprov::verify))]
