@@ -618,7 +618,9 @@ fn every_known_cycle_arrow_is_still_drawn() {
     let arrows = arrows();
     for (file, to) in KNOWN_CYCLE_ARROWS {
         assert!(
-            arrows.iter().any(|a| a.file == *file && a.target_module() == *to),
+            arrows
+                .iter()
+                .any(|a| a.file == *file && a.target_module() == *to),
             "{file} no longer imports `{to}`: remove it from KNOWN_CYCLE_ARROWS"
         );
     }

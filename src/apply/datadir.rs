@@ -16,8 +16,8 @@
 use std::time::{Duration, Instant};
 
 use super::ApplyError;
-use crate::facts::DATADIR_MARKER;
 use crate::link::HostLink;
+use crate::model::DATADIR_MARKER;
 use crate::shell::quote;
 use crate::sql::SqlExecutor;
 use crate::transport::{Transport, TransportError};

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::emit;
 use super::{ApplyError, Event};
-use crate::facts::WRITES_HELD_MARKER;
 use crate::flavor::ServerVersion;
 use crate::link::{Connections, HostLink};
+use crate::model::WRITES_HELD_MARKER;
 use crate::plan::{HeldNode, Interleaving};
 use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};

@@ -10,9 +10,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::emit;
 use super::{ApplyError, Event, seed};
-use crate::facts::SEED_MARKER;
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
 use crate::link::{Connections, HostLink};
+use crate::model::SEED_MARKER;
 use crate::plan::{PhysicalSeed, Position, ReplStep, ReplicationPlan};
 use crate::replication::{Coordinates, ReplicaStatus, Verdict, explain, judge};
 use crate::sql::{SqlError, SqlExecutor, first_row};
@@ -949,7 +949,7 @@ mod tests {
         assert!(
             h2.commands
                 .iter()
-                .any(|c| c.contains(crate::facts::SEED_MARKER)),
+                .any(|c| c.contains(crate::model::SEED_MARKER)),
             "the marker was set before the seed"
         );
         let change = h2
@@ -962,7 +962,7 @@ mod tests {
             "{change}"
         );
         assert!(
-            !h2.files.contains_key(crate::facts::SEED_MARKER),
+            !h2.files.contains_key(crate::model::SEED_MARKER),
             "replicating now: no longer a seed in progress"
         );
         assert_eq!(h2.replica, Some(("192.0.2.11".into(), true)));

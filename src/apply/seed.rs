@@ -4,7 +4,7 @@
 //! as a comment, routines, events, triggers); its stdout goes through an OS pipe straight into the target's
 //! client, whose session turns binary logging off first, so the restored rows are not replicated back. The
 //! coordinates are read from the stream as it passes. Nothing is written on the source. A marker on the target
-//! (`facts::SEED_MARKER`) lives from the start of the seed until the target replicates (the connect step
+//! (`model::SEED_MARKER`) lives from the start of the seed until the target replicates (the connect step
 //! removes it): if anything interrupts the run in between, the next plan knows the target's data is a copy
 //! of ours, not the operator's, and seeds it again instead of refusing to touch it.
 
@@ -12,8 +12,8 @@ use std::io::{Cursor, Read};
 use std::time::Instant;
 
 use super::ApplyError;
-use crate::facts::SEED_MARKER;
 use crate::flavor::Flavor;
+use crate::model::SEED_MARKER;
 use crate::replication::{Coordinates, CoordinatesSniffer};
 use crate::shell::quote;
 use crate::sql::CLIENT;

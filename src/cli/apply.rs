@@ -88,19 +88,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
     if !req.yes {
         confirm(out)?;
     }
-    let interleaved = plan.interleavings.iter().flat_map(|s| {
-        let changed = s.changes.iter().map(|c| c.host.clone());
-        changed.chain(s.held.iter().map(|h| h.host.clone()))
-    });
-    let changed_hosts = plan
-        .hosts
-        .iter()
-        .filter(|h| !h.steps.is_empty())
-        .map(|h| h.host.clone())
-        .chain(interleaved)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let changed_hosts = plan.touched_hosts();
     execute(changed_hosts, req.quiet, out, |events| {
         engine.apply_hosts(&mut planned, events)
     })?;
@@ -108,14 +96,7 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         Decided::AsShown(plans) => plans,
         Decided::Changed(plans) => confirm_changed(&plans, req, from_saved_plan, out)?,
     };
-    let held = plan.interleavings.iter().flat_map(|s| &s.held);
-    let replication_hosts = replication
-        .iter()
-        .flat_map(|r| r.hosts())
-        .chain(held.flat_map(|h| std::iter::once(h.host.clone()).chain(h.drain.clone())))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let replication_hosts = plan.replication_hosts(&replication);
     execute(replication_hosts, req.quiet, out, |events| {
         engine.apply_replication(&replication, &mut planned, events)
     })?;

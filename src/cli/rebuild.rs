@@ -39,12 +39,7 @@ pub fn run(req: &RebuildRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         super::apply::confirm(out)?;
     }
     let replication = planned.plan.replication.clone();
-    let hosts = replication
-        .iter()
-        .flat_map(|r| r.hosts())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let hosts = planned.plan.replication_hosts(&replication);
     super::apply::execute(hosts, req.quiet, out, |events| {
         engine.apply_replication(&replication, &mut planned, events)
     })?;

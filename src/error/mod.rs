@@ -9,6 +9,16 @@ mod skip;
 
 pub use skip::SkipError;
 
+/// A plan that could not be made fails the command as the part of planning that refused it.
+impl From<crate::plan::PlanError> for Error {
+    fn from(e: crate::plan::PlanError) -> Self {
+        match e {
+            crate::plan::PlanError::Desired(e) => Error::Desired(e),
+            crate::plan::PlanError::Refused(e) => Error::Refused(e),
+        }
+    }
+}
+
 use crate::apply::ApplyError;
 use crate::facts::FactsError;
 use crate::load::LoadError;

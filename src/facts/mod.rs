@@ -17,10 +17,7 @@ mod probe;
 
 pub use observe::{Observed, ThreadStop, observe};
 
-pub use probe::{
-    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, MYSQL_CONFIG_FILE, SEED_MARKER,
-    SERVICE_CLIENT_CONFIG, WRITES_HELD_MARKER, binary_version,
-};
+pub use probe::{BINARY_VERSION, MYSQL_CONFIG_FILE, SERVICE_CLIENT_CONFIG, binary_version};
 
 use std::collections::{BTreeMap, BTreeSet};
 

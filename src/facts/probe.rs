@@ -2,7 +2,7 @@
 
 use super::{DatadirState, FactsError, Layout, OptionSource, ServiceSocket, Wanted};
 use crate::flavor::ServerVersion;
-use crate::model::ServiceKind;
+use crate::model::{DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, ServiceKind, WRITES_HELD_MARKER};
 use crate::packages::PackageManagerKind;
 use crate::shell::quote;
 use crate::transport::Transport;
@@ -26,24 +26,8 @@ pub struct Probe {
     pub layout: Layout,
 }
 
-/// Written into a data directory mmprov copied, once the copy is verified: its first line is where the
-/// data came from.
-pub const DATADIR_MARKER: &str = ".mmprov-datadir";
-
 /// The client config the Debian service script's admin client reads (`--defaults-file`), and nothing else.
 pub const SERVICE_CLIENT_CONFIG: &str = "/etc/mysql/debian.cnf";
-
-/// Left on a node from the start of mmprov's install of its server until the fresh server's first clean-up
-/// (anonymous accounts and the test database removed): its presence means that clean-up is still owed.
-pub const INSTALL_MARKER: &str = "/var/lib/mmprov/install-unfinished";
-
-/// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
-/// a copy made by mmprov that never got connected, which a re-run may seed again.
-pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
-
-/// Left on a node that joins a group whose `auto_increment` values change, from before the change until the
-/// sessions that kept its peers' old values have ended: its presence means the node is held read-only.
-pub const WRITES_HELD_MARKER: &str = "/var/lib/mmprov/writes-held";
 
 /// `binary`: also ask the installed server binary its version (only needed when no server answers SQL).
 fn script(wanted: &Wanted, binary: bool) -> String {

@@ -8,13 +8,16 @@
 //! 3. [`Play`]: a group of hosts that form one replication topology, the roles to apply and the play's vars.
 //! 4. [`Project`]: everything loaded for one run.
 //! 5. [`PlayHosts`]: what each play acts on, as resolved (hosts, identities, routes), for users to see.
+//! 6. The markers: the files mmprov leaves on a host while work is in progress (`markers.rs`).
 
 mod host;
+mod markers;
 mod play;
 mod play_hosts;
 mod source;
 
 pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
+pub use markers::{DATADIR_MARKER, INSTALL_MARKER, SEED_MARKER, WRITES_HELD_MARKER};
 pub use play::{
     DEFAULT_DATADIR, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, Install, PHYSICAL_SEED_ABOVE,
     PackageRepository, Play, PlayVars, ReplicationTls, Role, SecretRef, SeedMethod, Serial,

@@ -17,11 +17,15 @@
 //! 5. A host with no server (`install`): the server is installed first, into an empty data directory, and
 //!    cleaned up after its first start.
 //!
+//! [`plan`] (`entry.rs`) is the one way in: it runs these per host, then replication, GTID moves and
+//! interleaving, and returns the whole [`Plan`], which answers questions about itself ([`Plan::touched_hosts`]).
+//!
 //! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod config_order;
 mod desired;
+mod entry;
 mod families;
 mod gtid_move;
 mod install;
@@ -34,6 +38,7 @@ mod seed_method;
 mod step;
 
 pub use desired::{Desired, DesiredError, HeldWrites, desired_state};
+pub use entry::{Goal, Inputs, PlanError, plan, rebuild_play, replication_plans};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
@@ -44,6 +49,8 @@ pub use replication::{
 };
 pub use rollout::{Gate, Rolling, plan_rollout};
 pub use step::{InstallReason, RestartReason, Step};
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +100,37 @@ pub struct Summary {
 }
 
 impl Plan {
+    /// The hosts the host phase changes: those with steps of their own, and those whose `auto_increment`
+    /// values change or that are held read-only as they join. Sorted, each once.
+    pub fn touched_hosts(&self) -> Vec<String> {
+        let interleaved = self.interleavings.iter().flat_map(|s| {
+            let changed = s.changes.iter().map(|c| c.host.clone());
+            changed.chain(s.held.iter().map(|h| h.host.clone()))
+        });
+        self.hosts
+            .iter()
+            .filter(|h| !h.steps.is_empty())
+            .map(|h| h.host.clone())
+            .chain(interleaved)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The hosts the replication phase touches when it runs `replication` (this plan's, or the one decided
+    /// again after the restarts): their nodes, and the held nodes opened afterwards with the peers whose
+    /// sessions they wait on. Sorted, each once.
+    pub fn replication_hosts(&self, replication: &[ReplicationPlan]) -> Vec<String> {
+        let held = self.interleavings.iter().flat_map(|s| &s.held);
+        replication
+            .iter()
+            .flat_map(|r| r.hosts())
+            .chain(held.flat_map(|h| std::iter::once(h.host.clone()).chain(h.drain.clone())))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for step in self.hosts.iter().flat_map(|h| &h.steps) {
