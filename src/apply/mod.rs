@@ -420,25 +420,7 @@ fn apply_host(
     let mut moved: Option<(&str, &str)> = None;
     for step in &host_plan.steps {
         match step {
-            Step::InstallServer {
-                manager,
-                packages,
-                sources,
-                server,
-                datadir,
-                initialize,
-                ..
-            } => {
-                let install = install::Install {
-                    manager: *manager,
-                    packages,
-                    sources,
-                    server,
-                    datadir,
-                    initialize,
-                };
-                install.run(t, &say)?;
-            }
+            Step::InstallServer { .. } => install_server(t, step, &say)?,
             Step::Harden => install::harden(t, &say)?,
             Step::MoveDatadir { from, to, .. } => {
                 datadir::stop_and_copy(t, from, to, options.serve_timeout, &say)?;
@@ -452,18 +434,7 @@ fn apply_host(
                 path,
                 before,
                 after,
-            } => {
-                if before.is_some() {
-                    say(format!("backing up {path}"));
-                }
-                say(format!("writing {path}"));
-                write_config(t, path, before.is_some(), after)?;
-                written = Some(Written {
-                    path: path.clone(),
-                    before: before.clone(),
-                    after: after.clone(),
-                });
-            }
+            } => written = Some(write_step(t, path, before, after, &say)?),
             Step::SetGlobal {
                 variable, value, ..
             } => {
@@ -483,10 +454,7 @@ fn apply_host(
                     &say,
                 )?;
                 if let Some((from, to)) = moved.take() {
-                    let aside = datadir::set_old_aside(t, from, to)?;
-                    say(format!(
-                        "mysqld serves from {to}; the old files are kept in {aside}: remove them when satisfied"
-                    ));
+                    finish_move(t, from, to, &say)?;
                 }
             }
         }
@@ -498,6 +466,65 @@ fn apply_host(
                 .into(),
         });
     }
+    Ok(())
+}
+
+/// A server installed from the step's packages and sources.
+fn install_server(t: &mut HostLink, step: &Step, say: &dyn Fn(String)) -> Result<(), ApplyError> {
+    let Step::InstallServer {
+        manager,
+        packages,
+        sources,
+        server,
+        datadir,
+        initialize,
+        ..
+    } = step
+    else {
+        return Ok(());
+    };
+    let install = install::Install {
+        manager: *manager,
+        packages,
+        sources,
+        server,
+        datadir,
+        initialize,
+    };
+    install.run(t, say)
+}
+
+/// The config written (the old one backed up first); what was written, for a rollback.
+fn write_step(
+    t: &mut HostLink,
+    path: &str,
+    before: &Option<String>,
+    after: &str,
+    say: &dyn Fn(String),
+) -> Result<Written, ApplyError> {
+    if before.is_some() {
+        say(format!("backing up {path}"));
+    }
+    say(format!("writing {path}"));
+    write_config(t, path, before.is_some(), after)?;
+    Ok(Written {
+        path: path.to_string(),
+        before: before.clone(),
+        after: after.to_string(),
+    })
+}
+
+/// A moved data directory's server serves from the new place: the old files are set aside, not removed.
+fn finish_move(
+    t: &mut HostLink,
+    from: &str,
+    to: &str,
+    say: &dyn Fn(String),
+) -> Result<(), ApplyError> {
+    let aside = datadir::set_old_aside(t, from, to)?;
+    say(format!(
+        "mysqld serves from {to}; the old files are kept in {aside}: remove them when satisfied"
+    ));
     Ok(())
 }
 
