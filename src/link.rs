@@ -58,7 +58,7 @@ pub struct HostLink {
 }
 
 /// Open links by host name: one per host for a whole run.
-pub type Connections = std::collections::BTreeMap<String, HostLink>;
+pub type Links = std::collections::BTreeMap<String, HostLink>;
 
 impl HostLink {
     /// `user` is the SQL account the protocol logs in as (the SSH login user, for `unix_socket`); `socket` the

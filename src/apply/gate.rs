@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::ApplyError;
 use super::link;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::link::Connections;
+use crate::link::Links as Connections;
 use crate::plan::Gate;
 use crate::replication::{ReplicaStatus, Verdict, explain, judge};
 use crate::sql::{SqlError, SqlExecutor};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::emit;
 use super::{ApplyError, Event};
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::model::WRITES_HELD_MARKER;
 use crate::plan::{HeldNode, Interleaving};
 use crate::shell::quote;
@@ -37,7 +37,7 @@ fn say(events: &Sender<Event>, host: &str, message: String) {
 /// Before the host steps: hold each joining node, then change each member's values.
 pub fn hold_and_change(
     stages: &[Interleaving],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -95,7 +95,7 @@ fn hold(
 /// (those include every session that kept the old values), within `timeout`.
 pub fn open(
     stages: &[Interleaving],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     timeout: Duration,
     events: &Sender<Event>,

@@ -40,7 +40,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::plan::{HostPlan, Plan, Step};
 use crate::shell::quote;
 use crate::sql::SqlExecutor;
@@ -88,7 +88,7 @@ pub(crate) fn emit(events: &Sender<Event>, event: Event) {
 /// links come back to `links` either way.
 pub fn apply_hosts(
     plan: &Plan,
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
@@ -163,7 +163,7 @@ fn play_of(h: &HostPlan) -> Option<&str> {
 /// These hosts' steps, `forks` at a time; each host's result, with its `Done`/`Failed` event sent.
 fn run_hosts<'h>(
     hosts: &[&'h HostPlan],
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     events: &Sender<Event>,
 ) -> Vec<(&'h HostPlan, Result<(), ApplyError>)> {
@@ -212,7 +212,7 @@ fn run_hosts<'h>(
 /// holds its own nodes' links meanwhile). Each failure with its play and host.
 fn pass_gates(
     hosts: &[&HostPlan],
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
@@ -223,10 +223,10 @@ fn pass_gates(
             by_play.entry(play).or_default().push(h);
         }
     }
-    let jobs: Vec<(&str, Vec<&HostPlan>, Connections)> = by_play
+    let jobs: Vec<(&str, Vec<&HostPlan>, Links)> = by_play
         .into_iter()
         .map(|(play, members)| {
-            let mut own = Connections::new();
+            let mut own = Links::new();
             for h in &members {
                 let gate = h.rolling.as_ref().map(|r| &r.gate);
                 let peers = gate
@@ -286,7 +286,7 @@ fn pass_gates(
 /// failure: a stage half done is resumed by the next plan.
 pub fn apply_gtid_moves(
     moves: &[crate::plan::GtidMove],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -302,7 +302,7 @@ pub fn apply_gtid_moves(
 /// with every play's failure; the links come back to `links` either way.
 pub fn apply_replication(
     plans: &[crate::plan::ReplicationPlan],
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     context: &ReplicationContext<'_>,
     events: &Sender<Event>,
@@ -311,7 +311,7 @@ pub fn apply_replication(
         plans.iter().filter(|r| !r.steps.is_empty()).collect();
     for wave in waves(&pending) {
         // Each play of a wave gets its own hosts' connections and runs beside the others.
-        let jobs: Vec<(&crate::plan::ReplicationPlan, Connections)> = wave
+        let jobs: Vec<(&crate::plan::ReplicationPlan, Links)> = wave
             .into_iter()
             .map(|p| {
                 let own = p
@@ -385,7 +385,7 @@ fn flavor_of(
 }
 
 /// The run's link to a host.
-fn link<'a>(links: &'a mut Connections, host: &str) -> Result<&'a mut HostLink, ApplyError> {
+fn link<'a>(links: &'a mut Links, host: &str) -> Result<&'a mut HostLink, ApplyError> {
     links.get_mut(host).ok_or_else(|| ApplyError::NoConnection {
         host: host.to_string(),
     })

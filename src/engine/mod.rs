@@ -35,7 +35,7 @@ use crate::apply::watch::{self, Watch};
 use crate::apply::{self, ApplyOptions, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
-use crate::link::Connections;
+use crate::link::Links;
 use crate::load;
 use crate::model::{Project, Role, Serial};
 use crate::plan::{self, Plan, ReplicationPlan};
@@ -62,7 +62,7 @@ pub struct Engine<'p> {
 pub struct Planned {
     pub plan: Plan,
     pub facts: BTreeMap<String, HostFacts>,
-    links: Connections,
+    links: Links,
 }
 
 /// What the replication steps are once the host steps are done.
@@ -127,7 +127,7 @@ impl<'p> Engine<'p> {
         let mut gathered = self.gather()?;
         let facts = &gathered.facts;
         let jobs: Vec<_> = gathered
-            .transports
+            .links
             .iter_mut()
             .filter_map(|(host, t)| {
                 let f = facts.get(host)?;
@@ -136,7 +136,7 @@ impl<'p> Engine<'p> {
                     .replication
                     .as_ref()
                     .and_then(|r| r.replica.as_ref())
-                    .is_some_and(|s| s.io_running != "Yes" || s.sql_running != "Yes");
+                    .is_some_and(|s| !s.io_running.is_running() || !s.sql_running.is_running());
                 let log = f.variables.get("log_error").cloned().unwrap_or_default();
                 Some((host.clone(), t, server, log, stopped))
             })
@@ -159,7 +159,7 @@ impl<'p> Engine<'p> {
         checksum: bool,
         found: &mut dyn FnMut(&str, verify::Finding),
     ) -> Result<(), Error> {
-        let mut links = self.gather()?.transports;
+        let mut links = self.gather()?.links;
         for play in self
             .project
             .plays
@@ -241,7 +241,7 @@ impl<'p> Engine<'p> {
         Ok(Planned {
             plan,
             facts: gathered.facts,
-            links: gathered.transports,
+            links: gathered.links,
         })
     }
 
@@ -466,7 +466,7 @@ impl<'p> Engine<'p> {
     }
 
     /// Facts read again over the run's links, `forks` hosts at a time.
-    fn read_again(&self, links: &mut Connections) -> Result<BTreeMap<String, HostFacts>, Error> {
+    fn read_again(&self, links: &mut Links) -> Result<BTreeMap<String, HostFacts>, Error> {
         let mut wanted = facts::wanted(self.project);
         let jobs: Vec<_> = links
             .iter_mut()

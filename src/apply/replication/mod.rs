@@ -21,7 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::emit;
 use super::{ApplyError, Event};
 use crate::flavor::{Flavor, ServerVersion, SourceSpec};
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::model::SEED_MARKER;
 use crate::plan::{Position, ReplStep, ReplicationPlan};
 use crate::replication::Coordinates;
@@ -110,7 +110,7 @@ const SCRUBBED_RUN: usize = 6;
 /// Carry out one play's replication steps in order.
 pub fn run(
     plan: &ReplicationPlan,
-    transports: &mut Connections,
+    links: &mut Links,
     ctx: &ReplicationContext<'_>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -122,7 +122,7 @@ pub fn run(
             detail: "not provided".into(),
         })?;
     let mut run = Run {
-        links: transports,
+        links,
         ctx,
         password: password.expose_secret(),
         events,
@@ -145,7 +145,7 @@ pub fn run(
 /// One play's replication run: the links, the secret, and what earlier steps left for later ones (the
 /// coordinates of each seed, the accounts made).
 struct Run<'r, 'c> {
-    links: &'r mut Connections,
+    links: &'r mut Links,
     ctx: &'r ReplicationContext<'c>,
     password: &'r str,
     events: &'r Sender<Event>,

@@ -8,15 +8,14 @@ use secrecy::SecretString;
 use super::{ApplyError, ReplicationContext, run};
 use crate::fake::FakeHost;
 use crate::flavor::ServerVersion;
-use crate::link::Connections;
+use crate::link::Links;
 use crate::plan::{ReplStep, ReplicationPlan, StartReason};
 
 const PASSWORD: &str = "s3cret-pass'word";
 
 /// Run `steps` of play `pair` on fake hosts h1 and h2 (MariaDB), the password [`PASSWORD`].
 fn run_steps(h1: &FakeHost, h2: &FakeHost, steps: Vec<ReplStep>) -> Result<(), ApplyError> {
-    let mut links: Connections =
-        [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
+    let mut links: Links = [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
     let plan = ReplicationPlan {
         play: "pair".into(),
         steps,
