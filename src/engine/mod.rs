@@ -431,30 +431,9 @@ impl<'p> Engine<'p> {
         )?)
     }
 
-    /// The replication plays a plan changes anything of: a host's steps, its replication steps or broken
-    /// directions, a move to GTID, or auto_increment values.
+    /// The replication plays a plan changes anything of (see [`Plan::touched_plays`]).
     pub fn touched_plays(&self, plan: &Plan) -> BTreeSet<String> {
-        let changed_hosts: BTreeSet<&str> = plan
-            .hosts
-            .iter()
-            .filter(|h| !h.steps.is_empty())
-            .map(|h| h.host.as_str())
-            .collect();
-        self.project
-            .plays
-            .iter()
-            .filter(|p| p.has_role(Role::Replication))
-            .filter(|p| {
-                p.hosts.iter().any(|h| changed_hosts.contains(h.as_str()))
-                    || plan
-                        .replication
-                        .iter()
-                        .any(|r| r.play == p.name && (!r.steps.is_empty() || !r.broken.is_empty()))
-                    || plan.gtid_moves.iter().any(|m| m.play == p.name)
-                    || plan.interleavings.iter().any(|i| i.play == p.name)
-            })
-            .map(|p| p.name.clone())
-            .collect()
+        plan.touched_plays(self.project)
     }
 
     fn options(&self) -> ApplyOptions {

@@ -56,6 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::HostFacts;
 use crate::flavor::Flavor;
+use crate::model::{Project, Role};
 use crate::mycnf::{same_value, server_options, set_global_value};
 
 /// What will be done on one host, and the fingerprint of the facts it was computed from.
@@ -128,6 +129,33 @@ impl Plan {
             .chain(held.flat_map(|h| std::iter::once(h.host.clone()).chain(h.drain.clone())))
             .collect::<BTreeSet<_>>()
             .into_iter()
+            .collect()
+    }
+
+    /// The replication plays of `project` this plan changes anything of: a host's steps, its replication
+    /// steps or broken directions, a move to GTID, or auto_increment values.
+    pub fn touched_plays(&self, project: &Project) -> BTreeSet<String> {
+        let changed_hosts: BTreeSet<&str> = self
+            .hosts
+            .iter()
+            .filter(|h| !h.steps.is_empty())
+            .map(|h| h.host.as_str())
+            .collect();
+        let touches = |play: &str| {
+            self.replication
+                .iter()
+                .any(|r| r.play == play && (!r.steps.is_empty() || !r.broken.is_empty()))
+                || self.gtid_moves.iter().any(|m| m.play == play)
+                || self.interleavings.iter().any(|i| i.play == play)
+        };
+        project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication))
+            .filter(|p| {
+                p.hosts.iter().any(|h| changed_hosts.contains(h.as_str())) || touches(&p.name)
+            })
+            .map(|p| p.name.clone())
             .collect()
     }
 
