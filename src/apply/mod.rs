@@ -400,7 +400,7 @@ pub(crate) struct Written {
 
 fn apply_host(
     host_plan: &HostPlan,
-    t: &mut HostLink,
+    link: &mut HostLink,
     options: &ApplyOptions,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -420,32 +420,32 @@ fn apply_host(
     let mut moved: Option<(&str, &str)> = None;
     for step in &host_plan.steps {
         match step {
-            Step::InstallServer { .. } => install_server(t, step, &say)?,
-            Step::Harden => install::harden(t, &say)?,
+            Step::InstallServer { .. } => install_server(link, step, &say)?,
+            Step::Harden => install::harden(link, &say)?,
             Step::MoveDatadir { from, to, .. } => {
-                datadir::stop_and_copy(t, from, to, options.serve_timeout, &say)?;
+                datadir::stop_and_copy(link, from, to, options.serve_timeout, &say)?;
                 moved = Some((from, to));
             }
             Step::ServiceSocket { path, socket, .. } => {
                 say(format!("pointing {path} at the socket {socket}"));
-                undo.push(datadir::point_service_client(t, path, socket)?);
+                undo.push(datadir::point_service_client(link, path, socket)?);
             }
             Step::WriteConfig {
                 path,
                 before,
                 after,
-            } => written = Some(write_step(t, path, before, after, &say)?),
+            } => written = Some(write_step(link, path, before, after, &say)?),
             Step::SetGlobal {
                 variable, value, ..
             } => {
                 let sql = Step::set_global(variable, value);
                 say(sql.clone());
-                t.sql().execute(&format!("setting {variable}"), &sql)?;
+                link.sql().execute(&format!("setting {variable}"), &sql)?;
             }
             Step::Restart { command, .. } => {
                 say(format!("restarting mysqld ({command})"));
                 restart::restart_or_roll_back(
-                    t,
+                    link,
                     command,
                     host_plan,
                     written.as_ref(),
@@ -454,7 +454,7 @@ fn apply_host(
                     &say,
                 )?;
                 if let Some((from, to)) = moved.take() {
-                    finish_move(t, from, to, &say)?;
+                    finish_move(link, from, to, &say)?;
                 }
             }
         }
@@ -470,7 +470,11 @@ fn apply_host(
 }
 
 /// A server installed from the step's packages and sources.
-fn install_server(t: &mut HostLink, step: &Step, say: &dyn Fn(String)) -> Result<(), ApplyError> {
+fn install_server(
+    link: &mut HostLink,
+    step: &Step,
+    say: &dyn Fn(String),
+) -> Result<(), ApplyError> {
     let Step::InstallServer {
         manager,
         packages,
@@ -491,12 +495,12 @@ fn install_server(t: &mut HostLink, step: &Step, say: &dyn Fn(String)) -> Result
         datadir,
         initialize,
     };
-    install.run(t, say)
+    install.run(link, say)
 }
 
 /// The config written (the old one backed up first); what was written, for a rollback.
 fn write_step(
-    t: &mut HostLink,
+    link: &mut HostLink,
     path: &str,
     before: &Option<String>,
     after: &str,
@@ -506,7 +510,7 @@ fn write_step(
         say(format!("backing up {path}"));
     }
     say(format!("writing {path}"));
-    write_config(t, path, before.is_some(), after)?;
+    write_config(link, path, before.is_some(), after)?;
     Ok(Written {
         path: path.to_string(),
         before: before.clone(),
@@ -516,12 +520,12 @@ fn write_step(
 
 /// A moved data directory's server serves from the new place: the old files are set aside, not removed.
 fn finish_move(
-    t: &mut HostLink,
+    link: &mut HostLink,
     from: &str,
     to: &str,
     say: &dyn Fn(String),
 ) -> Result<(), ApplyError> {
-    let aside = datadir::set_old_aside(t, from, to)?;
+    let aside = datadir::set_old_aside(link, from, to)?;
     say(format!(
         "mysqld serves from {to}; the old files are kept in {aside}: remove them when satisfied"
     ));
