@@ -150,12 +150,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "fanout",
         ],
     ),
-    // Reading the playbook and the inventory: local files, plain data out; option names checked as mycnf
-    // reads them.
-    (
-        "load",
-        &["template", "flavor", "packages", "mycnf", "transport"],
-    ),
+    // Reading the playbook and the inventory: local files, plain data out, never a host; option names
+    // checked as mycnf reads them.
+    ("load", &["template", "flavor", "packages", "mycnf"]),
     ("template", &["flavor", "mycnf"]),
     ("link", &["sql", "transport"]),
     ("sql", &["transport"]),
