@@ -518,8 +518,32 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             let method = method_why.describe(physical.is_some());
             (seed.line(physical.as_ref()), vec![seed.because(), method])
         }
-        ReplStep::Connect { .. } => connect_step(step),
-        ReplStep::Move { .. } => move_step(step),
+        ReplStep::Connect {
+            replica,
+            source,
+            source_address,
+            port,
+            user,
+            position,
+            tls,
+            gtid,
+            reason,
+        } => {
+            let to = SourceWords::new(replica, source, source_address, *port, user, tls);
+            connect_step(to, position, *gtid, reason)
+        }
+        ReplStep::Move {
+            replica,
+            from,
+            source,
+            source_address,
+            port,
+            user,
+            tls,
+        } => {
+            let to = SourceWords::new(replica, source, source_address, *port, user, tls);
+            move_step(to, from)
+        }
         ReplStep::Tls {
             replica,
             source,
@@ -529,15 +553,7 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             replica,
             source,
             user,
-        } => {
-            let line = format!(
-                "~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
-            );
-            let because = format!(
-                "it connects as another account, or the password of {user} on {source} is set again"
-            );
-            (line, vec![because])
-        }
+        } => credentials_step(replica, source, user),
         ReplStep::Start {
             replica,
             source,
@@ -552,81 +568,114 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             errno,
             error,
         } => repair_step(replica, source, *errno, error),
-        ReplStep::Positioning { .. } => positioning_step(step),
+        ReplStep::Positioning {
+            replica,
+            source,
+            gtid,
+            reasons,
+        } => positioning_step(replica, source, *gtid, reasons),
+    }
+}
+
+/// The words of a replica's connection to its source, as connect and move steps show it.
+struct SourceWords<'a> {
+    replica: &'a str,
+    source: &'a str,
+    source_address: &'a str,
+    port: u16,
+    user: &'a str,
+    tls: Option<&'a crate::model::ReplicationTls>,
+}
+
+impl<'a> SourceWords<'a> {
+    fn new(
+        replica: &'a str,
+        source: &'a str,
+        source_address: &'a str,
+        port: u16,
+        user: &'a str,
+        tls: &'a Option<crate::model::ReplicationTls>,
+    ) -> Self {
+        Self {
+            replica,
+            source,
+            source_address,
+            port,
+            user,
+            tls: tls.as_ref(),
+        }
+    }
+
+    /// `(ADDRESS:PORT as USER, password (sensitive)[, TLS…])`.
+    fn how(&self) -> String {
+        format!(
+            "({}:{} as {}, password (sensitive){})",
+            self.source_address,
+            self.port,
+            self.user,
+            tls_words(self.tls)
+        )
     }
 }
 
 /// A new connection: to which source, as whom, and from which position.
-fn connect_step(step: &ReplStep) -> (String, Vec<String>) {
-    let ReplStep::Connect {
-        replica,
-        source,
-        source_address,
-        port,
-        user,
-        position,
-        tls,
-        gtid,
-        reason,
-    } = step
-    else {
-        unreachable!("connect_step is called for its own kind of step");
-    };
+fn connect_step(
+    to: SourceWords,
+    position: &Position,
+    gtid: bool,
+    reason: &crate::plan::ConnectReason,
+) -> (String, Vec<String>) {
     let line = format!(
-        "+ {replica} replicates from {source} ({source_address}:{port} as {user}, password \
-             (sensitive){}), {}",
-        tls_words(tls.as_ref()),
-        connect_position(source, position, *gtid)
+        "+ {} replicates from {} {}, {}",
+        to.replica,
+        to.source,
+        to.how(),
+        connect_position(to.source, position, gtid)
     );
     (line, vec![reason.describe()])
 }
 
 /// A replica moved to its place in the ring, its GTID position kept.
-fn move_step(step: &ReplStep) -> (String, Vec<String>) {
-    let ReplStep::Move {
-        replica,
-        from,
-        source,
-        source_address,
-        port,
-        user,
-        tls,
-    } = step
-    else {
-        unreachable!("move_step is called for its own kind of step");
-    };
+fn move_step(to: SourceWords, from: &str) -> (String, Vec<String>) {
+    let (replica, source) = (to.replica, to.source);
     let line = format!(
-        "~ {replica}: replicate from {source} instead of {from} ({source_address}:{port} as {user}, \
-             password (sensitive){}), its GTID position kept, once {source} holds every transaction \
-             {replica} has applied",
-        tls_words(tls.as_ref())
+        "~ {replica}: replicate from {source} instead of {from} {}, its GTID position kept, once {source} \
+         holds every transaction {replica} has applied",
+        to.how()
     );
     let because = format!(
         "{source} is the node {replica} replicates from in the play's ring, and the GTID position \
-             {replica} has carries over to any node of the ring"
+         {replica} has carries over to any node of the ring"
+    );
+    (line, vec![because])
+}
+
+/// A replica's account changed, its source and position kept.
+fn credentials_step(replica: &str, source: &str, user: &str) -> (String, Vec<String>) {
+    let line = format!(
+        "~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
+    );
+    let because = format!(
+        "it connects as another account, or the password of {user} on {source} is set again"
     );
     (line, vec![because])
 }
 
 /// A replica switched to another way of keeping its place.
-fn positioning_step(step: &ReplStep) -> (String, Vec<String>) {
-    let ReplStep::Positioning {
-        replica,
-        source,
-        gtid,
-        reasons,
-    } = step
-    else {
-        unreachable!("positioning_step is called for its own kind of step");
-    };
-    let how = if *gtid {
+fn positioning_step(
+    replica: &str,
+    source: &str,
+    gtid: bool,
+    reasons: &[crate::plan::PositioningReason],
+) -> (String, Vec<String>) {
+    let how = if gtid {
         "by GTID, from the point it has applied"
     } else {
         "by binary log file and position, from the point it has applied"
     };
     let line = format!(
         "~ {replica}: replicate from {source} {how}, retrying a lost source every {} s; source and \
-             account kept",
+         account kept",
         crate::flavor::CONNECT_RETRY
     );
     (line, reasons.iter().map(|r| r.describe()).collect())
