@@ -1239,9 +1239,12 @@ mod tests {
             .position(|st| st == "RESET BINARY LOGS AND GTIDS")
             .expect("the target's history emptied");
         assert!(s.gtid_written.is_empty());
+        // super_read_only is lifted around the restore (a passive target refuses it otherwise) and put back.
         assert!(
-            s.restored[0]
-                .starts_with("SET SESSION sql_log_bin = 0;\n-- CHANGE REPLICATION SOURCE TO"),
+            s.restored[0].starts_with(
+                "SET @mmprov_super_read_only = @@GLOBAL.super_read_only;\nSET GLOBAL super_read_only = OFF;\n\
+                 SET SESSION sql_log_bin = 0;\n-- CHANGE REPLICATION SOURCE TO"
+            ) && s.restored[0].ends_with("SET GLOBAL super_read_only = @mmprov_super_read_only;\n"),
             "{:?}",
             s.restored
         );
