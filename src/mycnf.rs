@@ -57,11 +57,26 @@ pub const START_ONLY: &[&str] = &["skip_slave_start", "skip_replica_start"];
 /// The `[mysqld]`-group options of a config file, in file order, keys as variable names.
 /// Later groups and later lines override earlier ones, as the server reads them.
 pub fn server_options(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+    server_lines(text)
+        .map(|(key, value)| variable_of(key, value))
+        .collect()
+}
+
+/// The value an option is written with in a config file's server groups (the last one the server reads), as
+/// written: `log-bin = /var/log/mysql/mysql-bin.log` is that path, where [`server_options`] says `ON`.
+pub fn written_value(text: &str, variable: &str) -> Option<String> {
+    server_lines(text)
+        .filter(|(key, _)| key.to_ascii_lowercase().replace('-', "_") == variable)
+        .last()
+        .map(|(_, value)| value)
+}
+
+/// Each `key[ = value]` line of the server groups, in file order, its value unquoted.
+fn server_lines(text: &str) -> impl Iterator<Item = (&str, String)> {
     let mut in_server_group = false;
-    for line in text.lines().map(str::trim) {
+    text.lines().map(str::trim).filter_map(move |line| {
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
+            return None;
         }
         if let Some(group) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             let group = group.trim().to_ascii_lowercase();
@@ -69,19 +84,16 @@ pub fn server_options(text: &str) -> BTreeMap<String, String> {
                 matches!(group.as_str(), "mysqld" | "server" | "mariadb" | "mariadbd")
                     || group.starts_with("mariadb-")
                     || group.starts_with("mysqld-");
-            continue;
+            return None;
         }
         if !in_server_group || line.starts_with('!') {
-            continue;
+            return None;
         }
-        let (key, value) = match line.split_once('=') {
+        Some(match line.split_once('=') {
             Some((k, v)) => (k.trim(), unquote(v.trim())),
             None => (line, String::new()),
-        };
-        let (name, value) = variable_of(key, value);
-        out.insert(name, value);
-    }
-    out
+        })
+    })
 }
 
 /// The server variable an option sets, and the value the server will report for it.

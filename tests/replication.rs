@@ -290,7 +290,10 @@ fn status_explains_a_duplicate_key_and_exits_non_zero() {
     let (code, shown, stderr) = run(&["skip", path(&book), "--host", "h2", "--count", "1"]);
     assert_eq!(code, 1, "{shown}{stderr}");
     assert!(
-        shown.contains("h2: replication from 10.213.7.11 stopped with error 1062"),
+        shown.contains(&format!(
+            "h2: replication from {} stopped with error 1062",
+            lab.address("h1")
+        )),
         "{shown}"
     );
     assert!(stderr.contains("--yes"), "{stderr}");
@@ -308,7 +311,10 @@ fn status_explains_a_duplicate_key_and_exits_non_zero() {
     assert_eq!(code, 0, "replication runs again after the skip");
     let log = text(&lab.ssh("h2", "cat /var/log/mysql/mmprov-skips.log").stdout);
     assert!(
-        log.contains("mmprov skip: 1 event(s) from 10.213.7.11") && log.contains("error 1062"),
+        log.contains(&format!(
+            "mmprov skip: 1 event(s) from {}",
+            lab.address("h1")
+        )) && log.contains("error 1062"),
         "{log}"
     );
     assert_eq!(
@@ -459,26 +465,11 @@ fn a_rotated_replication_password_is_planned_and_applied_with_positions_kept() {
         "3",
         "replicating with the new password, nothing replayed"
     );
-    let login = |password: &str| {
-        lab.ssh(
-            "h2",
-            &format!(
-                "mariadb -h {} -urepl -p{} -e 'SELECT 1'",
-                lab.address("h1"),
-                shell_word(password)
-            ),
-        )
-        .status
-        .success()
-    };
+    let login = |password: &str| lab.logs_in("h2", "h1", "repl", password);
     assert!(login(ROTATED), "the account takes the new password");
     assert!(!login(PASSWORD), "and no longer the old one");
     let (code, out, stderr) = with_new(&["plan", path(&book), "--detailed-exitcode"]);
     assert_eq!(code, 0, "converged: {out}{stderr}");
-}
-
-fn shell_word(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// A node down at plan time: its replication is guessed from what cannot be read (here, a seed it does not
@@ -491,14 +482,9 @@ fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirm
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
     let book = replicating_pair(&lab, dir.path());
-    let user = |h: &str| {
-        lab.ssh_ok(
-            h,
-            "mariadb -e 'SHOW SLAVE STATUS\\G' | sed -n 's/^ *Master_User: //p'",
-        )
-    };
-    lab.sql("h2", "STOP SLAVE; CHANGE MASTER TO MASTER_USER = 'other'");
-    lab.ssh_ok("h2", "service mariadb stop");
+    let user = |h: &str| lab.replica_field(h, "Master_User");
+    lab.replicate_as("h2", "other");
+    lab.stop_server("h2");
 
     let (code, plan, stderr) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{plan}{stderr}");
@@ -535,7 +521,7 @@ fn replication_that_differs_after_a_restart_is_shown_again_and_not_run_unconfirm
     assert_eq!(user("h2"), "repl");
 
     // Down again, replicating as it should: planned blind, it needs nothing once it runs.
-    lab.ssh_ok("h2", "service mariadb stop");
+    lab.stop_server("h2");
     let (code, out, stderr) = run(&["apply", path(&book), "--yes"]);
     assert_eq!(code, 0, "it resumed by itself: {out}{stderr}");
     assert!(!out.contains("seeding from h1"), "no seed ran: {out}");
@@ -584,15 +570,8 @@ fn once_a_vaulted_replication_password_from_group_vars_sets_up_the_pair() {
     let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{said}");
     support::assert_no_secret("apply's output", &said, "r3pl-s3cret");
-    let login = lab.ssh(
-        "h2",
-        &format!(
-            "mariadb -h {} -u repl -p'r3pl-s3cret' -NBe 'SELECT 1'",
-            lab.address("h1")
-        ),
-    );
     assert!(
-        login.status.success(),
+        lab.logs_in("h2", "h1", "repl", "r3pl-s3cret"),
         "the account takes the vaulted password"
     );
     let count = lab.sql("h1", "SELECT COUNT(*) FROM shop.orders");

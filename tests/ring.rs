@@ -83,7 +83,8 @@ fn long_session(host: &'static str, rows: u32) -> JoinHandle<u64> {
             host,
             &format!(
                 "for i in $(seq 1 {rows}); do echo \"INSERT INTO shop.orders (item, node) VALUES ('long', '{host}'); \
-                 DO SLEEP(0.02);\"; done | mariadb"
+                 DO SLEEP(0.02);\"; done | {}",
+                lab.client()
             ),
         );
         u64::from(rows)
@@ -95,7 +96,7 @@ fn idle_session(host: &'static str) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let lab = Lab::require(3);
         // Ends in an error when killed, which is how it is meant to end.
-        let _ = lab.ssh(host, "mariadb -e 'DO SLEEP(600)'");
+        let _ = lab.ssh(host, &format!("{} -e 'DO SLEEP(600)'", lab.client()));
     })
 }
 
@@ -137,10 +138,7 @@ fn same_everywhere(lab: &Lab, nodes: &[&str], rows: u64) {
 
 /// A field of the node's replica status; the test fails when the node has none.
 fn replica_field(lab: &Lab, node: &str, field: &str) -> String {
-    let value = lab.ssh_ok(
-        node,
-        &format!("mariadb -e 'SHOW SLAVE STATUS\\G' | awk '$1 == \"{field}:\" {{ print $2 }}'"),
-    );
+    let value = lab.replica_field(node, field);
     assert!(!value.is_empty(), "{node} reports no {field}");
     value
 }

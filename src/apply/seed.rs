@@ -95,7 +95,13 @@ pub fn stream(
             // Dropping the sniffer closes the pipe: the restore sees the end of the dump.
             (finished, sniffer.found.clone(), sniffer.bytes)
         });
-        let mut input = Cursor::new(&b"SET SESSION sql_log_bin = 0;\n"[..]).chain(reader);
+        // A passive or held target keeps application accounts out by read_only; super_read_only, which
+        // would refuse the restore itself, is lifted for it and put back after.
+        let (lift, restore) = flavor.super_read_only_lifted();
+        let head = format!("{lift}SET SESSION sql_log_bin = 0;\n");
+        let mut input = Cursor::new(head.into_bytes())
+            .chain(reader)
+            .chain(Cursor::new(restore.as_bytes()));
         let restored = target.run(CLIENT, &mut input, &mut std::io::sink());
         // Close our end first, so a dump still writing after a failed restore stops instead of blocking.
         drop(input);

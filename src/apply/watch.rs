@@ -237,13 +237,28 @@ mod tests {
         (h1, h2)
     }
 
-    /// The verdict on h2 <- h1, watched for at most `timeout`.
+    /// h2 replicating by auto position from h1 (192.0.2.11), both MySQL 8.4, its threads running, its
+    /// executed set holding what h1 wrote and what it wrote itself.
+    fn mysql_pair() -> (FakeHost, FakeHost) {
+        let (h1, h2) = (FakeHost::mysql("h1"), FakeHost::mysql("h2"));
+        h1.state().gtid_written = format!("{H1_UUID}:1-10");
+        let mut s = h2.state();
+        s.replica = Some(("192.0.2.11".into(), true));
+        s.gtid_written = format!("{H1_UUID}:1-10,{H2_UUID}:1-3");
+        drop(s);
+        (h1, h2)
+    }
+
+    const H1_UUID: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+    const H2_UUID: &str = "4f22fb58-82db-22f2-af44-d91bba530673";
+
+    /// The verdict on h2 <- h1, watched for at most `timeout`, each server read in its own dialect.
     fn watched(h1: &FakeHost, h2: &FakeHost, timeout: Duration) -> Watched {
         let mut links: Links =
             [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
         let versions = [
-            ("h1".to_string(), ServerVersion::DEBIAN_DEFAULT),
-            ("h2".to_string(), ServerVersion::DEBIAN_DEFAULT),
+            ("h1".to_string(), h1.state().server()),
+            ("h2".to_string(), h2.state().server()),
         ]
         .into();
         let direction = Watch {
@@ -369,6 +384,89 @@ mod tests {
                 Duration::from_secs(1)
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn a_mysql_replica_holding_what_its_source_wrote_is_healthy_read_in_its_own_words() {
+        let (h1, h2) = mysql_pair();
+        let w = watched(&h1, &h2, Duration::from_secs(5));
+        assert_eq!(w.verdict, Verdict::Healthy);
+        let statements = h2.state().statements.clone();
+        assert!(
+            statements.iter().any(|s| s == "SHOW REPLICA STATUS"),
+            "{statements:?}"
+        );
+        assert!(
+            !statements.iter().any(|s| s.contains("SLAVE")),
+            "{statements:?}"
+        );
+    }
+
+    #[test]
+    fn a_mysql_replica_missing_transactions_of_its_source_is_not_healthy() {
+        let (h1, h2) = mysql_pair();
+        h1.state().gtid_written = format!("{H1_UUID}:1-12");
+        let w = watched(&h1, &h2, Duration::from_millis(600));
+        assert!(
+            matches!(w.verdict, Verdict::CatchingUp { .. }),
+            "{:?}",
+            w.verdict
+        );
+    }
+
+    #[test]
+    fn a_mysql_replica_whose_source_lost_its_logs_is_broken() {
+        let (h1, h2) = mysql_pair();
+        h2.state().replica_fails = Some(ReplicaFailure {
+            sql: false,
+            errno: 13114,
+            message: "Got fatal error 1236 from source when reading data from binary log: \
+                      'could not find next log'"
+                .into(),
+            after: 2,
+        });
+        let w = watched(&h1, &h2, Duration::from_secs(5));
+        assert!(
+            matches!(&w.verdict, Verdict::Broken { errno: 13114, .. }),
+            "{:?}",
+            w.verdict
+        );
+        assert!(!w.verdict.is_healthy());
+    }
+
+    #[test]
+    fn a_mysql_replica_refused_by_its_source_is_not_healthy() {
+        let (h1, h2) = mysql_pair();
+        h2.state().replica_fails = Some(ReplicaFailure {
+            sql: false,
+            errno: 1045,
+            message: "Access denied for user 'repl'@'192.0.2.12' (using password: YES)".into(),
+            after: 0,
+        });
+        let w = watched(&h1, &h2, Duration::from_millis(600));
+        assert!(
+            matches!(&w.verdict, Verdict::Broken { errno: 1045, .. }),
+            "a refused account is no retry: {:?}",
+            w.verdict
+        );
+    }
+
+    #[test]
+    fn a_mysql_replica_that_cannot_reach_its_source_is_retrying() {
+        let (h1, h2) = mysql_pair();
+        h2.state().io_state = Some("Connecting".into());
+        h2.state().replica_fails = Some(ReplicaFailure {
+            sql: false,
+            errno: 2003,
+            message: "Can't connect to MySQL server on '192.0.2.11:3306' (111)".into(),
+            after: 0,
+        });
+        let w = watched(&h1, &h2, Duration::from_millis(500));
+        assert!(
+            matches!(w.verdict, Verdict::Retrying { errno: 2003, .. }),
+            "{:?}",
+            w.verdict
         );
     }
 }

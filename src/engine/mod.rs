@@ -28,18 +28,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::apply::lock::{self, HostLock};
 use crate::apply::watch::{self, Watch};
 use crate::apply::{self, ApplyOptions, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
+use crate::facts::{Direction, directions};
 use crate::link::Links;
 use crate::load;
 use crate::model::{Project, Role, Serial};
 use crate::plan::{self, Plan, ReplicationPlan};
-use crate::replication::{self, Direction};
+use crate::replication::password::PasswordCheck;
 use crate::verify;
 
 /// One run against a project's hosts.
@@ -52,8 +53,8 @@ pub struct Engine<'p> {
     gate_timeout: Duration,
     /// Each replication play's password, read once from where the playbook says.
     passwords: BTreeMap<String, SecretString>,
-    /// The fingerprint of each play's password, for the plan (which never holds the secret).
-    password_fingerprints: BTreeMap<String, String>,
+    /// What each play's password lets the plan ask (the plan never holds the secret).
+    password_checks: BTreeMap<String, PasswordCheck>,
     /// Each server play's template text by path, read once when the run starts, never midway.
     templates: BTreeMap<String, String>,
 }
@@ -83,7 +84,7 @@ impl<'p> Engine<'p> {
             forks,
             serial: None,
             gate_timeout: ApplyOptions::default().gate_timeout,
-            password_fingerprints: password_fingerprints(&passwords),
+            password_checks: password_checks(&passwords),
             passwords,
             templates: templates(project)?,
         })
@@ -97,7 +98,7 @@ impl<'p> Engine<'p> {
             serial: None,
             gate_timeout: ApplyOptions::default().gate_timeout,
             passwords: BTreeMap::new(),
-            password_fingerprints: BTreeMap::new(),
+            password_checks: BTreeMap::new(),
             templates: BTreeMap::new(),
         }
     }
@@ -148,7 +149,7 @@ impl<'p> Engine<'p> {
             .into_iter()
             .collect::<Result<BTreeMap<_, _>, _>>()
             .map_err(|e| Error::Apply(ApplyError::Sql(e)))?;
-        Ok(replication::directions(self.project, facts, &observed))
+        Ok(directions(self.project, facts, &observed))
     }
 
     /// Probe rows (and with `checksum`, table checksums) through every replication play's nodes within the
@@ -252,7 +253,7 @@ impl<'p> Engine<'p> {
             facts,
             templates: &self.templates,
             serial: self.serial,
-            password_fingerprints: &self.password_fingerprints,
+            password_checks: &self.password_checks,
         }
     }
 
@@ -539,16 +540,12 @@ fn templates(project: &Project) -> Result<BTreeMap<String, String>, Error> {
     Ok(templates)
 }
 
-/// The fingerprint of each play's replication password, so the plan can tell a changed secret from the
+/// What each play's replication password lets the plan ask, so it can tell a changed secret from the
 /// stored one without holding the secret.
-fn password_fingerprints(passwords: &BTreeMap<String, SecretString>) -> BTreeMap<String, String> {
+fn password_checks(passwords: &BTreeMap<String, SecretString>) -> BTreeMap<String, PasswordCheck> {
     passwords
         .iter()
-        .map(|(play, password)| {
-            let fingerprint =
-                crate::replication::password::native_fingerprint(password.expose_secret());
-            (play.clone(), fingerprint)
-        })
+        .map(|(play, password)| (play.clone(), PasswordCheck::new(password)))
         .collect()
 }
 

@@ -2,12 +2,16 @@
 //! replica reports (read first, so the CLI can show it and ask), then the skip itself and its record on the
 //! host (`/var/log/mysql/mmprov-skips.log`). Skipping discards those changes on this node, which is why it
 //! never happens without someone asking for it.
+//!
+//! Where the replica names the transaction it failed on by GTID (MySQL), that transaction and the ones its
+//! origin numbered after it are committed empty in its place; elsewhere the skip counter skips events.
 
 use crate::error::SkipError;
 use crate::facts;
 use crate::flavor::Flavor;
 use crate::link::HostLink;
 use crate::replication::ReplicaStatus;
+use crate::replication::gtid::Gtid;
 use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
 use crate::transport::Transport;
@@ -68,13 +72,28 @@ impl super::Engine<'_> {
 
     /// Stop the replica, skip `count` events, start it, and record what was skipped on the host.
     pub fn skip(&self, mut stopped: Stopped, count: u32) -> Result<(), SkipError> {
+        let failed = failed_transactions(&mut stopped)?;
         let f = &stopped.flavor;
-        let statement = format!(
-            "{}; SET GLOBAL {} = {count}; {}",
-            f.stop_replica(),
-            f.skip_counter(),
-            f.start_replica()
-        );
+        let (statement, skipped) = match failed.first() {
+            Some(first) => {
+                let gtids: Vec<String> = first
+                    .and_following(count)
+                    .iter()
+                    .map(Gtid::to_string)
+                    .collect();
+                let named = format!(" (committed empty: {})", gtids.join(", "));
+                (f.skip_transactions(&gtids), named)
+            }
+            None => (
+                format!(
+                    "{}; SET GLOBAL {} = {count}; {}",
+                    f.stop_replica(),
+                    f.skip_counter(),
+                    f.start_replica()
+                ),
+                String::new(),
+            ),
+        };
         stopped
             .link
             .sql()
@@ -82,7 +101,7 @@ impl super::Engine<'_> {
         // The record travels on stdin: the server's error text is never interpreted by a shell.
         let s = &stopped.status;
         let record = format!(
-            "mmprov skip: {count} event(s) from {} at {}:{}, error {}: {}",
+            "mmprov skip: {count} event(s) from {} at {}:{}{skipped}, error {}: {}",
             s.source_host,
             s.source_log_file,
             s.exec_pos,
@@ -96,4 +115,29 @@ impl super::Engine<'_> {
         stopped.link.check(&append, record.as_bytes())?;
         Ok(())
     }
+}
+
+/// The transactions the stopped replica failed on, by GTID, where its server names them; none where the skip
+/// counter is how events are skipped. A name that is not a GTID is an error, never skipped past.
+fn failed_transactions(stopped: &mut Stopped) -> Result<Vec<Gtid>, SkipError> {
+    let Some(query) = stopped.flavor.failed_transactions_query() else {
+        return Ok(Vec::new());
+    };
+    let what = "reading the transactions the replica failed on";
+    let rows = stopped.link.sql().query(what, query)?;
+    rows.iter()
+        .map(|row| {
+            let text = row.get(&["gtid"]).unwrap_or_default();
+            Gtid::parse(text).ok_or_else(|| {
+                SkipError::from(SqlError::unreadable(
+                    &stopped.host,
+                    what,
+                    crate::sqltext::ValueError {
+                        column: "gtid".into(),
+                        detail: format!("`{text}` is not a GTID"),
+                    },
+                ))
+            })
+        })
+        .collect()
 }

@@ -10,11 +10,16 @@
 //!    fallback when it is down), `SHOW GLOBAL VARIABLES` for the variables the plan compares, and for
 //!    replication plays the application schemas, the replication account and the replica status.
 //!
+//! 3. From facts already read, the health of every replication direction (`health.rs`): the layer that
+//!    reads replica status judges it, through `replication::verdict`.
+//!
 //! A host that cannot be reached fails the whole gathering: nothing is planned, so nothing is changed anywhere.
 
+mod health;
 mod observe;
 mod probe;
 
+pub use health::{Direction, directions};
 pub use observe::{Observed, ThreadStop, observe};
 
 pub use probe::{BINARY_VERSION, MYSQL_CONFIG_FILE, SERVICE_CLIENT_CONFIG, binary_version};
@@ -151,10 +156,10 @@ pub struct ReplicationFacts {
     /// Of those, the ones whose account may only connect over TLS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tls_account_hosts: Vec<String>,
-    /// Of those, the ones whose stored password can be compared: a fingerprint of it, by host
+    /// Of those, the ones whose stored password can be compared: what is kept of it, by host
     /// (`replication::password`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub account_passwords: BTreeMap<String, String>,
+    pub account_passwords: BTreeMap<String, password::StoredPassword>,
     /// The replica's current source, threads and errors; `None` when it replicates from nothing.
     pub replica: Option<ReplicaStatus>,
 }
@@ -458,7 +463,7 @@ const VERSION_SQL: &str = "SELECT VERSION() AS version, @@version_comment AS com
 
 /// The replica status statement asked in the first round trip: the one every MariaDB and MySQL before 8.4
 /// answers. Its answer is used only when the server names that dialect; otherwise the right one is asked.
-const LIKELY_STATUS: &str = "SHOW SLAVE STATUS";
+const LIKELY_STATUS: &str = crate::flavor::LIKELY_REPLICA_STATUS;
 
 /// Every query in one round trip; `None` when no server answers. The replica status statement depends on the
 /// dialect, which the server names in the same answer: the likely one is asked along, and used only when it
@@ -593,7 +598,7 @@ fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sqltext::ValueE
 
 fn account_query(user: &str) -> String {
     format!(
-        "SELECT Host AS host, ssl_type AS tls, plugin, authentication_string AS auth FROM mysql.user \
+        "SELECT Host AS host, ssl_type AS tls, plugin, HEX(authentication_string) AS auth FROM mysql.user \
          WHERE User = {} ORDER BY Host",
         literal(user)
     )
@@ -604,14 +609,15 @@ fn account_query(user: &str) -> String {
 struct Accounts {
     hosts: Vec<String>,
     tls: Vec<String>,
-    passwords: BTreeMap<String, String>,
+    passwords: BTreeMap<String, password::StoredPassword>,
 }
 
 fn parse_accounts(rows: &[Row]) -> Accounts {
     let host_of = |r: &Row| r.get(&["host"]).map(str::to_string);
-    let native = |r: &&Row| {
-        r.get(&["plugin"])
-            .is_some_and(|p| p == password::NATIVE_PLUGIN)
+    // The hash is read as hex: a salted one holds any byte, which a client's batch output would escape.
+    let stored = |r: &Row| {
+        let hash = hex::decode(r.get(&["auth"])?).ok()?;
+        password::StoredPassword::read(r.get(&["plugin"])?, &hash)
     };
     Accounts {
         hosts: rows.iter().filter_map(host_of).collect(),
@@ -622,8 +628,7 @@ fn parse_accounts(rows: &[Row]) -> Accounts {
             .collect(),
         passwords: rows
             .iter()
-            .filter(native)
-            .filter_map(|r| Some((host_of(r)?, password::stored_fingerprint(r.get(&["auth"])?))))
+            .filter_map(|r| Some((host_of(r)?, stored(r)?)))
             .collect(),
     }
 }

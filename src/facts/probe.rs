@@ -78,7 +78,7 @@ elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&
 
 /// mmprov's file in a MySQL layout's folder: named to sort after the distribution's own (`mysqld.cnf`), which
 /// the server reads first, so mmprov's values win.
-pub const MYSQL_CONFIG_FILE: &str = "zz-mmprov.cnf";
+pub const MYSQL_CONFIG_FILE: &str = crate::flavor::MYSQL_CONFIG_FILE;
 
 /// Prints the option files the server reads, in its order: `optfile=PATH` then one `optset=NAME` per option
 /// it sets in a server group, `optdir=PATH` where a folder is included (its `.cnf` files follow in byte

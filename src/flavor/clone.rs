@@ -4,7 +4,8 @@
 //! the copy are then in the target's `performance_schema.clone_status`. Plain text, like the rest of the
 //! dialect.
 
-use crate::replication::Coordinates;
+use super::ServerVersion;
+use crate::model::Coordinates;
 use crate::sqltext::{Row, Statement, literal};
 
 /// The account the target clones through, on the source; dropped once the copy is made.
@@ -24,6 +25,18 @@ pub const COPIED: &str =
 /// Where a finished clone says how it went, and the source's coordinates of the copy.
 pub const STATUS: &str = "SELECT STATE AS state, ERROR_NO AS error, ERROR_MESSAGE AS message, \
     BINLOG_FILE AS file, BINLOG_POSITION AS pos FROM performance_schema.clone_status";
+
+/// Whether the clone plugin copies from `source` to `target`: both have it, and they run the same release
+/// (or, where the plugin allows it, releases of one series).
+pub fn copies_between(source: &ServerVersion, target: &ServerVersion) -> bool {
+    let (s, t) = (
+        &source.dialect().capabilities,
+        &target.dialect().capabilities,
+    );
+    s.clone_plugin
+        && (source == target
+            || (source.same_series(target) && s.clone_across_releases && t.clone_across_releases))
+}
 
 fn account(target_address: &str) -> String {
     format!("{}@{}", literal(CLONE_USER), literal(target_address))
@@ -125,6 +138,18 @@ mod tests {
             drop_donor_account("10.0.0.2")
                 .contains("DROP USER IF EXISTS 'mmprov_clone'@'10.0.0.2'")
         );
+    }
+
+    #[test]
+    fn the_plugin_copies_from_8_0_17_between_equal_releases_and_from_8_0_37_within_a_series() {
+        let v = |hint: &str| ServerVersion::parse_hint(hint).expect("valid hint");
+        assert!(copies_between(&v("mysql-8.0.17"), &v("mysql-8.0.17")));
+        assert!(!copies_between(&v("mysql-8.0.16"), &v("mysql-8.0.16")));
+        assert!(!copies_between(&v("mysql-8.0.30"), &v("mysql-8.0.31")));
+        assert!(copies_between(&v("mysql-8.0.37"), &v("mysql-8.0.40")));
+        assert!(copies_between(&v("mysql-9.7.4"), &v("mysql-9.7.4")));
+        assert!(!copies_between(&v("mysql-8.4.3"), &v("mysql-9.7.4")));
+        assert!(!copies_between(&v("mariadb-11.8"), &v("mariadb-11.8")));
     }
 
     #[test]

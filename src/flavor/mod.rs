@@ -3,18 +3,27 @@
 //!
 //! 1. [`ServerVersion`]: a family plus version numbers, parsed from a playbook hint (`mariadb-10.11`) or from
 //!    the server's own `VERSION()` / `@@version_comment`. The family is decided first, then numbers compared.
-//! 2. [`Flavor`]: one implementation per family ([`MariaDb`]; [`MySql57`], [`MySql80`], [`MySql84`]), chosen
-//!    once by [`ServerVersion::flavor`]. Config names (`log_slave_updates` / `log_replica_updates`), statements
-//!    (`CHANGE MASTER` / `CHANGE REPLICATION SOURCE`), status commands and dump options all come from here.
+//! 2. [`Dialect`] (`dialect.rs`): the table, one row per family and version range, of the words a server
+//!    understands (`CHANGE MASTER` / `CHANGE REPLICATION SOURCE`, `log_slave_updates` /
+//!    `log_replica_updates`, status columns) and what it can do ([`Capabilities`]). Code outside `flavor/`
+//!    asks a capability; it never matches on the family.
+//! 3. [`Flavor`]: the statement builders, written once over the row's words, chosen once by
+//!    [`ServerVersion::flavor`]. One implementation per family ([`MariaDb`], [`MySql`]) for what truly
+//!    differs in behaviour: GTID positions and a fresh data directory.
 
 pub mod clone;
+mod dialect;
 mod mariadb;
 mod mysql;
 mod physical;
 mod version;
 
+pub use dialect::{
+    BinlogExpiry, Capabilities, DIALECTS, Dialect, LIKELY_REPLICA_STATUS, MYSQL_CONFIG_FILE,
+    PackageNames, Positioning, StatusColumns, Variables, Words, dialect_of,
+};
 pub use mariadb::MariaDb;
-pub use mysql::{MySql57, MySql80, MySql84};
+pub use mysql::MySql;
 pub use physical::{PhysicalTool, parse_binlog_info};
 pub use version::{Family, ServerVersion, VersionError};
 
@@ -84,43 +93,22 @@ pub const REPLICA_NET_TIMEOUT: u32 = 10;
 /// How often an idle source tells its replicas it is still there, in seconds.
 pub const HEARTBEAT_PERIOD: u32 = 2;
 
-/// What differs between server families, as config names, values and statements.
+/// What differs between server families, as config names, values and statements. Words and capabilities
+/// come from the version's row of the dialect table ([`Dialect`]), so every statement builder here is
+/// written once; the two implementations ([`MariaDb`], [`MySql`]) hold only what differs in behaviour: how
+/// GTID positions are kept and set, and how a fresh data directory is made.
 pub trait Flavor {
     fn version(&self) -> &ServerVersion;
 
-    /// How long binary logs are kept: `expire_logs_days` on old servers, `binlog_expire_logs_seconds` where
-    /// that is the name.
-    fn binlog_expiry(&self, days: u32) -> Setting;
-
-    /// The switch that makes a replica write what it applies to its own binary log (needed for rings).
-    fn log_replica_updates(&self) -> &'static str;
-
-    /// The switch that keeps replication threads stopped at server start until mmprov (or the DBA) starts them.
-    fn skip_replica_start(&self) -> &'static str;
-
-    /// The (risky, opt-in) list of replication errors a replica skips.
-    fn skip_errors(&self) -> &'static str;
-
-    /// The switches of a passive node (`on`) or an active one: `read_only`, and `super_read_only` where the
-    /// server has it (so that accounts with SUPER cannot write either).
-    fn read_only(&self, on: bool) -> Vec<Setting> {
-        vec![Setting::new("read_only", if on { "ON" } else { "OFF" })]
+    /// The version's row of the dialect table.
+    fn dialect(&self) -> &'static Dialect {
+        self.version().dialect()
     }
 
-    /// Whether `SET GLOBAL` changes this variable on a running server; otherwise a new value needs a restart.
-    /// Unknown variables are treated as needing one: a needless restart is safer than a setting never loaded.
-    fn is_dynamic(&self, variable: &str) -> bool {
-        DYNAMIC.contains(&variable)
+    /// What the server can do.
+    fn capabilities(&self) -> &'static Capabilities {
+        &self.dialect().capabilities
     }
-
-    /// Point this server's replication at a source, with the password as a secret.
-    fn change_source(&self, source: &SourceSpec, password: &str) -> Statement;
-
-    /// Change only the account a replica uses, keeping its source and position.
-    fn change_credentials(&self, user: &str, password: &str) -> Statement;
-
-    /// Change only the TLS settings of a replica's connection (`None`: plain), keeping source and position.
-    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String;
 
     /// The `[mysqld]` settings of crash-safe, GTID-positioned replication; `server_id` names the node's own
     /// GTID domain where the server has domains, so two writers never interleave one domain's sequence.
@@ -133,13 +121,6 @@ pub trait Flavor {
         None
     }
 
-    /// The variable that bounds how long a replica waits on a silent source, at [`REPLICA_NET_TIMEOUT`].
-    fn replica_net_timeout(&self) -> Setting;
-
-    /// Switch a replica's positioning (GTID or file/position), keeping its source and what it applied; the
-    /// connect retry and heartbeat are set with it.
-    fn change_positioning(&self, gtid: bool) -> String;
-
     /// The statement that reads the GTID position matching a source's binlog coordinates (`pos` column),
     /// where the server positions replicas by it; `None` where the source computes it itself (MySQL).
     fn gtid_position_at(&self, _file: &str, _pos: u64) -> Option<String> {
@@ -151,63 +132,187 @@ pub trait Flavor {
         None
     }
 
+    /// The shell command that makes `datadir` a fresh server's data directory (its system tables, owned by
+    /// the server's user; root logs in through the socket as the local root user). It is run only on a
+    /// directory that holds none.
+    fn initialize_datadir(&self, datadir: &str) -> String;
+
+    /// How long binary logs are kept: `expire_logs_days` on old servers, `binlog_expire_logs_seconds` where
+    /// that is the name.
+    fn binlog_expiry(&self, days: u32) -> Setting {
+        match self.dialect().variables.binlog_expiry {
+            BinlogExpiry::Days(name) => Setting::new(name, days),
+            BinlogExpiry::Seconds(name) => Setting::new(name, seconds(days)),
+        }
+    }
+
+    /// The switch that makes a replica write what it applies to its own binary log (needed for rings).
+    fn log_replica_updates(&self) -> &'static str {
+        self.dialect().variables.log_replica_updates
+    }
+
+    /// The switch that keeps replication threads stopped at server start until mmprov (or the DBA) starts them.
+    fn skip_replica_start(&self) -> &'static str {
+        self.dialect().variables.skip_replica_start
+    }
+
+    /// The (risky, opt-in) list of replication errors a replica skips.
+    fn skip_errors(&self) -> &'static str {
+        self.dialect().variables.skip_errors
+    }
+
+    /// The switches of a passive node (`on`) or an active one: `read_only`, and `super_read_only` where the
+    /// server has it (so that accounts with SUPER cannot write either).
+    fn read_only(&self, on: bool) -> Vec<Setting> {
+        let value = if on { "ON" } else { "OFF" };
+        let mut settings = vec![Setting::new("read_only", value)];
+        if self.capabilities().super_read_only {
+            settings.push(Setting::new("super_read_only", value));
+        }
+        settings
+    }
+
+    /// Whether `SET GLOBAL` changes this variable on a running server; otherwise a new value needs a restart.
+    /// Unknown variables are treated as needing one: a needless restart is safer than a setting never loaded.
+    fn is_dynamic(&self, variable: &str) -> bool {
+        DYNAMIC.contains(&variable)
+    }
+
+    /// Point this server's replication at a source, with the password as a secret.
+    fn change_source(&self, source: &SourceSpec, password: &str) -> Statement {
+        let words = &self.dialect().words;
+        let mut extra = vec![positioning_option(words, source.gtid)];
+        extra.extend(words.public_key.map(str::to_string));
+        change_statement(words, source, password, &extra)
+    }
+
+    /// Change only the account a replica uses, keeping its source and position.
+    fn change_credentials(&self, user: &str, password: &str) -> Statement {
+        let Words {
+            change_source: head,
+            option: prefix,
+            ..
+        } = &self.dialect().words;
+        let build = |password: &str| {
+            format!(
+                "{head} {prefix}_USER = {}, {prefix}_PASSWORD = {password}",
+                literal(user)
+            )
+        };
+        Statement::secret(build("(sensitive)"), build(&literal(password)))
+    }
+
+    /// Change only the TLS settings of a replica's connection (`None`: plain), keeping source and position.
+    fn change_tls(&self, tls: Option<&ReplicationTls>) -> String {
+        let words = &self.dialect().words;
+        format!(
+            "{} {}",
+            words.change_source,
+            tls_options(words.option, tls).join(", ")
+        )
+    }
+
+    /// The variable that bounds how long a replica waits on a silent source, at [`REPLICA_NET_TIMEOUT`].
+    fn replica_net_timeout(&self) -> Setting {
+        Setting::new(self.dialect().variables.net_timeout, REPLICA_NET_TIMEOUT)
+    }
+
+    /// Switch a replica's positioning (GTID or file/position), keeping its source and what it applied; the
+    /// connect retry and heartbeat are set with it.
+    fn change_positioning(&self, gtid: bool) -> String {
+        let words = &self.dialect().words;
+        let prefix = words.option;
+        format!(
+            "{} {}, {prefix}_CONNECT_RETRY = {CONNECT_RETRY}, {prefix}_HEARTBEAT_PERIOD = {HEARTBEAT_PERIOD}",
+            words.change_source,
+            positioning_option(words, gtid)
+        )
+    }
+
     /// The statement that reads what this server has written (`written`) and, as a replica, applied
     /// (`applied`), as GTID positions or sets.
-    fn gtid_positions(&self) -> &'static str;
+    fn gtid_positions(&self) -> &'static str {
+        self.dialect().variables.gtid_positions
+    }
 
     /// The query that waits (at most `seconds`) until this replica has applied its source's binary log up
     /// to `file`:`pos`; it answers `waited`: 0 or more when it has, -1 on timeout, NULL when it cannot.
     fn wait_for_source_position(&self, file: &str, pos: u64, seconds: u64) -> String {
-        let function =
-            if self.version().family == Family::MySql && self.version().at_least(8, 0, 26) {
-                "SOURCE_POS_WAIT"
-            } else {
-                "MASTER_POS_WAIT"
-            };
         format!(
-            "SELECT {function}({}, {pos}, {seconds}) AS waited",
+            "SELECT {}({}, {pos}, {seconds}) AS waited",
+            self.dialect().words.position_wait,
             literal(file)
         )
     }
 
-    fn start_replica(&self) -> &'static str;
+    fn start_replica(&self) -> &'static str {
+        self.dialect().words.start_replica
+    }
 
-    fn stop_replica(&self) -> &'static str;
+    fn stop_replica(&self) -> &'static str {
+        self.dialect().words.stop_replica
+    }
+
+    /// Stops only the replica's IO thread: it stops fetching, and what it fetched is still applied.
+    fn stop_io_thread(&self) -> String {
+        format!("{} IO_THREAD", self.stop_replica())
+    }
+
+    /// Starts only the replica's IO thread again.
+    fn start_io_thread(&self) -> String {
+        format!("{} IO_THREAD", self.start_replica())
+    }
 
     /// The statement that shows the replica's threads, errors and positions (one row per channel).
-    fn replica_status(&self) -> &'static str;
+    fn replica_status(&self) -> &'static str {
+        self.dialect().words.replica_status
+    }
 
     /// The statement that shows this server's current binary log file and position.
-    fn binlog_status(&self) -> &'static str;
+    fn binlog_status(&self) -> &'static str {
+        self.dialect().words.binlog_status
+    }
 
     /// The dump option that writes the source's binlog coordinates into the dump as a comment.
-    fn dump_coordinates_option(&self) -> &'static str;
+    fn dump_coordinates_option(&self) -> &'static str {
+        self.dialect().words.dump_coordinates
+    }
 
     /// The variable that skips the next N events of the replica's SQL thread.
-    fn skip_counter(&self) -> &'static str;
+    fn skip_counter(&self) -> &'static str {
+        self.dialect().variables.skip_counter
+    }
+
+    /// The query naming (`gtid`) the transactions a stopped replica failed to apply, where skipping one means
+    /// committing an empty transaction under its GTID: a MySQL replica positioned by GTID asks its source again
+    /// for every transaction it has not executed, so the skip counter would only see it sent again. `None`
+    /// where the skip counter skips it (MariaDB keeps its position by its own GTIDs of what it applied).
+    fn failed_transactions_query(&self) -> Option<&'static str> {
+        self.dialect().words.failed_transactions
+    }
+
+    /// Stop the replica, commit an empty transaction under each of `gtids` in place of the one the source
+    /// sent, and start it again.
+    fn skip_transactions(&self, gtids: &[String]) -> String {
+        let mut sql = format!("{};\n", self.stop_replica());
+        for gtid in gtids {
+            sql.push_str(&format!(
+                "SET GTID_NEXT = {};\nBEGIN;\nCOMMIT;\n",
+                literal(gtid)
+            ));
+        }
+        sql.push_str(&format!(
+            "SET GTID_NEXT = 'AUTOMATIC';\n{};\n",
+            self.start_replica()
+        ));
+        sql
+    }
 
     /// The statement that empties the server's binary logs and GTID history, run on a seed's target before
     /// a dump that sets `GTID_PURGED` (MySQL), which must not overlap what the target executed; `None` where
     /// a dump sets no GTID history of the server's own (MariaDB keeps the replica's position apart).
     fn reset_binary_logs(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// The shell command that makes `datadir` a fresh server's data directory (its system tables, owned by
-    /// the server's user; root logs in through the socket as the local root user). It is run only on a
-    /// directory that holds none.
-    fn initialize_datadir(&self, datadir: &str) -> String {
-        let d = crate::shell::quote(datadir);
-        let create = format!("install -d -o mysql -g mysql -m 0750 {d}");
-        match self.version().family {
-            Family::MariaDb => format!(
-                "{create} && if command -v mariadb-install-db >/dev/null 2>&1; then i=mariadb-install-db; \
-                 else i=mysql_install_db; fi && \"$i\" --user=mysql --datadir={d}"
-            ),
-            Family::MySql => {
-                format!("{create} && mysqld --initialize-insecure --user=mysql --datadir={d}")
-            }
-        }
+        self.dialect().words.reset_binary_logs
     }
 
     /// The fresh server's first clean-up, given the hosts its anonymous accounts are for: those accounts
@@ -248,7 +353,29 @@ pub trait Flavor {
                 p = password
             )
         };
+        let text = |password: &str| self.through_super_read_only(&text(password));
         Statement::secret(text("(sensitive)"), text(&literal(password)))
+    }
+
+    /// `statements` (mmprov's own accounts, kept out of the binary log) run on a node that may be held or
+    /// passive: where the server has `super_read_only`, it is lifted for them and put back as it was, while
+    /// `read_only` keeps every application account out throughout.
+    fn through_super_read_only(&self, statements: &str) -> String {
+        let (lift, restore) = self.super_read_only_lifted();
+        format!("{lift}{statements}{restore}")
+    }
+
+    /// What goes before and after mmprov's own writes (accounts, a seed's restore) so that `super_read_only`
+    /// is lifted for them and put back as it was; nothing where the server has no such switch.
+    fn super_read_only_lifted(&self) -> (&'static str, &'static str) {
+        if self.dialect().capabilities.super_read_only {
+            (
+                "SET @mmprov_super_read_only = @@GLOBAL.super_read_only;\nSET GLOBAL super_read_only = OFF;\n",
+                "SET GLOBAL super_read_only = @mmprov_super_read_only;\n",
+            )
+        } else {
+            ("", "")
+        }
     }
 }
 
@@ -280,19 +407,20 @@ const DYNAMIC: &[&str] = &[
     "replica_net_timeout",
 ];
 
+/// The shell command that creates a data directory (`quoted` for the shell), owned by the server's user.
+fn create_datadir(quoted: &str) -> String {
+    format!("install -d -o mysql -g mysql -m 0750 {quoted}")
+}
+
 fn seconds(days: u32) -> u64 {
     u64::from(days) * 86_400
 }
 
-/// A CHANGE statement that sets only user and password: position and source stay as they are.
-fn credentials_statement(head: &str, prefix: &str, user: &str, password: &str) -> Statement {
-    let build = |password: &str| {
-        format!(
-            "{head} {prefix}_USER = {}, {prefix}_PASSWORD = {password}",
-            literal(user)
-        )
-    };
-    Statement::secret(build("(sensitive)"), build(&literal(password)))
+/// `MASTER_USE_GTID = slave_pos` or `SOURCE_AUTO_POSITION = 0`: how the replica positions itself.
+fn positioning_option(words: &Words, gtid: bool) -> String {
+    let p = &words.positioning;
+    let value = if gtid { p.by_gtid } else { p.by_file };
+    format!("{} = {value}", p.option)
 }
 
 /// The TLS options of a CHANGE statement: all of them, so a change from one set of files to another (or to
@@ -313,19 +441,14 @@ fn tls_options(prefix: &str, tls: Option<&ReplicationTls>) -> Vec<String> {
     }
 }
 
-/// A CHANGE statement that sets only the TLS options: position and source stay as they are.
-fn tls_statement(head: &str, prefix: &str, tls: Option<&ReplicationTls>) -> String {
-    format!("{head} {}", tls_options(prefix, tls).join(", "))
-}
-
 /// `KEY='value', ...` options of a CHANGE statement, with the password kept apart for redaction.
 fn change_statement(
-    head: &str,
-    prefix: &str,
+    words: &Words,
     source: &SourceSpec,
     password: &str,
-    extra: &[&str],
+    extra: &[String],
 ) -> Statement {
+    let (head, prefix) = (words.change_source, words.option);
     let build = |password: &str| {
         let mut parts = vec![
             format!("{prefix}_HOST = {}", literal(&source.host)),
@@ -342,358 +465,11 @@ fn change_statement(
         if source.tls.is_some() {
             parts.extend(tls_options(prefix, source.tls.as_ref()));
         }
-        parts.extend(extra.iter().map(|e| e.to_string()));
+        parts.extend(extra.iter().cloned());
         format!("{head} {}", parts.join(", "))
     };
     Statement::secret(build("(sensitive)"), build(&literal(password)))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn flavor(s: &str) -> Box<dyn Flavor> {
-        ServerVersion::parse_hint(s).expect("valid hint").flavor()
-    }
-
-    #[test]
-    fn binlog_expiry_follows_the_server() {
-        assert_eq!(
-            flavor("mariadb-10.5").binlog_expiry(10),
-            Setting::new("expire_logs_days", 10)
-        );
-        assert_eq!(
-            flavor("mariadb-10.11").binlog_expiry(10),
-            Setting::new("binlog_expire_logs_seconds", 864000)
-        );
-        assert_eq!(
-            flavor("mysql-5.7").binlog_expiry(7),
-            Setting::new("expire_logs_days", 7)
-        );
-        assert_eq!(
-            flavor("mysql-8.0.36").binlog_expiry(1),
-            Setting::new("binlog_expire_logs_seconds", 86400)
-        );
-        assert_eq!(
-            flavor("mysql-8.4").binlog_expiry(1),
-            Setting::new("binlog_expire_logs_seconds", 86400)
-        );
-    }
-
-    #[test]
-    fn replica_wording_changes_at_mysql_8_0_26() {
-        assert_eq!(
-            flavor("mysql-8.0.25").log_replica_updates(),
-            "log_slave_updates"
-        );
-        assert_eq!(
-            flavor("mysql-8.0.26").log_replica_updates(),
-            "log_replica_updates"
-        );
-        assert_eq!(flavor("mysql-8.0.26").skip_errors(), "replica_skip_errors");
-        assert_eq!(
-            flavor("mysql-8.4.2").skip_replica_start(),
-            "skip_replica_start"
-        );
-        assert_eq!(
-            flavor("mariadb-11.4").skip_replica_start(),
-            "skip-slave-start"
-        );
-        assert_eq!(flavor("mysql-5.7.44").skip_errors(), "slave_skip_errors");
-    }
-
-    fn source() -> SourceSpec {
-        SourceSpec {
-            host: "10.0.0.1".into(),
-            port: 3306,
-            user: "repl".into(),
-            log_file: Some("mysql-bin.000002".into()),
-            log_pos: Some(345),
-            tls: None,
-            gtid: false,
-        }
-    }
-
-    fn tls() -> ReplicationTls {
-        ReplicationTls {
-            ca: "/etc/mysql/tls/ca.pem".into(),
-            cert: "/etc/mysql/tls/cert.pem".into(),
-            key: "/etc/mysql/tls/key.pem".into(),
-            verify_server_cert: true,
-        }
-    }
-
-    #[test]
-    fn tls_options_follow_the_dialect_and_leave_nothing_of_an_old_setting() {
-        let with_tls = SourceSpec {
-            tls: Some(tls()),
-            ..source()
-        };
-        let maria = flavor("mariadb-10.11").change_source(&with_tls, "pw");
-        assert!(
-            maria.shown().contains(
-                "MASTER_SSL = 1, MASTER_SSL_CA = '/etc/mysql/tls/ca.pem', MASTER_SSL_CERT = '/etc/mysql/tls/cert.pem', \
-                 MASTER_SSL_KEY = '/etc/mysql/tls/key.pem', MASTER_SSL_VERIFY_SERVER_CERT = 1"
-            ),
-            "{}",
-            maria.shown()
-        );
-        assert!(
-            flavor("mysql-8.4")
-                .change_source(&with_tls, "pw")
-                .shown()
-                .contains("SOURCE_SSL = 1, SOURCE_SSL_CA = '/etc/mysql/tls/ca.pem'")
-        );
-        assert_eq!(
-            flavor("mysql-8.0.36").change_tls(None),
-            "CHANGE REPLICATION SOURCE TO SOURCE_SSL = 0"
-        );
-        assert!(
-            !flavor("mariadb-10.11")
-                .change_source(&source(), "pw")
-                .shown()
-                .contains("SSL"),
-            "a playbook without TLS leaves the connection's TLS as it is"
-        );
-        let account = flavor("mariadb-10.11").replication_user("repl", "10.0.0.2", "pw", true);
-        assert!(
-            account.shown().contains("REQUIRE SSL"),
-            "{}",
-            account.shown()
-        );
-    }
-
-    #[test]
-    fn change_source_follows_the_server_and_hides_the_password() {
-        let maria = flavor("mariadb-10.11").change_source(&source(), "pa'ss");
-        assert_eq!(
-            maria.shown(),
-            "CHANGE MASTER TO MASTER_HOST = '10.0.0.1', MASTER_PORT = 3306, MASTER_USER = 'repl', \
-             MASTER_PASSWORD = (sensitive), MASTER_LOG_FILE = 'mysql-bin.000002', MASTER_LOG_POS = 345, \
-             MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2, MASTER_USE_GTID = no"
-        );
-        let by_gtid = SourceSpec {
-            gtid: true,
-            ..source()
-        };
-        assert_eq!(
-            flavor("mariadb-10.11")
-                .change_source(&by_gtid, "pw")
-                .shown(),
-            "CHANGE MASTER TO MASTER_HOST = '10.0.0.1', MASTER_PORT = 3306, MASTER_USER = 'repl', \
-             MASTER_PASSWORD = (sensitive), MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2, \
-             MASTER_USE_GTID = slave_pos",
-            "by GTID, the replica's own position decides where it starts: no file or position"
-        );
-        assert!(
-            flavor("mysql-8.0.36")
-                .change_source(&by_gtid, "pw")
-                .shown()
-                .contains("SOURCE_CONNECT_RETRY = 2, SOURCE_HEARTBEAT_PERIOD = 2, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1")
-        );
-        assert!(
-            flavor("mysql-5.7")
-                .change_source(&by_gtid, "pw")
-                .shown()
-                .ends_with("MASTER_AUTO_POSITION = 1")
-        );
-        assert!(maria.expose().contains("MASTER_PASSWORD = 'pa''ss'"));
-        assert!(!maria.shown().contains("pa'ss"));
-        let old = flavor("mysql-8.0.22").change_source(&source(), "x");
-        assert!(
-            old.shown().starts_with("CHANGE MASTER TO MASTER_HOST"),
-            "{}",
-            old.shown()
-        );
-        assert!(
-            old.shown()
-                .ends_with("MASTER_AUTO_POSITION = 0, GET_MASTER_PUBLIC_KEY = 1")
-        );
-        let new = flavor("mysql-8.0.23").change_source(&source(), "x");
-        assert!(
-            new.shown()
-                .starts_with("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '10.0.0.1'"),
-            "{}",
-            new.shown()
-        );
-        assert!(
-            new.shown()
-                .contains("SOURCE_LOG_POS = 345, SOURCE_CONNECT_RETRY = 2")
-        );
-        assert!(
-            flavor("mysql-8.4")
-                .change_source(&source(), "x")
-                .shown()
-                .starts_with("CHANGE REPLICATION SOURCE")
-        );
-        assert!(
-            flavor("mysql-5.7")
-                .change_source(&source(), "x")
-                .shown()
-                .starts_with("CHANGE MASTER TO")
-        );
-    }
-
-    #[test]
-    fn gtid_settings_and_switches_across_the_matrix() {
-        let names = |s: Vec<Setting>| {
-            s.into_iter()
-                .map(|s| format!("{}={}", s.name, s.value))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            names(flavor("mariadb-10.11").gtid_settings(Some(7), false)),
-            ["gtid_domain_id=7", "gtid_strict_mode=OFF"],
-            "each node writes in its own GTID domain"
-        );
-        assert_eq!(
-            names(flavor("mysql-5.7").gtid_settings(Some(7), true)),
-            [
-                "gtid_mode=ON",
-                "enforce_gtid_consistency=ON",
-                "relay_log_recovery=ON",
-                "master_info_repository=TABLE",
-                "relay_log_info_repository=TABLE"
-            ]
-        );
-        assert_eq!(
-            names(flavor("mysql-8.4").gtid_settings(Some(7), true)),
-            [
-                "gtid_mode=ON",
-                "enforce_gtid_consistency=ON",
-                "relay_log_recovery=ON"
-            ],
-            "8.0 and later keep replica positions in tables only"
-        );
-        let timeouts: Vec<String> = [
-            "mariadb-10.6",
-            "mysql-5.7",
-            "mysql-8.0.25",
-            "mysql-8.0.26",
-            "mysql-8.4",
-        ]
-        .iter()
-        .map(|v| flavor(v).replica_net_timeout().name)
-        .collect();
-        assert_eq!(
-            timeouts,
-            [
-                "slave_net_timeout",
-                "slave_net_timeout",
-                "slave_net_timeout",
-                "replica_net_timeout",
-                "replica_net_timeout"
-            ]
-        );
-        assert_eq!(
-            flavor("mariadb-10.11").change_positioning(true),
-            "CHANGE MASTER TO MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2"
-        );
-        assert_eq!(
-            flavor("mysql-8.0.22").change_positioning(true),
-            "CHANGE MASTER TO MASTER_AUTO_POSITION = 1, MASTER_CONNECT_RETRY = 2, MASTER_HEARTBEAT_PERIOD = 2"
-        );
-        assert_eq!(
-            flavor("mysql-8.4").change_positioning(false),
-            "CHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION = 0, SOURCE_CONNECT_RETRY = 2, SOURCE_HEARTBEAT_PERIOD = 2"
-        );
-        let maria = flavor("mariadb-10.11");
-        assert_eq!(
-            maria.gtid_position_at("mysql-bin.000002", 345).as_deref(),
-            Some("SELECT BINLOG_GTID_POS('mysql-bin.000002', 345) AS pos")
-        );
-        assert_eq!(
-            maria.set_replica_gtid_position("0-1-5,2-2-9").as_deref(),
-            Some("SET GLOBAL gtid_slave_pos = '0-1-5,2-2-9'")
-        );
-        assert_eq!(
-            flavor("mysql-8.0.36").gtid_position_at("b.1", 4),
-            None,
-            "MySQL replicas find their place by the GTIDs they hold"
-        );
-    }
-
-    #[test]
-    fn statements_and_options_across_the_matrix() {
-        let table = [
-            (
-                "mariadb-10.11",
-                "START SLAVE",
-                "SHOW SLAVE STATUS",
-                "SHOW MASTER STATUS",
-                "--master-data=2",
-                "sql_slave_skip_counter",
-            ),
-            (
-                "mysql-5.7",
-                "START SLAVE",
-                "SHOW SLAVE STATUS",
-                "SHOW MASTER STATUS",
-                "--master-data=2",
-                "sql_slave_skip_counter",
-            ),
-            (
-                "mysql-8.0.21",
-                "START SLAVE",
-                "SHOW SLAVE STATUS",
-                "SHOW MASTER STATUS",
-                "--master-data=2",
-                "sql_slave_skip_counter",
-            ),
-            (
-                "mysql-8.0.22",
-                "START REPLICA",
-                "SHOW REPLICA STATUS",
-                "SHOW MASTER STATUS",
-                "--master-data=2",
-                "sql_slave_skip_counter",
-            ),
-            (
-                "mysql-8.0.26",
-                "START REPLICA",
-                "SHOW REPLICA STATUS",
-                "SHOW MASTER STATUS",
-                "--source-data=2",
-                "sql_replica_skip_counter",
-            ),
-            (
-                "mysql-8.4.3",
-                "START REPLICA",
-                "SHOW REPLICA STATUS",
-                "SHOW BINARY LOG STATUS",
-                "--source-data=2",
-                "sql_replica_skip_counter",
-            ),
-        ];
-        for (server, start, status, binlog, dump, skip) in table {
-            let f = flavor(server);
-            assert_eq!(
-                (
-                    f.start_replica(),
-                    f.replica_status(),
-                    f.binlog_status(),
-                    f.dump_coordinates_option(),
-                    f.skip_counter()
-                ),
-                (start, status, binlog, dump, skip),
-                "{server}"
-            );
-            assert_eq!(f.stop_replica(), start.replace("START", "STOP"), "{server}");
-        }
-    }
-
-    #[test]
-    fn the_replication_user_is_least_privilege_unlogged_and_redacted() {
-        let s = flavor("mariadb-10.11").replication_user("repl", "10.0.0.2", "it's", false);
-        assert!(s.shown().starts_with("SET SESSION sql_log_bin = 0;"));
-        assert!(
-            s.shown()
-                .contains("CREATE USER IF NOT EXISTS 'repl'@'10.0.0.2' IDENTIFIED BY (sensitive);")
-        );
-        assert!(
-            s.shown()
-                .contains("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'10.0.0.2';")
-        );
-        assert!(!s.shown().contains("it's") && s.expose().contains("IDENTIFIED BY 'it''s'"));
-    }
-}
+mod tests;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::{Flavor, MariaDb, MySql57, MySql80, MySql84};
+use super::{Dialect, Flavor, MariaDb, MySql, dialect_of};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -85,10 +85,13 @@ impl ServerVersion {
     pub fn flavor(self) -> Box<dyn Flavor + Send + Sync> {
         match self.family {
             Family::MariaDb => Box::new(MariaDb(self)),
-            Family::MySql if self.at_least(8, 4, 0) => Box::new(MySql84(self)),
-            Family::MySql if self.at_least(8, 0, 0) => Box::new(MySql80(self)),
-            Family::MySql => Box::new(MySql57(self)),
+            Family::MySql => Box::new(MySql(self)),
         }
+    }
+
+    /// This version's row of the dialect table: its words and capabilities.
+    pub fn dialect(&self) -> &'static Dialect {
+        dialect_of(self)
     }
 }
 

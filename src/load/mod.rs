@@ -768,6 +768,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
     let datadir = optional(v.datadir, "datadir");
     let socket = optional(v.socket, "socket");
     let log_error = optional(v.log_error, "log_error");
+    let log_bin = optional(v.log_bin, "log_bin");
     let mut text = |value: Option<Spanned<String>>, what: &str, default: String| match value {
         Some(value) => checked_text(file, value, what, crate::mycnf::value_problem, problems),
         None => default,
@@ -784,7 +785,7 @@ fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Prob
         server_version: v.server_version.map(|s| yaml::sourced(file, s)),
         binlog_expire_days: v.binlog_expire_days.unwrap_or(d.binlog_expire_days),
         max_binlog_size: text(v.max_binlog_size, "max_binlog_size", d.max_binlog_size),
-        log_bin: text(v.log_bin, "log_bin", d.log_bin),
+        log_bin,
         relay_log: text(v.relay_log, "relay_log", d.relay_log),
         datadir,
         socket,

@@ -122,7 +122,9 @@ pub struct PlayVars {
     pub server_version: Option<Sourced<String>>,
     pub binlog_expire_days: u32,
     pub max_binlog_size: String,
-    pub log_bin: String,
+    /// The binary log's path; `None`: where the installed server keeps it (moving it away from a server's
+    /// logs leaves their transactions unservable to its replicas, so it is never done by default).
+    pub log_bin: Option<String>,
     pub relay_log: String,
     /// The server's data directory, socket and error log; `None`: where the installed server has them (its
     /// own variables, its package's layout). Setting one moves it: an explicit choice the plan checks.
@@ -165,6 +167,7 @@ pub struct PlayVars {
 pub const DEFAULT_DATADIR: &str = "/var/lib/mysql";
 pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
 pub const DEFAULT_LOG_ERROR: &str = "/var/log/mysql/error.log";
+pub const DEFAULT_LOG_BIN: &str = "/var/log/mysql/mysql-bin.log";
 
 impl PlayVars {
     /// The data directory the playbook names, or the Debian package's.
@@ -176,6 +179,11 @@ impl PlayVars {
     pub fn socket_or_default(&self) -> &str {
         self.socket.as_deref().unwrap_or(DEFAULT_SOCKET)
     }
+
+    /// The binary log the playbook names, or mmprov's usual place for it.
+    pub fn log_bin_or_default(&self) -> &str {
+        self.log_bin.as_deref().unwrap_or(DEFAULT_LOG_BIN)
+    }
 }
 
 impl Default for PlayVars {
@@ -185,7 +193,7 @@ impl Default for PlayVars {
             server_version: None,
             binlog_expire_days: 10,
             max_binlog_size: "100M".into(),
-            log_bin: "/var/log/mysql/mysql-bin.log".into(),
+            log_bin: None,
             relay_log: "/var/log/mysql/relay-bin".into(),
             datadir: None,
             socket: None,

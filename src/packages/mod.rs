@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::flavor::Family;
+use crate::flavor::ServerVersion;
 use crate::model::PackageRepository;
 use crate::shell::quote;
 
@@ -46,10 +46,10 @@ pub trait PackageManager {
 
     /// The server's and its client's packages; `vendor`: from the vendor's own repository, whose names
     /// can differ from the distribution's.
-    fn server_packages(&self, family: Family, vendor: bool) -> Vec<String>;
+    fn server_packages(&self, server: &ServerVersion, vendor: bool) -> Vec<String>;
 
     /// The service the server's packages install.
-    fn service_name(&self, family: Family) -> &'static str;
+    fn service_name(&self, server: &ServerVersion) -> &'static str;
 
     /// The files that add `repo` to the host's sources. `codename`: the host's release codename, the suite
     /// when the repository names none. Fails with the reason when they cannot be written as asked.
@@ -73,6 +73,10 @@ pub fn manager(kind: PackageManagerKind) -> Box<dyn PackageManager + Send + Sync
 
 pub struct Apt;
 
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
 pub struct Dnf;
 
 /// Debian's maintainer scripts start no service while this says 101; mmprov's own is marked, so an install
@@ -85,19 +89,12 @@ impl PackageManager for Apt {
         PackageManagerKind::Apt
     }
 
-    fn server_packages(&self, family: Family, _vendor: bool) -> Vec<String> {
-        let names: &[&str] = match family {
-            Family::MariaDb => &["mariadb-server", "mariadb-client"],
-            Family::MySql => &["mysql-server", "mysql-client"],
-        };
-        names.iter().map(|s| s.to_string()).collect()
+    fn server_packages(&self, server: &ServerVersion, _vendor: bool) -> Vec<String> {
+        owned(server.dialect().packages.apt)
     }
 
-    fn service_name(&self, family: Family) -> &'static str {
-        match family {
-            Family::MariaDb => "mariadb",
-            Family::MySql => "mysql",
-        }
+    fn service_name(&self, server: &ServerVersion) -> &'static str {
+        server.dialect().packages.apt_service
     }
 
     fn repository_files(
@@ -178,21 +175,13 @@ impl PackageManager for Dnf {
         PackageManagerKind::Dnf
     }
 
-    fn server_packages(&self, family: Family, vendor: bool) -> Vec<String> {
-        let names: &[&str] = match (family, vendor) {
-            (Family::MariaDb, false) => &["mariadb-server", "mariadb"],
-            (Family::MariaDb, true) => &["MariaDB-server", "MariaDB-client"],
-            (Family::MySql, false) => &["mysql-server", "mysql"],
-            (Family::MySql, true) => &["mysql-community-server", "mysql-community-client"],
-        };
-        names.iter().map(|s| s.to_string()).collect()
+    fn server_packages(&self, server: &ServerVersion, vendor: bool) -> Vec<String> {
+        let names = &server.dialect().packages;
+        owned(if vendor { names.dnf_vendor } else { names.dnf })
     }
 
-    fn service_name(&self, family: Family) -> &'static str {
-        match family {
-            Family::MariaDb => "mariadb",
-            Family::MySql => "mysqld",
-        }
+    fn service_name(&self, server: &ServerVersion) -> &'static str {
+        server.dialect().packages.dnf_service
     }
 
     fn repository_files(
@@ -248,31 +237,39 @@ mod tests {
         }
     }
 
+    fn maria() -> ServerVersion {
+        ServerVersion::DEBIAN_DEFAULT
+    }
+
+    fn mysql() -> ServerVersion {
+        ServerVersion::parse_hint("mysql-9.7").expect("valid hint")
+    }
+
     #[test]
     fn package_names_follow_the_family_the_manager_and_the_source() {
         assert_eq!(
-            Apt.server_packages(Family::MariaDb, false),
+            Apt.server_packages(&maria(), false),
             ["mariadb-server", "mariadb-client"]
         );
         assert_eq!(
-            Apt.server_packages(Family::MySql, true),
+            Apt.server_packages(&mysql(), true),
             ["mysql-server", "mysql-client"]
         );
         assert_eq!(
-            Dnf.server_packages(Family::MariaDb, false),
+            Dnf.server_packages(&maria(), false),
             ["mariadb-server", "mariadb"]
         );
         assert_eq!(
-            Dnf.server_packages(Family::MariaDb, true),
+            Dnf.server_packages(&maria(), true),
             ["MariaDB-server", "MariaDB-client"]
         );
         assert_eq!(
-            Dnf.server_packages(Family::MySql, true),
+            Dnf.server_packages(&mysql(), true),
             ["mysql-community-server", "mysql-community-client"]
         );
-        assert_eq!(Apt.service_name(Family::MariaDb), "mariadb");
-        assert_eq!(Apt.service_name(Family::MySql), "mysql");
-        assert_eq!(Dnf.service_name(Family::MySql), "mysqld");
+        assert_eq!(Apt.service_name(&maria()), "mariadb");
+        assert_eq!(Apt.service_name(&mysql()), "mysql");
+        assert_eq!(Dnf.service_name(&mysql()), "mysqld");
     }
 
     #[test]

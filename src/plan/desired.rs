@@ -10,7 +10,7 @@ use super::interleave::{self, Assignment, Interleave};
 use super::replication::Refusal;
 use crate::facts::HostFacts;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::model::{Install, Play, Project, Role};
+use crate::model::{Install, Play, Project, Role, ServiceKind};
 use crate::service;
 use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
 
@@ -149,13 +149,7 @@ fn config_path(play: &Play, facts: &HostFacts, flavor: &dyn Flavor) -> String {
     if !facts.config_path.is_empty() {
         return facts.config_path.clone();
     }
-    match flavor.version().family {
-        crate::flavor::Family::MariaDb => "/etc/mysql/mariadb.conf.d/60-mmprov.cnf".into(),
-        crate::flavor::Family::MySql => format!(
-            "/etc/mysql/mysql.conf.d/{}",
-            crate::facts::MYSQL_CONFIG_FILE
-        ),
-    }
+    flavor.capabilities().config_path.into()
 }
 
 fn desired_host(
@@ -180,11 +174,18 @@ fn desired_host(
     let flavor = version.flavor();
     let paths = super::paths::server_paths(&play.vars, facts);
     let context = |flavor: &dyn Flavor| {
-        let context = MyCnfContext::new(project, play, host, flavor).with_paths(
-            paths.datadir.clone(),
-            paths.socket.clone(),
-            paths.log_error.clone(),
-        );
+        let context = MyCnfContext::new(project, play, host, flavor)
+            .with_paths(
+                paths.datadir.clone(),
+                paths.socket.clone(),
+                paths.log_error.clone(),
+            )
+            .with_log_bin(paths.log_bin.clone());
+        let context = if facts.service == ServiceKind::Systemd {
+            context.under_systemd()
+        } else {
+            context
+        };
         match assignment.nodes.get(host) {
             Some(c) => context.with_interleave(c.increment, c.offset),
             None => context,
@@ -228,7 +229,7 @@ fn desired_host(
     // With no server installed yet, the service is the one its packages will install.
     let service_name = match facts.os.package_manager {
         Some(kind) if !facts.server_installed() => crate::packages::manager(kind)
-            .service_name(version.family)
+            .service_name(&version)
             .to_string(),
         _ => facts.service_name.clone(),
     };
@@ -259,7 +260,7 @@ fn desired_host(
         warnings,
         gtid_moved_online: play.has_role(Role::Replication)
             && play.vars.gtid
-            && flavor.version().family == crate::flavor::Family::MySql,
+            && flavor.capabilities().gtid_mode,
         interleave_change: assignment.changes.get(host).copied(),
         held,
         flavor,

@@ -1,5 +1,5 @@
 //! The one way into planning: [`plan`] turns a project, the facts read from its hosts and the inputs the
-//! engine read up front (templates, password fingerprints) into a whole [`Plan`]. The engine orchestrates a
+//! engine read up front (templates, what the passwords let it ask) into a whole [`Plan`]. The engine orchestrates a
 //! run around it (read, plan, show, apply); it never assembles a plan from the parts itself.
 //!
 //! A converge ([`Goal::Converge`]) goes:
@@ -23,6 +23,7 @@ use super::{
 };
 use crate::facts::HostFacts;
 use crate::model::{Play, Project, Role, Serial};
+use crate::replication::password::PasswordCheck;
 
 /// What a plan is for.
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +45,9 @@ pub struct Inputs<'a> {
     pub templates: &'a BTreeMap<String, String>,
     /// How many nodes of a live play restart at once, over the plays' own `serial:`.
     pub serial: Option<Serial>,
-    /// The fingerprint of each replication play's password, to tell a changed secret from the stored one.
-    pub password_fingerprints: &'a BTreeMap<String, String>,
+    /// What each replication play's password lets the plan ask, to tell a changed secret from the stored
+    /// one without holding it.
+    pub password_checks: &'a BTreeMap<String, PasswordCheck>,
 }
 
 /// Why no plan could be made.
@@ -77,10 +79,7 @@ pub fn replication_plans(
 ) -> Result<Vec<ReplicationPlan>, Refusal> {
     replication_plays(inputs.project)
         .map(|p| {
-            let password = inputs
-                .password_fingerprints
-                .get(&p.name)
-                .map(String::as_str);
+            let password = inputs.password_checks.get(&p.name);
             plan_replication(inputs.project, p, inputs.facts, password, restarting)
         })
         .collect()

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::HostFacts;
-use crate::flavor::Family;
 use crate::model::{Play, Project};
 
 /// One play's move, stage by stage.
@@ -81,7 +80,7 @@ pub fn plan_gtid_move(
         .iter()
         .filter(|h| project.in_limit(h))
         .filter_map(|h| Some((h, facts.get(h)?)))
-        .filter(|(_, f)| f.server.is_some_and(|s| s.family == Family::MySql))
+        .filter(|(_, f)| f.server.is_some_and(|s| s.dialect().capabilities.gtid_mode))
         .collect();
     let levels: Vec<(&String, usize)> = hosts
         .iter()

@@ -100,7 +100,7 @@ pub fn plan_install(
     Ok(InstallSteps {
         install: Some(Step::InstallServer {
             manager: kind,
-            packages: manager.server_packages(version.family, vendor),
+            packages: manager.server_packages(&version, vendor),
             repository,
             sources,
             server: version,

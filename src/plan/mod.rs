@@ -32,6 +32,7 @@ mod install;
 mod interleave;
 mod layout;
 mod paths;
+mod refusal;
 mod replication;
 mod rollout;
 mod seed_method;

@@ -1,4 +1,4 @@
-//! Where the server's files are: its data directory, socket and error log. PURE.
+//! Where the server's files are: its data directory, socket, error log and binary log. PURE.
 //!
 //! A path the playbook names is where the file goes (moving it is the playbook's explicit choice, which the
 //! layout plan checks). A path it does not name stays where the installed server has it:
@@ -11,10 +11,16 @@
 //! with no error log file of its own (`@@log_error` empty: its journal keeps its words) gets none; one that
 //! would log to syslog or to a file named after the host (mysqld_safe) gets the file mmprov reads when a
 //! restart fails, as a server that is down keeps the one mmprov's file names.
+//!
+//! The binary log follows the same order, and for a stronger reason: a server's logs hold the transactions
+//! its replicas may still need. A new basename starts a new index, and whatever the old files hold becomes
+//! purged history that no replica can fetch again (MySQL writes `binlog.N` in its data directory by default).
 
 use crate::facts::HostFacts;
-use crate::model::{DEFAULT_DATADIR, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, PlayVars, ServiceKind};
-use crate::mycnf::server_options;
+use crate::model::{
+    DEFAULT_DATADIR, DEFAULT_LOG_BIN, DEFAULT_LOG_ERROR, DEFAULT_SOCKET, PlayVars, ServiceKind,
+};
+use crate::mycnf::{server_options, written_value};
 
 /// The server's files on one host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +29,8 @@ pub struct ServerPaths {
     pub socket: String,
     /// `None`: the server logs to its journal or standard error, and the config names no file.
     pub log_error: Option<String>,
+    /// The binary log's path as the config writes it.
+    pub log_bin: String,
 }
 
 /// The paths of `facts`' host under a play with `vars`.
@@ -72,6 +80,47 @@ pub fn server_paths(vars: &PlayVars, facts: &HostFacts) -> ServerPaths {
         datadir,
         socket,
         log_error,
+        log_bin: log_bin(vars, facts),
+    }
+}
+
+/// The playbook's binary log; else the one the running server writes, said as mmprov's file says it when that
+/// names the same logs; else the one mmprov's file names; else mmprov's usual place.
+fn log_bin(vars: &PlayVars, facts: &HostFacts) -> String {
+    if let Some(named) = &vars.log_bin {
+        return named.clone();
+    }
+    let written = facts
+        .config
+        .as_deref()
+        .and_then(|config| written_value(config, "log_bin"))
+        .filter(|path| !path.is_empty());
+    let logging = facts.running
+        && facts
+            .variables
+            .get("log_bin")
+            .is_some_and(|on| crate::mycnf::same_value("ON", on));
+    let basename = facts
+        .variables
+        .get("log_bin_basename")
+        .filter(|b| logging && !b.is_empty());
+    match (basename, written) {
+        (Some(basename), Some(written)) if names_the_same_logs(&written, basename) => written,
+        (Some(basename), _) => basename.clone(),
+        (None, Some(written)) => written,
+        (None, None) => DEFAULT_LOG_BIN.to_string(),
+    }
+}
+
+/// Whether `log-bin = written` gives the logs the server reports as `basename`: the server drops an extension
+/// and resolves a relative name against its data directory.
+fn names_the_same_logs(written: &str, basename: &str) -> bool {
+    let stem = std::path::Path::new(written).with_extension("");
+    let stem = stem.to_string_lossy();
+    if written.starts_with('/') {
+        stem == basename
+    } else {
+        basename.ends_with(&format!("/{stem}"))
     }
 }
 
@@ -113,8 +162,65 @@ mod tests {
                 datadir: "/var/lib/mariadb".into(),
                 socket: "/run/mariadbd/mysqld.sock".into(),
                 log_error: None,
+                log_bin: DEFAULT_LOG_BIN.into(),
             }
         );
+    }
+
+    /// MySQL logs to `binlog.N` in its data directory by default: a new basename would leave every
+    /// transaction in those files unservable to a replica (error 13114 wrapping 1236).
+    #[test]
+    fn the_binary_log_stays_where_the_running_server_writes_it() {
+        let mysql = running(&[
+            ("log_bin", "ON"),
+            ("log_bin_basename", "/var/lib/mysql/binlog"),
+        ]);
+        assert_eq!(
+            server_paths(&PlayVars::default(), &mysql).log_bin,
+            "/var/lib/mysql/binlog"
+        );
+        // Said as mmprov's file says it, so the file does not change.
+        let mut configured = running(&[
+            ("log_bin", "ON"),
+            ("log_bin_basename", "/var/log/mysql/mysql-bin"),
+        ]);
+        configured.config = Some("[mysqld]\nlog-bin = /var/log/mysql/mysql-bin.log\n".into());
+        assert_eq!(
+            server_paths(&PlayVars::default(), &configured).log_bin,
+            "/var/log/mysql/mysql-bin.log"
+        );
+        configured.config = Some("[mysqld]\nlog_bin = mysql-bin\n".into());
+        configured
+            .variables
+            .insert("log_bin_basename".into(), "/var/lib/mysql/mysql-bin".into());
+        assert_eq!(
+            server_paths(&PlayVars::default(), &configured).log_bin,
+            "mysql-bin"
+        );
+    }
+
+    #[test]
+    fn a_server_not_logging_yet_gets_mmprovs_file_or_the_usual_place_and_the_playbook_wins() {
+        // MariaDB as Debian ships it: no binary log.
+        let mut off = running(&[("log_bin", "OFF"), ("log_bin_basename", "")]);
+        assert_eq!(
+            server_paths(&PlayVars::default(), &off).log_bin,
+            DEFAULT_LOG_BIN
+        );
+        off.config = Some("[mysqld]\nlog-bin = /srv/binlog/b.log\n".into());
+        assert_eq!(
+            server_paths(&PlayVars::default(), &off).log_bin,
+            "/srv/binlog/b.log"
+        );
+        let named = PlayVars {
+            log_bin: Some("/data/bin".into()),
+            ..PlayVars::default()
+        };
+        let mysql = running(&[
+            ("log_bin", "ON"),
+            ("log_bin_basename", "/var/lib/mysql/binlog"),
+        ]);
+        assert_eq!(server_paths(&named, &mysql).log_bin, "/data/bin");
     }
 
     /// A server started by mysqld_safe logs to syslog, or once told to skip it, to `<host>.err` in its data

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::facts::HostFacts;
-use crate::flavor::{Family, PhysicalTool, ServerVersion};
+use crate::flavor::{PhysicalTool, clone};
 use crate::model::{PHYSICAL_SEED_ABOVE, Play, SeedMethod};
 
 /// A physical seed: the tool, the source's socket it reads through, the target's data directory.
@@ -110,29 +110,14 @@ fn physical_seed(
             target.series()
         ));
     }
-    let streamed = match source.family {
-        Family::MariaDb => PhysicalTool::MariaDbBackup,
-        Family::MySql => PhysicalTool::XtraBackup,
-    };
+    let streamed = source.dialect().capabilities.physical_tool;
     let lacking = [from, to]
         .into_iter()
         .find(|host| facts.get(*host).and_then(|f| f.os.physical_tool) != Some(streamed));
     let tool = match lacking {
         None => streamed,
-        Some(_) if clones(&source, &target) => PhysicalTool::Clone,
-        Some(host) if source.family == Family::MySql => {
-            return Err(format!(
-                "{host} has no {} (with its stream unpacker), and the clone plugin needs MySQL 8.0.17 or later \
-                 on both, at the same release",
-                streamed.name()
-            ));
-        }
-        Some(host) => {
-            return Err(format!(
-                "{host} has no {} (with its stream unpacker)",
-                streamed.name()
-            ));
-        }
+        Some(_) if clone::copies_between(&source, &target) => PhysicalTool::Clone,
+        Some(host) => return Err(no_physical_tool(host, streamed, &source)),
     };
     let paths = |host: &str| {
         facts
@@ -149,12 +134,19 @@ fn physical_seed(
     })
 }
 
-/// Whether MySQL's clone plugin copies between these servers: 8.0.17 or later, the same release (from
-/// 8.0.37, any release of the same series).
-fn clones(source: &ServerVersion, target: &ServerVersion) -> bool {
-    let at_least = |v: &ServerVersion, patch: u32| (v.major, v.minor, v.patch) >= (8, 0, patch);
-    source.family == Family::MySql
-        && at_least(source, 17)
-        && (source == target
-            || (source.same_series(target) && at_least(source, 37) && at_least(target, 37)))
+/// Why `host` cannot take part in a physical copy: it lacks the streaming tool, and (where the family has
+/// a clone plugin) what the plugin would need instead.
+fn no_physical_tool(
+    host: &str,
+    streamed: PhysicalTool,
+    source: &crate::flavor::ServerVersion,
+) -> String {
+    let lacks = format!(
+        "{host} has no {} (with its stream unpacker)",
+        streamed.name()
+    );
+    match source.dialect().capabilities.clone_requirement {
+        Some(requirement) => format!("{lacks}, and {requirement}"),
+        None => lacks,
+    }
 }

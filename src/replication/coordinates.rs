@@ -3,11 +3,7 @@
 
 use std::io::Write;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Coordinates {
-    pub file: String,
-    pub pos: u64,
-}
+pub use crate::model::Coordinates;
 
 /// `-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=345;` (or the SOURCE_ spelling).
 pub fn parse_line(line: &str) -> Option<Coordinates> {

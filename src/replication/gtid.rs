@@ -6,6 +6,51 @@
 //!   replica lacks is the set difference.
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// One MySQL transaction's GTID: its origin (the source server's uuid, with a tag where it has one) and its
+/// number there. An origin numbers its transactions one after another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gtid {
+    origin: String,
+    number: u64,
+}
+
+impl Gtid {
+    /// `uuid[:tag]:number` as the server writes one; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Gtid> {
+        let (origin, number) = text.trim().rsplit_once(':')?;
+        let (uuid, tag) = match origin.split_once(':') {
+            Some((uuid, tag)) => (uuid, Some(tag)),
+            None => (origin, None),
+        };
+        let uuid_ok = uuid.len() == 36 && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        let tag_ok = tag.is_none_or(|t| {
+            !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        let number: u64 = number.parse().ok().filter(|n| *n > 0)?;
+        (uuid_ok && tag_ok).then(|| Gtid {
+            origin: origin.to_string(),
+            number,
+        })
+    }
+
+    /// This transaction and the `count - 1` its origin numbered after it.
+    pub fn and_following(&self, count: u32) -> Vec<Gtid> {
+        (0..u64::from(count.max(1)))
+            .map(|k| Gtid {
+                origin: self.origin.clone(),
+                number: self.number + k,
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Gtid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.origin, self.number)
+    }
+}
 
 /// How many transactions `source` holds that `replica` does not, from their positions (MariaDB) or GTID
 /// sets (MySQL); `None` when either cannot be read.
@@ -128,7 +173,36 @@ fn uncovered(interval: Interval, covered: &[Interval]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{covers, missing};
+    use super::{Gtid, covers, missing};
+
+    #[test]
+    fn a_gtid_is_read_as_the_server_writes_it_and_nothing_else() {
+        let g = Gtid::parse("2caa772f-ef14-11f1-99b2-026d6c090b00:6").expect("gtid");
+        let next: Vec<String> = g.and_following(3).iter().map(Gtid::to_string).collect();
+        assert_eq!(
+            next,
+            [
+                "2caa772f-ef14-11f1-99b2-026d6c090b00:6",
+                "2caa772f-ef14-11f1-99b2-026d6c090b00:7",
+                "2caa772f-ef14-11f1-99b2-026d6c090b00:8"
+            ]
+        );
+        let tagged =
+            Gtid::parse("2caa772f-ef14-11f1-99b2-026d6c090b00:batch_1:12").expect("tagged");
+        assert_eq!(
+            tagged.to_string(),
+            "2caa772f-ef14-11f1-99b2-026d6c090b00:batch_1:12"
+        );
+        for bad in [
+            "",
+            "0-1-500",
+            "x:1",
+            "2caa772f-ef14-11f1-99b2-026d6c090b00:0",
+            "2caa772f-ef14-11f1-99b2-026d6c090b00:1'; DROP",
+        ] {
+            assert_eq!(Gtid::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn a_server_covers_a_position_when_it_holds_every_domain_that_far() {

@@ -1,17 +1,15 @@
-//! Replication knowledge that is pure: reading a replica's status (either column spelling), the health of each
-//! direction, explaining the errors that desynchronize a pair, finding the binlog coordinates a dump records, and telling whether an
+//! Replication knowledge that is pure: reading a replica's status (either column spelling), the one verdict on
+//! a replica's health, explaining the errors that desynchronize a pair, finding the binlog coordinates a dump records, and telling whether an
 //! account's stored password is the playbook's.
 
 mod coordinates;
 pub mod gtid;
-mod health;
 pub mod password;
 mod status;
 mod thread_state;
 pub mod verdict;
 
 pub use coordinates::{Coordinates, CoordinatesSniffer};
-pub use health::{Direction, directions};
 pub use status::{ReplicaStatus, explain, lost_source_logs};
 pub use thread_state::ThreadState;
 pub use verdict::{Verdict, judge};

@@ -47,6 +47,9 @@ pub struct MyCnfContext {
     pub tls: Option<ReplicationTls>,
     /// Extra `[mysqld]` options: the play's, overridden by the host's, sorted by name.
     pub extra: Vec<Setting>,
+    /// Whether the server may be started by `mysqld_safe` (a sysv init script), whose own group then keeps
+    /// the log out of syslog; under systemd nothing reads that group.
+    pub mysqld_safe: bool,
 }
 
 impl MyCnfContext {
@@ -68,6 +71,18 @@ impl MyCnfContext {
         self.datadir = datadir;
         self.socket = socket;
         self.log_error = log_error;
+        self
+    }
+
+    /// The server is started by systemd, never by `mysqld_safe`.
+    pub fn under_systemd(mut self) -> Self {
+        self.mysqld_safe = false;
+        self
+    }
+
+    /// The binary log where the host keeps it (see `plan::paths`).
+    pub fn with_log_bin(mut self, log_bin: String) -> Self {
+        self.log_bin = log_bin;
         self
     }
 
@@ -114,7 +129,7 @@ impl MyCnfContext {
                     .unwrap_or_else(|| crate::model::DEFAULT_LOG_ERROR.to_string()),
             ),
             bind_address: vars.bind_address.clone(),
-            log_bin: vars.log_bin.clone(),
+            log_bin: vars.log_bin_or_default().to_string(),
             relay_log: vars.relay_log.clone(),
             max_binlog_size: vars.max_binlog_size.clone(),
             binlog_expiry: flavor.binlog_expiry(vars.binlog_expire_days),
@@ -147,6 +162,7 @@ impl MyCnfContext {
                 .into_iter()
                 .map(|(name, value)| Setting { name, value })
                 .collect(),
+            mysqld_safe: true,
         }
     }
 }

@@ -205,10 +205,103 @@ impl Lab {
 
     /// The shell command that restarts the host's server, through systemd where it runs.
     pub fn restart_command(&self) -> String {
+        self.service_command("restart")
+    }
+
+    /// The shell command that runs `action` (`stop`, `start`, `restart`) on the host's server, through
+    /// systemd where it runs.
+    pub fn service_command(&self, action: &str) -> String {
         let unit = if self.is_mysql() { "mysql" } else { "mariadb" };
         format!(
-            "if [ -d /run/systemd/system ]; then systemctl restart {unit}; else service {unit} restart >/dev/null; fi"
+            "if [ -d /run/systemd/system ]; then systemctl {action} {unit}; else service {unit} {action} >/dev/null; fi"
         )
+    }
+
+    /// Where mmprov writes its config on the lab's hosts when the playbook names no `config_path`.
+    pub fn config_path(&self) -> &'static str {
+        if self.is_mysql() {
+            "/etc/mysql/mysql.conf.d/zz-mmprov.cnf"
+        } else {
+            "/etc/mysql/mariadb.conf.d/60-mmprov.cnf"
+        }
+    }
+
+    /// The host's data directory as its server reports it, without the trailing `/`.
+    pub fn datadir(&self, name: &str) -> String {
+        self.sql(name, "SELECT @@datadir")
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Whether both replication threads of the host run, as its replica status says.
+    pub fn replica_runs(&self, name: &str) -> bool {
+        self.replica_field(name, "Slave_IO_Running") == "Yes"
+            && self.replica_field(name, "Slave_SQL_Running") == "Yes"
+    }
+
+    /// The host's replica threads and errors, for a failure message.
+    pub fn replica_summary(&self, name: &str) -> String {
+        [
+            "Slave_IO_Running",
+            "Slave_SQL_Running",
+            "Last_IO_Error",
+            "Last_SQL_Error",
+        ]
+        .iter()
+        .map(|f| format!("{f}: {}", self.replica_field(name, f)))
+        .collect::<Vec<_>>()
+        .join("; ")
+    }
+
+    /// Stop the host's server as its init would.
+    pub fn stop_server(&self, name: &str) {
+        self.ssh_ok(name, &self.service_command("stop"));
+    }
+
+    /// One field of the host's replica status, named as MariaDB names it (`Master_User`, `Slave_SQL_Running`);
+    /// MySQL's name (`Source_User`, `Replica_SQL_Running`) is read on MySQL. Empty when it replicates from
+    /// nothing.
+    pub fn replica_field(&self, name: &str, field: &str) -> String {
+        let (statement, field) = if self.is_mysql() {
+            let field = field
+                .replace("Master", "Source")
+                .replace("Slave", "Replica");
+            ("SHOW REPLICA STATUS", field)
+        } else {
+            ("SHOW SLAVE STATUS", field.to_string())
+        };
+        self.ssh_ok(
+            name,
+            &format!(
+                "{} --vertical -e '{statement}' | sed -n 's/^ *{field}: //p'",
+                self.client()
+            ),
+        )
+    }
+
+    /// Stop the host's replica and point it at its source as another account, its position kept.
+    pub fn replicate_as(&self, name: &str, user: &str) {
+        let sql = if self.is_mysql() {
+            format!("STOP REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_USER = '{user}'")
+        } else {
+            format!("STOP SLAVE; CHANGE MASTER TO MASTER_USER = '{user}'")
+        };
+        self.sql(name, &sql);
+    }
+
+    /// Whether `user` logs in to `source` from `name` with `password`, over the network.
+    pub fn logs_in(&self, name: &str, source: &str, user: &str, password: &str) -> bool {
+        let password = format!("'{}'", password.replace('\'', r"'\''"));
+        self.ssh(
+            name,
+            &format!(
+                "{} -h {} -u {user} -p{password} -NBe 'SELECT 1'",
+                self.client(),
+                self.address(source)
+            ),
+        )
+        .status
+        .success()
     }
 
     /// Put a host back to a fresh server: no replication, no test schemas or replication accounts, no mmprov
@@ -222,7 +315,8 @@ impl Lab {
             .collect();
         let (stop, forget, reset) = if self.is_mysql() {
             (
-                "STOP REPLICA",
+                // A node left read-only (super_read_only) would refuse the rest.
+                "SET GLOBAL super_read_only = OFF; STOP REPLICA",
                 "RESET REPLICA ALL",
                 "RESET BINARY LOGS AND GTIDS",
             )
@@ -239,13 +333,18 @@ impl Lab {
             accounts.join(", ")
         );
         let client = self.client();
+        // Emptied under mmprov's config and again under the server's own: logs left under either basename
+        // would bring their GTIDs back at the next start that uses it.
+        let reset_logs = format!(
+            "if [ \"$({client} -NBe 'SELECT @@log_bin')\" = 1 ]; then {client} -e '{reset}'; fi"
+        );
         let out = self.ssh(
             name,
             &format!(
-                "{client} -e {} && if [ \"$({client} -NBe 'SELECT @@log_bin')\" = 1 ]; then {client} -e '{reset}'; fi \
+                "{client} -e {} && {reset_logs} \
                  && rm -f /etc/mysql/mariadb.conf.d/60-mmprov.cnf /etc/mysql/mariadb.conf.d/60-mmprov.cnf.mmprov-backup-* \
                  /etc/mysql/mysql.conf.d/zz-mmprov.cnf /etc/mysql/mysql.conf.d/zz-mmprov.cnf.mmprov-backup-* \
-                 && rm -rf /var/lib/mmprov/* && {}",
+                 && rm -rf /var/lib/mmprov/* && {} && {reset_logs}",
                 shell_quote(&sql),
                 self.restart_command()
             ),

@@ -7,13 +7,13 @@ use secrecy::SecretString;
 
 use super::{ApplyError, ReplicationContext, run};
 use crate::fake::FakeHost;
-use crate::flavor::ServerVersion;
 use crate::link::Links;
 use crate::plan::{ReplStep, ReplicationPlan, StartReason};
 
 const PASSWORD: &str = "s3cret-pass'word";
 
-/// Run `steps` of play `pair` on fake hosts h1 and h2 (MariaDB), the password [`PASSWORD`].
+/// Run `steps` of play `pair` on fake hosts h1 and h2 (each read in its own dialect), the password
+/// [`PASSWORD`].
 fn run_steps(h1: &FakeHost, h2: &FakeHost, steps: Vec<ReplStep>) -> Result<(), ApplyError> {
     let mut links: Links = [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
     let plan = ReplicationPlan {
@@ -27,8 +27,8 @@ fn run_steps(h1: &FakeHost, h2: &FakeHost, steps: Vec<ReplStep>) -> Result<(), A
     let context = ReplicationContext {
         passwords: &passwords,
         versions: [
-            ("h1".to_string(), ServerVersion::DEBIAN_DEFAULT),
-            ("h2".to_string(), ServerVersion::DEBIAN_DEFAULT),
+            ("h1".to_string(), h1.state().server()),
+            ("h2".to_string(), h2.state().server()),
         ]
         .into(),
         healthy_timeout: Duration::from_secs(1),
@@ -273,4 +273,135 @@ fn a_message_quoting_part_of_the_password_is_scrubbed() {
         "(sensitive)ication account",
         "a short password is hidden wherever it appears"
     );
+}
+
+fn connect_h2_to_h1(position: crate::plan::Position, gtid: bool) -> ReplStep {
+    ReplStep::Connect {
+        replica: "h2".into(),
+        source: "h1".into(),
+        source_address: "192.0.2.11".into(),
+        port: 3306,
+        user: "repl".into(),
+        position,
+        tls: None,
+        gtid,
+        reason: crate::plan::ConnectReason::NotReplicating,
+    }
+}
+
+/// A MySQL replica of a play on GTID is pointed at its source by auto position (no file, no position),
+/// asks for the source's key (caching_sha2_password), and is started.
+#[test]
+fn a_mysql_replica_is_pointed_by_auto_position_and_started() {
+    let (h1, h2) = (FakeHost::mysql("h1"), FakeHost::mysql("h2"));
+    let connect = connect_h2_to_h1(crate::plan::Position::SourceNow, true);
+    run_steps(&h1, &h2, vec![connect]).expect("connects");
+    let s = h2.state();
+    let change = s
+        .statements
+        .iter()
+        .find(|st| st.starts_with("CHANGE REPLICATION SOURCE TO SOURCE_HOST = '192.0.2.11'"))
+        .expect("pointed at h1");
+    assert!(
+        change.ends_with("SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1"),
+        "{change}"
+    );
+    assert!(!change.contains("SOURCE_LOG_FILE"), "{change}");
+    assert!(
+        !change.contains(PASSWORD),
+        "the password is sent, never recorded"
+    );
+    assert_eq!(
+        s.statements.last().map(String::as_str),
+        Some("START REPLICA")
+    );
+    assert_eq!(s.replica, Some(("192.0.2.11".into(), true)));
+}
+
+#[test]
+fn a_mysql_start_stops_and_starts_the_replica_in_its_words() {
+    let (h1, h2) = (FakeHost::mysql("h1"), FakeHost::mysql("h2"));
+    h2.state().replica = Some(("192.0.2.11".into(), false));
+    let start = ReplStep::Start {
+        replica: "h2".into(),
+        source: "h1".into(),
+        reason: StartReason::Stopped,
+    };
+    run_steps(&h1, &h2, vec![start]).expect("starts");
+    assert_eq!(h2.state().statements, ["STOP REPLICA", "START REPLICA"]);
+    assert_eq!(h2.state().replica, Some(("192.0.2.11".into(), true)));
+}
+
+/// MySQL 8's 13114 (its source's 1236: the binary logs it read from were replaced) on a replica by
+/// auto position: restarted, and it finds its place in the new logs by the GTIDs it holds.
+#[test]
+fn a_mysql_replica_whose_source_replaced_its_logs_is_restarted_by_gtid() {
+    let (h1, h2) = (FakeHost::mysql("h1"), FakeHost::mysql("h2"));
+    h2.state().replica = Some(("192.0.2.11".into(), false));
+    let repair = ReplStep::Repair {
+        replica: "h2".into(),
+        source: "h1".into(),
+        errno: 13114,
+        error: "Got fatal error 1236 from source when reading data from binary log".into(),
+    };
+    run_steps(&h1, &h2, vec![repair]).expect("repairs");
+    let s = h2.state();
+    assert_eq!(
+        s.statements,
+        ["STOP REPLICA", "START REPLICA"],
+        "no position is set: auto position finds it"
+    );
+    assert_eq!(s.replica, Some(("192.0.2.11".into(), true)));
+}
+
+/// A dump of MySQL sets the source's GTID history on the target, which must not overlap the target's
+/// own: the target whose data is replaced has its binary logs and GTIDs emptied first, and it starts at
+/// the dump's coordinates.
+#[test]
+fn a_seed_onto_mysql_empties_its_gtid_history_first_and_starts_at_the_dumps_coordinates() {
+    let (h1, h2) = (FakeHost::mysql("h1"), FakeHost::mysql("h2"));
+    h1.state().schemas.insert("shop".into(), 3);
+    h2.state().gtid_written = "4f22fb58-82db-22f2-af44-d91bba530673:1-3".into();
+    let seed = ReplStep::Seed {
+        from: "h1".into(),
+        to: "h2".into(),
+        schemas: vec!["shop".into()],
+        tables: 3,
+        bytes: 49152,
+        overwrite: true,
+        interrupted: false,
+        physical: None,
+        method_why: Default::default(),
+    };
+    let connect = connect_h2_to_h1(crate::plan::Position::Seed, false);
+    run_steps(&h1, &h2, vec![seed, connect]).expect("seeds and connects");
+    let s = h2.state();
+    let reset = s
+        .statements
+        .iter()
+        .position(|st| st == "RESET BINARY LOGS AND GTIDS")
+        .expect("the target's history emptied");
+    assert!(s.gtid_written.is_empty());
+    // super_read_only is lifted around the restore (a passive target refuses it otherwise) and put back.
+    assert!(
+        s.restored[0].starts_with(
+            "SET @mmprov_super_read_only = @@GLOBAL.super_read_only;\nSET GLOBAL super_read_only = OFF;\n\
+             SET SESSION sql_log_bin = 0;\n-- CHANGE REPLICATION SOURCE TO"
+        ) && s.restored[0].ends_with("SET GLOBAL super_read_only = @mmprov_super_read_only;\n"),
+        "{:?}",
+        s.restored
+    );
+    let change = s
+        .statements
+        .iter()
+        .position(|st| st.starts_with("CHANGE REPLICATION SOURCE TO"))
+        .expect("pointed at h1");
+    assert!(reset < change);
+    assert!(
+        s.statements[change]
+            .contains("SOURCE_LOG_FILE = 'mysql-bin.000003', SOURCE_LOG_POS = 1234"),
+        "{}",
+        s.statements[change]
+    );
+    assert_eq!(s.replica, Some(("192.0.2.11".into(), true)));
 }

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::ReplicaStatus;
-use super::verdict::{Verdict, judge};
-use crate::facts::{HostFacts, Observed, ThreadStop};
-use crate::model::{Project, Role};
-use crate::plan::MYSQL_PORT;
+use super::{HostFacts, Observed, ThreadStop};
+use crate::model::{MYSQL_PORT, Project, Role};
+use crate::replication::ReplicaStatus;
+use crate::replication::verdict::{Verdict, judge};
 
 #[derive(Debug, Serialize)]
 pub struct Direction {
@@ -77,7 +76,7 @@ pub fn directions(
             let missing = observed
                 .get(source)
                 .zip(observed.get(replica))
-                .and_then(|(s, r)| super::gtid::missing(&s.written, &r.applied));
+                .and_then(|(s, r)| crate::replication::gtid::missing(&s.written, &r.applied));
             let stopped_for = status
                 .as_ref()
                 .filter(|s| !s.threads_running())
