@@ -249,7 +249,8 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
 /// The same on a play that keeps file and position (`gtid: false`): positions carry over between nodes
 /// through MariaDB's GTIDs (each node in its own domain), and every replica is back on file and position.
 #[test]
-fn a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position() {
+fn mariadb_a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position()
+{
     let _serial = serial();
     let lab = Lab::require(3);
     lab.pair_with_shop(1000);

@@ -88,7 +88,8 @@ fn physical_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables() {
+fn mariadb_a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables()
+ {
     let _serial = serial();
     let lab = Lab::require(2);
     lab.pair_with_shop(5000);
@@ -192,7 +193,7 @@ impl Drop for CutStream {
 }
 
 #[test]
-fn a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_redone() {
+fn mariadb_a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_redone() {
     let _serial = serial();
     let lab = Lab::require(2);
     lab.pair_with_shop(20000);

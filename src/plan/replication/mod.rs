@@ -92,6 +92,7 @@ pub fn plan_replication(
         broken.extend(direction.broken);
     }
     let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
+    planner.check_joins_can_carry_the_seed_over(&unconnected, &seeded)?;
     accounts.extend(planner.accounts_after_copies(&seeds, &directions, &accounts));
     let connects: Vec<ReplStep> = unconnected
         .into_iter()
