@@ -202,7 +202,7 @@ fn link(host: &str, up: bool) {
 fn set_link(host: &str, up: bool) -> bool {
     let state = if up { "up" } else { "down" };
     Command::new("ip")
-        .args(["link", "set", &format!("mmlab-{host}-b"), state])
+        .args(["link", "set", &Lab::require(1).link_of(host), state])
         .status()
         .is_ok_and(|s| s.success())
 }

@@ -217,6 +217,18 @@ impl Lab {
         )
     }
 
+    /// The host's end of its link to the lab's bridge, in the machine's namespace (`ip link set ... down`
+    /// cuts the host off). Each family's lab names its hosts' namespaces apart, so a cut never reaches
+    /// another lab's host of the same name.
+    pub fn link_of(&self, name: &str) -> String {
+        let prefix = match self.server().as_str() {
+            "mysql-9.7" => "mmlab-my-",
+            "mariadb-11.8" => "mmlab-mb-",
+            _ => "mmlab-",
+        };
+        format!("{prefix}{name}-b")
+    }
+
     /// Where mmprov writes its config on the lab's hosts when the playbook names no `config_path`.
     pub fn config_path(&self) -> &'static str {
         if self.is_mysql() {
