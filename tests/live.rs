@@ -63,7 +63,7 @@ struct Writer {
 const WRITER: &str = r#"rm -f /tmp/writer.stop; end=$(( $(date +%s) + 120 ));
 while [ ! -e /tmp/writer.stop ] && [ "$(date +%s)" -lt "$end" ]; do
   t=$(date +%s%N)
-  if id=$(timeout 2 mariadb --connect-timeout=1 -NBe "INSERT INTO shop.orders (item) VALUES ('w-$(hostname)'); SELECT LAST_INSERT_ID()" 2>/dev/null); then
+  if id=$(timeout 2 CLIENT --connect-timeout=1 -NBe "INSERT INTO shop.orders (item) VALUES ('w-$(hostname)'); SELECT LAST_INSERT_ID()" 2>/dev/null); then
     echo "$t ok $id"
   else
     echo "$t fail"
@@ -83,7 +83,7 @@ impl Writer {
             ))
             .args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR"])
             .arg(format!("root@{}", lab.address(host)))
-            .arg(WRITER)
+            .arg(WRITER.replace("CLIENT", lab.client()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -174,14 +174,11 @@ fn both_directions_run_within(lab: &Lab, limit: Duration) -> Duration {
     let query = "SELECT 1"; // the client answers only once the server serves
     loop {
         let running = ["h1", "h2"].iter().all(|h| {
-            let out = lab.ssh(
-                h,
-                &format!("mariadb -NBe '{query}' >/dev/null && mariadb -e 'SHOW SLAVE STATUS\\G'"),
-            );
-            let text = support::text(&out.stdout);
-            out.status.success()
-                && text.contains("Slave_IO_Running: Yes")
-                && text.contains("Slave_SQL_Running: Yes")
+            let serves = lab
+                .ssh(h, &format!("{} -NBe '{query}'", lab.client()))
+                .status
+                .success();
+            serves && lab.replica_runs(h)
         });
         if running {
             return started.elapsed();
@@ -189,20 +186,8 @@ fn both_directions_run_within(lab: &Lab, limit: Duration) -> Duration {
         assert!(
             started.elapsed() < limit,
             "both directions did not run again within {limit:?}:\nh1: {}\nh2: {}",
-            support::text(
-                &lab.ssh(
-                    "h1",
-                    "mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E 'Running|Err'"
-                )
-                .stdout
-            ),
-            support::text(
-                &lab.ssh(
-                    "h2",
-                    "mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E 'Running|Err'"
-                )
-                .stdout
-            )
+            lab.replica_summary("h1"),
+            lab.replica_summary("h2")
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -325,7 +310,7 @@ fn drill_a_crashed_node_and_a_rebooted_host_resume_replicating_without_mmprov() 
 }
 
 #[test]
-fn drill_a_live_file_position_pair_moves_to_gtid_without_losing_a_row() {
+fn drill_a_mariadb_live_file_position_pair_moves_to_gtid_without_losing_a_row() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");

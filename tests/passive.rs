@@ -30,7 +30,10 @@ fn playbook(lab: &Lab, dir: &std::path::Path, passive: &str) -> std::path::PathB
 fn app_insert(lab: &Lab, host: &str, item: &str) -> (bool, String) {
     let out = lab.ssh(
         host,
-        &format!("mariadb -uapp -papp-pw -e \"INSERT INTO shop.orders (item) VALUES ('{item}')\""),
+        &format!(
+            "{} -uapp -papp-pw -e \"INSERT INTO shop.orders (item) VALUES ('{item}')\"",
+            lab.client()
+        ),
     );
     (out.status.success(), text(&out.stderr))
 }

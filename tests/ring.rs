@@ -70,7 +70,8 @@ fn long_session(host: &'static str, rows: u32) -> JoinHandle<u64> {
             host,
             &format!(
                 "for i in $(seq 1 {rows}); do echo \"INSERT INTO shop.orders (item, node) VALUES ('long', '{host}'); \
-                 DO SLEEP(0.02);\"; done | mariadb"
+                 DO SLEEP(0.02);\"; done | {}",
+                lab.client()
             ),
         );
         u64::from(rows)
@@ -82,7 +83,7 @@ fn idle_session(host: &'static str) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let lab = Lab::require(3);
         // Ends in an error when killed, which is how it is meant to end.
-        let _ = lab.ssh(host, "mariadb -e 'DO SLEEP(600)'");
+        let _ = lab.ssh(host, &format!("{} -e 'DO SLEEP(600)'", lab.client()));
     })
 }
 
@@ -124,10 +125,7 @@ fn same_everywhere(lab: &Lab, nodes: &[&str], rows: u64) {
 
 /// A field of the node's replica status; the test fails when the node has none.
 fn replica_field(lab: &Lab, node: &str, field: &str) -> String {
-    let value = lab.ssh_ok(
-        node,
-        &format!("mariadb -e 'SHOW SLAVE STATUS\\G' | awk '$1 == \"{field}:\" {{ print $2 }}'"),
-    );
+    let value = lab.replica_field(node, field);
     assert!(!value.is_empty(), "{node} reports no {field}");
     value
 }
@@ -238,7 +236,8 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
 /// The same on a play that keeps file and position (`gtid: false`): positions carry over between nodes
 /// through MariaDB's GTIDs (each node in its own domain), and every replica is back on file and position.
 #[test]
-fn a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position() {
+fn mariadb_a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position()
+{
     let _serial = serial();
     let lab = Lab::require(3);
     lab.pair_with_shop(1000);

@@ -145,37 +145,21 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let become_default = become_settings::from_playbook(&book, &base, &mut problems);
     let ssh_config = client_config(&book.ssh, &base, &mut problems);
 
-    let inventory_path = match (&options.inventory, &book.inventory) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Some(path)) => Some(base.join(&path.value)),
-        (None, None) => None,
-    };
     let started = std::time::Instant::now();
-    let inventory = match inventory_path {
-        Some(path) => inventory_files::read(&path, Some(&base), &vault, &mut sources)
-            .inspect(|_| {
-                log::info!(
-                    "phase: inventory read in {} ms",
-                    started.elapsed().as_millis()
-                )
-            })?
-            .resolve(
-                &inventory::HostDefaults {
-                    ssh: &ssh_defaults,
-                    run_as: &become_default,
-                    ssh_config: ssh_config.as_ref(),
-                    user: default_user(),
-                },
-                &vault,
-                &secret_vars(&book),
-                &mut problems,
-            ),
-        None => Default::default(),
-    };
-    log::info!(
-        "phase: inventory read and resolved in {} ms",
-        started.elapsed().as_millis()
-    );
+    let inventory = read_inventory(
+        options,
+        &book,
+        &base,
+        &vault,
+        &mut sources,
+        &inventory::HostDefaults {
+            ssh: &ssh_defaults,
+            run_as: &become_default,
+            ssh_config: ssh_config.as_ref(),
+            user: default_user(),
+        },
+        &mut problems,
+    )?;
     let inventory::Resolved {
         mut hosts,
         mut groups,
@@ -188,69 +172,14 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     }
 
     let file = FileId(0);
-    for (name, spanned) in book.hosts {
-        let at = yaml::span(file, &spanned);
-        if let Some(problem) = names::host_name_problem(&name) {
-            problems.push(host_name_refused(&name, &problem, at));
-            continue;
-        }
-        if hosts.contains_key(&name) {
-            problems.push(
-                Problem::at(
-                    at,
-                    format!("host `{name}` is declared both here and in the inventory"),
-                    "again here",
-                )
-                .help("declare each host once: in the inventory or in the playbook's `hosts`"),
-            );
-            continue;
-        }
-        let host = playbook_host(
-            &name,
-            spanned.value,
-            at,
-            &ssh_defaults,
-            ssh_config.as_ref(),
-            &base,
-            &mut problems,
-        );
-        let host = Host {
-            run_as: become_default.enabled.then(|| crate::model::Become {
-                user: become_default.user.clone().unwrap_or_else(|| "root".into()),
-                password: become_default.password.clone(),
-            }),
-            ..host
-        };
-        order.push(name.clone());
-        hosts.insert(name, host);
-    }
-    for (name, members) in book.groups {
-        let at = yaml::span(file, &members);
-        if let Some(problem) = names::name_problem(&name) {
-            problems.push(Problem::at(
-                at,
-                format!("group name \"{}\" {problem}", name.escape_debug()),
-                "this group",
-            ));
-            continue;
-        }
-        for m in &members.value {
-            if !hosts.contains_key(m) {
-                problems.push(Problem::at(
-                    at,
-                    format!("group `{name}` names unknown host `{m}`"),
-                    "in this list",
-                ));
-            }
-        }
-        if groups.insert(name.clone(), members.value).is_some() {
-            problems.push(Problem::at(
-                at,
-                format!("group `{name}` is also defined in the inventory"),
-                "here",
-            ));
-        }
-    }
+    let declared = PlaybookHosts {
+        ssh_defaults: &ssh_defaults,
+        ssh_config: ssh_config.as_ref(),
+        become_default: &become_default,
+        base: &base,
+    };
+    declared.add(book.hosts, &mut hosts, &mut order, &mut problems);
+    add_playbook_groups(book.groups, &hosts, &mut groups, &mut problems);
 
     let plays: Vec<Play> = book
         .plays
@@ -280,6 +209,141 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         Ok(project)
     } else {
         Err(invalid(problems, &project.sources))
+    }
+}
+
+/// The inventory the options or the playbook name, read and resolved into hosts and groups; none named: an
+/// empty one (the playbook's own `hosts` then are all there is).
+fn read_inventory(
+    options: &LoadOptions,
+    book: &PlaybookYaml,
+    base: &Path,
+    vault: &vault::Vault,
+    sources: &mut Vec<Source>,
+    defaults: &inventory::HostDefaults,
+    problems: &mut Vec<Problem>,
+) -> Result<inventory::Resolved, LoadError> {
+    let inventory_path = match (&options.inventory, &book.inventory) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(path)) => Some(base.join(&path.value)),
+        (None, None) => None,
+    };
+    let started = std::time::Instant::now();
+    let inventory = match inventory_path {
+        Some(path) => inventory_files::read(&path, Some(base), vault, sources)
+            .inspect(|_| {
+                log::info!(
+                    "phase: inventory read in {} ms",
+                    started.elapsed().as_millis()
+                )
+            })?
+            .resolve(defaults, vault, &secret_vars(book), problems),
+        None => Default::default(),
+    };
+    log::info!(
+        "phase: inventory read and resolved in {} ms",
+        started.elapsed().as_millis()
+    );
+    Ok(inventory)
+}
+
+/// What a host declared in the playbook's own `hosts` gets where it says nothing.
+struct PlaybookHosts<'a> {
+    ssh_defaults: &'a SshOptions,
+    ssh_config: Option<&'a ssh_config::ClientConfig>,
+    become_default: &'a inventory::BecomeDefault,
+    base: &'a Path,
+}
+
+impl PlaybookHosts<'_> {
+    /// The playbook's own hosts, added after the inventory's; a name that is refused, or that the inventory
+    /// declares too, is a problem.
+    fn add(
+        &self,
+        declared: BTreeMap<String, Spanned<HostYaml>>,
+        hosts: &mut BTreeMap<String, Host>,
+        order: &mut Vec<String>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let file = FileId(0);
+        for (name, spanned) in declared {
+            let at = yaml::span(file, &spanned);
+            if let Some(problem) = names::host_name_problem(&name) {
+                problems.push(host_name_refused(&name, &problem, at));
+                continue;
+            }
+            if hosts.contains_key(&name) {
+                problems.push(
+                    Problem::at(
+                        at,
+                        format!("host `{name}` is declared both here and in the inventory"),
+                        "again here",
+                    )
+                    .help("declare each host once: in the inventory or in the playbook's `hosts`"),
+                );
+                continue;
+            }
+            let host = playbook_host(
+                &name,
+                spanned.value,
+                at,
+                self.ssh_defaults,
+                self.ssh_config,
+                self.base,
+                problems,
+            );
+            let host = Host {
+                run_as: self.become_default.enabled.then(|| crate::model::Become {
+                    user: self
+                        .become_default
+                        .user
+                        .clone()
+                        .unwrap_or_else(|| "root".into()),
+                    password: self.become_default.password.clone(),
+                }),
+                ..host
+            };
+            order.push(name.clone());
+            hosts.insert(name, host);
+        }
+    }
+}
+
+/// The playbook's own `groups`, added to the inventory's; a refused name, an unknown member or a group the
+/// inventory defines too is a problem.
+fn add_playbook_groups(
+    declared: BTreeMap<String, Spanned<Vec<String>>>,
+    hosts: &BTreeMap<String, Host>,
+    groups: &mut BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<Problem>,
+) {
+    let file = FileId(0);
+    for (name, members) in declared {
+        let at = yaml::span(file, &members);
+        if let Some(problem) = names::name_problem(&name) {
+            problems.push(Problem::at(
+                at,
+                format!("group name \"{}\" {problem}", name.escape_debug()),
+                "this group",
+            ));
+            continue;
+        }
+        for m in &members.value {
+            if !hosts.contains_key(m) {
+                problems.push(Problem::at(
+                    at,
+                    format!("group `{name}` names unknown host `{m}`"),
+                    "in this list",
+                ));
+            }
+        }
+        if groups.insert(name.clone(), members.value).is_some() {
+            problems.push(Problem::at(
+                at,
+                format!("group `{name}` is also defined in the inventory"),
+                "here",
+            ));
+        }
     }
 }
 

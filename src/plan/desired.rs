@@ -10,7 +10,7 @@ use super::interleave::{self, Assignment, Interleave};
 use super::replication::Refusal;
 use crate::facts::HostFacts;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::model::{Install, Play, Project, Role};
+use crate::model::{Install, Play, Project, Role, ServiceKind};
 use crate::service;
 use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
 
@@ -181,6 +181,11 @@ fn desired_host(
                 paths.log_error.clone(),
             )
             .with_log_bin(paths.log_bin.clone());
+        let context = if facts.service == ServiceKind::Systemd {
+            context.under_systemd()
+        } else {
+            context
+        };
         match assignment.nodes.get(host) {
             Some(c) => context.with_interleave(c.increment, c.offset),
             None => context,

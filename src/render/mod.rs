@@ -112,42 +112,7 @@ fn host_section(out: &mut String, host: &HostPlan) {
     }
     for step in &host.steps {
         match step {
-            Step::InstallServer {
-                manager,
-                packages,
-                repository,
-                sources,
-                server,
-                datadir,
-                reason,
-                ..
-            } => {
-                let from = match repository {
-                    Some(name) => format!("from the repository `{name}`"),
-                    None => "from the host's own package sources".to_string(),
-                };
-                put!(
-                    out,
-                    "  + install {}: {} ({}, {from})",
-                    server.series(),
-                    packages.join(" "),
-                    manager.name()
-                );
-                put!(out, "      because {}", reason.describe());
-                for file in sources {
-                    put!(out, "      + {}", file.path);
-                    if !file.content.starts_with("-----BEGIN") {
-                        for line in file.content.lines() {
-                            put!(out, "          {line}");
-                        }
-                    }
-                }
-                put!(
-                    out,
-                    "      the server is kept from starting until its config is written; {datadir} is initialized \
-                     if it holds no system tables"
-                );
-            }
+            Step::InstallServer { .. } => install_lines(out, step),
             Step::Harden => {
                 put!(
                     out,
@@ -155,59 +120,12 @@ fn host_section(out: &mut String, host: &HostPlan) {
                      (not logged, so never replicated)"
                 );
             }
-            Step::WriteConfig {
-                path,
-                before,
-                after,
-            } => {
-                let (symbol, what) = if before.is_some() {
-                    ('~', "update")
-                } else {
-                    ('+', "create")
-                };
-                put!(out, "  {symbol} config {path} ({what})");
-                let old = before.as_deref().unwrap_or("");
-                let diff = TextDiff::from_lines(old, after.as_str());
-                let unified = diff
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("{path} (on host)"), &format!("{path} (planned)"))
-                    .to_string();
-                for line in unified.lines() {
-                    put!(out, "      {line}");
-                }
-            }
+            Step::WriteConfig { .. } => config_lines(out, step),
             Step::SetGlobal { live, .. } => {
                 let sql = step.sql().unwrap_or_default();
                 put!(out, "  ~ sql: {sql};   -- server has {live}");
             }
-            Step::MoveDatadir {
-                from,
-                to,
-                holds_data,
-                redo,
-            } => {
-                put!(out, "  ~ move the data directory {from} -> {to}");
-                let what = if *holds_data {
-                    "its data (the play says datadir_move: true)"
-                } else {
-                    "its system tables and accounts (it holds no application data)"
-                };
-                put!(
-                    out,
-                    "      mysqld stops; {what} is copied with owners and modes and verified; it starts from {to}"
-                );
-                put!(
-                    out,
-                    "      once it serves, the old files are set aside in {from}/.mmprov-old-datadir-<time>"
-                );
-                if *redo {
-                    put!(
-                        out,
-                        "      {to} holds an unfinished earlier copy: it is made again"
-                    );
-                }
-            }
+            Step::MoveDatadir { .. } => datadir_lines(out, step),
             Step::ServiceSocket { path, socket, was } => {
                 put!(
                     out,
@@ -218,28 +136,139 @@ fn host_section(out: &mut String, host: &HostPlan) {
                     "      the service script's admin client reads only this file: it must find the server on its new socket"
                 );
             }
-            Step::Restart { command, reasons } => {
-                put!(out, "  ~ restart mysqld: {command}");
-                for reason in reasons {
-                    put!(out, "      because {}", reason.describe());
-                }
-                if let Some(r) = &host.rolling {
-                    put!(
-                        out,
-                        "      rolling: batch {} of {} of play \"{}\"; before the next batch, {}",
-                        r.batch + 1,
-                        r.batches,
-                        r.play,
-                        r.gate.describe(&host.host)
-                    );
-                }
-            }
+            Step::Restart { command, reasons } => restart_lines(out, host, command, reasons),
         }
     }
     for warning in &host.warnings {
         put!(out, "  ! WARNING: {warning}");
     }
     out.push('\n');
+}
+
+/// An install step: the packages, where they come from, and the repository files written.
+fn install_lines(out: &mut String, step: &Step) {
+    let Step::InstallServer {
+        manager,
+        packages,
+        repository,
+        sources,
+        server,
+        datadir,
+        reason,
+        ..
+    } = step
+    else {
+        return;
+    };
+    let from = match repository {
+        Some(name) => format!("from the repository `{name}`"),
+        None => "from the host's own package sources".to_string(),
+    };
+    put!(
+        out,
+        "  + install {}: {} ({}, {from})",
+        server.series(),
+        packages.join(" "),
+        manager.name()
+    );
+    put!(out, "      because {}", reason.describe());
+    for file in sources {
+        put!(out, "      + {}", file.path);
+        if !file.content.starts_with("-----BEGIN") {
+            for line in file.content.lines() {
+                put!(out, "          {line}");
+            }
+        }
+    }
+    put!(
+        out,
+        "      the server is kept from starting until its config is written; {datadir} is initialized \
+             if it holds no system tables"
+    );
+}
+
+/// A config file written: created, or updated with its unified diff.
+fn config_lines(out: &mut String, step: &Step) {
+    let Step::WriteConfig {
+        path,
+        before,
+        after,
+    } = step
+    else {
+        return;
+    };
+    let (symbol, what) = if before.is_some() {
+        ('~', "update")
+    } else {
+        ('+', "create")
+    };
+    put!(out, "  {symbol} config {path} ({what})");
+    let old = before.as_deref().unwrap_or("");
+    let diff = TextDiff::from_lines(old, after.as_str());
+    let unified = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{path} (on host)"), &format!("{path} (planned)"))
+        .to_string();
+    for line in unified.lines() {
+        put!(out, "      {line}");
+    }
+}
+
+/// A data directory moved: what is copied, and where the old files go.
+fn datadir_lines(out: &mut String, step: &Step) {
+    let Step::MoveDatadir {
+        from,
+        to,
+        holds_data,
+        redo,
+    } = step
+    else {
+        return;
+    };
+    put!(out, "  ~ move the data directory {from} -> {to}");
+    let what = if *holds_data {
+        "its data (the play says datadir_move: true)"
+    } else {
+        "its system tables and accounts (it holds no application data)"
+    };
+    put!(
+        out,
+        "      mysqld stops; {what} is copied with owners and modes and verified; it starts from {to}"
+    );
+    put!(
+        out,
+        "      once it serves, the old files are set aside in {from}/.mmprov-old-datadir-<time>"
+    );
+    if *redo {
+        put!(
+            out,
+            "      {to} holds an unfinished earlier copy: it is made again"
+        );
+    }
+}
+
+/// A restart: each reason, and its place in the play's rolling order.
+fn restart_lines(
+    out: &mut String,
+    host: &HostPlan,
+    command: &str,
+    reasons: &[crate::plan::RestartReason],
+) {
+    put!(out, "  ~ restart mysqld: {command}");
+    for reason in reasons {
+        put!(out, "      because {}", reason.describe());
+    }
+    if let Some(r) = &host.rolling {
+        put!(
+            out,
+            "      rolling: batch {} of {} of play \"{}\"; before the next batch, {}",
+            r.batch + 1,
+            r.batches,
+            r.play,
+            r.gate.describe(&host.host)
+        );
+    }
 }
 
 /// A MySQL group's move to `gtid_mode = ON`, stage by stage.
@@ -454,7 +483,8 @@ fn replication_section(out: &mut String, plan: &ReplicationPlan) {
     out.push('\n');
 }
 
-/// One replication step as a line, and why it is planned (where the line does not already say).
+/// One replication step as a line, and why it is planned (where the line does not already say). One
+/// function per kind of step below.
 fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
     match step {
         ReplStep::Account {
@@ -464,18 +494,7 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             user,
             tls,
             reason,
-        } => {
-            let (symbol, why) = match reason {
-                AccountReason::Missing => ("+", String::new()),
-                other => ("~", format!(" ({})", other.describe())),
-            };
-            let line = format!(
-                "{symbol} account '{user}'@'{replica_address}' on {source}, for {replica}{why}: REPLICATION \
-                 SLAVE only, password (sensitive), {}not written to the binary log",
-                if *tls { "TLS required, " } else { "" }
-            );
-            (line, Vec::new())
-        }
+        } => account_step(source, replica, replica_address, user, *tls, reason),
         ReplStep::Seed {
             from,
             to,
@@ -487,48 +506,17 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             physical,
             method_why,
         } => {
-            let symbol = if *overwrite { "-/+" } else { "~" };
-            let replaces = match (interrupted, overwrite) {
-                (true, _) => "; redoes an interrupted seed (the partial copy is replaced)",
-                (false, true) => "; REPLACES the data on the target",
-                (false, false) => "",
-            };
-            let line = match physical {
-                None => format!(
-                    "{symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
-                     host to host, restored with binary logging off{replaces}",
-                    plural(schemas.len(), "schema"),
-                    schemas.join(", "),
-                    human_bytes(*bytes)
-                ),
-                Some(p) if p.tool == crate::flavor::PhysicalTool::Clone => format!(
-                    "{symbol} seed {to} from {from}: a copy of the whole instance ({tables} tables, {} of them, \
-                     plus system tables) by MySQL's clone plugin, loaded on both where it is not: an account \
-                     '{}'@'{}' on {from} (BACKUP_ADMIN only, password (sensitive), not written to the binary log, \
-                     dropped after), then CLONE INSTANCE on {to}, whose data is replaced and whose mysqld restarts \
-                     with the copy{replaces}",
-                    human_bytes(*bytes),
-                    crate::flavor::clone::CLONE_USER,
-                    p.target_address
-                ),
-                Some(p) => format!(
-                    "{symbol} seed {to} from {from}: a physical copy of the whole instance ({tables} tables, {} \
-                     of them, plus system tables and InnoDB's own files), {} streamed host to host, prepared \
-                     on {to}, swapped in as {} with {to}'s mysqld stopped; {to}'s old files are kept aside{replaces}",
-                    human_bytes(*bytes),
-                    p.tool.name(),
-                    p.target_datadir
-                ),
-            };
-            let because = if *interrupted {
-                format!("an earlier seed of {to} was cut off before {to} replicated")
-            } else {
-                format!(
-                    "{to} does not replicate yet and {from}, the seed source, holds application data"
-                )
+            let seed = SeedLine {
+                from,
+                to,
+                schemas,
+                tables: *tables,
+                bytes: *bytes,
+                overwrite: *overwrite,
+                interrupted: *interrupted,
             };
             let method = method_why.describe(physical.is_some());
-            (line, vec![because, method])
+            (seed.line(physical.as_ref()), vec![seed.because(), method])
         }
         ReplStep::Connect {
             replica,
@@ -541,21 +529,8 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             gtid,
             reason,
         } => {
-            let from = match position {
-                Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
-                Position::SourceNow => format!("at {source}'s binary log position when connected"),
-            };
-            let from = if *gtid {
-                format!("{from}, positioned by GTID from there on")
-            } else {
-                format!("{from}, by binary log file and position")
-            };
-            let line = format!(
-                "+ {replica} replicates from {source} ({source_address}:{port} as {user}, password \
-                 (sensitive){}), {from}",
-                tls_words(tls.as_ref())
-            );
-            (line, vec![reason.describe()])
+            let to = SourceWords::new(replica, source, source_address, *port, user, tls);
+            connect_step(to, position, *gtid, reason)
         }
         ReplStep::Move {
             replica,
@@ -566,49 +541,19 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             user,
             tls,
         } => {
-            let line = format!(
-                "~ {replica}: replicate from {source} instead of {from} ({source_address}:{port} as {user}, \
-                 password (sensitive){}), its GTID position kept, once {source} holds every transaction \
-                 {replica} has applied",
-                tls_words(tls.as_ref())
-            );
-            let because = format!(
-                "{source} is the node {replica} replicates from in the play's ring, and the GTID position \
-                 {replica} has carries over to any node of the ring"
-            );
-            (line, vec![because])
+            let to = SourceWords::new(replica, source, source_address, *port, user, tls);
+            move_step(to, from)
         }
         ReplStep::Tls {
             replica,
             source,
             tls,
-        } => {
-            let line = format!(
-                "~ {replica}: replicate from {source}{}; source, account and position kept",
-                match tls {
-                    Some(_) => tls_words(tls.as_ref()),
-                    None => ", without TLS".into(),
-                }
-            );
-            let because = match tls {
-                Some(_) => "its connection's TLS is not what replication_tls asks for",
-                None => "it connects over TLS and the play has no replication_tls",
-            };
-            (line, vec![because.into()])
-        }
+        } => tls_step(replica, source, tls.as_ref()),
         ReplStep::Credentials {
             replica,
             source,
             user,
-        } => {
-            let line = format!(
-                "~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
-            );
-            let because = format!(
-                "it connects as another account, or the password of {user} on {source} is set again"
-            );
-            (line, vec![because])
-        }
+        } => credentials_step(replica, source, user),
         ReplStep::Start {
             replica,
             source,
@@ -622,36 +567,245 @@ fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
             source,
             errno,
             error,
-        } => (
-            format!(
-                "~ {replica}: replicate from {source} again by GTID, which asks {source} for exactly the \
-                 transactions {replica} lacks ({source} refuses again if its binary logs no longer hold them, \
-                 and then nothing is skipped: apply says so, and `mmprov rebuild` is the fix)"
-            ),
-            vec![format!(
-                "it stopped on error {errno} ({error}): {source}'s binary logs no longer hold the file and \
-                 position it was reading"
-            )],
-        ),
+        } => repair_step(replica, source, *errno, error),
         ReplStep::Positioning {
             replica,
             source,
             gtid,
             reasons,
-        } => {
-            let how = if *gtid {
-                "by GTID, from the point it has applied"
-            } else {
-                "by binary log file and position, from the point it has applied"
-            };
-            let line = format!(
-                "~ {replica}: replicate from {source} {how}, retrying a lost source every {} s; source and \
-                 account kept",
-                crate::flavor::CONNECT_RETRY
-            );
-            (line, reasons.iter().map(|r| r.describe()).collect())
+        } => positioning_step(replica, source, *gtid, reasons),
+    }
+}
+
+/// The words of a replica's connection to its source, as connect and move steps show it.
+struct SourceWords<'a> {
+    replica: &'a str,
+    source: &'a str,
+    source_address: &'a str,
+    port: u16,
+    user: &'a str,
+    tls: Option<&'a crate::model::ReplicationTls>,
+}
+
+impl<'a> SourceWords<'a> {
+    fn new(
+        replica: &'a str,
+        source: &'a str,
+        source_address: &'a str,
+        port: u16,
+        user: &'a str,
+        tls: &'a Option<crate::model::ReplicationTls>,
+    ) -> Self {
+        Self {
+            replica,
+            source,
+            source_address,
+            port,
+            user,
+            tls: tls.as_ref(),
         }
     }
+
+    /// `(ADDRESS:PORT as USER, password (sensitive)[, TLS…])`.
+    fn how(&self) -> String {
+        format!(
+            "({}:{} as {}, password (sensitive){})",
+            self.source_address,
+            self.port,
+            self.user,
+            tls_words(self.tls)
+        )
+    }
+}
+
+/// A new connection: to which source, as whom, and from which position.
+fn connect_step(
+    to: SourceWords,
+    position: &Position,
+    gtid: bool,
+    reason: &crate::plan::ConnectReason,
+) -> (String, Vec<String>) {
+    let line = format!(
+        "+ {} replicates from {} {}, {}",
+        to.replica,
+        to.source,
+        to.how(),
+        connect_position(to.source, position, gtid)
+    );
+    (line, vec![reason.describe()])
+}
+
+/// A replica moved to its place in the ring, its GTID position kept.
+fn move_step(to: SourceWords, from: &str) -> (String, Vec<String>) {
+    let (replica, source) = (to.replica, to.source);
+    let line = format!(
+        "~ {replica}: replicate from {source} instead of {from} {}, its GTID position kept, once {source} \
+         holds every transaction {replica} has applied",
+        to.how()
+    );
+    let because = format!(
+        "{source} is the node {replica} replicates from in the play's ring, and the GTID position \
+         {replica} has carries over to any node of the ring"
+    );
+    (line, vec![because])
+}
+
+/// A replica's account changed, its source and position kept.
+fn credentials_step(replica: &str, source: &str, user: &str) -> (String, Vec<String>) {
+    let line = format!(
+        "~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
+    );
+    let because = format!(
+        "it connects as another account, or the password of {user} on {source} is set again"
+    );
+    (line, vec![because])
+}
+
+/// A replica switched to another way of keeping its place.
+fn positioning_step(
+    replica: &str,
+    source: &str,
+    gtid: bool,
+    reasons: &[crate::plan::PositioningReason],
+) -> (String, Vec<String>) {
+    let how = if gtid {
+        "by GTID, from the point it has applied"
+    } else {
+        "by binary log file and position, from the point it has applied"
+    };
+    let line = format!(
+        "~ {replica}: replicate from {source} {how}, retrying a lost source every {} s; source and \
+         account kept",
+        crate::flavor::CONNECT_RETRY
+    );
+    (line, reasons.iter().map(|r| r.describe()).collect())
+}
+
+fn account_step(
+    source: &str,
+    replica: &str,
+    replica_address: &str,
+    user: &str,
+    tls: bool,
+    reason: &AccountReason,
+) -> (String, Vec<String>) {
+    let (symbol, why) = match reason {
+        AccountReason::Missing => ("+", String::new()),
+        other => ("~", format!(" ({})", other.describe())),
+    };
+    let line = format!(
+        "{symbol} account '{user}'@'{replica_address}' on {source}, for {replica}{why}: REPLICATION \
+         SLAVE only, password (sensitive), {}not written to the binary log",
+        if tls { "TLS required, " } else { "" }
+    );
+    (line, Vec::new())
+}
+
+/// A seed step's words: how the copy is made (a dump, the clone plugin, a physical backup) and why.
+struct SeedLine<'a> {
+    from: &'a str,
+    to: &'a str,
+    schemas: &'a [String],
+    tables: u64,
+    bytes: u64,
+    overwrite: bool,
+    interrupted: bool,
+}
+
+impl SeedLine<'_> {
+    fn line(&self, physical: Option<&crate::plan::PhysicalSeed>) -> String {
+        let (from, to, tables) = (self.from, self.to, self.tables);
+        let symbol = if self.overwrite { "-/+" } else { "~" };
+        let replaces = match (self.interrupted, self.overwrite) {
+            (true, _) => "; redoes an interrupted seed (the partial copy is replaced)",
+            (false, true) => "; REPLACES the data on the target",
+            (false, false) => "",
+        };
+        match physical {
+            None => format!(
+                "{symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
+                 host to host, restored with binary logging off{replaces}",
+                plural(self.schemas.len(), "schema"),
+                self.schemas.join(", "),
+                human_bytes(self.bytes)
+            ),
+            Some(p) if p.tool == crate::flavor::PhysicalTool::Clone => format!(
+                "{symbol} seed {to} from {from}: a copy of the whole instance ({tables} tables, {} of them, \
+                 plus system tables) by MySQL's clone plugin, loaded on both where it is not: an account \
+                 '{}'@'{}' on {from} (BACKUP_ADMIN only, password (sensitive), not written to the binary log, \
+                 dropped after), then CLONE INSTANCE on {to}, whose data is replaced and whose mysqld restarts \
+                 with the copy{replaces}",
+                human_bytes(self.bytes),
+                crate::flavor::clone::CLONE_USER,
+                p.target_address
+            ),
+            Some(p) => format!(
+                "{symbol} seed {to} from {from}: a physical copy of the whole instance ({tables} tables, {} \
+                 of them, plus system tables and InnoDB's own files), {} streamed host to host, prepared \
+                 on {to}, swapped in as {} with {to}'s mysqld stopped; {to}'s old files are kept aside{replaces}",
+                human_bytes(self.bytes),
+                p.tool.name(),
+                p.target_datadir
+            ),
+        }
+    }
+
+    fn because(&self) -> String {
+        let (from, to) = (self.from, self.to);
+        if self.interrupted {
+            format!("an earlier seed of {to} was cut off before {to} replicated")
+        } else {
+            format!(
+                "{to} does not replicate yet and {from}, the seed source, holds application data"
+            )
+        }
+    }
+}
+
+/// Where a new connection starts reading, and how it keeps its place from there.
+fn connect_position(source: &str, position: &Position, gtid: bool) -> String {
+    let from = match position {
+        Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
+        Position::SourceNow => format!("at {source}'s binary log position when connected"),
+    };
+    if gtid {
+        format!("{from}, positioned by GTID from there on")
+    } else {
+        format!("{from}, by binary log file and position")
+    }
+}
+
+fn tls_step(
+    replica: &str,
+    source: &str,
+    tls: Option<&crate::model::ReplicationTls>,
+) -> (String, Vec<String>) {
+    let line = format!(
+        "~ {replica}: replicate from {source}{}; source, account and position kept",
+        match tls {
+            Some(_) => tls_words(tls),
+            None => ", without TLS".into(),
+        }
+    );
+    let because = match tls {
+        Some(_) => "its connection's TLS is not what replication_tls asks for",
+        None => "it connects over TLS and the play has no replication_tls",
+    };
+    (line, vec![because.into()])
+}
+
+fn repair_step(replica: &str, source: &str, errno: u32, error: &str) -> (String, Vec<String>) {
+    (
+        format!(
+            "~ {replica}: replicate from {source} again by GTID, which asks {source} for exactly the \
+             transactions {replica} lacks ({source} refuses again if its binary logs no longer hold them, \
+             and then nothing is skipped: apply says so, and `mmprov rebuild` is the fix)"
+        ),
+        vec![format!(
+            "it stopped on error {errno} ({error}): {source}'s binary logs no longer hold the file and \
+             position it was reading"
+        )],
+    )
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -81,6 +81,38 @@ impl<'a> Planner<'a> {
         Ok((seeds, seeded))
     }
 
+    /// A node seeded from another node than its source starts from the seed's coordinates, which are in the
+    /// seed source's binary log: they carry over to its own source only by GTID (the play's, or MariaDB's
+    /// domains). Without either (MySQL with `gtid: false`) it could only start at its source's position
+    /// when connected, and whatever its source wrote since the seed would be missing on it: refused.
+    pub(super) fn check_joins_can_carry_the_seed_over(
+        &self,
+        unconnected: &[(&str, &str, ConnectReason)],
+        seeded: &[&str],
+    ) -> Result<(), Refusal> {
+        let seed_source = self.play.seed_source().unwrap_or_default();
+        let stranded = unconnected.iter().find(|(replica, source, _)| {
+            seeded.contains(replica)
+                && *source != seed_source
+                && !self.play.vars.gtid
+                && !self.positions_by_domain(replica)
+        });
+        match stranded {
+            Some((replica, source, _)) => Err(self.refuse(
+                format!(
+                    "{replica} would be seeded from {seed_source} but replicate from {source}: without GTIDs \
+                     (`gtid: false` on this server) the seed's position in {seed_source}'s binary log does not \
+                     carry over to {source}'s, and what {source} writes meanwhile would be missing on {replica}"
+                ),
+                Some(format!(
+                    "set `gtid: true` for the play, or `seed_from: {source}` so {replica} starts where its own \
+                     source's binary log has it"
+                )),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The replica pointed at its source: a replica seeded from its own source starts at the dump's
     /// coordinates, every other one at its source's position when connected. A node seeded from another node
     /// than its source (joining a ring) starts at the seed's GTID position, which carries over to any node
