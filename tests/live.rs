@@ -208,12 +208,12 @@ fn drill_a_change_that_needs_restarts_rolls_through_a_live_pair_and_one_node_alw
     converged_pair(&lab, &book);
     let pids = (lab.mysqld_pid("h1"), lab.mysqld_pid("h2"));
 
-    // A static setting: both servers must restart to load it.
+    // A static setting, off by default on every family: both servers must restart to load it.
     let changed = playbook(
         &lab,
         dir.path(),
         "",
-        "mysqld:\n  performance_schema: \"ON\"",
+        "mysqld:\n  skip_name_resolve: \"ON\"",
     );
     let (code, plan, stderr) = run(&["plan", path(&changed)]);
     assert_eq!(code, 0, "{plan}\n{stderr}");
@@ -407,7 +407,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
         &lab,
         dir.path(),
         "",
-        "mysqld:\n  performance_schema: \"ON\"",
+        "mysqld:\n  skip_name_resolve: \"ON\"",
     );
     let (code, stdout, stderr) = run(&["apply", path(&changed), "--yes", "--gate-timeout", "8"]);
     let restore = format!("ip route del blackhole {}/32", lab.address("h2"));
@@ -423,7 +423,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
     );
     assert_eq!(lab.mysqld_pid("h2"), h2_pid, "h2 was not restarted");
     assert_eq!(
-        lab.sql("h2", "SELECT @@performance_schema"),
+        lab.sql("h2", "SELECT @@skip_name_resolve"),
         "0",
         "h2 still runs its old config"
     );
@@ -438,7 +438,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
         "h1 is done already:\n{stdout}"
     );
     assert_ne!(lab.mysqld_pid("h2"), h2_pid, "h2 restarted now");
-    assert_eq!(lab.sql("h2", "SELECT @@performance_schema"), "1");
+    assert_eq!(lab.sql("h2", "SELECT @@skip_name_resolve"), "1");
     both_directions_run_within(&lab, Duration::from_secs(15));
     assert_no_changes(&changed);
 }

@@ -98,9 +98,12 @@ pub fn plan_replication(
         .into_iter()
         .flat_map(|(replica, source, reason)| planner.connect(replica, source, reason, &seeded))
         .collect();
+    let restarts =
+        planner.replicas_of_replaced_logs(&seeds, &directions, &[&starts, &connects, &moves]);
     let mut steps = accounts;
     steps.extend(seeds);
     steps.extend(connects);
+    steps.extend(restarts);
     // After the connects: a node that joins replicates before another moves onto it.
     steps.extend(moves);
     steps.extend(starts);
