@@ -209,12 +209,7 @@ fn drill_a_change_that_needs_restarts_rolls_through_a_live_pair_and_one_node_alw
     let pids = (lab.mysqld_pid("h1"), lab.mysqld_pid("h2"));
 
     // A static setting, off by default on every family: both servers must restart to load it.
-    let changed = playbook(
-        &lab,
-        dir.path(),
-        "",
-        "mysqld:\n  skip_name_resolve: \"ON\"",
-    );
+    let changed = playbook(&lab, dir.path(), "", "mysqld:\n  skip_name_resolve: \"ON\"");
     let (code, plan, stderr) = run(&["plan", path(&changed)]);
     assert_eq!(code, 0, "{plan}\n{stderr}");
     assert!(
@@ -403,12 +398,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
     // h1 and h2 cannot reach each other any more; the controller still reaches both.
     let cut = format!("ip route add blackhole {}/32", lab.address("h2"));
     lab.ssh_ok("h1", &cut);
-    let changed = playbook(
-        &lab,
-        dir.path(),
-        "",
-        "mysqld:\n  skip_name_resolve: \"ON\"",
-    );
+    let changed = playbook(&lab, dir.path(), "", "mysqld:\n  skip_name_resolve: \"ON\"");
     let (code, stdout, stderr) = run(&["apply", path(&changed), "--yes", "--gate-timeout", "8"]);
     let restore = format!("ip route del blackhole {}/32", lab.address("h2"));
     lab.ssh_ok("h1", &restore);
