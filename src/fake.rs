@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::flavor::{Dialect, ServerVersion};
 use crate::link::HostLink;
-use crate::sql::{Row, SqlError, SqlExecutor};
+use crate::sql::{SqlError, SqlExecutor};
+use crate::sqltext::Row;
 use crate::transport::{Finished, Transport, TransportError};
 
 /// What the host holds and what was done to it.

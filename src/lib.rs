@@ -1,8 +1,10 @@
 //! mmprov: turns bare-metal MySQL/MariaDB hosts into a verified master-master replication pair.
 //!
-//! Layers, arrows pointing one way (see docs/architecture.md):
-//! `cli` -> `load` -> `model` ; `cli` -> `template` -> `flavor` ; `cli` -> `transport`.
-//! `model`, `flavor` and `template` are pure; only `load` (local files) and `transport` (hosts) do I/O.
+//! Layers, arrows pointing one way (see docs/architecture.md; `tests/layering.rs` holds them as data and
+//! checks them on the parsed source): `cli` -> `engine` -> `load` -> `model`; the engine reads hosts
+//! through `facts` -> `link` -> `sql` -> `transport`, plans with `plan` (pure) and carries the plan out
+//! with `apply`; `render` (pure) shows it. `model`, `shell` and `sqltext` are the ground floor every layer
+//! may use.
 
 pub mod apply;
 pub mod cli;
@@ -22,7 +24,9 @@ pub mod plan;
 pub mod render;
 pub mod replication;
 pub mod service;
+pub mod shell;
 pub mod sql;
+pub mod sqltext;
 pub mod template;
 pub mod transport;
 pub mod verify;

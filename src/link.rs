@@ -13,7 +13,9 @@
 
 use std::time::Duration;
 
-use crate::sql::{ClientSql, ProtocolSql, Row, SqlError, SqlExecutor};
+use crate::sql::{ClientSql, ProtocolSql, SqlError, SqlExecutor};
+
+use crate::sqltext::Row;
 use crate::transport::{SocketStream, Transport, TransportError};
 
 /// Which SQL backend a run uses.
@@ -56,7 +58,7 @@ pub struct HostLink {
 }
 
 /// Open links by host name: one per host for a whole run.
-pub type Connections = std::collections::BTreeMap<String, HostLink>;
+pub type Links = std::collections::BTreeMap<String, HostLink>;
 
 impl HostLink {
     /// `user` is the SQL account the protocol logs in as (the SSH login user, for `unix_socket`); `socket` the

@@ -178,7 +178,7 @@ pub fn set_global_value(configured: &str) -> String {
     match boolean(configured) {
         Some(true) => "ON".into(),
         Some(false) => "OFF".into(),
-        None => crate::sql::literal(configured),
+        None => crate::sqltext::literal(configured),
     }
 }
 

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::link::{Connections, HostSql};
+use crate::link::{HostSql, Links};
 use crate::replication::SYSTEM_SCHEMAS;
-use crate::sql::{SqlError, SqlExecutor, literal};
+use crate::sql::{SqlError, SqlExecutor};
+use crate::sqltext::literal;
 
 const PROBE_TABLE: &str = "CREATE DATABASE IF NOT EXISTS mmprov; CREATE TABLE IF NOT EXISTS mmprov.probe \
      (token VARCHAR(100) PRIMARY KEY, origin VARCHAR(255) NOT NULL, written_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))";
@@ -73,7 +74,7 @@ pub enum VerifyError {
     },
 }
 
-fn sql<'a>(links: &'a mut Connections, host: &str) -> Result<HostSql<'a>, VerifyError> {
+fn sql<'a>(links: &'a mut Links, host: &str) -> Result<HostSql<'a>, VerifyError> {
     links
         .get_mut(host)
         .map(|link| link.sql())
@@ -84,7 +85,7 @@ fn sql<'a>(links: &'a mut Connections, host: &str) -> Result<HostSql<'a>, Verify
 
 /// Write one probe per node, then wait for each on every other node.
 pub fn probes(
-    links: &mut Connections,
+    links: &mut Links,
     nodes: &[&str],
     timeout: Duration,
     found: &mut dyn FnMut(Finding),
@@ -122,7 +123,7 @@ pub fn probes(
 /// Ask `node` for the probe until it is there or the time is up. A read that fails (the node restarting)
 /// is asked again; if the time runs out, the finding says what the last read failed with.
 fn wait_for_probe(
-    links: &mut Connections,
+    links: &mut Links,
     origin: &str,
     node: &str,
     token: &str,
@@ -168,7 +169,7 @@ fn wait_for_probe(
 
 /// `CHECKSUM TABLE` of every application table on every node, compared with the first node's.
 pub fn checksums(
-    links: &mut Connections,
+    links: &mut Links,
     nodes: &[&str],
     found: &mut dyn FnMut(Finding),
 ) -> Result<(), VerifyError> {
@@ -199,7 +200,7 @@ pub fn checksums(
         let rows = sql(links, node)?.query("checksumming tables", &statement)?;
         let mut sums = BTreeMap::new();
         for row in &rows {
-            let read = |e: crate::sql::ValueError| VerifyError::Checksum {
+            let read = |e: crate::sqltext::ValueError| VerifyError::Checksum {
                 host: node.to_string(),
                 table: "?".into(),
                 detail: e.to_string(),

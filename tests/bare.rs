@@ -10,13 +10,9 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::lab::{Lab, LabHost};
-use support::text;
+use support::{path, text};
 
 const REPLICATION_PASSWORD: &str = "bare-repl-pw";
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 fn mmprov(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let mut env = env.to_vec();

@@ -8,24 +8,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
 use support::lab::Lab;
-
-/// These tests set up the same servers: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{path, serial};
 
 const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// The behind pair's inventory with `ssh_args` as `ansible_ssh_common_args`.
 fn inventory(lab: &Lab, dir: &Path, ssh_args: &str) -> PathBuf {

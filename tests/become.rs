@@ -8,27 +8,13 @@
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use support::lab::Lab;
-use support::{assert_no_secret, text};
-
-/// These tests set up the same servers: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{assert_no_secret, path, serial, text};
 
 const REPLICATION_PASSWORD: &str = "become-repl-pw";
-const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// An inventory of the lab pair reached as `user`, with `extra` lines under `[all:vars]`.
 fn inventory(lab: &Lab, dir: &Path, user: &str, extra: &str) -> PathBuf {
@@ -142,6 +128,7 @@ fn converge_and_check(lab: &Lab, playbook: &Path, env: &[(&str, &str)]) -> Strin
 fn once_a_sudoer_without_a_password_sets_up_a_pair_that_replans_to_no_changes() {
     let _serial = serial();
     let lab = Lab::require(2);
+    let config = lab.config_path();
     for host in ["h1", "h2"] {
         lab.reset_server(host);
     }
@@ -150,7 +137,7 @@ fn once_a_sudoer_without_a_password_sets_up_a_pair_that_replans_to_no_changes() 
     let book = support::replicating_pair(dir.path(), &inventory, "");
     converge_and_check(&lab, &book, &[]);
     // Written by root through sudo: owned by root, as a root login would leave it.
-    assert_eq!(lab.ssh_ok("h1", &format!("stat -c %U {CONFIG}")), "root");
+    assert_eq!(lab.ssh_ok("h1", &format!("stat -c %U {config}")), "root");
 }
 
 #[test]
@@ -192,6 +179,7 @@ fn once_a_sudoer_with_a_password_sets_up_a_pair_and_the_password_never_shows() {
 fn once_a_wrong_password_or_a_user_without_sudo_rights_is_refused_before_anything_changes() {
     let _serial = serial();
     let lab = Lab::require(2);
+    let config = lab.config_path();
     for host in ["h1", "h2"] {
         lab.reset_server(host);
     }
@@ -217,6 +205,6 @@ fn once_a_wrong_password_or_a_user_without_sudo_rights_is_refused_before_anythin
         );
         assert_no_secret("the refusal", &out, password);
     }
-    assert!(!lab.file_exists("h1", CONFIG), "nothing was written");
+    assert!(!lab.file_exists("h1", config), "nothing was written");
     assert_eq!(lab.mysqld_pid("h1"), before, "nothing was restarted");
 }

@@ -1,8 +1,9 @@
-//! Operator conventions of the binary itself: version with the commit, completions, man page, exit codes.
+//! Operator conventions of the binary itself: version with the commit, completions, man page, exit codes; a
+//! `--limit` that names no host and `-q` with `-v` are refused before any host is contacted.
 
 mod support;
 
-use support::{mmprov, text};
+use support::{mmprov, run, text};
 
 #[test]
 fn version_names_the_commit() {
@@ -38,4 +39,28 @@ fn unknown_arguments_exit_1_with_usage() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn a_limit_naming_no_known_host_is_refused_before_any_host_is_contacted() {
+    let (code, out, err) = run(&[
+        "plan",
+        "tests/fixtures/valid/pair.yml",
+        "--limit",
+        "nosuch",
+        "-vv",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("--limit `nosuch` names unknown host or group `nosuch`"),
+        "{err}"
+    );
+    assert!(!err.contains("connected"), "nothing contacted: {err}");
+}
+
+#[test]
+fn quiet_and_verbose_do_not_mix() {
+    let (code, _, err) = run(&["plan", "tests/fixtures/valid/pair.yml", "-q", "-v"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot be used with"), "{err}");
 }

@@ -6,29 +6,14 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use support::fixture;
 use support::lab::Lab;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{fixture, path, serial};
 
 const PASSWORD: &str = "drill-pass'word";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// A replicating pair playbook whose SSH commands give up after 10 s without progress.
 fn playbook(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
@@ -202,7 +187,7 @@ fn link(host: &str, up: bool) {
 fn set_link(host: &str, up: bool) -> bool {
     let state = if up { "up" } else { "down" };
     Command::new("ip")
-        .args(["link", "set", &format!("mmlab-{host}-b"), state])
+        .args(["link", "set", &Lab::require(1).link_of(host), state])
         .status()
         .is_ok_and(|s| s.success())
 }
@@ -252,7 +237,10 @@ fn drill_c_mysqld_is_killed_during_apply() {
     let book = playbook(&lab, dir.path());
     let mut apply = start_apply(&book);
     apply.wait_for("replication account");
-    lab.ssh("h2", "pkill -9 -x mariadbd; pkill -9 -x mysqld_safe; true");
+    lab.ssh(
+        "h2",
+        "pkill -9 -x mariadbd; pkill -9 -x mysqld; pkill -9 -x mysqld_safe; true",
+    );
     let (_, _) = apply.finish();
     // Whatever the interrupted apply managed, the next one starts mysqld again and finishes the job.
     let (code, plan, _) = run(&["plan", path(&book)]);
@@ -268,7 +256,7 @@ fn drill_d_apply_is_interrupted_by_sigint_between_steps() {
     let dir = tempfile::tempdir().expect("tempdir");
     let book = playbook(&lab, dir.path());
     let mut apply = start_apply(&book);
-    apply.wait_for("writing /etc/mysql/mariadb.conf.d/60-mmprov.cnf");
+    apply.wait_for(&format!("writing {}", lab.config_path()));
     let pid = apply.child.id().to_string();
     assert!(
         Command::new("kill")
@@ -336,11 +324,11 @@ fn drill_e_a_host_key_that_changes_between_plan_and_apply_is_refused() {
     assert_eq!(code, 1);
     assert!(stderr.contains("h1: HOST KEY CHANGED"), "{stderr}");
     assert!(
-        !lab.file_exists("h1", "/etc/mysql/mariadb.conf.d/60-mmprov.cnf"),
+        !lab.file_exists("h1", lab.config_path()),
         "nothing changed on h1"
     );
     assert!(
-        !lab.file_exists("h2", "/etc/mysql/mariadb.conf.d/60-mmprov.cnf"),
+        !lab.file_exists("h2", lab.config_path()),
         "nothing changed on h2"
     );
 }
@@ -410,5 +398,5 @@ fn drill_f_bad_input_of_every_kind_is_refused_before_any_host_is_contacted() {
     assert_eq!(code, 1);
     assert!(stderr.contains("MMPROV_DRILL_UNSET is not set"), "{stderr}");
     assert!(!stderr.contains("cannot connect"), "{stderr}");
-    assert!(!lab.file_exists("h1", "/etc/mysql/mariadb.conf.d/60-mmprov.cnf"));
+    assert!(!lab.file_exists("h1", lab.config_path()));
 }

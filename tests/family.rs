@@ -9,27 +9,12 @@
 
 mod support;
 
-use std::sync::{Mutex, MutexGuard};
-
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "family-pw";
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// h1 and h2 fresh with `shop.orders` (1000 rows) on h1, then converged by one apply: the playbook.
 fn converged(lab: &Lab, dir: &std::path::Path, vars: &str) -> std::path::PathBuf {

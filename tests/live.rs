@@ -7,28 +7,14 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use support::lab::Lab;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use support::{path, serial};
 
 const PASSWORD: &str = "live-pass'word";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// The lab pair as one replication play, with `play_lines` added at the play level and `vars` at the vars
 /// level; each in a file of its own.
@@ -77,7 +63,7 @@ struct Writer {
 const WRITER: &str = r#"rm -f /tmp/writer.stop; end=$(( $(date +%s) + 120 ));
 while [ ! -e /tmp/writer.stop ] && [ "$(date +%s)" -lt "$end" ]; do
   t=$(date +%s%N)
-  if id=$(timeout 2 mariadb --connect-timeout=1 -NBe "INSERT INTO shop.orders (item) VALUES ('w-$(hostname)'); SELECT LAST_INSERT_ID()" 2>/dev/null); then
+  if id=$(timeout 2 CLIENT --connect-timeout=1 -NBe "INSERT INTO shop.orders (item) VALUES ('w-$(hostname)'); SELECT LAST_INSERT_ID()" 2>/dev/null); then
     echo "$t ok $id"
   else
     echo "$t fail"
@@ -97,7 +83,7 @@ impl Writer {
             ))
             .args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR"])
             .arg(format!("root@{}", lab.address(host)))
-            .arg(WRITER)
+            .arg(WRITER.replace("CLIENT", lab.client()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -188,14 +174,11 @@ fn both_directions_run_within(lab: &Lab, limit: Duration) -> Duration {
     let query = "SELECT 1"; // the client answers only once the server serves
     loop {
         let running = ["h1", "h2"].iter().all(|h| {
-            let out = lab.ssh(
-                h,
-                &format!("mariadb -NBe '{query}' >/dev/null && mariadb -e 'SHOW SLAVE STATUS\\G'"),
-            );
-            let text = support::text(&out.stdout);
-            out.status.success()
-                && text.contains("Slave_IO_Running: Yes")
-                && text.contains("Slave_SQL_Running: Yes")
+            let serves = lab
+                .ssh(h, &format!("{} -NBe '{query}'", lab.client()))
+                .status
+                .success();
+            serves && lab.replica_runs(h)
         });
         if running {
             return started.elapsed();
@@ -203,20 +186,8 @@ fn both_directions_run_within(lab: &Lab, limit: Duration) -> Duration {
         assert!(
             started.elapsed() < limit,
             "both directions did not run again within {limit:?}:\nh1: {}\nh2: {}",
-            support::text(
-                &lab.ssh(
-                    "h1",
-                    "mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E 'Running|Err'"
-                )
-                .stdout
-            ),
-            support::text(
-                &lab.ssh(
-                    "h2",
-                    "mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E 'Running|Err'"
-                )
-                .stdout
-            )
+            lab.replica_summary("h1"),
+            lab.replica_summary("h2")
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -237,13 +208,8 @@ fn drill_a_change_that_needs_restarts_rolls_through_a_live_pair_and_one_node_alw
     converged_pair(&lab, &book);
     let pids = (lab.mysqld_pid("h1"), lab.mysqld_pid("h2"));
 
-    // A static setting: both servers must restart to load it.
-    let changed = playbook(
-        &lab,
-        dir.path(),
-        "",
-        "mysqld:\n  performance_schema: \"ON\"",
-    );
+    // A static setting, off by default on every family: both servers must restart to load it.
+    let changed = playbook(&lab, dir.path(), "", "mysqld:\n  skip_name_resolve: \"ON\"");
     let (code, plan, stderr) = run(&["plan", path(&changed)]);
     assert_eq!(code, 0, "{plan}\n{stderr}");
     assert!(
@@ -339,7 +305,7 @@ fn drill_a_crashed_node_and_a_rebooted_host_resume_replicating_without_mmprov() 
 }
 
 #[test]
-fn drill_a_live_file_position_pair_moves_to_gtid_without_losing_a_row() {
+fn drill_a_mariadb_live_file_position_pair_moves_to_gtid_without_losing_a_row() {
     let _serial = serial();
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -432,12 +398,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
     // h1 and h2 cannot reach each other any more; the controller still reaches both.
     let cut = format!("ip route add blackhole {}/32", lab.address("h2"));
     lab.ssh_ok("h1", &cut);
-    let changed = playbook(
-        &lab,
-        dir.path(),
-        "",
-        "mysqld:\n  performance_schema: \"ON\"",
-    );
+    let changed = playbook(&lab, dir.path(), "", "mysqld:\n  skip_name_resolve: \"ON\"");
     let (code, stdout, stderr) = run(&["apply", path(&changed), "--yes", "--gate-timeout", "8"]);
     let restore = format!("ip route del blackhole {}/32", lab.address("h2"));
     lab.ssh_ok("h1", &restore);
@@ -452,7 +413,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
     );
     assert_eq!(lab.mysqld_pid("h2"), h2_pid, "h2 was not restarted");
     assert_eq!(
-        lab.sql("h2", "SELECT @@performance_schema"),
+        lab.sql("h2", "SELECT @@skip_name_resolve"),
         "0",
         "h2 still runs its old config"
     );
@@ -467,7 +428,7 @@ fn drill_a_gate_that_cannot_pass_stops_the_rollout_and_apply_completes_it_once_t
         "h1 is done already:\n{stdout}"
     );
     assert_ne!(lab.mysqld_pid("h2"), h2_pid, "h2 restarted now");
-    assert_eq!(lab.sql("h2", "SELECT @@performance_schema"), "1");
+    assert_eq!(lab.sql("h2", "SELECT @@skip_name_resolve"), "1");
     both_directions_run_within(&lab, Duration::from_secs(15));
     assert_no_changes(&changed);
 }

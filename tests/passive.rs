@@ -10,9 +10,7 @@ use support::text;
 const APP_USER: &str = "CREATE USER IF NOT EXISTS 'app'@'localhost' IDENTIFIED BY 'app-pw'; \
                         GRANT ALL ON shop.* TO 'app'@'localhost'";
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, "passive-pw")
-}
+support::run_with!("passive-pw");
 
 fn playbook(lab: &Lab, dir: &std::path::Path, passive: &str) -> std::path::PathBuf {
     let file = dir.join("passive.yml");
@@ -32,7 +30,10 @@ fn playbook(lab: &Lab, dir: &std::path::Path, passive: &str) -> std::path::PathB
 fn app_insert(lab: &Lab, host: &str, item: &str) -> (bool, String) {
     let out = lab.ssh(
         host,
-        &format!("mariadb -uapp -papp-pw -e \"INSERT INTO shop.orders (item) VALUES ('{item}')\""),
+        &format!(
+            "{} -uapp -papp-pw -e \"INSERT INTO shop.orders (item) VALUES ('{item}')\"",
+            lab.client()
+        ),
     );
     (out.status.success(), text(&out.stderr))
 }

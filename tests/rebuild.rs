@@ -5,27 +5,12 @@
 
 mod support;
 
-use std::sync::{Mutex, MutexGuard};
-
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "rebuild-pw";
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// A replicating pair h1/h2 with `shop` seeded from h1, then h2 broken by a duplicate key: the playbook.
 fn broken_pair(lab: &Lab, dir: &std::path::Path, seed_method: &str) -> std::path::PathBuf {
@@ -51,12 +36,18 @@ fn broken_pair(lab: &Lab, dir: &std::path::Path, seed_method: &str) -> std::path
         "h1",
         "INSERT INTO shop.orders VALUES (100001, 'real', 'h1')",
     );
-    let stopped = lab.wait_for(
-        "h2",
-        "SELECT IF(COUNT(*) = 0, 'stopped', 'running') FROM information_schema.PROCESSLIST \
-         WHERE COMMAND = 'Slave_SQL'",
-        "stopped",
-    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let stopped = loop {
+        let sql_thread = lab.replica_field("h2", "Slave_SQL_Running");
+        if sql_thread == "No" || std::time::Instant::now() > deadline {
+            break if sql_thread == "No" {
+                "stopped"
+            } else {
+                "running"
+            };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     assert_eq!(
         stopped, "stopped",
         "h2's replica stopped on the duplicate key"
@@ -143,11 +134,34 @@ fn a_replica_desynchronized_by_a_duplicate_key_is_rebuilt_from_a_copy_of_files()
     let lab = Lab::require(2);
     let dir = tempfile::tempdir().expect("tempdir");
     let book = broken_pair(&lab, dir.path(), "physical");
+    if lab.is_mysql() {
+        // The clone plugin replaces the files in place: nothing is set aside.
+        rebuilt(&lab, &book, "a copy of the whole instance");
+        assert!(out_of_clone_leaves_nothing_aside(&lab));
+        return;
+    }
     rebuilt(&lab, &book, "a physical copy of the whole instance");
-    let aside = lab.ssh_ok("h2", "ls -d /var/lib/mysql/.mmprov-old-datadir-* | wc -l");
+    let aside = lab.ssh_ok(
+        "h2",
+        &format!("ls -d {}/.mmprov-old-datadir-* | wc -l", lab.datadir("h2")),
+    );
     assert_eq!(
         aside, "2",
         "the first seed's and the rebuild's old files are kept aside"
     );
-    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+    lab.ssh_ok(
+        "h2",
+        &format!("rm -rf {}/.mmprov-old-datadir-*", lab.datadir("h2")),
+    );
+}
+
+/// No old files are kept aside on h2 (a copy by the clone plugin).
+fn out_of_clone_leaves_nothing_aside(lab: &Lab) -> bool {
+    lab.ssh_ok(
+        "h2",
+        &format!(
+            "ls -d {}/.mmprov-old-datadir-* 2>/dev/null | wc -l",
+            lab.datadir("h2")
+        ),
+    ) == "0"
 }

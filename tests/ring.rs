@@ -8,34 +8,21 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "ring-pw";
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
+support::run_with!(PASSWORD);
 
 /// An apply whose waits (gates, catching up, a held node's sessions) give up after a minute: a wait that
 /// cannot end fails the test with what it waited for, well within CI's time.
 fn apply(book: &std::path::Path) -> (i32, String, String) {
     run(&["apply", "--yes", "--gate-timeout", "60", path(book)])
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn ring_playbook(lab: &Lab, dir: &std::path::Path, hosts: &str) -> std::path::PathBuf {
@@ -83,7 +70,8 @@ fn long_session(host: &'static str, rows: u32) -> JoinHandle<u64> {
             host,
             &format!(
                 "for i in $(seq 1 {rows}); do echo \"INSERT INTO shop.orders (item, node) VALUES ('long', '{host}'); \
-                 DO SLEEP(0.02);\"; done | mariadb"
+                 DO SLEEP(0.02);\"; done | {}",
+                lab.client()
             ),
         );
         u64::from(rows)
@@ -95,7 +83,7 @@ fn idle_session(host: &'static str) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let lab = Lab::require(3);
         // Ends in an error when killed, which is how it is meant to end.
-        let _ = lab.ssh(host, "mariadb -e 'DO SLEEP(600)'");
+        let _ = lab.ssh(host, &format!("{} -e 'DO SLEEP(600)'", lab.client()));
     })
 }
 
@@ -137,10 +125,7 @@ fn same_everywhere(lab: &Lab, nodes: &[&str], rows: u64) {
 
 /// A field of the node's replica status; the test fails when the node has none.
 fn replica_field(lab: &Lab, node: &str, field: &str) -> String {
-    let value = lab.ssh_ok(
-        node,
-        &format!("mariadb -e 'SHOW SLAVE STATUS\\G' | awk '$1 == \"{field}:\" {{ print $2 }}'"),
-    );
+    let value = lab.replica_field(node, field);
     assert!(!value.is_empty(), "{node} reports no {field}");
     value
 }
@@ -251,7 +236,8 @@ fn a_live_pair_grows_into_a_ring_of_three_and_back_without_losing_a_row_or_meeti
 /// The same on a play that keeps file and position (`gtid: false`): positions carry over between nodes
 /// through MariaDB's GTIDs (each node in its own domain), and every replica is back on file and position.
 #[test]
-fn a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position() {
+fn mariadb_a_file_position_pair_grows_into_a_ring_and_back_with_every_replica_on_file_and_position()
+{
     let _serial = serial();
     let lab = Lab::require(3);
     lab.pair_with_shop(1000);

@@ -5,29 +5,15 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use support::lab::Lab;
+use support::{path, serial};
 
 const PASSWORD: &str = "physical-seed-pw";
 
-/// These tests set up the same pair: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    support::run_with_password(args, PASSWORD)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+support::run_with!(PASSWORD);
 
 /// Inserts one row at a time on `host` until stopped; how many it inserted (a refused insert is retried).
 struct Writer {
@@ -47,7 +33,10 @@ impl Writer {
                 // The apply restarts h1 before it seeds: a write refused then is not counted, and retried.
                 let out = lab.ssh(
                     host,
-                    "mariadb -e \"INSERT INTO shop.orders (item, node) VALUES ('live', 'writer')\"",
+                    &format!(
+                        "{} -e \"INSERT INTO shop.orders (item, node) VALUES ('live', 'writer')\"",
+                        lab.client()
+                    ),
                 );
                 if out.status.success() {
                     n += 1;
@@ -85,7 +74,8 @@ fn physical_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables() {
+fn mariadb_a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_with_equal_tables()
+ {
     let _serial = serial();
     let lab = Lab::require(2);
     lab.pair_with_shop(5000);
@@ -134,10 +124,13 @@ fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_w
     let checksum = |host: &str| lab.sql(host, "CHECKSUM TABLE shop.orders EXTENDED");
     assert_eq!(checksum("h1"), checksum("h2"), "the tables are equal");
 
-    let aside = lab.ssh_ok("h2", "ls -d /var/lib/mysql/.mmprov-old-datadir-* | wc -l");
+    let aside = lab.ssh_ok(
+        "h2",
+        &format!("ls -d {}/.mmprov-old-datadir-* | wc -l", lab.datadir("h2")),
+    );
     assert_eq!(aside, "1", "h2's old files are kept aside once");
     assert!(
-        !lab.file_exists("h2", "/var/lib/mysql/.mmprov-seed"),
+        !lab.file_exists("h2", &format!("{}/.mmprov-seed", lab.datadir("h2"))),
         "nothing left staged"
     );
     assert!(
@@ -148,7 +141,10 @@ fn a_pair_seeded_physically_while_the_source_takes_writes_replicates_both_ways_w
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes."), "{out}");
-    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+    lab.ssh_ok(
+        "h2",
+        &format!("rm -rf {}/.mmprov-old-datadir-*", lab.datadir("h2")),
+    );
 }
 
 /// Makes `mbstream` on one lab host read part of its stream and fail, as a link cut mid-copy does, until
@@ -183,7 +179,7 @@ impl Drop for CutStream {
 }
 
 #[test]
-fn a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_redone() {
+fn mariadb_a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_redone() {
     let _serial = serial();
     let lab = Lab::require(2);
     lab.pair_with_shop(20000);
@@ -208,7 +204,10 @@ fn a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_red
     assert_eq!(
         lab.ssh_ok(
             "h2",
-            "ls -d /var/lib/mysql/.mmprov-old-datadir-* 2>/dev/null | wc -l"
+            &format!(
+                "ls -d {}/.mmprov-old-datadir-* 2>/dev/null | wc -l",
+                lab.datadir("h2")
+            )
         ),
         "0",
         "nothing was swapped"
@@ -224,11 +223,14 @@ fn a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_and_is_red
         "20000"
     );
     assert!(
-        !lab.file_exists("h2", "/var/lib/mysql/.mmprov-seed"),
+        !lab.file_exists("h2", &format!("{}/.mmprov-seed", lab.datadir("h2"))),
         "the partial copy is gone"
     );
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes."), "{out}");
-    lab.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+    lab.ssh_ok(
+        "h2",
+        &format!("rm -rf {}/.mmprov-old-datadir-*", lab.datadir("h2")),
+    );
 }

@@ -6,27 +6,11 @@
 
 mod support;
 
-use std::sync::{Mutex, MutexGuard};
-
 use support::lab::Lab;
+use support::run_with_password as run;
+use support::{path, serial};
 
 const PASSWORD: &str = "truth-pw";
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run(args: &[&str], password: &str) -> (i32, String, String) {
-    support::run_with_password(args, password)
-}
-
-fn path(p: &std::path::Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// h1 and h2 replicating both ways with `shop` seeded from h1 (100 rows): the playbook.
 fn converged_pair(lab: &Lab, dir: &std::path::Path) -> std::path::PathBuf {

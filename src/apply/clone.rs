@@ -16,12 +16,13 @@ use std::time::{Duration, Instant};
 
 use super::ApplyError;
 use super::seed::Seeded;
-use crate::facts::SEED_MARKER;
 use crate::flavor::clone;
 use crate::link::HostLink;
+use crate::model::SEED_MARKER;
 use crate::plan::MYSQL_PORT;
 use crate::plan::PhysicalSeed;
-use crate::sql::{SqlError, SqlExecutor, Statement, first_row};
+use crate::sql::{SqlError, SqlExecutor, first_row};
+use crate::sqltext::Statement;
 use crate::transport::Transport;
 
 pub struct Cloning<'a> {

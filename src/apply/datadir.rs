@@ -16,10 +16,11 @@
 use std::time::{Duration, Instant};
 
 use super::ApplyError;
-use crate::facts::DATADIR_MARKER;
 use crate::link::HostLink;
+use crate::model::DATADIR_MARKER;
+use crate::shell::quote;
 use crate::sql::SqlExecutor;
-use crate::transport::{Transport, TransportError, quote};
+use crate::transport::{Transport, TransportError};
 
 /// Where the old files go, inside the old directory.
 pub const ASIDE_PREFIX: &str = ".mmprov-old-datadir-";

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::ApplyError;
 use super::link;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::link::Connections;
+use crate::link::Links;
 use crate::plan::Gate;
 use crate::replication::{ReplicaStatus, Verdict, explain, judge};
 use crate::sql::{SqlError, SqlExecutor};
@@ -43,7 +43,7 @@ impl Gating<'_> {
     }
 
     /// Wait until the gate holds; `say` reports what it waits for.
-    pub fn pass(&self, links: &mut Connections, say: &dyn Fn(String)) -> Result<(), ApplyError> {
+    pub fn pass(&self, links: &mut Links, say: &dyn Fn(String)) -> Result<(), ApplyError> {
         say(format!(
             "gate: waiting until {}",
             self.gate.describe(self.host)
@@ -74,7 +74,7 @@ impl Gating<'_> {
     /// What the gate still waits for (`None`: it holds). A hard error is returned as the gate's failure.
     fn waiting_on(
         &self,
-        links: &mut Connections,
+        links: &mut Links,
         nudged: &mut Option<Instant>,
     ) -> Result<Option<String>, ApplyError> {
         if let Some(source) = &self.gate.replicates_from {
@@ -103,11 +103,7 @@ impl Gating<'_> {
         Ok(None)
     }
 
-    fn status(
-        &self,
-        links: &mut Connections,
-        host: &str,
-    ) -> Result<Option<ReplicaStatus>, ApplyError> {
+    fn status(&self, links: &mut Links, host: &str) -> Result<Option<ReplicaStatus>, ApplyError> {
         let flavor = self.flavor(host)?;
         let what = "reading the replica status";
         let rows = link(links, host)?
@@ -142,7 +138,7 @@ impl Gating<'_> {
     }
 
     /// Make a replica waiting out its connect retry reconnect now: its IO thread stopped and started.
-    fn nudge(&self, links: &mut Connections, peer: &str) -> Result<(), ApplyError> {
+    fn nudge(&self, links: &mut Links, peer: &str) -> Result<(), ApplyError> {
         let flavor = self.flavor(peer)?;
         let t = link(links, peer)?;
         t.sql()

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::emit;
 use super::{ApplyError, Event};
 use crate::flavor::{Flavor, ServerVersion};
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::plan::{GtidMove, GtidStage};
 use crate::sql::{SqlError, SqlExecutor};
 
@@ -17,7 +17,7 @@ use crate::sql::{SqlError, SqlExecutor};
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub(super) struct Mover<'a> {
-    pub links: &'a mut Connections,
+    pub links: &'a mut Links,
     pub versions: &'a BTreeMap<String, ServerVersion>,
     pub events: &'a Sender<Event>,
 }
@@ -157,7 +157,7 @@ mod tests {
         let (m1, m2) = (FakeHost::new("m1"), FakeHost::new("m2"));
         m1.state().replica = Some(("192.0.2.12".into(), true));
         m2.state().replica = Some(("192.0.2.11".into(), true));
-        let mut links: Connections =
+        let mut links: Links =
             [("m1".to_string(), m1.link()), ("m2".to_string(), m2.link())].into();
         let mysql = ServerVersion::parse_hint("mysql-8.0.36").expect("hint");
         let versions = [("m1".to_string(), mysql), ("m2".to_string(), mysql)].into();

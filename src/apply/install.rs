@@ -14,12 +14,13 @@
 //! dropped, not logged, then the marker goes.
 
 use super::ApplyError;
-use crate::facts::INSTALL_MARKER;
 use crate::flavor::ServerVersion;
 use crate::link::HostLink;
+use crate::model::INSTALL_MARKER;
 use crate::packages::{self, PackageManagerKind, SourceFile};
+use crate::shell::quote;
 use crate::sql::SqlExecutor;
-use crate::transport::{FileAttrs, Transport, quote};
+use crate::transport::{FileAttrs, Transport};
 
 /// What an [`crate::plan::Step::InstallServer`] carries out.
 pub struct Install<'s> {

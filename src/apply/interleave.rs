@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 
 use super::emit;
 use super::{ApplyError, Event};
-use crate::facts::WRITES_HELD_MARKER;
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
+use crate::model::WRITES_HELD_MARKER;
 use crate::plan::{HeldNode, Interleaving};
+use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, quote};
+use crate::transport::Transport;
 
 /// The sessions that may generate ids: neither replication's own threads nor the server's, nor the
 /// connection asking.
@@ -36,7 +37,7 @@ fn say(events: &Sender<Event>, host: &str, message: String) {
 /// Before the host steps: hold each joining node, then change each member's values.
 pub fn hold_and_change(
     stages: &[Interleaving],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -94,7 +95,7 @@ fn hold(
 /// (those include every session that kept the old values), within `timeout`.
 pub fn open(
     stages: &[Interleaving],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     timeout: Duration,
     events: &Sender<Event>,

@@ -10,7 +10,8 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::model::Host;
-use crate::transport::{self, Transport, TransportError, quote};
+use crate::shell::quote;
+use crate::transport::{self, Transport, TransportError};
 
 const LOCK_FILE: &str = "/run/lock/mmprov.lock";
 const HOLDER_FILE: &str = "/run/lock/mmprov.holder";

@@ -42,10 +42,11 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::plan::{HostPlan, Plan, Step};
+use crate::shell::quote;
 use crate::sql::SqlExecutor;
-use crate::transport::{FileAttrs, Transport, quote};
+use crate::transport::{FileAttrs, Transport};
 
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -89,7 +90,7 @@ pub(crate) fn emit(events: &Sender<Event>, event: Event) {
 /// links come back to `links` either way.
 pub fn apply_hosts(
     plan: &Plan,
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
@@ -164,7 +165,7 @@ fn play_of(h: &HostPlan) -> Option<&str> {
 /// These hosts' steps, `forks` at a time; each host's result, with its `Done`/`Failed` event sent.
 fn run_hosts<'h>(
     hosts: &[&'h HostPlan],
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     events: &Sender<Event>,
 ) -> Vec<(&'h HostPlan, Result<(), ApplyError>)> {
@@ -213,7 +214,7 @@ fn run_hosts<'h>(
 /// holds its own nodes' links meanwhile). Each failure with its play and host.
 fn pass_gates(
     hosts: &[&HostPlan],
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
@@ -224,10 +225,10 @@ fn pass_gates(
             by_play.entry(play).or_default().push(h);
         }
     }
-    let jobs: Vec<(&str, Vec<&HostPlan>, Connections)> = by_play
+    let jobs: Vec<(&str, Vec<&HostPlan>, Links)> = by_play
         .into_iter()
         .map(|(play, members)| {
-            let mut own = Connections::new();
+            let mut own = Links::new();
             for h in &members {
                 let gate = h.rolling.as_ref().map(|r| &r.gate);
                 let peers = gate
@@ -287,7 +288,7 @@ fn pass_gates(
 /// failure: a stage half done is resumed by the next plan.
 pub fn apply_gtid_moves(
     moves: &[crate::plan::GtidMove],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -306,7 +307,7 @@ pub use switchover::{Timeouts as SwitchoverTimeouts, hook_env};
 /// the first failure, the old writer put back open.
 pub fn apply_switchovers(
     switchovers: &[crate::plan::Switchover],
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     timeouts: SwitchoverTimeouts,
     events: &Sender<Event>,
@@ -323,7 +324,7 @@ pub fn apply_switchovers(
 /// After replication: each old writer back after a failover has rejoined, so its successor's marker goes.
 pub fn finish_rejoins(
     rejoins: &[crate::plan::Rejoin],
-    links: &mut Connections,
+    links: &mut Links,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
     for r in rejoins {
@@ -334,7 +335,7 @@ pub fn finish_rejoins(
                 message: format!("{} has rejoined: the rejoin marker goes", r.old_writer),
             },
         );
-        let marker = crate::transport::quote(crate::facts::REJOIN_MARKER);
+        let marker = crate::shell::quote(crate::model::REJOIN_MARKER);
         link(links, &r.successor)?.check(&format!("rm -f {marker}"), &[])?;
     }
     Ok(())
@@ -344,7 +345,7 @@ pub fn finish_rejoins(
 /// with every play's failure; the links come back to `links` either way.
 pub fn apply_replication(
     plans: &[crate::plan::ReplicationPlan],
-    links: &mut Connections,
+    links: &mut Links,
     options: &ApplyOptions,
     context: &ReplicationContext<'_>,
     events: &Sender<Event>,
@@ -353,7 +354,7 @@ pub fn apply_replication(
         plans.iter().filter(|r| !r.steps.is_empty()).collect();
     for wave in waves(&pending) {
         // Each play of a wave gets its own hosts' connections and runs beside the others.
-        let jobs: Vec<(&crate::plan::ReplicationPlan, Connections)> = wave
+        let jobs: Vec<(&crate::plan::ReplicationPlan, Links)> = wave
             .into_iter()
             .map(|p| {
                 let own = p
@@ -427,7 +428,7 @@ fn flavor_of(
 }
 
 /// The run's link to a host.
-fn link<'a>(links: &'a mut Connections, host: &str) -> Result<&'a mut HostLink, ApplyError> {
+fn link<'a>(links: &'a mut Links, host: &str) -> Result<&'a mut HostLink, ApplyError> {
     links.get_mut(host).ok_or_else(|| ApplyError::NoConnection {
         host: host.to_string(),
     })
@@ -442,7 +443,7 @@ pub(crate) struct Written {
 
 fn apply_host(
     host_plan: &HostPlan,
-    t: &mut HostLink,
+    link: &mut HostLink,
     options: &ApplyOptions,
     events: &Sender<Event>,
 ) -> Result<(), ApplyError> {
@@ -462,61 +463,32 @@ fn apply_host(
     let mut moved: Option<(&str, &str)> = None;
     for step in &host_plan.steps {
         match step {
-            Step::InstallServer {
-                manager,
-                packages,
-                sources,
-                server,
-                datadir,
-                initialize,
-                ..
-            } => {
-                let install = install::Install {
-                    manager: *manager,
-                    packages,
-                    sources,
-                    server,
-                    datadir,
-                    initialize,
-                };
-                install.run(t, &say)?;
-            }
-            Step::Harden => install::harden(t, &say)?,
+            Step::InstallServer { .. } => install_server(link, step, &say)?,
+            Step::Harden => install::harden(link, &say)?,
             Step::MoveDatadir { from, to, .. } => {
-                datadir::stop_and_copy(t, from, to, options.serve_timeout, &say)?;
+                datadir::stop_and_copy(link, from, to, options.serve_timeout, &say)?;
                 moved = Some((from, to));
             }
             Step::ServiceSocket { path, socket, .. } => {
                 say(format!("pointing {path} at the socket {socket}"));
-                undo.push(datadir::point_service_client(t, path, socket)?);
+                undo.push(datadir::point_service_client(link, path, socket)?);
             }
             Step::WriteConfig {
                 path,
                 before,
                 after,
-            } => {
-                if before.is_some() {
-                    say(format!("backing up {path}"));
-                }
-                say(format!("writing {path}"));
-                write_config(t, path, before.is_some(), after)?;
-                written = Some(Written {
-                    path: path.clone(),
-                    before: before.clone(),
-                    after: after.clone(),
-                });
-            }
+            } => written = Some(write_step(link, path, before, after, &say)?),
             Step::SetGlobal {
                 variable, value, ..
             } => {
                 let sql = Step::set_global(variable, value);
                 say(sql.clone());
-                t.sql().execute(&format!("setting {variable}"), &sql)?;
+                link.sql().execute(&format!("setting {variable}"), &sql)?;
             }
             Step::Restart { command, .. } => {
                 say(format!("restarting mysqld ({command})"));
                 restart::restart_or_roll_back(
-                    t,
+                    link,
                     command,
                     host_plan,
                     written.as_ref(),
@@ -525,10 +497,7 @@ fn apply_host(
                     &say,
                 )?;
                 if let Some((from, to)) = moved.take() {
-                    let aside = datadir::set_old_aside(t, from, to)?;
-                    say(format!(
-                        "mysqld serves from {to}; the old files are kept in {aside}: remove them when satisfied"
-                    ));
+                    finish_move(link, from, to, &say)?;
                 }
             }
         }
@@ -540,6 +509,69 @@ fn apply_host(
                 .into(),
         });
     }
+    Ok(())
+}
+
+/// A server installed from the step's packages and sources.
+fn install_server(
+    link: &mut HostLink,
+    step: &Step,
+    say: &dyn Fn(String),
+) -> Result<(), ApplyError> {
+    let Step::InstallServer {
+        manager,
+        packages,
+        sources,
+        server,
+        datadir,
+        initialize,
+        ..
+    } = step
+    else {
+        return Ok(());
+    };
+    let install = install::Install {
+        manager: *manager,
+        packages,
+        sources,
+        server,
+        datadir,
+        initialize,
+    };
+    install.run(link, say)
+}
+
+/// The config written (the old one backed up first); what was written, for a rollback.
+fn write_step(
+    link: &mut HostLink,
+    path: &str,
+    before: &Option<String>,
+    after: &str,
+    say: &dyn Fn(String),
+) -> Result<Written, ApplyError> {
+    if before.is_some() {
+        say(format!("backing up {path}"));
+    }
+    say(format!("writing {path}"));
+    write_config(link, path, before.is_some(), after)?;
+    Ok(Written {
+        path: path.to_string(),
+        before: before.clone(),
+        after: after.to_string(),
+    })
+}
+
+/// A moved data directory's server serves from the new place: the old files are set aside, not removed.
+fn finish_move(
+    link: &mut HostLink,
+    from: &str,
+    to: &str,
+    say: &dyn Fn(String),
+) -> Result<(), ApplyError> {
+    let aside = datadir::set_old_aside(link, from, to)?;
+    say(format!(
+        "mysqld serves from {to}; the old files are kept in {aside}: remove them when satisfied"
+    ));
     Ok(())
 }
 

@@ -19,12 +19,13 @@ use std::time::{Duration, Instant};
 use super::ApplyError;
 use super::datadir::ASIDE_PREFIX;
 use super::seed::{Progress, Seeded};
-use crate::facts::SEED_MARKER;
 use crate::flavor::parse_binlog_info;
 use crate::link::HostLink;
+use crate::model::SEED_MARKER;
 use crate::plan::PhysicalSeed;
 use crate::replication::Coordinates;
-use crate::transport::{Transport, TransportError, quote};
+use crate::shell::quote;
+use crate::transport::{Transport, TransportError};
 
 /// Where the copy is unpacked, inside the target's datadir.
 const STAGING: &str = ".mmprov-seed";

@@ -7,8 +7,9 @@ use crate::link::HostLink;
 use super::{ApplyError, ApplyOptions, Written};
 use crate::mycnf::{same_value, server_options};
 use crate::plan::HostPlan;
+use crate::shell::quote;
 use crate::sql::SqlExecutor;
-use crate::transport::{FileAttrs, Transport, quote};
+use crate::transport::{FileAttrs, Transport};
 
 pub(super) fn restart_or_roll_back(
     t: &mut HostLink,
@@ -169,7 +170,7 @@ fn verify_loaded(
         return Ok(());
     };
     let wanted = server_options(&written.after);
-    let names: Vec<String> = wanted.keys().map(|k| crate::sql::literal(k)).collect();
+    let names: Vec<String> = wanted.keys().map(|k| crate::sqltext::literal(k)).collect();
     let rows = t.sql().query(
         "checking the loaded settings",
         &format!(

@@ -4,7 +4,7 @@
 //! as a comment, routines, events, triggers); its stdout goes through an OS pipe straight into the target's
 //! client, whose session turns binary logging off first, so the restored rows are not replicated back. The
 //! coordinates are read from the stream as it passes. Nothing is written on the source. A marker on the target
-//! (`facts::SEED_MARKER`) lives from the start of the seed until the target replicates (the connect step
+//! (`model::SEED_MARKER`) lives from the start of the seed until the target replicates (the connect step
 //! removes it): if anything interrupts the run in between, the next plan knows the target's data is a copy
 //! of ours, not the operator's, and seeds it again instead of refusing to touch it.
 
@@ -12,11 +12,12 @@ use std::io::{Cursor, Read};
 use std::time::Instant;
 
 use super::ApplyError;
-use crate::facts::SEED_MARKER;
 use crate::flavor::Flavor;
+use crate::model::SEED_MARKER;
 use crate::replication::{Coordinates, CoordinatesSniffer};
+use crate::shell::quote;
 use crate::sql::CLIENT;
-use crate::transport::{Transport, TransportError, quote};
+use crate::transport::{Transport, TransportError};
 
 pub struct Seeded {
     pub coordinates: Coordinates,
@@ -94,7 +95,13 @@ pub fn stream(
             // Dropping the sniffer closes the pipe: the restore sees the end of the dump.
             (finished, sniffer.found.clone(), sniffer.bytes)
         });
-        let mut input = Cursor::new(&b"SET SESSION sql_log_bin = 0;\n"[..]).chain(reader);
+        // A passive or held target keeps application accounts out by read_only; super_read_only, which
+        // would refuse the restore itself, is lifted for it and put back after.
+        let (lift, restore) = flavor.super_read_only_lifted();
+        let head = format!("{lift}SET SESSION sql_log_bin = 0;\n");
+        let mut input = Cursor::new(head.into_bytes())
+            .chain(reader)
+            .chain(Cursor::new(restore.as_bytes()));
         let restored = target.run(CLIENT, &mut input, &mut std::io::sink());
         // Close our end first, so a dump still writing after a failed restore stops instead of blocking.
         drop(input);

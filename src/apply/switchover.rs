@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use super::{ApplyError, Event, emit};
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::plan::{SwitchStep, Switchover};
 use crate::replication::gtid;
 use crate::sql::{SqlError, SqlExecutor};
@@ -41,7 +41,7 @@ pub struct Timeouts {
 }
 
 pub(super) struct Switcher<'a> {
-    pub links: &'a mut Connections,
+    pub links: &'a mut Links,
     pub versions: &'a BTreeMap<String, ServerVersion>,
     pub timeouts: Timeouts,
     pub events: &'a Sender<Event>,

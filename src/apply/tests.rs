@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{ApplyError, ApplyOptions, Event, apply_hosts};
 use crate::fake::{FakeHost, LOG, RESTART};
-use crate::link::Connections;
+use crate::link::Links;
 use crate::plan::{HostPlan, Plan, RestartReason, Step};
 
 const CNF: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
@@ -54,7 +54,7 @@ fn host(name: &str, config: Option<&str>) -> FakeHost {
 
 /// Apply `plan` to `hosts`: the result and every event sent.
 fn apply(plan: &Plan, hosts: &[&FakeHost]) -> (Result<(), ApplyError>, Vec<Event>) {
-    let mut links: Connections = hosts
+    let mut links: Links = hosts
         .iter()
         .map(|h| (h.name().to_string(), h.link()))
         .collect();

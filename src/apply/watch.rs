@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::{ApplyError, flavor_of, link};
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink};
+use crate::link::{HostLink, Links};
 use crate::replication::verdict::{Evidence, Held};
 use crate::replication::{ReplicaStatus, Verdict};
 use crate::sql::{SqlError, SqlExecutor, first_row};
@@ -64,7 +64,7 @@ struct Watching {
 
 /// Watch every direction until each is settled or `timeout` passes; the verdicts, in the order given.
 pub fn watch(
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     directions: Vec<Watch>,
     timeout: Duration,
@@ -116,7 +116,7 @@ fn settled(w: &Watching) -> bool {
 
 /// One look at a direction: its verdict now, and the run of healthy looks it extends or ends.
 fn look(
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     w: &mut Watching,
 ) -> Result<(), ApplyError> {
@@ -152,7 +152,7 @@ fn look(
 /// Where a direction begins: the source's GTIDs and binary log position (when the run reaches the source),
 /// and where the replica's SQL thread stands.
 fn evidence(
-    links: &mut Connections,
+    links: &mut Links,
     versions: &BTreeMap<String, ServerVersion>,
     watch: &Watch,
 ) -> Result<Evidence, ApplyError> {
@@ -222,7 +222,7 @@ mod tests {
     use super::{Watch, Watched, watch};
     use crate::fake::{FakeHost, ReplicaFailure};
     use crate::flavor::ServerVersion;
-    use crate::link::Connections;
+    use crate::link::Links;
     use crate::replication::Verdict;
 
     /// h2 replicating from h1 (192.0.2.11), its threads running, holding what h1 wrote.
@@ -254,7 +254,7 @@ mod tests {
 
     /// The verdict on h2 <- h1, watched for at most `timeout`, each server read in its own dialect.
     fn watched(h1: &FakeHost, h2: &FakeHost, timeout: Duration) -> Watched {
-        let mut links: Connections =
+        let mut links: Links =
             [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
         let versions = [
             ("h1".to_string(), h1.state().server()),
@@ -361,7 +361,7 @@ mod tests {
     fn an_unreachable_replica_fails_the_watch_never_reads_healthy() {
         let (h1, h2) = pair();
         h2.state().running = false;
-        let mut links: Connections =
+        let mut links: Links =
             [("h1".to_string(), h1.link()), ("h2".to_string(), h2.link())].into();
         let versions = [
             ("h1".to_string(), ServerVersion::DEBIAN_DEFAULT),

@@ -5,47 +5,82 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use super::args::{Forks, Limit, parse_serial, seconds};
 use super::plan::{SAVED_FORMAT, SavedPlan};
+use super::verbosity::Verbosity;
 use crate::engine::{ApplyError, Decided, Engine, Event};
 use crate::error::Error;
 use crate::load::LoadOptions;
 use crate::plan::ReplicationPlan;
 use crate::render;
 
-pub struct ApplyRequest<'a> {
-    /// A playbook, or a plan saved by `plan --out`.
-    pub target: &'a Path,
-    pub options: LoadOptions,
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A playbook, or a plan file saved by `mmprov plan --out`.
+    pub target: PathBuf,
+    /// An Ansible inventory (YAML or INI, a file or a folder); overrides the playbook's `inventory:`.
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Option<PathBuf>,
+    /// The Ansible Vault password, in this file (or printed by it, when it is executable).
+    #[arg(long, value_name = "FILE")]
+    pub vault_password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub limit: Limit,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
     pub yes: bool,
-    pub forks: usize,
+    /// Seconds to wait for another apply's lock on a host before giving up (0: give up at once).
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub lock_timeout: u64,
+    /// Restart this many nodes of a live play at once (a count, or a share such as `50%`), over the
+    /// plays' own `serial:`.
+    #[arg(long, value_name = "N", value_parser = parse_serial)]
     pub serial: Option<crate::model::Serial>,
-    /// How long each rolling restart's gate may take.
-    pub gate_timeout: Duration,
-    /// How long a switchover waits for the old writer's open transactions.
-    pub drain_timeout: Duration,
-    /// Let an old writer rejoin with its errant transactions.
+    /// Seconds a rolling restart's gate may take (the node's replicas running and caught up); also how long
+    /// a node may take to catch up with a replica moving onto it, and a node held read-only may wait for
+    /// its peers' sessions from before an auto_increment change to end.
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub gate_timeout: u64,
+    /// Seconds a switchover waits for the old writer's open transactions to end once it is closed;
+    /// those still open then are ended (a read-only server refuses their commit anyway).
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub drain_timeout: u64,
+    /// Let an old writer back after a failover rejoin with transactions its successor never received.
+    #[arg(long)]
     pub accept_errant: bool,
-    /// How long to wait for another apply's lock on a host.
-    pub lock_timeout: Duration,
-    /// No progress, and the plan in brief unless it must be confirmed.
-    pub quiet: bool,
+    #[command(flatten)]
+    pub forks: Forks,
 }
 
-pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
-    let saved = read_saved(req.target).transpose()?;
+impl ApplyArgs {
+    fn options(&self) -> LoadOptions {
+        LoadOptions {
+            inventory: self.inventory.clone(),
+            limit: self.limit.limit.clone(),
+            vault_password_file: self.vault_password_file.clone(),
+        }
+    }
+}
+
+/// Under `-q`: no progress, and the plan in brief unless it must be confirmed.
+pub fn run(args: &ApplyArgs, verbosity: Verbosity, out: &mut dyn Write) -> Result<u8, Error> {
+    let quiet = verbosity.quiet;
+    let options = args.options();
+    let saved = read_saved(&args.target).transpose()?;
     let project = match &saved {
         Some(saved) => {
             check_format(saved)?;
             // A saved plan is applied to the hosts it was made for: another --limit would not match it.
-            if req.options.limit.is_some() && req.options.limit != saved.limit {
+            if options.limit.is_some() && options.limit != saved.limit {
                 return Err(Error::BadPlanFile {
-                    path: req.target.to_path_buf(),
+                    path: args.target.clone(),
                     reason: format!(
                         "it was made with {}; apply it without --limit, or plan again with the limit you want",
                         saved
@@ -58,27 +93,27 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
             let options = LoadOptions {
                 inventory: saved.inventory.clone(),
                 limit: saved.limit.clone(),
-                vault_password_file: req.options.vault_password_file.clone(),
+                vault_password_file: options.vault_password_file.clone(),
             };
             super::validate::validated(&saved.playbook, &options)?
         }
-        None => super::validate::validated(req.target, &req.options)?,
+        None => super::validate::validated(&args.target, &options)?,
     };
     let from_saved_plan = saved.is_some();
-    let engine = Engine::new(&project, req.forks)?
-        .with_serial(req.serial)
-        .with_gate_timeout(req.gate_timeout)
-        .with_drain_timeout(req.drain_timeout)
-        .with_accept_errant(req.accept_errant);
+    let engine = Engine::new(&project, args.forks.count())?
+        .with_serial(args.serial)
+        .with_gate_timeout(seconds(args.gate_timeout))
+        .with_drain_timeout(seconds(args.drain_timeout))
+        .with_accept_errant(args.accept_errant);
     // Locked before the hosts are read, so the plan cannot go stale under another apply.
-    let _locks = engine.lock(req.lock_timeout)?;
+    let _locks = engine.lock(seconds(args.lock_timeout))?;
     let mut planned = match saved {
         Some(saved) => engine.saved_plan(saved.plan)?,
         None => engine.plan()?,
     };
     let plan = planned.plan.clone();
     // A plan that is to be confirmed is always shown whole: nobody says yes to what they cannot see.
-    let shown = if req.quiet && req.yes {
+    let shown = if quiet && args.yes {
         render::brief(&plan)
     } else {
         render::human(&plan)
@@ -91,38 +126,19 @@ pub fn run(req: &ApplyRequest<'_>, out: &mut dyn Write) -> Result<u8, Error> {
         // Nothing to do, but directions left broken: the truth about them is the run's answer.
         return end_with_the_truth(&engine, &mut planned, &plan, "apply", out).map(|()| 0);
     }
-    if !req.yes {
+    if !args.yes {
         confirm(out)?;
     }
-    let interleaved = plan.interleavings.iter().flat_map(|s| {
-        let changed = s.changes.iter().map(|c| c.host.clone());
-        changed.chain(s.held.iter().map(|h| h.host.clone()))
-    });
-    let changed_hosts = plan
-        .hosts
-        .iter()
-        .filter(|h| !h.steps.is_empty())
-        .map(|h| h.host.clone())
-        .chain(interleaved)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    execute(changed_hosts, req.quiet, out, |events| {
+    let changed_hosts = plan.touched_hosts();
+    execute(changed_hosts, quiet, out, |events| {
         engine.apply_hosts(&mut planned, events)
     })?;
     let replication = match engine.decide_replication(&mut planned)? {
         Decided::AsShown(plans) => plans,
-        Decided::Changed(plans) => confirm_changed(&plans, req, from_saved_plan, out)?,
+        Decided::Changed(plans) => confirm_changed(&plans, args.yes, from_saved_plan, out)?,
     };
-    let held = plan.interleavings.iter().flat_map(|s| &s.held);
-    let replication_hosts = replication
-        .iter()
-        .flat_map(|r| r.hosts())
-        .chain(held.flat_map(|h| std::iter::once(h.host.clone()).chain(h.drain.clone())))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    execute(replication_hosts, req.quiet, out, |events| {
+    let replication_hosts = plan.replication_hosts(&replication);
+    execute(replication_hosts, quiet, out, |events| {
         engine.apply_replication(&replication, &mut planned, events)
     })?;
     end_with_the_truth(&engine, &mut planned, &plan, "apply", out)?;
@@ -186,7 +202,7 @@ pub(super) fn end_with_the_truth(
 /// A saved plan runs exactly as saved, and `--yes` confirmed only what it was shown: both stop here.
 fn confirm_changed(
     plans: &[ReplicationPlan],
-    req: &ApplyRequest<'_>,
+    yes: bool,
     from_saved_plan: bool,
     out: &mut dyn Write,
 ) -> Result<Vec<ReplicationPlan>, Error> {
@@ -195,7 +211,7 @@ fn confirm_changed(
         "\nThe hosts' steps are done. Read again after the restarts, replication needs other steps than the plan showed:\n"
     )?;
     out.write_all(render::replication(plans).as_bytes())?;
-    if from_saved_plan || req.yes {
+    if from_saved_plan || yes {
         return Err(Error::PlanChanged {
             why: if from_saved_plan {
                 "a saved plan runs only as it was saved".into()

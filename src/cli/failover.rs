@@ -3,27 +3,31 @@
 //! print the exact next step. The engine does the work; this parses, confirms and prints.
 
 use std::io::Write;
-use std::path::Path;
-use std::time::Duration;
 
+use super::args::{Input, seconds};
 use crate::engine::{Engine, REJOIN_MARKER};
 use crate::error::Error;
 
-use crate::load::LoadOptions;
-
-pub struct FailoverRequest<'a> {
-    pub playbook: &'a Path,
-    pub options: LoadOptions,
-    pub to: &'a str,
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct FailoverArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// The node that takes over as the writer.
+    #[arg(long)]
+    pub to: String,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
     pub yes: bool,
-    /// How long HOST may take to apply what it has received.
-    pub timeout: Duration,
+    /// Seconds HOST may take to apply what it has received.
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub gate_timeout: u64,
 }
 
-pub fn run(req: &FailoverRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
-    let project = crate::load::load(req.playbook, &req.options)?;
+pub fn run(args: &FailoverArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let project = crate::load::load(&args.input.playbook, &args.input.options())?;
     let engine = Engine::reading(&project, 1);
-    let candidate = engine.failover_candidate(req.to)?;
+    let candidate = engine.failover_candidate(&args.to)?;
     let (host, old) = (candidate.host.clone(), candidate.old_writer.clone());
     let s = &candidate.status;
     writeln!(
@@ -40,10 +44,10 @@ pub fn run(req: &FailoverRequest<'_>, out: &mut dyn Write) -> Result<(), Error> 
         out,
         "Whatever {old} committed that {host} never received stays on {old} only; it is named when {old} comes back."
     )?;
-    if !req.yes {
+    if !args.yes {
         super::apply::confirm(out)?;
     }
-    let done = engine.failover(candidate, req.timeout)?;
+    let done = engine.failover(candidate, seconds(args.gate_timeout))?;
     writeln!(
         out,
         "{host} takes writes (read_only = OFF), holding {}; {old} is recorded as to rejoin.",
@@ -54,14 +58,14 @@ pub fn run(req: &FailoverRequest<'_>, out: &mut dyn Write) -> Result<(), Error> 
         out,
         "  1. set `writer: {host}` in play \"{}\" of {}, so no apply opens {old} again;",
         done.play,
-        req.playbook.display()
+        args.input.playbook.display()
     )?;
     writeln!(
         out,
         "  2. when {old} is back, run `mmprov plan {}`: it compares {old}'s transactions with {host}'s and \
          either rejoins {old} as a replica, or names the transactions only {old} has and refuses (then \
          --accept-errant once you have dealt with them, or a fresh server in {old}'s place).",
-        req.playbook.display(),
+        args.input.playbook.display(),
     )?;
     Ok(())
 }

@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::Format;
+use super::args::Format;
 use crate::error::Error;
 use crate::load::{self, LoadOptions};
 use crate::model::{PlayHost, PlayHosts};

@@ -1,16 +1,24 @@
 //! `mmprov ping`: reach every host of the playbook at once through the engine and print whether SSH and
 //! mysqld answer.
 
-use std::path::Path;
-
+use super::args::{Input, Limit};
 use super::shell::Shell;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::load::{self, LoadOptions};
+use crate::load;
 
 /// Under `-q` only the hosts that failed are listed.
-pub fn run(playbook: &Path, options: &LoadOptions, shell: &mut Shell<'_>) -> Result<(), Error> {
-    let project = load::load(playbook, options)?;
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct PingArgs {
+    #[command(flatten)]
+    pub input: Input,
+    #[command(flatten)]
+    pub limit: Limit,
+}
+
+pub fn run(args: &PingArgs, shell: &mut Shell<'_>) -> Result<(), Error> {
+    let project = load::load(&args.input.playbook, &args.input.limited(&args.limit))?;
     let pinged = Engine::reading(&project, 1).ping();
     let total = pinged.len();
     let mut failed = Vec::new();

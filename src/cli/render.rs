@@ -1,22 +1,30 @@
 //! `mmprov render --host H`: the my.cnf mmprov would write on H, rendered offline after full validation.
 
 use std::io::Write;
-use std::path::Path;
 
+use super::args::Input;
 use crate::error::Error;
 use crate::flavor::ServerVersion;
-use crate::load::{self, LoadOptions, Problem};
+use crate::load::{self, Problem};
 use crate::model::Role;
 use crate::template::{MyCnfContext, MyCnfTemplate};
 
-pub fn run(
-    playbook: &Path,
-    options: &LoadOptions,
-    host: &str,
-    server_version: Option<&str>,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
-    let project = super::validate::validated(playbook, options)?;
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// The host to render for.
+    #[arg(long)]
+    pub host: String,
+    /// Render for this server (e.g. mariadb-10.11, mysql-8.0.36) instead of the playbook's server_version.
+    #[arg(long)]
+    pub server_version: Option<String>,
+}
+
+pub fn run(args: &RenderArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let (host, server_version) = (args.host.as_str(), args.server_version.as_deref());
+    let project = super::validate::validated(&args.input.playbook, &args.input.options())?;
     let servers = || project.plays.iter().filter(|p| p.has_role(Role::Server));
     let Some(play) = servers().find(|p| p.hosts.iter().any(|h| h == host)) else {
         let known: Vec<&str> = servers()

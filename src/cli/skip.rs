@@ -4,25 +4,32 @@
 //! changes on this node: the nodes may then differ, which is why mmprov never does it on its own.
 
 use std::io::Write;
-use std::path::Path;
 
+use super::args::Input;
 use crate::engine::{Engine, SKIP_LOG};
 use crate::error::Error;
-use crate::load::LoadOptions;
 use crate::replication::explain;
 
-pub struct SkipRequest<'a> {
-    pub playbook: &'a Path,
-    pub options: LoadOptions,
-    pub host: &'a str,
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct SkipArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// The replica to recover.
+    #[arg(long)]
+    pub host: String,
+    /// How many events to skip.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub count: u32,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
     pub yes: bool,
 }
 
-pub fn run(req: &SkipRequest<'_>, out: &mut dyn Write) -> Result<(), Error> {
-    let project = crate::load::load(req.playbook, &req.options)?;
+pub fn run(req: &SkipArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let project = crate::load::load(&req.input.playbook, &req.input.options())?;
     let engine = Engine::reading(&project, 1);
-    let stopped = engine.stopped_replica(req.host)?;
+    let stopped = engine.stopped_replica(&req.host)?;
     writeln!(
         out,
         "{}: replication from {} stopped with error {}: {}",

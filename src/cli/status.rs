@@ -2,12 +2,10 @@
 //! with the known desync causes explained, and whether the replica node takes writes as its play declares
 //! (`writer:`, `read_only_hosts`). Read-only. Exit 1 when any direction is broken.
 
-use std::path::Path;
-
+use super::args::{Forks, Format, Input, Limit};
 use super::shell::Shell;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::load::LoadOptions;
 
 /// Seconds as a person reads them: `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`.
 fn duration(seconds: u64) -> String {
@@ -25,15 +23,23 @@ fn duration(seconds: u64) -> String {
     }
 }
 
-pub fn run(
-    playbook: &Path,
-    options: &LoadOptions,
-    json: bool,
-    forks: usize,
-    shell: &mut Shell<'_>,
-) -> Result<(), Error> {
-    let project = crate::load::load(playbook, options)?;
-    let directions = Engine::reading(&project, forks).status()?;
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub input: Input,
+    #[command(flatten)]
+    pub limit: Limit,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub forks: Forks,
+}
+
+pub fn run(args: &StatusArgs, shell: &mut Shell<'_>) -> Result<(), Error> {
+    let json = args.format == Format::Json;
+    let project = crate::load::load(&args.input.playbook, &args.input.limited(&args.limit))?;
+    let directions = Engine::reading(&project, args.forks.count()).status()?;
     if json {
         let text = serde_json::to_string_pretty(&directions).map_err(std::io::Error::other)?;
         writeln!(shell.out(), "{text}")?;

@@ -4,14 +4,23 @@
 use std::io::Write;
 use std::path::Path;
 
+use super::args::Input;
 use crate::error::Error;
 use crate::flavor::ServerVersion;
 use crate::load::{self, LoadOptions, Problem, plural};
 use crate::model::{FileId, Play, Project, Role, Source, Span};
 use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
 
-pub fn run(playbook: &Path, options: &LoadOptions, out: &mut dyn Write) -> Result<(), Error> {
-    let project = validated(playbook, options)?;
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: Input,
+}
+
+pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let playbook = &args.input.playbook;
+    let project = validated(playbook, &args.input.options())?;
     let hosts: usize = project.plays.iter().map(|p| p.hosts.len()).sum();
     writeln!(
         out,

@@ -1,38 +1,48 @@
 //! `mmprov verify`: proves replication end to end through the engine (probe rows on every node, and with
 //! `--checksum` table checksums), printing each finding as it is made and the verdict.
 
-use std::path::Path;
-use std::time::Duration;
-
+use super::args::{Forks, Input, Limit, seconds};
 use super::shell::Shell;
 use crate::engine::{Engine, Finding};
 use crate::error::Error;
-use crate::load::LoadOptions;
 
-pub struct VerifyRequest<'a> {
-    pub playbook: &'a Path,
-    pub options: LoadOptions,
-    pub timeout: Duration,
+// The variant's doc comment in `cli::Command` is the subcommand's help.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub input: Input,
+    #[command(flatten)]
+    pub limit: Limit,
+    /// Seconds a probe may take to arrive.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Also compare CHECKSUM TABLE of every application table across the nodes (at a quiet point).
+    #[arg(long)]
     pub checksum: bool,
-    pub forks: usize,
+    #[command(flatten)]
+    pub forks: Forks,
 }
 
 /// Each finding as it is made (under `-q`, only failures), then the verdict.
-pub fn run(req: &VerifyRequest<'_>, shell: &mut Shell<'_>) -> Result<(), Error> {
-    let project = crate::load::load(req.playbook, &req.options)?;
+pub fn run(req: &VerifyArgs, shell: &mut Shell<'_>) -> Result<(), Error> {
+    let project = crate::load::load(&req.input.playbook, &req.input.limited(&req.limit))?;
     let mut failures = Vec::new();
     let mut written = Ok(());
-    Engine::reading(&project, req.forks).verify(req.timeout, req.checksum, &mut |_, finding| {
-        let shown = if finding.failed() {
-            failures.push(failure(&finding));
-            shell.fail(line(&finding))
-        } else {
-            shell.ok(line(&finding))
-        };
-        if written.is_ok() {
-            written = shown;
-        }
-    })?;
+    Engine::reading(&project, req.forks.count()).verify(
+        seconds(req.timeout),
+        req.checksum,
+        &mut |_, finding| {
+            let shown = if finding.failed() {
+                failures.push(failure(&finding));
+                shell.fail(line(&finding))
+            } else {
+                shell.ok(line(&finding))
+            };
+            if written.is_ok() {
+                written = shown;
+            }
+        },
+    )?;
     written?;
     if failures.is_empty() {
         shell.result("Verified: every probe arrived on every node.")?;

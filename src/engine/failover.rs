@@ -13,63 +13,16 @@
 
 use std::time::{Duration, Instant};
 
-use miette::Diagnostic;
-use thiserror::Error;
-
-use crate::facts::{self, FactsError, REJOIN_MARKER};
+use crate::error::FailoverError;
+use crate::facts;
 use crate::flavor::Flavor;
 use crate::link::HostLink;
+use crate::model::REJOIN_MARKER;
 use crate::model::{Play, Role};
 use crate::replication::{ReplicaStatus, gtid};
+use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, TransportError, quote};
-
-#[derive(Debug, Error, Diagnostic)]
-pub enum FailoverError {
-    #[error("{host} cannot take over: {reason}")]
-    #[diagnostic(code(mmprov::failover))]
-    Refused {
-        host: String,
-        reason: String,
-        #[help]
-        help: Option<String>,
-    },
-
-    #[error(
-        "{host} did not apply everything it received within {seconds} s (it holds {held}, received {received}); \
-         nothing was changed"
-    )]
-    #[diagnostic(
-        code(mmprov::failover),
-        help(
-            "see why with `mmprov status`, then run failover again (a longer --gate-timeout if it is only slow)"
-        )
-    )]
-    NotDrained {
-        host: String,
-        seconds: u64,
-        held: String,
-        received: String,
-    },
-
-    #[error(
-        "hook after_failover failed: {detail}. {host} takes writes: move the application by hand"
-    )]
-    #[diagnostic(code(mmprov::hook))]
-    Hook { host: String, detail: String },
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Facts(#[from] FactsError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Sql(#[from] SqlError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Transport(#[from] TransportError),
-}
+use crate::transport::Transport;
 
 /// The node that takes over, as read before anything changes.
 pub struct Candidate<'p> {
@@ -266,7 +219,7 @@ fn drained(c: &mut Candidate<'_>, timeout: Duration) -> Result<String, FailoverE
 /// the logs cannot be read; the refusal then names the transactions without it.
 pub(super) fn errant_span(
     r: &crate::plan::Rejoin,
-    links: &mut crate::link::Connections,
+    links: &mut crate::link::Links,
     facts: &std::collections::BTreeMap<String, crate::facts::HostFacts>,
 ) -> Option<String> {
     let first = crate::plan::first_errant(r)?;
@@ -289,7 +242,7 @@ pub(super) fn errant_span(
                 "reading a binary log's opening GTID list",
                 &format!(
                     "SHOW BINLOG EVENTS IN {} LIMIT 4",
-                    crate::sql::literal(file)
+                    crate::sqltext::literal(file)
                 ),
             )
             .ok()?;

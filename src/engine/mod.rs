@@ -5,8 +5,8 @@
 //! plans and events and confirms. A run goes:
 //! 1. [`Engine::lock`] (apply only): every host locked before anything is read, so the plan cannot go stale
 //!    under another apply.
-//! 2. [`Engine::plan`]: facts from every host, then the plan (pure): host steps, then each play's replication
-//!    steps for the servers as they will be after those steps. A saved plan is taken instead by
+//! 2. [`Engine::plan`]: facts from every host, then `plan::plan` (pure) makes the whole plan from them and
+//!    from what [`Engine::new`] read up front (secrets' fingerprints, templates). A saved plan is taken instead by
 //!    [`Engine::saved_plan`] when the hosts still are what it was made from.
 //! 3. [`Engine::apply_hosts`]: each play's writer moved by its planned switchover (strictly in order), MySQL groups moved to GTID live (stage by stage), then the host steps, hosts
 //!    in parallel, the restarts of a live play rolling one batch at a time behind gates.
@@ -21,11 +21,12 @@ mod skip;
 
 pub use crate::apply::watch::Watched;
 pub use crate::apply::{ApplyError, Event};
-pub use crate::facts::REJOIN_MARKER;
+pub use crate::error::FailoverError;
+pub use crate::model::REJOIN_MARKER;
 pub use crate::verify::Finding;
-pub use failover::{Candidate, FailedOver, FailoverError};
+pub use failover::{Candidate, FailedOver};
 pub use ping::{Pinged, Pong};
-pub use skip::{SKIP_LOG, SkipError, Stopped};
+pub use skip::{SKIP_LOG, Stopped};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::Sender;
@@ -39,10 +40,10 @@ use crate::apply::{self, ApplyOptions, ReplicationContext};
 use crate::error::Error;
 use crate::facts::{self, FactsError, HostFacts};
 use crate::facts::{Direction, directions};
-use crate::link::Connections;
+use crate::link::Links;
 use crate::load;
 use crate::model::{Project, Role, Serial};
-use crate::plan::{self, Plan, ReplicationPlan, Step};
+use crate::plan::{self, Plan, ReplicationPlan};
 use crate::replication::password::PasswordCheck;
 use crate::verify;
 
@@ -63,13 +64,17 @@ pub struct Engine<'p> {
     accept_errant: bool,
     /// Each replication play's password, read once from where the playbook says.
     passwords: BTreeMap<String, SecretString>,
+    /// What each play's password lets the plan ask (the plan never holds the secret).
+    password_checks: BTreeMap<String, PasswordCheck>,
+    /// Each server play's template text by path, read once when the run starts, never midway.
+    templates: BTreeMap<String, String>,
 }
 
 /// A plan with the facts it was made from and the open link to every host it was read from.
 pub struct Planned {
     pub plan: Plan,
     pub facts: BTreeMap<String, HostFacts>,
-    links: Connections,
+    links: Links,
 }
 
 /// What the replication steps are once the host steps are done.
@@ -82,8 +87,9 @@ pub enum Decided {
 }
 
 impl<'p> Engine<'p> {
-    /// A run that may change hosts: the replication secrets are read now, once.
+    /// A run that may change hosts: the replication secrets and the templates are read now, once.
     pub fn new(project: &'p Project, forks: usize) -> Result<Self, Error> {
+        let passwords = replication_passwords(project)?;
         Ok(Self {
             project,
             forks,
@@ -91,7 +97,9 @@ impl<'p> Engine<'p> {
             gate_timeout: ApplyOptions::default().gate_timeout,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             accept_errant: false,
-            passwords: replication_passwords(project)?,
+            password_checks: password_checks(&passwords),
+            passwords,
+            templates: templates(project)?,
         })
     }
 
@@ -105,6 +113,8 @@ impl<'p> Engine<'p> {
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             accept_errant: false,
             passwords: BTreeMap::new(),
+            password_checks: BTreeMap::new(),
+            templates: BTreeMap::new(),
         }
     }
 
@@ -145,7 +155,7 @@ impl<'p> Engine<'p> {
         let mut gathered = self.gather()?;
         let facts = &gathered.facts;
         let jobs: Vec<_> = gathered
-            .transports
+            .links
             .iter_mut()
             .filter_map(|(host, t)| {
                 let f = facts.get(host)?;
@@ -154,7 +164,7 @@ impl<'p> Engine<'p> {
                     .replication
                     .as_ref()
                     .and_then(|r| r.replica.as_ref())
-                    .is_some_and(|s| s.io_running != "Yes" || s.sql_running != "Yes");
+                    .is_some_and(|s| !s.io_running.is_running() || !s.sql_running.is_running());
                 let log = f.variables.get("log_error").cloned().unwrap_or_default();
                 Some((host.clone(), t, server, log, stopped))
             })
@@ -177,7 +187,7 @@ impl<'p> Engine<'p> {
         checksum: bool,
         found: &mut dyn FnMut(&str, verify::Finding),
     ) -> Result<(), Error> {
-        let mut links = self.gather()?.transports;
+        let mut links = self.gather()?.links;
         for play in self
             .project
             .plays
@@ -233,48 +243,21 @@ impl<'p> Engine<'p> {
         }
     }
 
-    /// Read every host, then plan. Any unreachable host fails the whole run before anything changes.
     /// `mmprov rebuild`: facts from every host, then the plan that replaces `host`'s data with a fresh seed
     /// from its source (`from`, when given, must be that source) and connects it again. The host must be in
-    /// a replication play.
+    /// a replication play, which is checked before any host is read.
     pub fn plan_rebuild(&self, host: &str, from: Option<&str>) -> Result<Planned, Error> {
-        let play = self
-            .project
-            .plays
-            .iter()
-            .find(|p| p.has_role(Role::Replication) && p.hosts.iter().any(|h| h == host))
-            .ok_or_else(|| {
-                Error::Refused(plan::Refusal {
-                    play: "(none)".into(),
-                    message: format!("{host} is in no replication play of the playbook"),
-                    help: Some("name a host of a play with the replication role".into()),
-                })
-            })?;
-        let gathered = self.gather()?;
-        let errant = plan::plan_rejoins(self.project, &gathered.facts)?
-            .into_iter()
-            .find(|r| r.old_writer == host && !r.errant.is_empty());
-        if let Some(r) = errant {
-            // A rebuild replaces the data, not the binary logs: the successor would fetch the errant
-            // transactions from them as soon as it replicates from the rebuilt node.
-            return Err(plan::refuse_errant(&r, None).into());
-        }
-        let rebuild = plan::plan_rebuild(self.project, play, &gathered.facts, host, from)?;
-        Ok(Planned {
-            plan: Plan {
-                hosts: Vec::new(),
-                replication: vec![rebuild],
-                gtid_moves: Vec::new(),
-                interleavings: Vec::new(),
-                switchovers: Vec::new(),
-                rejoins: Vec::new(),
-            },
-            facts: gathered.facts,
-            links: gathered.transports,
-        })
+        plan::rebuild_play(self.project, host)?;
+        self.planned(plan::Goal::Rebuild { host, from })
     }
 
+    /// Read every host, then plan. Any unreachable host fails the whole run before anything changes.
     pub fn plan(&self) -> Result<Planned, Error> {
+        self.planned(plan::Goal::Converge)
+    }
+
+    /// Facts from every host, then the plan for `goal` from them.
+    fn planned(&self, goal: plan::Goal) -> Result<Planned, Error> {
         let started = Instant::now();
         let mut gathered = self.gather()?;
         log::info!(
@@ -282,70 +265,31 @@ impl<'p> Engine<'p> {
             gathered.facts.len(),
             started.elapsed().as_millis()
         );
-        let mut templates = BTreeMap::new();
-        for path in self
-            .project
-            .plays
-            .iter()
-            .filter_map(|p| p.template.as_ref())
-        {
-            let source = load::read_template(&path.value)?;
-            templates.insert(path.value.display().to_string(), source.text.to_string());
-        }
-        let desired = plan::desired_state(self.project, &gathered.facts, &templates)?;
-        for d in &desired {
-            // The service manager chosen (the inventory's, or the one found on the host) shows in -v.
-            log::info!("{}: mysqld is restarted by `{}`", d.host, d.restart_command);
-        }
-        let starts_replicas: BTreeMap<String, bool> = desired
-            .iter()
-            .map(|d| (d.host.clone(), plan::starts_replicas(&d.config)))
-            .collect();
-        let mut hosts: Vec<plan::HostPlan> = desired
-            .iter()
-            .filter_map(|d| {
-                gathered
-                    .facts
-                    .get(&d.host)
-                    .map(|f| plan::plan_host(d, f, d.flavor.as_ref()))
-            })
-            .collect::<Result<_, _>>()?;
-        plan::plan_rollout(
-            self.project,
-            &gathered.facts,
-            &mut hosts,
-            self.serial,
-            &starts_replicas,
-        );
-        let restarting: BTreeSet<String> = hosts
-            .iter()
-            .filter(|h| h.steps.iter().any(|s| matches!(s, Step::Restart { .. })))
-            .map(|h| h.host.clone())
-            .collect();
-        let mut replication = self.plan_replication(&gathered.facts, &restarting)?;
-        let gtid_moves = self.plan_gtid_moves(&gathered.facts, &mut replication);
-        let interleavings = plan::interleavings(&desired, &gathered.facts);
-        let switchovers = plan::plan_switchovers(self.project, &gathered.facts, &desired)?;
-        plan::leave_read_only_to(&switchovers, &mut hosts);
-        let rejoins = plan::plan_rejoins(self.project, &gathered.facts)?;
+        let plan = plan::plan(&self.inputs(&gathered.facts), goal)?;
+        // An old writer back with transactions its successor never received is named, with where its
+        // binary log holds them, and not reconnected unless the operator accepts them.
         if !self.accept_errant
-            && let Some(r) = rejoins.iter().find(|r| !r.errant.is_empty())
+            && let Some(r) = plan.rejoins.iter().find(|r| !r.errant.is_empty())
         {
-            let span = failover::errant_span(r, &mut gathered.transports, &gathered.facts);
+            let span = failover::errant_span(r, &mut gathered.links, &gathered.facts);
             return Err(plan::refuse_errant(r, span.as_deref()).into());
         }
         Ok(Planned {
-            plan: Plan {
-                hosts,
-                replication,
-                gtid_moves,
-                interleavings,
-                switchovers,
-                rejoins,
-            },
+            plan,
             facts: gathered.facts,
-            links: gathered.transports,
+            links: gathered.links,
         })
+    }
+
+    /// What the plan is made from, beside the facts: all of it read when the run started.
+    fn inputs<'a>(&'a self, facts: &'a BTreeMap<String, HostFacts>) -> plan::Inputs<'a> {
+        plan::Inputs {
+            project: self.project,
+            facts,
+            templates: &self.templates,
+            serial: self.serial,
+            password_checks: &self.password_checks,
+        }
     }
 
     /// A saved plan, when every host still is what it was made from; refused otherwise.
@@ -426,7 +370,7 @@ impl<'p> Engine<'p> {
             "phase: replication read again after the restarts in {} ms",
             started.elapsed().as_millis()
         );
-        let mut now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
+        let mut now = plan::replication_plans(&self.inputs(&planned.facts), &BTreeSet::new())?;
         if now.iter().flat_map(|r| &r.steps).any(retrying_start) {
             // A replica of a node that just restarted reconnects by itself once its connect retry comes round:
             // given that long, what it needs is what it then shows.
@@ -434,7 +378,7 @@ impl<'p> Engine<'p> {
                 u64::from(crate::flavor::CONNECT_RETRY) + 1,
             ));
             planned.facts = self.read_again(&mut planned.links)?;
-            now = self.plan_replication(&planned.facts, &BTreeSet::new())?;
+            now = plan::replication_plans(&self.inputs(&planned.facts), &BTreeSet::new())?;
         }
         let same = shown.len() == now.len() && shown.iter().zip(&now).all(|(a, b)| a.same_steps(b));
         // Nothing left to do runs nothing, so there is nothing to confirm (a node that came back replicating
@@ -534,32 +478,9 @@ impl<'p> Engine<'p> {
         )?)
     }
 
-    /// The replication plays a plan changes anything of: a host's steps, its replication steps or broken
-    /// directions, a move to GTID, or auto_increment values.
+    /// The replication plays a plan changes anything of (see [`Plan::touched_plays`]).
     pub fn touched_plays(&self, plan: &Plan) -> BTreeSet<String> {
-        let changed_hosts: BTreeSet<&str> = plan
-            .hosts
-            .iter()
-            .filter(|h| !h.steps.is_empty())
-            .map(|h| h.host.as_str())
-            .collect();
-        self.project
-            .plays
-            .iter()
-            .filter(|p| p.has_role(Role::Replication))
-            .filter(|p| {
-                p.hosts.iter().any(|h| changed_hosts.contains(h.as_str()))
-                    || plan
-                        .replication
-                        .iter()
-                        .any(|r| r.play == p.name && (!r.steps.is_empty() || !r.broken.is_empty()))
-                    || plan.gtid_moves.iter().any(|m| m.play == p.name)
-                    || plan.interleavings.iter().any(|i| i.play == p.name)
-                    || plan.switchovers.iter().any(|s| s.play == p.name)
-                    || plan.rejoins.iter().any(|r| r.play == p.name)
-            })
-            .map(|p| p.name.clone())
-            .collect()
+        plan.touched_plays(self.project)
     }
 
     fn options(&self) -> ApplyOptions {
@@ -570,54 +491,8 @@ impl<'p> Engine<'p> {
         }
     }
 
-    fn plan_replication(
-        &self,
-        facts: &BTreeMap<String, HostFacts>,
-        restarting: &BTreeSet<String>,
-    ) -> Result<Vec<ReplicationPlan>, Error> {
-        let checks = password_checks(&self.passwords);
-        let plans = self
-            .project
-            .plays
-            .iter()
-            .filter(|p| p.has_role(Role::Replication))
-            .map(|p| {
-                let password = checks.get(&p.name);
-                plan::plan_replication(self.project, p, facts, password, restarting)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(plans)
-    }
-
-    /// Each replication play's move to `gtid_mode = ON` (MySQL), its warnings with the play's replication.
-    fn plan_gtid_moves(
-        &self,
-        facts: &BTreeMap<String, HostFacts>,
-        replication: &mut [ReplicationPlan],
-    ) -> Vec<plan::GtidMove> {
-        let mut moves = Vec::new();
-        for play in self
-            .project
-            .plays
-            .iter()
-            .filter(|p| p.has_role(Role::Replication))
-        {
-            let mut warnings = Vec::new();
-            moves.extend(plan::plan_gtid_move(
-                self.project,
-                play,
-                facts,
-                &mut warnings,
-            ));
-            if let Some(r) = replication.iter_mut().find(|r| r.play == play.name) {
-                r.warnings.extend(warnings);
-            }
-        }
-        moves
-    }
-
     /// Facts read again over the run's links, `forks` hosts at a time.
-    fn read_again(&self, links: &mut Connections) -> Result<BTreeMap<String, HostFacts>, Error> {
+    fn read_again(&self, links: &mut Links) -> Result<BTreeMap<String, HostFacts>, Error> {
         let mut wanted = facts::wanted(self.project);
         let jobs: Vec<_> = links
             .iter_mut()
@@ -699,6 +574,16 @@ fn replication_passwords(project: &Project) -> Result<BTreeMap<String, SecretStr
         }
     }
     Ok(out)
+}
+
+/// Each server play's template text, by the path the play names.
+fn templates(project: &Project) -> Result<BTreeMap<String, String>, Error> {
+    let mut templates = BTreeMap::new();
+    for path in project.plays.iter().filter_map(|p| p.template.as_ref()) {
+        let source = load::read_template(&path.value)?;
+        templates.insert(path.value.display().to_string(), source.text.to_string());
+    }
+    Ok(templates)
 }
 
 /// What each play's replication password lets the plan ask, so it can tell a changed secret from the

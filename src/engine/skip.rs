@@ -6,40 +6,15 @@
 //! Where the replica names the transaction it failed on by GTID (MySQL), that transaction and the ones its
 //! origin numbered after it are committed empty in its place; elsewhere the skip counter skips events.
 
-use miette::Diagnostic;
-use thiserror::Error;
-
-use crate::facts::{self, FactsError};
+use crate::error::SkipError;
+use crate::facts;
 use crate::flavor::Flavor;
 use crate::link::HostLink;
 use crate::replication::ReplicaStatus;
 use crate::replication::gtid::Gtid;
+use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, TransportError, quote};
-
-/// Why a skip was refused or failed.
-#[derive(Debug, Error, Diagnostic)]
-pub enum SkipError {
-    #[error("host `{host}` is not in the inventory or the playbook")]
-    #[diagnostic(code(mmprov::skip), help("known hosts: {known}"))]
-    UnknownHost { host: String, known: String },
-
-    #[error("{host}: nothing to skip: {reason}")]
-    #[diagnostic(code(mmprov::skip))]
-    NothingToSkip { host: String, reason: &'static str },
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Facts(#[from] FactsError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Sql(#[from] SqlError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Transport(#[from] TransportError),
-}
+use crate::transport::Transport;
 
 pub const SKIP_LOG: &str = "/var/log/mysql/mmprov-skips.log";
 
@@ -157,7 +132,7 @@ fn failed_transactions(stopped: &mut Stopped) -> Result<Vec<Gtid>, SkipError> {
                 SkipError::from(SqlError::unreadable(
                     &stopped.host,
                     what,
-                    crate::sql::ValueError {
+                    crate::sqltext::ValueError {
                         column: "gtid".into(),
                         detail: format!("`{text}` is not a GTID"),
                     },

@@ -1,7 +1,7 @@
 //! Facts: what each host is like now, read without changing anything.
 //!
-//! One transport per host, hosts in parallel (bounded by `forks`); the transports are handed back so an
-//! apply in the same run reuses the connections it planned with. Per host:
+//! One [`HostLink`](crate::link::HostLink) per host, hosts in parallel (bounded by `forks`); the links are
+//! handed back so an apply in the same run reuses the links it planned with. Per host:
 //!
 //! 1. One shell probe: service manager (systemd only when it is running), service name, the installed
 //!    server binary's version, and the current content of the config file mmprov owns.
@@ -22,10 +22,7 @@ mod probe;
 pub use health::{Direction, directions};
 pub use observe::{Observed, ThreadStop, observe};
 
-pub use probe::{
-    BINARY_VERSION, DATADIR_MARKER, INSTALL_MARKER, MYSQL_CONFIG_FILE, REJOIN_MARKER, SEED_MARKER,
-    SERVICE_CLIENT_CONFIG, WRITES_HELD_MARKER, binary_version,
-};
+pub use probe::{BINARY_VERSION, MYSQL_CONFIG_FILE, SERVICE_CLIENT_CONFIG, binary_version};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,12 +33,13 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::flavor::ServerVersion;
-use crate::link::{Connections, HostLink, SqlChoice};
+use crate::link::{HostLink, Links, SqlChoice};
 use crate::model::{Project, Role, ServiceKind};
 use crate::mycnf::WATCHED_VARIABLES;
 use crate::packages::PackageManagerKind;
 use crate::replication::{ReplicaStatus, SYSTEM_SCHEMAS, password};
-use crate::sql::{Row, SqlError, SqlExecutor, literal};
+use crate::sql::{SqlError, SqlExecutor};
+use crate::sqltext::{Row, literal};
 use crate::transport::{self, Transport, TransportError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -279,10 +277,10 @@ pub enum FactsError {
     Backend { host: String, detail: String },
 }
 
-/// Facts of every host, and the open transport to each.
+/// Facts of every host, and the open link to each.
 pub struct Gathered {
     pub facts: BTreeMap<String, HostFacts>,
-    pub transports: Connections,
+    pub links: Links,
 }
 
 /// What to read on one host: the config file its server play owns and the variables to compare.
@@ -369,14 +367,14 @@ pub fn gather(project: &Project, forks: usize) -> Result<Gathered, Vec<FactsErro
     });
     let mut gathered = Gathered {
         facts: BTreeMap::new(),
-        transports: BTreeMap::new(),
+        links: BTreeMap::new(),
     };
     let mut errors = Vec::new();
     for result in results {
         match result {
             Ok((name, facts, t)) => {
                 gathered.facts.insert(name.clone(), facts);
-                gathered.transports.insert(name, t);
+                gathered.links.insert(name, t);
             }
             Err(e) => errors.push(e),
         }
@@ -633,7 +631,7 @@ fn schemas_query() -> String {
 
 /// Every count must read: a table count taken as 0 would say "this node holds no data", which is what
 /// keeps a node from being seeded over.
-fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sql::ValueError> {
+fn parse_schemas(rows: &[Row]) -> Result<Vec<SchemaSize>, crate::sqltext::ValueError> {
     rows.iter()
         .map(|r| {
             Ok(SchemaSize {

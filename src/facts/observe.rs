@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use crate::flavor::ServerVersion;
 use crate::link::HostLink;
+use crate::shell::quote;
 use crate::sql::{SqlError, SqlExecutor};
-use crate::transport::{Transport, quote};
+use crate::transport::Transport;
 
 /// One node as `status` sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -2,9 +2,12 @@
 
 use super::{DatadirState, FactsError, Layout, OptionSource, ServiceSocket, Wanted};
 use crate::flavor::ServerVersion;
-use crate::model::ServiceKind;
+use crate::model::{
+    DATADIR_MARKER, INSTALL_MARKER, REJOIN_MARKER, SEED_MARKER, ServiceKind, WRITES_HELD_MARKER,
+};
 use crate::packages::PackageManagerKind;
-use crate::transport::{Transport, quote};
+use crate::shell::quote;
+use crate::transport::Transport;
 
 pub struct Probe {
     pub service: ServiceKind,
@@ -27,28 +30,8 @@ pub struct Probe {
     pub layout: Layout,
 }
 
-/// Written into a data directory mmprov copied, once the copy is verified: its first line is where the
-/// data came from.
-pub const DATADIR_MARKER: &str = ".mmprov-datadir";
-
 /// The client config the Debian service script's admin client reads (`--defaults-file`), and nothing else.
 pub const SERVICE_CLIENT_CONFIG: &str = "/etc/mysql/debian.cnf";
-
-/// Left on a node from the start of mmprov's install of its server until the fresh server's first clean-up
-/// (anonymous accounts and the test database removed): its presence means that clean-up is still owed.
-pub const INSTALL_MARKER: &str = "/var/lib/mmprov/install-unfinished";
-
-/// Left on a node from the start of a seed into it until it replicates: its presence means the node's data is
-/// a copy made by mmprov that never got connected, which a re-run may seed again.
-pub const SEED_MARKER: &str = "/var/lib/mmprov/seed-incomplete";
-
-/// Left on a node that joins a group whose `auto_increment` values change, from before the change until the
-/// sessions that kept its peers' old values have ended: its presence means the node is held read-only.
-pub const WRITES_HELD_MARKER: &str = "/var/lib/mmprov/writes-held";
-
-/// Left on the node `mmprov failover` opened: its first line names the old writer, which must not simply
-/// reconnect when it comes back (its transactions are compared first).
-pub const REJOIN_MARKER: &str = "/var/lib/mmprov/rejoin";
 
 /// `binary`: also ask the installed server binary its version (only needed when no server answers SQL).
 fn script(wanted: &Wanted, binary: bool) -> String {
@@ -162,26 +145,14 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
             "unit" => probe.service_name = value.to_string(),
             "binary" => probe.binary_version = binary_version(value),
             "seed" => probe.seed_incomplete = value == "incomplete",
-            "packages" => {
-                probe.package_manager = match value {
-                    "apt" => Some(PackageManagerKind::Apt),
-                    "dnf" => Some(PackageManagerKind::Dnf),
-                    _ => None,
-                }
-            }
+            "packages" => probe.package_manager = package_manager(value),
             "codename" => {
                 probe.os_codename = Some(value.trim().to_string()).filter(|c| !c.is_empty())
             }
             "install" => probe.install_unfinished = value == "unfinished",
             "writes" => probe.writes_held = value == "held",
             "rejoin" => probe.rejoin = Some(value.trim().to_string()).filter(|v| !v.is_empty()),
-            "physical" => {
-                probe.physical_tool = match value {
-                    "mariadb-backup" => Some(crate::flavor::PhysicalTool::MariaDbBackup),
-                    "xtrabackup" => Some(crate::flavor::PhysicalTool::XtraBackup),
-                    _ => None,
-                }
-            }
+            "physical" => probe.physical_tool = physical_tool(value),
             "missing" => probe.missing_files.push(value.to_string()),
             "config_path" => probe.config_path = value.to_string(),
             "optfile" => probe.option_files.read.push(OptionSource::File {
@@ -198,25 +169,9 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
             }
             "datadir" => {
                 saw_datadir = true;
-                probe.layout.datadir_target = match value {
-                    "missing" => DatadirState::Missing,
-                    "empty" => DatadirState::Empty,
-                    v => match v.strip_prefix("moved ") {
-                        Some(from) => DatadirState::Moved {
-                            from: from.trim().to_string(),
-                        },
-                        None => DatadirState::Foreign,
-                    },
-                };
+                probe.layout.datadir_target = datadir_state(value);
             }
-            "service_socket" => {
-                let socket = value.trim().trim_matches(['"', '\'']);
-                probe.layout.service_socket = Some(if socket.is_empty() {
-                    ServiceSocket::Default
-                } else {
-                    ServiceSocket::At(socket.to_string())
-                });
-            }
+            "service_socket" => probe.layout.service_socket = Some(service_socket(value)),
             "config" => {
                 saw_config = true;
                 if value == "present" {
@@ -233,6 +188,47 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
         });
     }
     Ok(probe)
+}
+
+fn package_manager(value: &str) -> Option<PackageManagerKind> {
+    match value {
+        "apt" => Some(PackageManagerKind::Apt),
+        "dnf" => Some(PackageManagerKind::Dnf),
+        _ => None,
+    }
+}
+
+fn physical_tool(value: &str) -> Option<crate::flavor::PhysicalTool> {
+    match value {
+        "mariadb-backup" => Some(crate::flavor::PhysicalTool::MariaDbBackup),
+        "xtrabackup" => Some(crate::flavor::PhysicalTool::XtraBackup),
+        _ => None,
+    }
+}
+
+/// What the data directory the config names holds: `missing`, `empty`, `moved FROM` (a copy of ours,
+/// marked), or anything else (someone else's files).
+fn datadir_state(value: &str) -> DatadirState {
+    match value {
+        "missing" => DatadirState::Missing,
+        "empty" => DatadirState::Empty,
+        v => match v.strip_prefix("moved ") {
+            Some(from) => DatadirState::Moved {
+                from: from.trim().to_string(),
+            },
+            None => DatadirState::Foreign,
+        },
+    }
+}
+
+/// The socket the service script's admin client is pointed at; none named: its default.
+fn service_socket(value: &str) -> ServiceSocket {
+    let socket = value.trim().trim_matches(['"', '\'']);
+    if socket.is_empty() {
+        ServiceSocket::Default
+    } else {
+        ServiceSocket::At(socket.to_string())
+    }
 }
 
 /// The first Unix socket a server listens on: the one its option files name, else its usual places.

@@ -6,7 +6,7 @@
 
 use super::ServerVersion;
 use crate::model::Coordinates;
-use crate::sql::{Row, Statement, literal};
+use crate::sqltext::{Row, Statement, literal};
 
 /// The account the target clones through, on the source; dropped once the copy is made.
 pub const CLONE_USER: &str = "mmprov_clone";

@@ -4,7 +4,7 @@
 //! Everything else a MariaDB server is called comes from its row of the dialect table.
 
 use super::{Flavor, ServerVersion, Setting};
-use crate::sql::literal;
+use crate::sqltext::literal;
 
 pub struct MariaDb(pub ServerVersion);
 
@@ -35,7 +35,7 @@ impl Flavor for MariaDb {
         Some(format!("SET GLOBAL gtid_slave_pos = {}", literal(position)))
     }
     fn initialize_datadir(&self, datadir: &str) -> String {
-        let d = crate::transport::quote(datadir);
+        let d = crate::shell::quote(datadir);
         format!(
             "{} && if command -v mariadb-install-db >/dev/null 2>&1; then i=mariadb-install-db; \
              else i=mysql_install_db; fi && \"$i\" --user=mysql --datadir={d}",

@@ -28,7 +28,7 @@ pub use physical::{PhysicalTool, parse_binlog_info};
 pub use version::{Family, ServerVersion, VersionError};
 
 use crate::model::ReplicationTls;
-use crate::sql::{Statement, literal};
+use crate::sqltext::{Statement, literal};
 
 /// A `[mysqld]` setting as the server spells it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -333,7 +333,7 @@ pub trait Flavor {
         if !anonymous_hosts.is_empty() {
             let accounts: Vec<String> = anonymous_hosts
                 .iter()
-                .map(|h| format!("''@{}", crate::sql::literal(h)))
+                .map(|h| format!("''@{}", crate::sqltext::literal(h)))
                 .collect();
             sql.push_str(&format!("DROP USER {};\n", accounts.join(", ")));
         }
@@ -364,7 +364,29 @@ pub trait Flavor {
                 p = password
             )
         };
+        let text = |password: &str| self.through_super_read_only(&text(password));
         Statement::secret(text("(sensitive)"), text(&literal(password)))
+    }
+
+    /// `statements` (mmprov's own accounts, kept out of the binary log) run on a node that may be held or
+    /// passive: where the server has `super_read_only`, it is lifted for them and put back as it was, while
+    /// `read_only` keeps every application account out throughout.
+    fn through_super_read_only(&self, statements: &str) -> String {
+        let (lift, restore) = self.super_read_only_lifted();
+        format!("{lift}{statements}{restore}")
+    }
+
+    /// What goes before and after mmprov's own writes (accounts, a seed's restore) so that `super_read_only`
+    /// is lifted for them and put back as it was; nothing where the server has no such switch.
+    fn super_read_only_lifted(&self) -> (&'static str, &'static str) {
+        if self.dialect().capabilities.super_read_only {
+            (
+                "SET @mmprov_super_read_only = @@GLOBAL.super_read_only;\nSET GLOBAL super_read_only = OFF;\n",
+                "SET GLOBAL super_read_only = @mmprov_super_read_only;\n",
+            )
+        } else {
+            ("", "")
+        }
     }
 }
 

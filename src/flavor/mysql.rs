@@ -27,7 +27,7 @@ impl Flavor for MySql {
         settings
     }
     fn initialize_datadir(&self, datadir: &str) -> String {
-        let d = crate::transport::quote(datadir);
+        let d = crate::shell::quote(datadir);
         format!(
             "{} && mysqld --initialize-insecure --user=mysql --datadir={d}",
             super::create_datadir(&d)

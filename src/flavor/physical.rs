@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::transport::quote;
+use crate::shell::quote;
 
 /// The tool that copies a running server's files consistently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

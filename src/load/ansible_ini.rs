@@ -30,10 +30,12 @@ struct Pending {
 }
 
 pub fn parse(source: &Source, file: FileId) -> InventoryData {
-    let mut data = InventoryData::new();
-    let mut group = "ungrouped".to_string();
-    let mut state = State::Hosts;
-    let mut pending: IndexMap<String, Pending> = IndexMap::new();
+    let mut reader = Reader {
+        data: InventoryData::new(),
+        group: "ungrouped".to_string(),
+        state: State::Hosts,
+        pending: IndexMap::new(),
+    };
     let mut offset = 0;
     for raw in source.text.split_inclusive('\n') {
         let line_start = offset;
@@ -49,106 +51,142 @@ pub fn parse(source: &Source, file: FileId) -> InventoryData {
             offset: line_start + lead + start,
             len: len.max(1),
         };
+        reader.line(trimmed, &at);
+    }
+    reader.finish()
+}
+
+/// The file read so far: the data, and the section the next line belongs to.
+struct Reader {
+    data: InventoryData,
+    group: String,
+    state: State,
+    pending: IndexMap<String, Pending>,
+}
+
+impl Reader {
+    /// One line that is neither blank nor a comment: a section header, or a line of the current section.
+    fn line(&mut self, trimmed: &str, at: &dyn Fn(usize, usize) -> Span) {
         let whole = at(0, trimmed.len());
         if let Some((name, kind)) = section(trimmed) {
-            state = match kind {
-                None | Some("hosts") => State::Hosts,
-                Some("vars") => State::Vars,
-                Some("children") => State::Children,
-                Some(other) => {
-                    data.problems.push(
-                        Problem::at(
-                            whole,
-                            format!("section [{name}:{other}] has an unknown type `{other}`"),
-                            "here",
-                        )
-                        .help("a section is [group], [group:vars] or [group:children]"),
-                    );
-                    State::Hosts
-                }
-            };
-            group = name.to_string();
-            if !data.groups.contains_key(&group) {
-                if state == State::Vars {
-                    pending.entry(group.clone()).or_insert(Pending {
-                        at: whole,
-                        state,
-                        parents: Vec::new(),
-                    });
-                }
-                data.group(&group);
-            }
-            if state != State::Vars {
-                define(&mut data, &mut pending, &group);
-            }
-            continue;
+            self.section(name, kind, whole);
+            return;
         }
         if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            data.problems.push(
+            self.data.problems.push(
                 Problem::at(whole, format!("invalid section `{trimmed}`"), "here").help(
                     "a section header has no spaces: [group], [group:vars] or [group:children]",
                 ),
             );
-            continue;
+            return;
         }
-        match state {
-            State::Hosts => host_line(&mut data, &group, trimmed, &at),
-            State::Vars => match trimmed.split_once('=') {
-                Some((k, v)) => {
-                    let after = v.len() - v.trim_start().len();
-                    let (k, v) = (k.trim(), v.trim());
-                    let start =
-                        trimmed.len() - trimmed.split_once('=').map_or(0, |(_, r)| r.len()) + after;
-                    let value = Sourced::new(pyliteral::value(v), at(start, v.len()));
-                    data.group(&group).set_var(k.to_string(), value);
-                }
-                None => data.problems.push(Problem::at(
-                    whole,
-                    format!("expected key=value, got `{trimmed}`"),
-                    "here",
-                )),
-            },
-            State::Children => match group_name(trimmed) {
-                Some(child) if data.groups.contains_key(child) => {
-                    data.add_child(&group, child, whole);
-                }
-                Some(child) => {
-                    pending
-                        .entry(child.to_string())
-                        .or_insert(Pending {
-                            at: whole,
-                            state: State::Children,
-                            parents: Vec::new(),
-                        })
-                        .parents
-                        .push((group.clone(), whole));
-                }
-                None => data.problems.push(Problem::at(
-                    whole,
-                    format!("expected a group name, got `{trimmed}`"),
-                    "here",
-                )),
-            },
+        match self.state {
+            State::Hosts => host_line(&mut self.data, &self.group, trimmed, at),
+            State::Vars => self.var_line(trimmed, at),
+            State::Children => self.child_line(trimmed, whole),
         }
     }
-    for (name, p) in pending {
-        let (message, help) = match p.state {
-            State::Vars => (
-                format!("section [{name}:vars] is for a group that is never defined"),
-                format!("define [{name}] (or list it under a [parent:children] section)"),
-            ),
-            _ => (
-                format!(
-                    "section [{}:children] names `{name}`, a group that is never defined",
-                    p.parents.last().map(|(g, _)| g.as_str()).unwrap_or("?")
-                ),
-                format!("define [{name}] or remove it from the children"),
-            ),
+
+    /// `[name]`, `[name:vars]` or `[name:children]`: the lines that follow belong to it.
+    fn section(&mut self, name: &str, kind: Option<&str>, whole: Span) {
+        self.state = match kind {
+            None | Some("hosts") => State::Hosts,
+            Some("vars") => State::Vars,
+            Some("children") => State::Children,
+            Some(other) => {
+                self.data.problems.push(
+                    Problem::at(
+                        whole,
+                        format!("section [{name}:{other}] has an unknown type `{other}`"),
+                        "here",
+                    )
+                    .help("a section is [group], [group:vars] or [group:children]"),
+                );
+                State::Hosts
+            }
         };
-        data.problems
-            .push(Problem::at(p.at, message, "here").help(help));
+        self.group = name.to_string();
+        if !self.data.groups.contains_key(&self.group) {
+            if self.state == State::Vars {
+                self.pending.entry(self.group.clone()).or_insert(Pending {
+                    at: whole,
+                    state: self.state,
+                    parents: Vec::new(),
+                });
+            }
+            self.data.group(&self.group);
+        }
+        if self.state != State::Vars {
+            define(&mut self.data, &mut self.pending, &self.group);
+        }
     }
-    data
+
+    /// `key=value` in a `[group:vars]` section.
+    fn var_line(&mut self, trimmed: &str, at: &dyn Fn(usize, usize) -> Span) {
+        match trimmed.split_once('=') {
+            Some((k, v)) => {
+                let after = v.len() - v.trim_start().len();
+                let (k, v) = (k.trim(), v.trim());
+                let start =
+                    trimmed.len() - trimmed.split_once('=').map_or(0, |(_, r)| r.len()) + after;
+                let value = Sourced::new(pyliteral::value(v), at(start, v.len()));
+                self.data.group(&self.group).set_var(k.to_string(), value);
+            }
+            None => self.data.problems.push(Problem::at(
+                at(0, trimmed.len()),
+                format!("expected key=value, got `{trimmed}`"),
+                "here",
+            )),
+        }
+    }
+
+    /// A group's name in a `[group:children]` section; one not defined yet waits in `pending`.
+    fn child_line(&mut self, trimmed: &str, whole: Span) {
+        match group_name(trimmed) {
+            Some(child) if self.data.groups.contains_key(child) => {
+                self.data.add_child(&self.group, child, whole);
+            }
+            Some(child) => {
+                self.pending
+                    .entry(child.to_string())
+                    .or_insert(Pending {
+                        at: whole,
+                        state: State::Children,
+                        parents: Vec::new(),
+                    })
+                    .parents
+                    .push((self.group.clone(), whole));
+            }
+            None => self.data.problems.push(Problem::at(
+                whole,
+                format!("expected a group name, got `{trimmed}`"),
+                "here",
+            )),
+        }
+    }
+
+    /// The data, with a problem for every group a section named and no section defined.
+    fn finish(mut self) -> InventoryData {
+        for (name, p) in self.pending {
+            let (message, help) = match p.state {
+                State::Vars => (
+                    format!("section [{name}:vars] is for a group that is never defined"),
+                    format!("define [{name}] (or list it under a [parent:children] section)"),
+                ),
+                _ => (
+                    format!(
+                        "section [{}:children] names `{name}`, a group that is never defined",
+                        p.parents.last().map(|(g, _)| g.as_str()).unwrap_or("?")
+                    ),
+                    format!("define [{name}] or remove it from the children"),
+                ),
+            };
+            self.data
+                .problems
+                .push(Problem::at(p.at, message, "here").help(help));
+        }
+        self.data
+    }
 }
 
 /// A group is defined (as hosts or children) here: the sections that named it as a child take it now.

@@ -9,6 +9,10 @@
 //!   name order, and every such file in its sub-folders whose names have no extension (`extra.d/` is
 //!   skipped, as Ansible skips it).
 //!
+//! An inventory file's format is chosen as Ansible's plugins try them: by extension (`.yml`, `.yaml`, `.json`:
+//! YAML; others: INI), and for a file without one by content: YAML first (a mapping that is not a plugin
+//! config), else INI.
+//!
 //! A file encrypted whole by `ansible-vault` is opened with the vault password; what it sets points at its
 //! first line (its text is secret, and is never quoted).
 
@@ -178,7 +182,7 @@ impl Files<'_> {
     ) -> Result<(), LoadError> {
         if !path.is_dir() {
             let opened = self.open(path)?;
-            let mut part = match super::inventory::read(&opened.text, opened.file) {
+            let mut part = match read_format(&opened.text, opened.file) {
                 Err(LoadError::Yaml { .. }) if opened.vault_header.is_some() => {
                     return Err(LoadError::VaultedUnreadable {
                         path: path.to_path_buf(),
@@ -346,4 +350,16 @@ fn vars_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
         }
     }
     Ok(out)
+}
+
+/// Read an inventory file in the format its name, or else its content, says.
+fn read_format(source: &Source, file: FileId) -> Result<InventoryData, LoadError> {
+    match source.path.extension().and_then(|e| e.to_str()) {
+        Some("yml" | "yaml" | "json") => super::ansible_yaml::parse(source, file),
+        None if super::ansible_yaml::looks_like_inventory(source) => {
+            super::ansible_yaml::parse(source, file)
+        }
+        None => Ok(super::ansible_ini::parse(source, file)),
+        Some(_) => Ok(super::ansible_ini::parse(source, file)),
+    }
 }

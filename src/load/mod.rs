@@ -17,6 +17,7 @@ mod inventory;
 mod inventory_files;
 mod names;
 mod pattern;
+mod play_vars;
 mod playbook_file;
 mod problem;
 mod pyliteral;
@@ -38,15 +39,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use playbook_file::{
-    BecomeYaml, ConnectionYaml, HostYaml, HostsField, OptionMap, PlayVarsYaml, PlaybookYaml,
-    SshYaml,
-};
+use play_vars::{checked_text, option_map, play_vars, role};
+use playbook_file::{BecomeYaml, ConnectionYaml, HostYaml, HostsField, PlaybookYaml, SshYaml};
 use serde_saphyr::Spanned;
 
-use crate::model::{
-    Connection, FileId, Host, Play, PlayVars, Project, Role, Source, Sourced, SshOptions,
-};
+use crate::model::{Connection, FileId, Host, Play, Project, Role, Source, Sourced, SshOptions};
 
 /// Where to read from. `inventory` overrides the playbook's own `inventory:` key.
 #[derive(Debug, Clone, Default)]
@@ -145,37 +142,21 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     let become_default = become_settings::from_playbook(&book, &base, &mut problems);
     let ssh_config = client_config(&book.ssh, &base, &mut problems);
 
-    let inventory_path = match (&options.inventory, &book.inventory) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Some(path)) => Some(base.join(&path.value)),
-        (None, None) => None,
-    };
     let started = std::time::Instant::now();
-    let inventory = match inventory_path {
-        Some(path) => inventory_files::read(&path, Some(&base), &vault, &mut sources)
-            .inspect(|_| {
-                log::info!(
-                    "phase: inventory read in {} ms",
-                    started.elapsed().as_millis()
-                )
-            })?
-            .resolve(
-                &inventory::HostDefaults {
-                    ssh: &ssh_defaults,
-                    run_as: &become_default,
-                    ssh_config: ssh_config.as_ref(),
-                    user: default_user(),
-                },
-                &vault,
-                &secret_vars(&book),
-                &mut problems,
-            ),
-        None => Default::default(),
-    };
-    log::info!(
-        "phase: inventory read and resolved in {} ms",
-        started.elapsed().as_millis()
-    );
+    let inventory = read_inventory(
+        options,
+        &book,
+        &base,
+        &vault,
+        &mut sources,
+        &inventory::HostDefaults {
+            ssh: &ssh_defaults,
+            run_as: &become_default,
+            ssh_config: ssh_config.as_ref(),
+            user: default_user(),
+        },
+        &mut problems,
+    )?;
     let inventory::Resolved {
         mut hosts,
         mut groups,
@@ -188,69 +169,14 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
     }
 
     let file = FileId(0);
-    for (name, spanned) in book.hosts {
-        let at = yaml::span(file, &spanned);
-        if let Some(problem) = names::host_name_problem(&name) {
-            problems.push(host_name_refused(&name, &problem, at));
-            continue;
-        }
-        if hosts.contains_key(&name) {
-            problems.push(
-                Problem::at(
-                    at,
-                    format!("host `{name}` is declared both here and in the inventory"),
-                    "again here",
-                )
-                .help("declare each host once: in the inventory or in the playbook's `hosts`"),
-            );
-            continue;
-        }
-        let host = playbook_host(
-            &name,
-            spanned.value,
-            at,
-            &ssh_defaults,
-            ssh_config.as_ref(),
-            &base,
-            &mut problems,
-        );
-        let host = Host {
-            run_as: become_default.enabled.then(|| crate::model::Become {
-                user: become_default.user.clone().unwrap_or_else(|| "root".into()),
-                password: become_default.password.clone(),
-            }),
-            ..host
-        };
-        order.push(name.clone());
-        hosts.insert(name, host);
-    }
-    for (name, members) in book.groups {
-        let at = yaml::span(file, &members);
-        if let Some(problem) = names::name_problem(&name) {
-            problems.push(Problem::at(
-                at,
-                format!("group name \"{}\" {problem}", name.escape_debug()),
-                "this group",
-            ));
-            continue;
-        }
-        for m in &members.value {
-            if !hosts.contains_key(m) {
-                problems.push(Problem::at(
-                    at,
-                    format!("group `{name}` names unknown host `{m}`"),
-                    "in this list",
-                ));
-            }
-        }
-        if groups.insert(name.clone(), members.value).is_some() {
-            problems.push(Problem::at(
-                at,
-                format!("group `{name}` is also defined in the inventory"),
-                "here",
-            ));
-        }
-    }
+    let declared = PlaybookHosts {
+        ssh_defaults: &ssh_defaults,
+        ssh_config: ssh_config.as_ref(),
+        become_default: &become_default,
+        base: &base,
+    };
+    declared.add(book.hosts, &mut hosts, &mut order, &mut problems);
+    add_playbook_groups(book.groups, &hosts, &mut groups, &mut problems);
 
     let plays: Vec<Play> = book
         .plays
@@ -280,6 +206,141 @@ pub fn load(playbook: &Path, options: &LoadOptions) -> Result<Project, LoadError
         Ok(project)
     } else {
         Err(invalid(problems, &project.sources))
+    }
+}
+
+/// The inventory the options or the playbook name, read and resolved into hosts and groups; none named: an
+/// empty one (the playbook's own `hosts` then are all there is).
+fn read_inventory(
+    options: &LoadOptions,
+    book: &PlaybookYaml,
+    base: &Path,
+    vault: &vault::Vault,
+    sources: &mut Vec<Source>,
+    defaults: &inventory::HostDefaults,
+    problems: &mut Vec<Problem>,
+) -> Result<inventory::Resolved, LoadError> {
+    let inventory_path = match (&options.inventory, &book.inventory) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(path)) => Some(base.join(&path.value)),
+        (None, None) => None,
+    };
+    let started = std::time::Instant::now();
+    let inventory = match inventory_path {
+        Some(path) => inventory_files::read(&path, Some(base), vault, sources)
+            .inspect(|_| {
+                log::info!(
+                    "phase: inventory read in {} ms",
+                    started.elapsed().as_millis()
+                )
+            })?
+            .resolve(defaults, vault, &secret_vars(book), problems),
+        None => Default::default(),
+    };
+    log::info!(
+        "phase: inventory read and resolved in {} ms",
+        started.elapsed().as_millis()
+    );
+    Ok(inventory)
+}
+
+/// What a host declared in the playbook's own `hosts` gets where it says nothing.
+struct PlaybookHosts<'a> {
+    ssh_defaults: &'a SshOptions,
+    ssh_config: Option<&'a ssh_config::ClientConfig>,
+    become_default: &'a inventory::BecomeDefault,
+    base: &'a Path,
+}
+
+impl PlaybookHosts<'_> {
+    /// The playbook's own hosts, added after the inventory's; a name that is refused, or that the inventory
+    /// declares too, is a problem.
+    fn add(
+        &self,
+        declared: BTreeMap<String, Spanned<HostYaml>>,
+        hosts: &mut BTreeMap<String, Host>,
+        order: &mut Vec<String>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let file = FileId(0);
+        for (name, spanned) in declared {
+            let at = yaml::span(file, &spanned);
+            if let Some(problem) = names::host_name_problem(&name) {
+                problems.push(host_name_refused(&name, &problem, at));
+                continue;
+            }
+            if hosts.contains_key(&name) {
+                problems.push(
+                    Problem::at(
+                        at,
+                        format!("host `{name}` is declared both here and in the inventory"),
+                        "again here",
+                    )
+                    .help("declare each host once: in the inventory or in the playbook's `hosts`"),
+                );
+                continue;
+            }
+            let host = playbook_host(
+                &name,
+                spanned.value,
+                at,
+                self.ssh_defaults,
+                self.ssh_config,
+                self.base,
+                problems,
+            );
+            let host = Host {
+                run_as: self.become_default.enabled.then(|| crate::model::Become {
+                    user: self
+                        .become_default
+                        .user
+                        .clone()
+                        .unwrap_or_else(|| "root".into()),
+                    password: self.become_default.password.clone(),
+                }),
+                ..host
+            };
+            order.push(name.clone());
+            hosts.insert(name, host);
+        }
+    }
+}
+
+/// The playbook's own `groups`, added to the inventory's; a refused name, an unknown member or a group the
+/// inventory defines too is a problem.
+fn add_playbook_groups(
+    declared: BTreeMap<String, Spanned<Vec<String>>>,
+    hosts: &BTreeMap<String, Host>,
+    groups: &mut BTreeMap<String, Vec<String>>,
+    problems: &mut Vec<Problem>,
+) {
+    let file = FileId(0);
+    for (name, members) in declared {
+        let at = yaml::span(file, &members);
+        if let Some(problem) = names::name_problem(&name) {
+            problems.push(Problem::at(
+                at,
+                format!("group name \"{}\" {problem}", name.escape_debug()),
+                "this group",
+            ));
+            continue;
+        }
+        for m in &members.value {
+            if !hosts.contains_key(m) {
+                problems.push(Problem::at(
+                    at,
+                    format!("group `{name}` names unknown host `{m}`"),
+                    "in this list",
+                ));
+            }
+        }
+        if groups.insert(name.clone(), members.value).is_some() {
+            problems.push(Problem::at(
+                at,
+                format!("group `{name}` is also defined in the inventory"),
+                "here",
+            ));
+        }
     }
 }
 
@@ -635,119 +696,4 @@ fn backticked(names: &[String]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn role(name: Spanned<String>, file: FileId, problems: &mut Vec<Problem>) -> Option<Role> {
-    let found = Role::ALL.into_iter().find(|r| r.name() == name.value);
-    if found.is_none() {
-        let known = Role::ALL.map(Role::name).join(", ");
-        problems.push(
-            Problem::at(
-                yaml::span(file, &name),
-                format!("unknown role `{}`", name.value),
-                "not a role",
-            )
-            .help(format!("mmprov's roles are: {known}")),
-        );
-    }
-    found
-}
-
-/// A string from the playbook, held to `check`; a problem pointing at it when it fails.
-fn checked_text(
-    file: FileId,
-    value: Spanned<String>,
-    what: &str,
-    check: fn(&str) -> Option<String>,
-    problems: &mut Vec<Problem>,
-) -> String {
-    if let Some(problem) = check(&value.value) {
-        problems.push(Problem::at(
-            yaml::span(file, &value),
-            format!("{what} \"{}\" {problem}", value.value.escape_debug()),
-            "here",
-        ));
-    }
-    value.value
-}
-
-/// `[mysqld]` options, each name held to the option-file grammar and each value to one line.
-fn option_map(
-    file: FileId,
-    options: OptionMap,
-    problems: &mut Vec<Problem>,
-) -> BTreeMap<String, String> {
-    options
-        .into_iter()
-        .map(|(name, value)| {
-            if let Some(problem) = crate::mycnf::option_name_problem(&name) {
-                problems.push(Problem::at(
-                    yaml::span(file, &value),
-                    format!("mysqld option name \"{}\" {problem}", name.escape_debug()),
-                    "the option's value",
-                ));
-            }
-            let what = format!("the value of mysqld option `{}`", name.escape_debug());
-            let value = checked_text(file, value, &what, crate::mycnf::value_problem, problems);
-            (name, value)
-        })
-        .collect()
-}
-
-fn play_vars(v: PlayVarsYaml, file: FileId, base: &Path, problems: &mut Vec<Problem>) -> PlayVars {
-    let d = PlayVars::default();
-    let mysqld = option_map(file, v.mysqld, problems);
-    let mut optional = |value: Option<Spanned<String>>, what: &str| {
-        value.map(|value| checked_text(file, value, what, crate::mycnf::value_problem, problems))
-    };
-    let config_path = optional(v.config_path, "config_path");
-    let datadir = optional(v.datadir, "datadir");
-    let socket = optional(v.socket, "socket");
-    let log_error = optional(v.log_error, "log_error");
-    let log_bin = optional(v.log_bin, "log_bin");
-    let mut text = |value: Option<Spanned<String>>, what: &str, default: String| match value {
-        Some(value) => checked_text(file, value, what, crate::mycnf::value_problem, problems),
-        None => default,
-    };
-    let replication_password = v.replication_password.map(|s| {
-        let mut secret = yaml::sourced(file, s);
-        if let crate::model::SecretRef::File(path) = &secret.value {
-            secret.value = crate::model::SecretRef::File(base.join(path));
-        }
-        secret
-    });
-    PlayVars {
-        config_path,
-        server_version: v.server_version.map(|s| yaml::sourced(file, s)),
-        binlog_expire_days: v.binlog_expire_days.unwrap_or(d.binlog_expire_days),
-        max_binlog_size: text(v.max_binlog_size, "max_binlog_size", d.max_binlog_size),
-        log_bin,
-        relay_log: text(v.relay_log, "relay_log", d.relay_log),
-        datadir,
-        socket,
-        bind_address: text(v.bind_address, "bind_address", d.bind_address),
-        log_error,
-        auto_increment_increment: v.auto_increment_increment.map(|s| yaml::sourced(file, s)),
-        replication_user: text(v.replication_user, "replication_user", d.replication_user),
-        replication_password,
-        skip_errors: v.skip_errors.map(|s| yaml::sourced(file, s)),
-        mysqld,
-        seed_from: v.seed_from.map(|s| yaml::sourced(file, s)),
-        seed_overwrite: v.seed_overwrite.unwrap_or(false),
-        seed_method: v.seed_method.unwrap_or_default(),
-        datadir_move: v.datadir_move.unwrap_or(false),
-        read_only_hosts: v.read_only_hosts.map(|s| yaml::sourced(file, s)),
-        writer: v.writer.map(|s| yaml::sourced(file, s)),
-        max_switchover_lag: v.max_switchover_lag.unwrap_or(d.max_switchover_lag),
-        hooks: v.hooks.map_or(d.hooks, |h| crate::model::Hooks {
-            before_switchover: h.before_switchover,
-            after_switchover: h.after_switchover,
-            after_failover: h.after_failover,
-            timeout: h.timeout.unwrap_or(crate::model::DEFAULT_HOOK_TIMEOUT),
-        }),
-        replication_tls: v.replication_tls,
-        gtid: v.gtid.unwrap_or(d.gtid),
-        gtid_strict_mode: v.gtid_strict_mode.unwrap_or(d.gtid_strict_mode),
-        install: install_settings::install(v.install, file, base, problems),
-    }
 }

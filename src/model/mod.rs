@@ -8,16 +8,19 @@
 //! 3. [`Play`]: a group of hosts that form one replication topology, the roles to apply and the play's vars.
 //! 4. [`Project`]: everything loaded for one run.
 //! 5. [`PlayHosts`]: what each play acts on, as resolved (hosts, identities, routes), for users to see.
-//! 6. [`Coordinates`] and [`MYSQL_PORT`]: where in a source's binary log, and the port replication uses.
+//! 6. The markers: the files mmprov leaves on a host while work is in progress (`markers.rs`).
+//! 7. [`Coordinates`] and [`MYSQL_PORT`]: where in a source's binary log, and the port replication uses.
 
 mod coordinates;
 mod host;
+mod markers;
 mod play;
 mod play_hosts;
 mod source;
 
 pub use coordinates::{Coordinates, MYSQL_PORT};
 pub use host::{Become, Connection, Host, JumpHost, ServiceKind, ServiceSpec, SshOptions};
+pub use markers::{DATADIR_MARKER, INSTALL_MARKER, REJOIN_MARKER, SEED_MARKER, WRITES_HELD_MARKER};
 pub use play::{
     DEFAULT_DATADIR, DEFAULT_HOOK_TIMEOUT, DEFAULT_LOG_BIN, DEFAULT_LOG_ERROR,
     DEFAULT_MAX_SWITCHOVER_LAG, DEFAULT_SOCKET, Hooks, Install, PHYSICAL_SEED_ABOVE,

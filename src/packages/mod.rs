@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::flavor::ServerVersion;
 use crate::model::PackageRepository;
-use crate::transport::quote;
+use crate::shell::quote;
 
 /// Which package manager a host has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

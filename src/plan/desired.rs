@@ -10,7 +10,7 @@ use super::interleave::{self, Assignment, Interleave};
 use super::replication::Refusal;
 use crate::facts::HostFacts;
 use crate::flavor::{Flavor, ServerVersion};
-use crate::model::{Install, Play, Project, Role};
+use crate::model::{Install, Play, Project, Role, ServiceKind};
 use crate::service;
 use crate::template::{MyCnfContext, MyCnfTemplate, TemplateError};
 
@@ -152,6 +152,44 @@ fn config_path(play: &Play, facts: &HostFacts, flavor: &dyn Flavor) -> String {
     flavor.capabilities().config_path.into()
 }
 
+/// How the host's server is restarted: the inventory's manager, else the one found on the host, for the
+/// service its packages install when none is installed yet.
+fn service_manager(
+    project: &Project,
+    host: &str,
+    facts: &HostFacts,
+    version: &ServerVersion,
+) -> Box<dyn service::ServiceManager> {
+    let spec = project
+        .hosts
+        .get(host)
+        .map(|h| h.service.clone())
+        .unwrap_or_default();
+    let service_name = match facts.os.package_manager {
+        Some(kind) if !facts.server_installed() => crate::packages::manager(kind)
+            .service_name(version)
+            .to_string(),
+        _ => facts.service_name.clone(),
+    };
+    service::choose(&spec, facts.service, &service_name)
+}
+
+/// The warning a play's `skip_errors` earns: the nodes can drift apart without an alarm.
+fn skip_errors_warning(play: &Play, flavor: &dyn Flavor) -> Option<String> {
+    let skip = play
+        .vars
+        .skip_errors
+        .as_ref()
+        .filter(|s| !s.value.is_empty())?;
+    let codes: Vec<String> = skip.value.iter().map(u32::to_string).collect();
+    Some(format!(
+        "{} = {}: the replica will skip these errors instead of stopping; the nodes can then hold \
+         different data without any alarm (1062 duplicate key, 1064 syntax are the usual ones)",
+        flavor.skip_errors(),
+        codes.join(",")
+    ))
+}
+
 fn desired_host(
     project: &Project,
     play: &Play,
@@ -181,6 +219,11 @@ fn desired_host(
                 paths.log_error.clone(),
             )
             .with_log_bin(paths.log_bin.clone());
+        let context = if facts.service == ServiceKind::Systemd {
+            context.under_systemd()
+        } else {
+            context
+        };
         match assignment.nodes.get(host) {
             Some(c) => context.with_interleave(c.increment, c.offset),
             None => context,
@@ -216,34 +259,10 @@ fn desired_host(
             });
         }
     }
-    let spec = project
-        .hosts
-        .get(host)
-        .map(|h| h.service.clone())
-        .unwrap_or_default();
-    // With no server installed yet, the service is the one its packages will install.
-    let service_name = match facts.os.package_manager {
-        Some(kind) if !facts.server_installed() => crate::packages::manager(kind)
-            .service_name(&version)
-            .to_string(),
-        _ => facts.service_name.clone(),
-    };
-    let manager = service::choose(&spec, facts.service, &service_name);
-    let mut warnings = Vec::new();
-    if let Some(skip) = play
-        .vars
-        .skip_errors
-        .as_ref()
-        .filter(|s| !s.value.is_empty())
-    {
-        let codes: Vec<String> = skip.value.iter().map(u32::to_string).collect();
-        warnings.push(format!(
-            "{} = {}: the replica will skip these errors instead of stopping; the nodes can then hold \
-             different data without any alarm (1062 duplicate key, 1064 syntax are the usual ones)",
-            flavor.skip_errors(),
-            codes.join(",")
-        ));
-    }
+    let manager = service_manager(project, host, facts, &version);
+    let warnings = skip_errors_warning(play, flavor.as_ref())
+        .into_iter()
+        .collect();
     Ok(Desired {
         host: host.to_string(),
         play: play.name.clone(),

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::replication::Refusal;
+use super::refusal::Refusal;
 use crate::facts::HostFacts;
 use crate::flavor::ServerVersion;
 use crate::model::Play;

@@ -159,115 +159,38 @@ pub fn assign(
     play: &Play,
     facts: &BTreeMap<String, HostFacts>,
 ) -> Result<Assignment, Refusal> {
-    let refuse = |message: String, help: Option<String>| Refusal {
-        play: play.name.clone(),
-        message,
-        help,
-    };
     let mut members: BTreeMap<&str, Interleave> = BTreeMap::new();
     for host in &play.hosts {
         let Some(f) = facts.get(host) else { continue };
-        if let Some(class) = member_class(f).map_err(|m| refuse(m, None))? {
+        if let Some(class) = member_class(f).map_err(|m| refuse(play, m, None))? {
             members.insert(host, class);
         }
     }
-    let explicit_offset = |host: &str| {
-        project
-            .hosts
-            .get(host)
-            .and_then(|h| h.auto_increment_offset.as_ref())
-            .map(|s| s.value)
-    };
     if members.is_empty() {
-        let nodes = play
-            .hosts
-            .iter()
-            .map(|h| {
-                let class = Interleave {
-                    increment: play.auto_increment_increment(),
-                    offset: project.auto_increment_offset(play, h),
-                };
-                (h.clone(), class)
-            })
-            .collect();
-        let held = marked_held(play, facts, &[]);
-        return Ok(Assignment {
-            nodes,
-            changes: BTreeMap::new(),
-            held,
-        });
+        return Ok(fresh(project, play, facts));
     }
     let common = members.values().fold(1, |l, c| lcm(l, c.increment));
     let needed = u32::try_from(play.hosts.len()).unwrap_or(u32::MAX).max(1);
-    let increment = match &play.vars.auto_increment_increment {
-        Some(set) => set.value,
-        None => common * needed.div_ceil(common),
+    let group = Group {
+        project,
+        play,
+        increment: match &play.vars.auto_increment_increment {
+            Some(set) => set.value,
+            None => common * needed.div_ceil(common),
+        },
+        members,
+        common,
+        needed,
     };
-    let mut nodes = BTreeMap::new();
-    for (&host, &live) in &members {
-        let offset = explicit_offset(host).unwrap_or(live.offset);
-        nodes.insert(host.to_string(), Interleave { increment, offset });
-    }
-    for &host in members.keys() {
-        let new = nodes[host];
-        for (&other, &live) in members.iter().filter(|(o, _)| **o != host) {
-            if new.meets(live) {
-                return Err(refuse(
-                    format!(
-                        "{host} would generate ids {new} while sessions on {other} still generate {live}: \
-                         the two would meet"
-                    ),
-                    Some(format!(
-                        "leave auto_increment_increment unset, or set a multiple of {common} and keep each \
-                         node's auto_increment_offset, so every node's new ids stay within its old ones"
-                    )),
-                ));
-            }
-        }
-    }
-    let mut held = BTreeMap::new();
-    let newcomers: Vec<&String> = play
-        .hosts
-        .iter()
-        .filter(|h| !members.contains_key(h.as_str()))
-        .collect();
-    for host in newcomers {
-        let taken: Vec<u32> = nodes.values().map(|c: &Interleave| c.offset).collect();
-        let clean = |offset: u32| {
-            let class = Interleave { increment, offset };
-            !members.values().any(|live| class.meets(*live))
-        };
-        let offset = match explicit_offset(host) {
-            Some(o) => o,
-            None => {
-                let free: Vec<u32> = (1..=increment).filter(|o| !taken.contains(o)).collect();
-                let Some(&first) = free.first() else {
-                    return Err(refuse(
-                        format!("auto_increment_increment {increment} leaves no offset for {host}"),
-                        Some(format!(
-                            "leave it unset, or set a multiple of {common} of at least {needed}"
-                        )),
-                    ));
-                };
-                free.iter().copied().find(|o| clean(*o)).unwrap_or(first)
-            }
-        };
-        let class = Interleave { increment, offset };
-        let meets: Vec<String> = members
-            .iter()
-            .filter(|(_, live)| class.meets(**live))
-            .map(|(m, _)| m.to_string())
-            .collect();
-        if !meets.is_empty() && !play.is_read_only(host) {
-            held.insert(host.clone(), meets);
-        }
-        nodes.insert(host.clone(), class);
-    }
-    let all: Vec<String> = members.keys().map(|m| m.to_string()).collect();
+    let mut nodes = group.members_kept();
+    group.check_members_apart(&nodes)?;
+    let mut held = group.place_newcomers(&mut nodes)?;
+    let all: Vec<String> = group.members.keys().map(|m| m.to_string()).collect();
     for (host, drain) in marked_held(play, facts, &all) {
         held.entry(host).or_insert(drain);
     }
-    let changes = members
+    let changes = group
+        .members
         .iter()
         .filter(|(h, live)| nodes[**h] != **live)
         .map(|(h, live)| (h.to_string(), (*live, nodes[*h])))
@@ -277,6 +200,156 @@ pub fn assign(
         changes,
         held,
     })
+}
+
+fn refuse(play: &Play, message: String, help: Option<String>) -> Refusal {
+    Refusal {
+        play: play.name.clone(),
+        message,
+        help,
+    }
+}
+
+/// A group with no running member: every node takes the play's values.
+fn fresh(project: &Project, play: &Play, facts: &BTreeMap<String, HostFacts>) -> Assignment {
+    let nodes = play
+        .hosts
+        .iter()
+        .map(|h| {
+            let class = Interleave {
+                increment: play.auto_increment_increment(),
+                offset: project.auto_increment_offset(play, h),
+            };
+            (h.clone(), class)
+        })
+        .collect();
+    Assignment {
+        nodes,
+        changes: BTreeMap::new(),
+        held: marked_held(play, facts, &[]),
+    }
+}
+
+/// A running group: its members with their live values, and the increment they move to.
+struct Group<'a> {
+    project: &'a Project,
+    play: &'a Play,
+    members: BTreeMap<&'a str, Interleave>,
+    /// The least common multiple of the members' live increments.
+    common: u32,
+    /// How many nodes the play has: the increment must leave an offset for each.
+    needed: u32,
+    increment: u32,
+}
+
+impl Group<'_> {
+    fn explicit_offset(&self, host: &str) -> Option<u32> {
+        self.project
+            .hosts
+            .get(host)
+            .and_then(|h| h.auto_increment_offset.as_ref())
+            .map(|s| s.value)
+    }
+
+    /// Each member keeps its offset (unless the inventory sets one) under the new increment.
+    fn members_kept(&self) -> BTreeMap<String, Interleave> {
+        self.members
+            .iter()
+            .map(|(&host, &live)| {
+                let offset = self.explicit_offset(host).unwrap_or(live.offset);
+                let class = Interleave {
+                    increment: self.increment,
+                    offset,
+                };
+                (host.to_string(), class)
+            })
+            .collect()
+    }
+
+    /// Refused when a member's new values would generate an id another member's live sessions still can.
+    fn check_members_apart(&self, nodes: &BTreeMap<String, Interleave>) -> Result<(), Refusal> {
+        for &host in self.members.keys() {
+            let new = nodes[host];
+            for (&other, &live) in self.members.iter().filter(|(o, _)| **o != host) {
+                if new.meets(live) {
+                    return Err(refuse(
+                        self.play,
+                        format!(
+                            "{host} would generate ids {new} while sessions on {other} still generate {live}: \
+                             the two would meet"
+                        ),
+                        Some(format!(
+                            "leave auto_increment_increment unset, or set a multiple of {} and keep each \
+                             node's auto_increment_offset, so every node's new ids stay within its old ones",
+                            self.common
+                        )),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Each node that is not running yet gets a free offset (one whose ids no member's live sessions can
+    /// generate, where there is one); one whose ids can still meet a member's joins held, waiting on those.
+    fn place_newcomers(
+        &self,
+        nodes: &mut BTreeMap<String, Interleave>,
+    ) -> Result<BTreeMap<String, Vec<String>>, Refusal> {
+        let mut held = BTreeMap::new();
+        let newcomers = self
+            .play
+            .hosts
+            .iter()
+            .filter(|h| !self.members.contains_key(h.as_str()));
+        for host in newcomers {
+            let offset = match self.explicit_offset(host) {
+                Some(o) => o,
+                None => self.free_offset(host, nodes)?,
+            };
+            let class = Interleave {
+                increment: self.increment,
+                offset,
+            };
+            let meets: Vec<String> = self
+                .members
+                .iter()
+                .filter(|(_, live)| class.meets(**live))
+                .map(|(m, _)| m.to_string())
+                .collect();
+            if !meets.is_empty() && !self.play.is_read_only(host) {
+                held.insert(host.clone(), meets);
+            }
+            nodes.insert(host.clone(), class);
+        }
+        Ok(held)
+    }
+
+    /// The first offset no node takes whose ids no member's live sessions generate; else the first free one.
+    fn free_offset(
+        &self,
+        host: &str,
+        nodes: &BTreeMap<String, Interleave>,
+    ) -> Result<u32, Refusal> {
+        let increment = self.increment;
+        let taken: Vec<u32> = nodes.values().map(|c| c.offset).collect();
+        let clean = |offset: u32| {
+            let class = Interleave { increment, offset };
+            !self.members.values().any(|live| class.meets(*live))
+        };
+        let free: Vec<u32> = (1..=increment).filter(|o| !taken.contains(o)).collect();
+        let Some(&first) = free.first() else {
+            return Err(refuse(
+                self.play,
+                format!("auto_increment_increment {increment} leaves no offset for {host}"),
+                Some(format!(
+                    "leave it unset, or set a multiple of {} of at least {}",
+                    self.common, self.needed
+                )),
+            ));
+        };
+        Ok(free.iter().copied().find(|o| clean(*o)).unwrap_or(first))
+    }
 }
 
 /// Nodes an earlier run left held (its marker is on them): they wait on every member, since which of them

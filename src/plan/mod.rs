@@ -17,17 +17,22 @@
 //! 5. A host with no server (`install`): the server is installed first, into an empty data directory, and
 //!    cleaned up after its first start.
 //!
+//! [`plan`] (`entry.rs`) is the one way in: it runs these per host, then replication, GTID moves and
+//! interleaving, and returns the whole [`Plan`], which answers questions about itself ([`Plan::touched_hosts`]).
+//!
 //! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
 mod config_order;
 mod desired;
+mod entry;
 mod families;
 mod gtid_move;
 mod install;
 mod interleave;
 mod layout;
 mod paths;
+mod refusal;
 mod rejoin;
 mod replication;
 mod rollout;
@@ -36,6 +41,7 @@ mod step;
 mod switchover;
 
 pub use desired::{Desired, DesiredError, HeldWrites, desired_state};
+pub use entry::{Goal, Inputs, PlanError, plan, rebuild_play, replication_plans};
 pub use gtid_move::{GtidMove, GtidStage, plan_gtid_move};
 pub use install::PACKAGE_DATADIR;
 pub use interleave::{HeldNode, IncrementChange, Interleave, Interleaving, interleavings};
@@ -51,10 +57,13 @@ pub use switchover::{
     SwitchStep, Switchover, is_open, leave_read_only_to, plan_switchover, plan_switchovers,
 };
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::facts::HostFacts;
 use crate::flavor::Flavor;
+use crate::model::{Project, Role};
 use crate::mycnf::{same_value, server_options, set_global_value};
 
 /// What will be done on one host, and the fingerprint of the facts it was computed from.
@@ -105,6 +114,66 @@ pub struct Summary {
 }
 
 impl Plan {
+    /// The hosts the host phase changes: those with steps of their own, and those whose `auto_increment`
+    /// values change or that are held read-only as they join. Sorted, each once.
+    pub fn touched_hosts(&self) -> Vec<String> {
+        let interleaved = self.interleavings.iter().flat_map(|s| {
+            let changed = s.changes.iter().map(|c| c.host.clone());
+            changed.chain(s.held.iter().map(|h| h.host.clone()))
+        });
+        self.hosts
+            .iter()
+            .filter(|h| !h.steps.is_empty())
+            .map(|h| h.host.clone())
+            .chain(interleaved)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The hosts the replication phase touches when it runs `replication` (this plan's, or the one decided
+    /// again after the restarts): their nodes, and the held nodes opened afterwards with the peers whose
+    /// sessions they wait on. Sorted, each once.
+    pub fn replication_hosts(&self, replication: &[ReplicationPlan]) -> Vec<String> {
+        let held = self.interleavings.iter().flat_map(|s| &s.held);
+        replication
+            .iter()
+            .flat_map(|r| r.hosts())
+            .chain(held.flat_map(|h| std::iter::once(h.host.clone()).chain(h.drain.clone())))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// The replication plays of `project` this plan changes anything of: a host's steps, its replication
+    /// steps or broken directions, a move to GTID, or auto_increment values.
+    pub fn touched_plays(&self, project: &Project) -> BTreeSet<String> {
+        let changed_hosts: BTreeSet<&str> = self
+            .hosts
+            .iter()
+            .filter(|h| !h.steps.is_empty())
+            .map(|h| h.host.as_str())
+            .collect();
+        let touches = |play: &str| {
+            self.replication
+                .iter()
+                .any(|r| r.play == play && (!r.steps.is_empty() || !r.broken.is_empty()))
+                || self.gtid_moves.iter().any(|m| m.play == play)
+                || self.interleavings.iter().any(|i| i.play == play)
+                || self.switchovers.iter().any(|s| s.play == play)
+                || self.rejoins.iter().any(|r| r.play == play)
+        };
+        project
+            .plays
+            .iter()
+            .filter(|p| p.has_role(Role::Replication))
+            .filter(|p| {
+                p.hosts.iter().any(|h| changed_hosts.contains(h.as_str())) || touches(&p.name)
+            })
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for step in self.hosts.iter().flat_map(|h| &h.steps) {

@@ -505,3 +505,80 @@ fn an_install_cut_short_is_finished_and_its_clean_up_is_owed_until_done() {
     // Nothing owed: nothing.
     assert!(plan_for(&converged()).steps.is_empty());
 }
+
+mod touched {
+    use crate::plan::{
+        HeldNode, HostPlan, IncrementChange, Interleave, Interleaving, Plan, ReplStep,
+        ReplicationPlan, StartReason, Step,
+    };
+
+    fn host(name: &str, steps: Vec<Step>) -> HostPlan {
+        HostPlan {
+            host: name.into(),
+            server: "MariaDB 10.11".into(),
+            fingerprint: String::new(),
+            steps,
+            warnings: Vec::new(),
+            log_error: None,
+            rolling: None,
+        }
+    }
+
+    fn class(offset: u32) -> Interleave {
+        Interleave {
+            increment: 4,
+            offset,
+        }
+    }
+
+    /// h1 has steps, h2 none; h3's values change live and h4 joins held, waiting on h5.
+    fn plan() -> Plan {
+        Plan {
+            hosts: vec![host("h2", Vec::new()), host("h1", vec![Step::Harden])],
+            replication: Vec::new(),
+            gtid_moves: Vec::new(),
+            switchovers: Vec::new(),
+            rejoins: Vec::new(),
+            interleavings: vec![Interleaving {
+                play: "ring".into(),
+                changes: vec![IncrementChange {
+                    host: "h3".into(),
+                    from: class(1),
+                    to: class(3),
+                }],
+                held: vec![HeldNode {
+                    host: "h4".into(),
+                    drain: vec!["h5".into()],
+                    marked: false,
+                    running: true,
+                    config_path: String::new(),
+                    open_config: String::new(),
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn the_host_phase_touches_hosts_with_steps_and_those_the_interleaving_changes_or_holds() {
+        assert_eq!(plan().touched_hosts(), ["h1", "h3", "h4"]);
+    }
+
+    #[test]
+    fn the_replication_phase_touches_its_nodes_and_the_held_nodes_with_the_peers_they_wait_on() {
+        let replication = vec![ReplicationPlan {
+            play: "ring".into(),
+            steps: vec![ReplStep::Start {
+                replica: "h2".into(),
+                source: "h1".into(),
+                reason: StartReason::Stopped,
+            }],
+            warnings: Vec::new(),
+            decided_after: Vec::new(),
+            broken: Vec::new(),
+        }];
+        assert_eq!(
+            plan().replication_hosts(&replication),
+            ["h1", "h2", "h4", "h5"]
+        );
+    }
+}

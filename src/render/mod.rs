@@ -14,11 +14,13 @@ macro_rules! put {
     }};
 }
 
+mod replication;
 mod switchover;
 
 use similar::TextDiff;
 
-use crate::plan::{AccountReason, HostPlan, Plan, Position, ReplStep, ReplicationPlan, Step};
+use crate::plan::{HostPlan, Plan, ReplicationPlan, Step};
+use replication::replication_section;
 
 pub fn human(plan: &Plan) -> String {
     let mut out = String::new();
@@ -120,42 +122,7 @@ fn host_section(out: &mut String, host: &HostPlan) {
     }
     for step in &host.steps {
         match step {
-            Step::InstallServer {
-                manager,
-                packages,
-                repository,
-                sources,
-                server,
-                datadir,
-                reason,
-                ..
-            } => {
-                let from = match repository {
-                    Some(name) => format!("from the repository `{name}`"),
-                    None => "from the host's own package sources".to_string(),
-                };
-                put!(
-                    out,
-                    "  + install {}: {} ({}, {from})",
-                    server.series(),
-                    packages.join(" "),
-                    manager.name()
-                );
-                put!(out, "      because {}", reason.describe());
-                for file in sources {
-                    put!(out, "      + {}", file.path);
-                    if !file.content.starts_with("-----BEGIN") {
-                        for line in file.content.lines() {
-                            put!(out, "          {line}");
-                        }
-                    }
-                }
-                put!(
-                    out,
-                    "      the server is kept from starting until its config is written; {datadir} is initialized \
-                     if it holds no system tables"
-                );
-            }
+            Step::InstallServer { .. } => install_lines(out, step),
             Step::Harden => {
                 put!(
                     out,
@@ -163,59 +130,12 @@ fn host_section(out: &mut String, host: &HostPlan) {
                      (not logged, so never replicated)"
                 );
             }
-            Step::WriteConfig {
-                path,
-                before,
-                after,
-            } => {
-                let (symbol, what) = if before.is_some() {
-                    ('~', "update")
-                } else {
-                    ('+', "create")
-                };
-                put!(out, "  {symbol} config {path} ({what})");
-                let old = before.as_deref().unwrap_or("");
-                let diff = TextDiff::from_lines(old, after.as_str());
-                let unified = diff
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("{path} (on host)"), &format!("{path} (planned)"))
-                    .to_string();
-                for line in unified.lines() {
-                    put!(out, "      {line}");
-                }
-            }
+            Step::WriteConfig { .. } => config_lines(out, step),
             Step::SetGlobal { live, .. } => {
                 let sql = step.sql().unwrap_or_default();
                 put!(out, "  ~ sql: {sql};   -- server has {live}");
             }
-            Step::MoveDatadir {
-                from,
-                to,
-                holds_data,
-                redo,
-            } => {
-                put!(out, "  ~ move the data directory {from} -> {to}");
-                let what = if *holds_data {
-                    "its data (the play says datadir_move: true)"
-                } else {
-                    "its system tables and accounts (it holds no application data)"
-                };
-                put!(
-                    out,
-                    "      mysqld stops; {what} is copied with owners and modes and verified; it starts from {to}"
-                );
-                put!(
-                    out,
-                    "      once it serves, the old files are set aside in {from}/.mmprov-old-datadir-<time>"
-                );
-                if *redo {
-                    put!(
-                        out,
-                        "      {to} holds an unfinished earlier copy: it is made again"
-                    );
-                }
-            }
+            Step::MoveDatadir { .. } => datadir_lines(out, step),
             Step::ServiceSocket { path, socket, was } => {
                 put!(
                     out,
@@ -226,28 +146,139 @@ fn host_section(out: &mut String, host: &HostPlan) {
                     "      the service script's admin client reads only this file: it must find the server on its new socket"
                 );
             }
-            Step::Restart { command, reasons } => {
-                put!(out, "  ~ restart mysqld: {command}");
-                for reason in reasons {
-                    put!(out, "      because {}", reason.describe());
-                }
-                if let Some(r) = &host.rolling {
-                    put!(
-                        out,
-                        "      rolling: batch {} of {} of play \"{}\"; before the next batch, {}",
-                        r.batch + 1,
-                        r.batches,
-                        r.play,
-                        r.gate.describe(&host.host)
-                    );
-                }
-            }
+            Step::Restart { command, reasons } => restart_lines(out, host, command, reasons),
         }
     }
     for warning in &host.warnings {
         put!(out, "  ! WARNING: {warning}");
     }
     out.push('\n');
+}
+
+/// An install step: the packages, where they come from, and the repository files written.
+fn install_lines(out: &mut String, step: &Step) {
+    let Step::InstallServer {
+        manager,
+        packages,
+        repository,
+        sources,
+        server,
+        datadir,
+        reason,
+        ..
+    } = step
+    else {
+        return;
+    };
+    let from = match repository {
+        Some(name) => format!("from the repository `{name}`"),
+        None => "from the host's own package sources".to_string(),
+    };
+    put!(
+        out,
+        "  + install {}: {} ({}, {from})",
+        server.series(),
+        packages.join(" "),
+        manager.name()
+    );
+    put!(out, "      because {}", reason.describe());
+    for file in sources {
+        put!(out, "      + {}", file.path);
+        if !file.content.starts_with("-----BEGIN") {
+            for line in file.content.lines() {
+                put!(out, "          {line}");
+            }
+        }
+    }
+    put!(
+        out,
+        "      the server is kept from starting until its config is written; {datadir} is initialized \
+             if it holds no system tables"
+    );
+}
+
+/// A config file written: created, or updated with its unified diff.
+fn config_lines(out: &mut String, step: &Step) {
+    let Step::WriteConfig {
+        path,
+        before,
+        after,
+    } = step
+    else {
+        return;
+    };
+    let (symbol, what) = if before.is_some() {
+        ('~', "update")
+    } else {
+        ('+', "create")
+    };
+    put!(out, "  {symbol} config {path} ({what})");
+    let old = before.as_deref().unwrap_or("");
+    let diff = TextDiff::from_lines(old, after.as_str());
+    let unified = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{path} (on host)"), &format!("{path} (planned)"))
+        .to_string();
+    for line in unified.lines() {
+        put!(out, "      {line}");
+    }
+}
+
+/// A data directory moved: what is copied, and where the old files go.
+fn datadir_lines(out: &mut String, step: &Step) {
+    let Step::MoveDatadir {
+        from,
+        to,
+        holds_data,
+        redo,
+    } = step
+    else {
+        return;
+    };
+    put!(out, "  ~ move the data directory {from} -> {to}");
+    let what = if *holds_data {
+        "its data (the play says datadir_move: true)"
+    } else {
+        "its system tables and accounts (it holds no application data)"
+    };
+    put!(
+        out,
+        "      mysqld stops; {what} is copied with owners and modes and verified; it starts from {to}"
+    );
+    put!(
+        out,
+        "      once it serves, the old files are set aside in {from}/.mmprov-old-datadir-<time>"
+    );
+    if *redo {
+        put!(
+            out,
+            "      {to} holds an unfinished earlier copy: it is made again"
+        );
+    }
+}
+
+/// A restart: each reason, and its place in the play's rolling order.
+fn restart_lines(
+    out: &mut String,
+    host: &HostPlan,
+    command: &str,
+    reasons: &[crate::plan::RestartReason],
+) {
+    put!(out, "  ~ restart mysqld: {command}");
+    for reason in reasons {
+        put!(out, "      because {}", reason.describe());
+    }
+    if let Some(r) = &host.rolling {
+        put!(
+            out,
+            "      rolling: batch {} of {} of play \"{}\"; before the next batch, {}",
+            r.batch + 1,
+            r.batches,
+            r.play,
+            r.gate.describe(&host.host)
+        );
+    }
 }
 
 /// A MySQL group's move to `gtid_mode = ON`, stage by stage.
@@ -405,264 +436,7 @@ fn rolling_section(out: &mut String, plan: &Plan) {
     }
 }
 
-/// How a replication connection is secured, as a clause: empty for plain connections.
-fn tls_words(tls: Option<&crate::model::ReplicationTls>) -> String {
-    match tls {
-        None => String::new(),
-        Some(t) if t.verify_server_cert => format!(
-            ", over TLS with CA {}, the source's certificate verified",
-            t.ca
-        ),
-        Some(t) => format!(
-            ", over TLS with CA {}, the source's certificate NOT verified",
-            t.ca
-        ),
-    }
-}
-
-fn replication_section(out: &mut String, plan: &ReplicationPlan) {
-    put!(out, "replication (play \"{}\")", plan.play);
-    if !plan.decided_after.is_empty() {
-        put!(
-            out,
-            "  (decided again once {} {} restarted: the steps below are for the servers as they will be then; \
-             apply stops and shows the new steps if what it finds differs)",
-            plan.decided_after.join(", "),
-            if plan.decided_after.len() == 1 {
-                "has"
-            } else {
-                "have"
-            }
-        );
-    }
-    if plan.steps.is_empty() && plan.broken.is_empty() {
-        put!(out, "  no changes: every node replicates from its source");
-    }
-    for step in &plan.steps {
-        let (line, reasons) = replication_step(step);
-        put!(out, "  {line}");
-        for because in reasons {
-            put!(out, "      because {because}");
-        }
-    }
-    for broken in &plan.broken {
-        put!(
-            out,
-            "  ! {} <- {}: BROKEN, left as it is: error {}: {}",
-            broken.replica,
-            broken.source,
-            broken.errno,
-            broken.error
-        );
-        put!(out, "      {}", broken.fix);
-    }
-    for warning in &plan.warnings {
-        put!(out, "  ! WARNING: {warning}");
-    }
-    out.push('\n');
-}
-
-/// One replication step as a line, and why it is planned (where the line does not already say).
-fn replication_step(step: &ReplStep) -> (String, Vec<String>) {
-    match step {
-        ReplStep::Account {
-            source,
-            replica,
-            replica_address,
-            user,
-            tls,
-            reason,
-        } => {
-            let (symbol, why) = match reason {
-                AccountReason::Missing => ("+", String::new()),
-                other => ("~", format!(" ({})", other.describe())),
-            };
-            let line = format!(
-                "{symbol} account '{user}'@'{replica_address}' on {source}, for {replica}{why}: REPLICATION \
-                 SLAVE only, password (sensitive), {}not written to the binary log",
-                if *tls { "TLS required, " } else { "" }
-            );
-            (line, Vec::new())
-        }
-        ReplStep::Seed {
-            from,
-            to,
-            schemas,
-            tables,
-            bytes,
-            overwrite,
-            interrupted,
-            physical,
-            method_why,
-        } => {
-            let symbol = if *overwrite { "-/+" } else { "~" };
-            let replaces = match (interrupted, overwrite) {
-                (true, _) => "; redoes an interrupted seed (the partial copy is replaced)",
-                (false, true) => "; REPLACES the data on the target",
-                (false, false) => "",
-            };
-            let line = match physical {
-                None => format!(
-                    "{symbol} seed {to} from {from}: {} ({}), {tables} tables, {}; consistent dump streamed \
-                     host to host, restored with binary logging off{replaces}",
-                    plural(schemas.len(), "schema"),
-                    schemas.join(", "),
-                    human_bytes(*bytes)
-                ),
-                Some(p) if p.tool == crate::flavor::PhysicalTool::Clone => format!(
-                    "{symbol} seed {to} from {from}: a copy of the whole instance ({tables} tables, {} of them, \
-                     plus system tables) by MySQL's clone plugin, loaded on both where it is not: an account \
-                     '{}'@'{}' on {from} (BACKUP_ADMIN only, password (sensitive), not written to the binary log, \
-                     dropped after), then CLONE INSTANCE on {to}, whose data is replaced and whose mysqld restarts \
-                     with the copy{replaces}",
-                    human_bytes(*bytes),
-                    crate::flavor::clone::CLONE_USER,
-                    p.target_address
-                ),
-                Some(p) => format!(
-                    "{symbol} seed {to} from {from}: a physical copy of the whole instance ({tables} tables, {} \
-                     of them, plus system tables and InnoDB's own files), {} streamed host to host, prepared \
-                     on {to}, swapped in as {} with {to}'s mysqld stopped; {to}'s old files are kept aside{replaces}",
-                    human_bytes(*bytes),
-                    p.tool.name(),
-                    p.target_datadir
-                ),
-            };
-            let because = if *interrupted {
-                format!("an earlier seed of {to} was cut off before {to} replicated")
-            } else {
-                format!(
-                    "{to} does not replicate yet and {from}, the seed source, holds application data"
-                )
-            };
-            let method = method_why.describe(physical.is_some());
-            (line, vec![because, method])
-        }
-        ReplStep::Connect {
-            replica,
-            source,
-            source_address,
-            port,
-            user,
-            position,
-            tls,
-            gtid,
-            reason,
-        } => {
-            let from = match position {
-                Position::Seed => "at the coordinates recorded in the seed dump".to_string(),
-                Position::SourceNow => format!("at {source}'s binary log position when connected"),
-            };
-            let from = if *gtid {
-                format!("{from}, positioned by GTID from there on")
-            } else {
-                format!("{from}, by binary log file and position")
-            };
-            let line = format!(
-                "+ {replica} replicates from {source} ({source_address}:{port} as {user}, password \
-                 (sensitive){}), {from}",
-                tls_words(tls.as_ref())
-            );
-            (line, vec![reason.describe()])
-        }
-        ReplStep::Move {
-            replica,
-            from,
-            source,
-            source_address,
-            port,
-            user,
-            tls,
-        } => {
-            let line = format!(
-                "~ {replica}: replicate from {source} instead of {from} ({source_address}:{port} as {user}, \
-                 password (sensitive){}), its GTID position kept, once {source} holds every transaction \
-                 {replica} has applied",
-                tls_words(tls.as_ref())
-            );
-            let because = format!(
-                "{source} is the node {replica} replicates from in the play's ring, and the GTID position \
-                 {replica} has carries over to any node of the ring"
-            );
-            (line, vec![because])
-        }
-        ReplStep::Tls {
-            replica,
-            source,
-            tls,
-        } => {
-            let line = format!(
-                "~ {replica}: replicate from {source}{}; source, account and position kept",
-                match tls {
-                    Some(_) => tls_words(tls.as_ref()),
-                    None => ", without TLS".into(),
-                }
-            );
-            let because = match tls {
-                Some(_) => "its connection's TLS is not what replication_tls asks for",
-                None => "it connects over TLS and the play has no replication_tls",
-            };
-            (line, vec![because.into()])
-        }
-        ReplStep::Credentials {
-            replica,
-            source,
-            user,
-        } => {
-            let line = format!(
-                "~ {replica}: replicate from {source} as {user}, password (sensitive); source and position kept"
-            );
-            let because = format!(
-                "it connects as another account, or the password of {user} on {source} is set again"
-            );
-            (line, vec![because])
-        }
-        ReplStep::Start {
-            replica,
-            source,
-            reason,
-        } => (
-            format!("~ start replication on {replica} (from {source})"),
-            vec![reason.describe()],
-        ),
-        ReplStep::Repair {
-            replica,
-            source,
-            errno,
-            error,
-        } => (
-            format!(
-                "~ {replica}: replicate from {source} again by GTID, which asks {source} for exactly the \
-                 transactions {replica} lacks ({source} refuses again if its binary logs no longer hold them, \
-                 and then nothing is skipped: apply says so, and `mmprov rebuild` is the fix)"
-            ),
-            vec![format!(
-                "it stopped on error {errno} ({error}): {source}'s binary logs no longer hold the file and \
-                 position it was reading"
-            )],
-        ),
-        ReplStep::Positioning {
-            replica,
-            source,
-            gtid,
-            reasons,
-        } => {
-            let how = if *gtid {
-                "by GTID, from the point it has applied"
-            } else {
-                "by binary log file and position, from the point it has applied"
-            };
-            let line = format!(
-                "~ {replica}: replicate from {source} {how}, retrying a lost source every {} s; source and \
-                 account kept",
-                crate::flavor::CONNECT_RETRY
-            );
-            (line, reasons.iter().map(|r| r.describe()).collect())
-        }
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
+pub(super) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
@@ -670,7 +444,7 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

@@ -1,5 +1,6 @@
 //! Snapshots of what an operator reads.
 
+use super::replication::replication_step;
 use super::*;
 use crate::plan::{Position, ReplStep, ReplicationPlan, RestartReason};
 

@@ -6,10 +6,12 @@ mod coordinates;
 pub mod gtid;
 pub mod password;
 mod status;
+mod thread_state;
 pub mod verdict;
 
 pub use coordinates::{Coordinates, CoordinatesSniffer};
 pub use status::{ReplicaStatus, explain, lost_source_logs};
+pub use thread_state::ThreadState;
 pub use verdict::{Verdict, judge};
 
 /// Schemas that belong to the server or to mmprov, never application data.

@@ -2,15 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sql::{Row, ValueError};
+use super::ThreadState;
+use crate::sqltext::{Row, ValueError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaStatus {
     pub source_host: String,
     pub source_port: u16,
     pub source_user: String,
-    pub io_running: String,
-    pub sql_running: String,
+    pub io_running: ThreadState,
+    pub sql_running: ThreadState,
     pub seconds_behind: Option<u64>,
     pub last_io_errno: u32,
     pub last_io_error: String,
@@ -71,8 +72,8 @@ impl ReplicaStatus {
             source_host: text(&["Master_Host", "Source_Host"])?,
             source_port: row.number(&["Master_Port", "Source_Port"])?,
             source_user: text(&["Master_User", "Source_User"])?,
-            io_running: text(&["Slave_IO_Running", "Replica_IO_Running"])?,
-            sql_running: text(&["Slave_SQL_Running", "Replica_SQL_Running"])?,
+            io_running: ThreadState::parse(&text(&["Slave_IO_Running", "Replica_IO_Running"])?),
+            sql_running: ThreadState::parse(&text(&["Slave_SQL_Running", "Replica_SQL_Running"])?),
             seconds_behind: row
                 .nullable_number(&["Seconds_Behind_Master", "Seconds_Behind_Source"])?,
             last_io_errno: row.number(&["Last_IO_Errno"])?,
@@ -113,7 +114,9 @@ impl ReplicaStatus {
     /// Both threads stopped, with no error: nothing will start them but a `START`. After a server restart
     /// with `skip-slave-start`, or a `STOP` nobody undid, this is a pair silently drifting apart.
     pub fn stopped_without_error(&self) -> bool {
-        self.io_running == "No" && self.sql_running == "No" && self.error().is_none()
+        self.io_running == ThreadState::No
+            && self.sql_running == ThreadState::No
+            && self.error().is_none()
     }
 
     /// Applied everything it received: the SQL thread is at the IO thread's position, or reports no lag.
@@ -129,7 +132,7 @@ impl ReplicaStatus {
 
     /// Both threads run (whatever they last reported).
     pub fn threads_running(&self) -> bool {
-        self.io_running == "Yes" && self.sql_running == "Yes"
+        self.io_running.is_running() && self.sql_running.is_running()
     }
 
     /// Points at this source with this account (what CHANGE MASTER would set).
@@ -200,7 +203,7 @@ pub fn explain(errno: u32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::parse_batch;
+    use crate::sqltext::parse_batch;
 
     /// A status answer with the columns a server sends, spelt the MariaDB (`Master`) or MySQL 8 (`Source`)
     /// way, and the values given.

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use super::{ReplicaStatus, explain, gtid};
+use super::{ReplicaStatus, ThreadState, explain, gtid};
 
 /// A replica's health.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,8 +26,8 @@ pub enum Verdict {
     Retrying { errno: u32, error: String },
     /// Its threads are stopped with no error: nothing starts them again but a START.
     Stopped {
-        io_running: String,
-        sql_running: String,
+        io_running: ThreadState,
+        sql_running: ThreadState,
     },
     /// Stopped on an error that retrying will not clear.
     Broken { errno: u32, error: String },
@@ -56,11 +56,13 @@ pub fn judge(s: &ReplicaStatus) -> Verdict {
             errno,
             error: text.to_string(),
         },
-        None if s.io_running == "Connecting" && s.sql_running == "Yes" => Verdict::Retrying {
-            errno: 0,
-            error: String::new(),
-        },
-        None if s.io_running != "Yes" || s.sql_running != "Yes" => Verdict::Stopped {
+        None if s.io_running == ThreadState::Connecting && s.sql_running.is_running() => {
+            Verdict::Retrying {
+                errno: 0,
+                error: String::new(),
+            }
+        }
+        None if !s.io_running.is_running() || !s.sql_running.is_running() => Verdict::Stopped {
             io_running: s.io_running.clone(),
             sql_running: s.sql_running.clone(),
         },
@@ -109,7 +111,9 @@ impl Verdict {
             Verdict::Stopped {
                 io_running,
                 sql_running,
-            } if io_running == "No" && sql_running == "No" => Some(STOPPED_WITHOUT_ERROR),
+            } if *io_running == ThreadState::No && *sql_running == ThreadState::No => {
+                Some(STOPPED_WITHOUT_ERROR)
+            }
             _ => None,
         }
     }

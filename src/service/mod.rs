@@ -24,13 +24,13 @@ pub struct Custom {
 
 impl ServiceManager for Systemd {
     fn restart_command(&self) -> String {
-        format!("systemctl restart {}", crate::transport::quote(&self.unit))
+        format!("systemctl restart {}", crate::shell::quote(&self.unit))
     }
 }
 
 impl ServiceManager for SysV {
     fn restart_command(&self) -> String {
-        format!("service {} restart", crate::transport::quote(&self.name))
+        format!("service {} restart", crate::shell::quote(&self.name))
     }
 }
 

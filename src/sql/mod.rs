@@ -13,18 +13,14 @@
 //! Results are read by column name, so callers can accept either spelling of a column (Master_/Source_).
 
 mod protocol;
-mod row;
 mod xml;
 
 pub use protocol::{ProtocolSession, ProtocolSql};
-#[cfg(test)]
-pub use row::parse_batch;
-pub use row::{Row, ValueError};
 
 use miette::Diagnostic;
-use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
+use crate::sqltext::{Row, ValueError};
 use crate::transport::{Transport, TransportError};
 
 /// Client error codes that mean "no server is answering", not "the statement failed".
@@ -226,61 +222,9 @@ fn first_line(stderr: &str) -> String {
     }
 }
 
-/// A statement to run, and how it may be shown. Statements carrying a secret keep their real text in a
-/// `SecretString` (never printed by `Debug`); everything that displays SQL uses [`Statement::shown`].
-#[derive(Debug, Clone)]
-pub struct Statement {
-    shown: String,
-    text: SecretString,
-}
-
-impl Statement {
-    /// A statement with nothing to hide.
-    pub fn plain(sql: impl Into<String>) -> Self {
-        let sql = sql.into();
-        Self {
-            text: SecretString::from(sql.clone()),
-            shown: sql,
-        }
-    }
-
-    /// A statement whose real text holds a secret; `shown` has `(sensitive)` in its place.
-    pub fn secret(shown: String, text: String) -> Self {
-        Self {
-            shown,
-            text: SecretString::from(text),
-        }
-    }
-
-    pub fn shown(&self) -> &str {
-        &self.shown
-    }
-
-    /// The text to send to the server, and nowhere else.
-    pub fn expose(&self) -> &str {
-        self.text.expose_secret()
-    }
-}
-
 /// The first row of `what`'s answer on `host`; none is an error, never an empty value.
 pub fn first_row<'r>(rows: &'r [Row], host: &str, what: &str) -> Result<&'r Row, SqlError> {
     rows.first().ok_or_else(|| SqlError::no_row(host, what))
-}
-
-/// A string literal for SQL text, safe for any content (quotes, backslashes, NUL).
-pub fn literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\'' => out.push_str("''"),
-            '\\' => out.push_str("\\\\"),
-            '\0' => out.push_str("\\0"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 #[cfg(test)]
@@ -307,13 +251,5 @@ mod tests {
         assert_eq!(parse_client_error("sh: 1: exec: mysql: not found\n"), None);
         assert_eq!(parse_client_error("ERROR: something odd\n"), None);
         assert_eq!(parse_client_error(""), None);
-    }
-
-    #[test]
-    fn literals_escape_quotes_and_backslashes() {
-        assert_eq!(
-            literal(r#"it's a "pass\word""#),
-            r#"'it''s a "pass\\word"'"#
-        );
     }
 }

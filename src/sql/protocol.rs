@@ -250,7 +250,7 @@ impl ErrorContext<'_> {
     }
 
     fn unreadable(&self, column: &str, detail: String) -> SqlError {
-        let e = super::ValueError {
+        let e = crate::sqltext::ValueError {
             column: column.to_string(),
             detail,
         };

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::Row;
+use crate::sqltext::Row;
 
 /// Every result set in the output, in order; an error names what could not be read.
 pub fn result_sets(xml: &str) -> Result<Vec<Vec<Row>>, String> {

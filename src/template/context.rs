@@ -47,6 +47,9 @@ pub struct MyCnfContext {
     pub tls: Option<ReplicationTls>,
     /// Extra `[mysqld]` options: the play's, overridden by the host's, sorted by name.
     pub extra: Vec<Setting>,
+    /// Whether the server may be started by `mysqld_safe` (a sysv init script), whose own group then keeps
+    /// the log out of syslog; under systemd nothing reads that group.
+    pub mysqld_safe: bool,
 }
 
 impl MyCnfContext {
@@ -68,6 +71,12 @@ impl MyCnfContext {
         self.datadir = datadir;
         self.socket = socket;
         self.log_error = log_error;
+        self
+    }
+
+    /// The server is started by systemd, never by `mysqld_safe`.
+    pub fn under_systemd(mut self) -> Self {
+        self.mysqld_safe = false;
         self
     }
 
@@ -153,6 +162,7 @@ impl MyCnfContext {
                 .into_iter()
                 .map(|(name, value)| Setting { name, value })
                 .collect(),
+            mysqld_safe: true,
         }
     }
 }

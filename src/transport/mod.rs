@@ -18,6 +18,7 @@ mod local;
 mod logged;
 mod relay;
 mod route;
+mod session;
 mod ssh;
 mod sudo;
 
@@ -30,6 +31,7 @@ pub use sudo::Sudo;
 use std::io::{Read, Write};
 
 use crate::model::{Connection, Host};
+use crate::shell::quote;
 use logged::Logged;
 
 /// How a finished command ended. Its stdout went to the caller's writer.
@@ -252,30 +254,4 @@ pub fn connect(host: &Host) -> Result<Box<dyn Transport>, TransportError> {
 
 fn local(host: &Host) -> LocalTransport {
     LocalTransport::new(&host.name, host.ssh.command_timeout)
-}
-
-/// Quote a word for a POSIX shell.
-pub fn quote(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b))
-    {
-        return word.to_string();
-    }
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn quoting_keeps_plain_words_and_escapes_the_rest() {
-        assert_eq!(quote("/etc/mysql/my.cnf"), "/etc/mysql/my.cnf");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
-    }
 }

@@ -14,9 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::ssh::{Peer, SshSocket, open_session};
-use super::{TransportError, quote};
+use super::TransportError;
+use super::session::{Peer, SshSocket, open_session};
 use crate::model::Host;
+use crate::shell::quote;
 
 /// The stream a session runs over, and what keeps it open.
 pub struct Route {

@@ -14,8 +14,9 @@ use std::io::{Read, Write};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Finished, SocketStream, Transport, TransportError, quote};
+use super::{Finished, SocketStream, Transport, TransportError};
 use crate::model::Become;
+use crate::shell::quote;
 
 pub struct Sudo<T> {
     inner: T,

@@ -217,6 +217,54 @@ impl Lab {
         )
     }
 
+    /// The host's end of its link to the lab's bridge, in the machine's namespace (`ip link set ... down`
+    /// cuts the host off). Each family's lab names its hosts' namespaces apart, so a cut never reaches
+    /// another lab's host of the same name.
+    pub fn link_of(&self, name: &str) -> String {
+        let prefix = match self.server().as_str() {
+            "mysql-9.7" => "mmlab-my-",
+            "mariadb-11.8" => "mmlab-mb-",
+            _ => "mmlab-",
+        };
+        format!("{prefix}{name}-b")
+    }
+
+    /// Where mmprov writes its config on the lab's hosts when the playbook names no `config_path`.
+    pub fn config_path(&self) -> &'static str {
+        if self.is_mysql() {
+            "/etc/mysql/mysql.conf.d/zz-mmprov.cnf"
+        } else {
+            "/etc/mysql/mariadb.conf.d/60-mmprov.cnf"
+        }
+    }
+
+    /// The host's data directory as its server reports it, without the trailing `/`.
+    pub fn datadir(&self, name: &str) -> String {
+        self.sql(name, "SELECT @@datadir")
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Whether both replication threads of the host run, as its replica status says.
+    pub fn replica_runs(&self, name: &str) -> bool {
+        self.replica_field(name, "Slave_IO_Running") == "Yes"
+            && self.replica_field(name, "Slave_SQL_Running") == "Yes"
+    }
+
+    /// The host's replica threads and errors, for a failure message.
+    pub fn replica_summary(&self, name: &str) -> String {
+        [
+            "Slave_IO_Running",
+            "Slave_SQL_Running",
+            "Last_IO_Error",
+            "Last_SQL_Error",
+        ]
+        .iter()
+        .map(|f| format!("{f}: {}", self.replica_field(name, f)))
+        .collect::<Vec<_>>()
+        .join("; ")
+    }
+
     /// Stop the host's server as its init would.
     pub fn stop_server(&self, name: &str) {
         self.ssh_ok(name, &self.service_command("stop"));
@@ -279,7 +327,8 @@ impl Lab {
             .collect();
         let (stop, forget, reset) = if self.is_mysql() {
             (
-                "STOP REPLICA",
+                // A node left read-only (super_read_only) would refuse the rest.
+                "SET GLOBAL super_read_only = OFF; STOP REPLICA",
                 "RESET REPLICA ALL",
                 "RESET BINARY LOGS AND GTIDS",
             )

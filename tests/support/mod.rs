@@ -1,10 +1,18 @@
-//! Shared test helpers: running the mmprov binary, and reaching the lab's real hosts.
+//! Shared test helpers, one set for every suite: running the mmprov binary (`run`, `run_with!` for a suite's
+//! replication password), one test at a time on shared hosts (`serial`), paths as arguments (`path`), and
+//! reaching the lab's real hosts (`lab`, `replication`). A suite declares `mod support;` and uses these; it
+//! never copies them.
+//!
+//! Suites come in tiers (Cargo.toml): the pure tier needs nothing but this checkout; a suite that reaches the
+//! lab is built only with `--features lab` and fails, never skips, when the lab is not up.
 #![allow(dead_code)]
 
 pub mod lab;
+pub mod replication;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -26,6 +34,45 @@ pub fn mmprov(args: &[&str], env: &[(&str, &str)]) -> Output {
     }
     cmd.output().expect("the mmprov binary runs")
 }
+
+/// The lock a suite's tests hold while they change the lab's shared hosts: one at a time. One per suite (each
+/// suite is its own test binary); suites run one after another.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Hold the suite's lock until the guard drops; a test that panicked while holding it does not stop the rest.
+pub fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A path as a command-line argument.
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Run the mmprov binary without a replication password: exit code, stdout, stderr.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = mmprov(args, &[]);
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+/// Gives a suite its `run(args) -> (exit code, stdout, stderr)`: the mmprov binary with `$password` as the
+/// replication password. `support::run_with!(PASSWORD);` stands where the suite's preamble would define it.
+#[allow(unused_macros)]
+macro_rules! run_with {
+    ($password:expr) => {
+        fn run(args: &[&str]) -> (i32, String, String) {
+            $crate::support::run_with_password(args, $password)
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use run_with;
 
 /// Run the mmprov binary with the replication password in its environment: exit code, stdout, stderr.
 pub fn run_with_password(args: &[&str], password: &str) -> (i32, String, String) {

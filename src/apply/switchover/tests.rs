@@ -83,7 +83,7 @@ fn switchover(mysql: bool, before: Option<&str>) -> Switchover {
 }
 
 fn run(s: &Switchover, hosts: &[&FakeHost]) -> (Result<(), ApplyError>, Vec<Event>) {
-    let mut links: Connections = hosts
+    let mut links: Links = hosts
         .iter()
         .map(|h| (h.name().to_string(), h.link()))
         .collect();

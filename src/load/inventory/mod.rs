@@ -1,7 +1,6 @@
 //! Ansible inventories (YAML or INI), read as Ansible reads them, resolved into [`Host`]s and groups.
 //!
-//! 1. The format: by extension (`.yml`, `.yaml`, `.json`: YAML; others: INI), and for a file without one
-//!    by content, as Ansible's plugins try them: YAML first (a mapping that is not a plugin config), else INI.
+//! 1. The format: chosen by `load::inventory_files` (by extension, else by content), which calls the reader.
 //! 2. A format reader (`ansible_yaml`, `ansible_ini`) fills [`InventoryData`]: hosts, groups and their
 //!    variables, in the order written, each with its place in the file; the files of an inventory folder
 //!    are merged in name order ([`InventoryData::merge`]).
@@ -32,7 +31,7 @@ use serde_json::Value;
 use super::problem::Problem;
 use super::vault::Vault;
 use super::yaml11::without_unsafe;
-use crate::model::{FileId, Host, Source, Sourced, Span, SshOptions};
+use crate::model::{FileId, Host, Sourced, Span, SshOptions};
 
 /// The inventory's maps and sets: in the order written, with a fast hash (an inventory is the operator's
 /// own input, so hash flooding is no concern, and each of 100,000 hosts is hashed several times over).
@@ -150,18 +149,6 @@ pub struct Resolved {
     /// the inventory gives them (an encrypted one still encrypted).
     pub hostvars: BTreeMap<String, BTreeMap<String, Value>>,
     pub warnings: Vec<String>,
-}
-
-/// Read an inventory file in the format its name, or else its content, says.
-pub fn read(source: &Source, file: FileId) -> Result<InventoryData, super::LoadError> {
-    match source.path.extension().and_then(|e| e.to_str()) {
-        Some("yml" | "yaml" | "json") => super::ansible_yaml::parse(source, file),
-        None if super::ansible_yaml::looks_like_inventory(source) => {
-            super::ansible_yaml::parse(source, file)
-        }
-        None => Ok(super::ansible_ini::parse(source, file)),
-        Some(_) => Ok(super::ansible_ini::parse(source, file)),
-    }
 }
 
 impl InventoryData {

@@ -15,7 +15,7 @@
 //! is not binlogged).
 //!
 //! The files, one concern each: `steps` (what a plan is made of, with reasons), `replication_plan` (one
-//! play's plan), `broken` (a direction left broken, with its fix), `refusal`, `planner` (what a play is
+//! play's plan), `broken` (a direction left broken, with its fix), `planner` (what a play is
 //! planned from, and one direction's decision), `accounts`, `on_source` (a replica on its source),
 //! `seeds` (seeds and connects), `rebuild` (`mmprov rebuild`'s plan).
 
@@ -24,18 +24,18 @@ mod broken;
 mod on_source;
 mod planner;
 mod rebuild;
-mod refusal;
+
 mod replication_plan;
 mod seeds;
 mod steps;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use super::refusal::Refusal;
 pub use super::seed_method::{MethodWhy, PhysicalSeed};
 pub use crate::model::MYSQL_PORT;
 pub use broken::BrokenDirection;
 pub use rebuild::plan_rebuild;
-pub use refusal::Refusal;
 pub use replication_plan::ReplicationPlan;
 pub use steps::{AccountReason, ConnectReason, Position, PositioningReason, ReplStep, StartReason};
 
@@ -92,14 +92,18 @@ pub fn plan_replication(
         broken.extend(direction.broken);
     }
     let (seeds, seeded) = planner.seeds(&mut unconnected, &mut warnings)?;
+    planner.check_joins_can_carry_the_seed_over(&unconnected, &seeded)?;
     accounts.extend(planner.accounts_after_copies(&seeds, &directions, &accounts));
     let connects: Vec<ReplStep> = unconnected
         .into_iter()
         .flat_map(|(replica, source, reason)| planner.connect(replica, source, reason, &seeded))
         .collect();
+    let restarts =
+        planner.replicas_of_replaced_logs(&seeds, &directions, &[&starts, &connects, &moves]);
     let mut steps = accounts;
     steps.extend(seeds);
     steps.extend(connects);
+    steps.extend(restarts);
     // After the connects: a node that joins replicates before another moves onto it.
     steps.extend(moves);
     steps.extend(starts);

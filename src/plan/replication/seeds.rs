@@ -3,7 +3,7 @@
 //! seed recorded or the source's position at that moment.
 
 use super::planner::{Planner, Unconnected};
-use super::{ConnectReason, MYSQL_PORT, Position, Refusal, ReplStep};
+use super::{ConnectReason, MYSQL_PORT, Position, Refusal, ReplStep, StartReason};
 
 impl<'a> Planner<'a> {
     /// Seeds for the unconnected replicas when the seed source holds application data; the replicas seeded.
@@ -79,6 +79,94 @@ impl<'a> Planner<'a> {
             }
         }
         Ok((seeds, seeded))
+    }
+
+    /// The replicas whose source a seed gives new binary logs (a copy of its files, or a dump onto a server
+    /// whose GTID history is emptied first, MySQL's): the log they read is gone, so each starts again after
+    /// the seed and asks the seeded node by GTID for what it lacks. Those already planned to (re)start,
+    /// connect or move are left to that step.
+    pub(super) fn replicas_of_replaced_logs(
+        &self,
+        seeds: &[ReplStep],
+        directions: &[(&str, &str)],
+        planned: &[&[ReplStep]],
+    ) -> Vec<ReplStep> {
+        let planned = |replica: &str| {
+            planned
+                .iter()
+                .flat_map(|steps| steps.iter())
+                .any(|s| match s {
+                    ReplStep::Start { replica: r, .. }
+                    | ReplStep::Connect { replica: r, .. }
+                    | ReplStep::Move { replica: r, .. } => r == replica,
+                    _ => false,
+                })
+        };
+        seeds
+            .iter()
+            .filter_map(|seed| match seed {
+                ReplStep::Seed {
+                    to,
+                    overwrite,
+                    physical,
+                    ..
+                } if physical.is_some() || (*overwrite && self.resets_binary_logs(to)) => {
+                    Some(to.as_str())
+                }
+                _ => None,
+            })
+            .flat_map(|seeded| {
+                directions
+                    .iter()
+                    .filter(move |(replica, source)| *source == seeded && *replica != seeded)
+            })
+            .filter(|(replica, _)| !planned(replica) && self.status_then(replica).is_some())
+            .map(|&(replica, seeded)| ReplStep::Start {
+                replica: replica.into(),
+                source: seeded.into(),
+                reason: StartReason::SourceRebuilt,
+            })
+            .collect()
+    }
+
+    /// Whether a dump restored onto `host` empties its binary logs and GTID history first (MySQL).
+    fn resets_binary_logs(&self, host: &str) -> bool {
+        self.facts
+            .get(host)
+            .and_then(|f| f.server)
+            .is_some_and(|v| v.dialect().words.reset_binary_logs.is_some())
+    }
+
+    /// A node seeded from another node than its source starts from the seed's coordinates, which are in the
+    /// seed source's binary log: they carry over to its own source only by GTID (the play's, or MariaDB's
+    /// domains). Without either (MySQL with `gtid: false`) it could only start at its source's position
+    /// when connected, and whatever its source wrote since the seed would be missing on it: refused.
+    pub(super) fn check_joins_can_carry_the_seed_over(
+        &self,
+        unconnected: &[(&str, &str, ConnectReason)],
+        seeded: &[&str],
+    ) -> Result<(), Refusal> {
+        let seed_source = self.play.seed_source().unwrap_or_default();
+        let stranded = unconnected.iter().find(|(replica, source, _)| {
+            seeded.contains(replica)
+                && *source != seed_source
+                && !self.play.vars.gtid
+                && !self.positions_by_domain(replica)
+        });
+        match stranded {
+            Some((replica, source, _)) => Err(self.refuse(
+                format!(
+                    "{replica} would be seeded from {seed_source} but replicate from {source}: without GTIDs \
+                     (`gtid: false` on this server) the seed's position in {seed_source}'s binary log does not \
+                     carry over to {source}'s, and what {source} writes meanwhile would be missing on {replica}"
+                ),
+                Some(format!(
+                    "set `gtid: true` for the play, or `seed_from: {source}` so {replica} starts where its own \
+                     source's binary log has it"
+                )),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The replica pointed at its source: a replica seeded from its own source starts at the dump's

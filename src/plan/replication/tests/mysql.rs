@@ -188,3 +188,49 @@ fn a_mysql_replica_stopped_by_replaced_binary_logs_is_repaired_by_gtid() {
         assert!(plan.broken.is_empty(), "error {errno}: {:?}", plan.broken);
     }
 }
+
+/// An apply cut off while it seeded db2 left db1 already replicating from db2. Seeding db2 again empties its
+/// binary logs and GTID history (MySQL) under db1's replica, which would then stop on 13114: db1 starts
+/// again after the seed, by GTID, and asks db2 for what it lacks (seen live when mysqld was killed midway).
+#[test]
+fn a_seed_done_again_over_a_node_that_is_already_a_source_starts_its_replica_again() {
+    let (db1, db2) = fresh_pair();
+    db1.state().schemas.insert("shop".into(), 3);
+    db2.state().schemas.insert("shop".into(), 1);
+    db1.state().accounts = vec![DB2.to_string()];
+    db2.state().accounts = vec![DB1.to_string()];
+    db1.state().replica = Some((DB2.to_string(), true));
+    let p = project();
+    let mut facts = read(&p, &[&db1, &db2]);
+    if let Some(f) = facts.get_mut("db2") {
+        f.seed_incomplete = true;
+    }
+    let plan = plan_replication(&p, &p.plays[0], &facts, None, &Default::default()).expect("plans");
+    assert_eq!(
+        kinds(&plan),
+        ["Seed", "Connect", "Start"],
+        "{:?}",
+        plan.steps
+    );
+    assert!(
+        plan.steps.iter().any(|s| matches!(s,
+            ReplStep::Start { replica, source, reason: crate::plan::StartReason::SourceRebuilt }
+                if replica == "db1" && source == "db2")),
+        "{:?}",
+        plan.steps
+    );
+
+    // MariaDB keeps a dump's target's binary logs: its replicas read on.
+    let (db1, db2) = (FakeHost::new("db1"), FakeHost::new("db2"));
+    db1.state().schemas.insert("shop".into(), 3);
+    db2.state().schemas.insert("shop".into(), 1);
+    db1.state().accounts = vec![DB2.to_string()];
+    db2.state().accounts = vec![DB1.to_string()];
+    db1.state().replica = Some((DB2.to_string(), true));
+    let mut facts = read(&p, &[&db1, &db2]);
+    if let Some(f) = facts.get_mut("db2") {
+        f.seed_incomplete = true;
+    }
+    let plan = plan_replication(&p, &p.plays[0], &facts, None, &Default::default()).expect("plans");
+    assert_eq!(kinds(&plan), ["Seed", "Connect"], "{:?}", plan.steps);
+}

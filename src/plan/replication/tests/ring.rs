@@ -91,3 +91,45 @@ fn a_replica_elsewhere_stopped_on_an_error_is_connected_again_not_moved() {
         plan.steps
     );
 }
+
+/// MySQL without GTIDs has no way to carry a seed's coordinates from the seed source's binary log to
+/// another node's: a newcomer seeded from db1 but replicating from db2 would miss what db2 wrote meanwhile,
+/// so the plan is refused with the two ways out.
+#[test]
+fn a_mysql_newcomer_on_file_and_position_is_refused_where_the_seed_cannot_carry_over() {
+    let p = ring_project(&["db1", "db2", "db3"], false);
+    let mysql = crate::flavor::ServerVersion::parse_hint("mysql-8.4.3").expect("version");
+    let on_mysql = |mut f: HostFacts| {
+        f.server = Some(mysql);
+        f
+    };
+    let all = [
+        ("db1", member("db1", "192.0.2.12", &["192.0.2.12"], false)),
+        ("db2", member("db2", "192.0.2.11", &["192.0.2.11"], false)),
+        ("db3", facts("db3", Default::default())),
+    ]
+    .map(|(h, f)| (h.to_string(), on_mysql(f)))
+    .into();
+    let refused =
+        plan_replication(&p, &p.plays[0], &all, None, &Default::default()).expect_err("refused");
+    assert!(
+        refused
+            .message
+            .contains("db3 would be seeded from db1 but replicate from db2"),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("`gtid: true`") && h.contains("`seed_from: db2`")),
+        "{refused:?}"
+    );
+    // MariaDB carries it over through its GTID domains: the same ring grows.
+    let plan = growing_pair(false);
+    assert!(
+        kinds(&plan).iter().any(|k| k == "Seed"),
+        "{:?}",
+        kinds(&plan)
+    );
+}

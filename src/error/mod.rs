@@ -5,6 +5,22 @@ use thiserror::Error;
 
 use std::path::PathBuf;
 
+mod failover;
+mod skip;
+
+pub use failover::FailoverError;
+pub use skip::SkipError;
+
+/// A plan that could not be made fails the command as the part of planning that refused it.
+impl From<crate::plan::PlanError> for Error {
+    fn from(e: crate::plan::PlanError) -> Self {
+        match e {
+            crate::plan::PlanError::Desired(e) => Error::Desired(e),
+            crate::plan::PlanError::Refused(e) => Error::Refused(e),
+        }
+    }
+}
+
 use crate::apply::ApplyError;
 use crate::facts::FactsError;
 use crate::load::LoadError;
@@ -105,11 +121,11 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Skip(#[from] crate::engine::SkipError),
+    Skip(#[from] SkipError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Failover(#[from] crate::engine::FailoverError),
+    Failover(#[from] FailoverError),
 
     #[error("verification failed: {failures}")]
     #[diagnostic(code(mmprov::verify))]
