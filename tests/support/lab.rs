@@ -319,11 +319,13 @@ impl Lab {
     /// Put a host back to a fresh server: no replication, no test schemas or replication accounts, no mmprov
     /// config (nor backups), its binary logs and GTID history emptied, server restarted.
     pub fn reset_server(&self, name: &str) {
+        // The replication accounts, and the application accounts the suites create.
         let accounts: Vec<String> = self
             .hosts()
             .iter()
             .chain(self.behind().iter())
             .map(|h| format!("'repl'@'{}'", h.address))
+            .chain(["'app'@'localhost'".into(), "'app'@'%'".into()])
             .collect();
         let (stop, forget, reset) = if self.is_mysql() {
             (
