@@ -27,8 +27,8 @@ pub(super) struct Planner<'a> {
 /// A replica on no source, or on another, with why.
 pub(super) type Unconnected<'a> = (&'a str, &'a str, ConnectReason);
 
-/// What one direction (replica <- source) needs.
-pub(super) struct Direction<'a> {
+/// The steps one direction (replica <- source) needs; `facts::Direction` is the direction itself.
+pub(super) struct DirectionSteps<'a> {
     pub(super) account: Option<ReplStep>,
     /// For a replica already on its source: new credentials, TLS, or a start.
     pub(super) on_source: Vec<ReplStep>,
@@ -158,7 +158,7 @@ impl<'a> Planner<'a> {
         replica: &'a str,
         source: &'a str,
         warnings: &mut Vec<String>,
-    ) -> Direction<'a> {
+    ) -> DirectionSteps<'a> {
         let status = self.status_then(replica);
         let account = self.account(replica, source, status.as_ref());
         let mut on_source = Vec::new();
@@ -207,7 +207,7 @@ impl<'a> Planner<'a> {
             }
             None => Some((replica, source, ConnectReason::NotReplicating)),
         };
-        Direction {
+        DirectionSteps {
             account,
             on_source,
             unconnected,
