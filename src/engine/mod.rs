@@ -358,7 +358,7 @@ impl<'p> Engine<'p> {
     }
 
     /// The replication steps to run now. Plans that waited on restarts are made again from the hosts as they
-    /// are; if any differs in kind from what was shown, all of the new ones come back as `Changed`.
+    /// are; if any step was not shown, all of the new ones come back as `Changed`.
     pub fn decide_replication(&self, planned: &mut Planned) -> Result<Decided, Error> {
         let shown = &planned.plan.replication;
         if shown.iter().all(|r| r.decided_after.is_empty()) {
@@ -381,13 +381,18 @@ impl<'p> Engine<'p> {
             now = plan::replication_plans(&self.inputs(&planned.facts), &BTreeSet::new())?;
         }
         let same = shown.len() == now.len() && shown.iter().zip(&now).all(|(a, b)| a.same_steps(b));
-        // Nothing left to do runs nothing, so there is nothing to confirm (a node that came back replicating
-        // by itself needs none of what was planned from it while it was down).
-        let nothing = now.iter().all(|r| r.steps.is_empty());
-        Ok(if nothing {
-            Decided::AsShown(now)
-        } else if same {
+        // Fewer of the shown steps (a retrying replica reconnected by itself) are covered by what was
+        // confirmed; nothing left to do runs nothing (a node that came back replicating by itself needs none
+        // of what was planned from it while it was down).
+        let covered = shown.len() == now.len()
+            && shown
+                .iter()
+                .zip(&now)
+                .all(|(a, b)| a.shows_every_step_of(b));
+        Ok(if same {
             Decided::AsShown(shown.clone())
+        } else if covered || now.iter().all(|r| r.steps.is_empty()) {
+            Decided::AsShown(now)
         } else {
             Decided::Changed(now)
         })

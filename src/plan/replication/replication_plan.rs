@@ -33,6 +33,14 @@ impl ReplicationPlan {
                 .all(|(a, b)| a.same_kind(b))
     }
 
+    /// Whether every step of `now` was shown in this plan (the same kind on the same hosts), in the order
+    /// shown: `now` then runs only what was confirmed, perhaps less (a replica that reconnected by itself
+    /// needs none of the start planned for it).
+    pub fn shows_every_step_of(&self, now: &ReplicationPlan) -> bool {
+        let mut shown = self.steps.iter();
+        self.play == now.play && now.steps.iter().all(|n| shown.any(|s| s.same_kind(n)))
+    }
+
     /// Every host its steps touch.
     pub fn hosts(&self) -> std::collections::BTreeSet<String> {
         self.steps
