@@ -551,7 +551,8 @@ fn read_server(t: &mut HostLink, wanted: &Wanted) -> Result<Option<ServerFacts>,
         let schemas_rows = answer("listing application schemas")?;
         let schemas = parse_schemas(&schemas_rows)
             .map_err(|e| SqlError::unreadable(t.host(), "listing application schemas", e))?;
-        let accounts = parse_accounts(&answer("listing the replication account")?);
+        let accounts = parse_accounts(&answer("listing the replication account")?)
+            .map_err(|e| SqlError::unreadable(t.host(), "listing the replication account", e))?;
         let statement = server.flavor().replica_status();
         let status_rows = if status_read && statement == LIKELY_STATUS {
             answer("reading the replica status")?
@@ -659,25 +660,39 @@ struct Accounts {
     passwords: BTreeMap<String, password::StoredPassword>,
 }
 
-fn parse_accounts(rows: &[Row]) -> Accounts {
+fn parse_accounts(rows: &[Row]) -> Result<Accounts, crate::sqltext::ValueError> {
     let host_of = |r: &Row| r.get(&["host"]).map(str::to_string);
-    // The hash is read as hex: a salted one holds any byte, which a client's batch output would escape.
-    let stored = |r: &Row| {
-        let hash = hex::decode(r.get(&["auth"])?).ok()?;
-        password::StoredPassword::read(r.get(&["plugin"])?, &hash)
-    };
-    Accounts {
+    let mut passwords = BTreeMap::new();
+    for row in rows {
+        if let (Some(host), Some(stored)) = (host_of(row), stored_password(row)?) {
+            passwords.insert(host, stored);
+        }
+    }
+    Ok(Accounts {
         hosts: rows.iter().filter_map(host_of).collect(),
         tls: rows
             .iter()
             .filter(|r| r.get(&["tls"]).is_some_and(|t| !t.is_empty()))
             .filter_map(host_of)
             .collect(),
-        passwords: rows
-            .iter()
-            .filter_map(|r| Some((host_of(r)?, stored(r)?)))
-            .collect(),
-    }
+        passwords,
+    })
+}
+
+/// What is kept of an account's stored password; `None` under a plugin whose hashes cannot be compared. The
+/// hash is read as hex (a salted one holds any byte, which a client's batch output would escape): text that
+/// is not hex is an error, never an account taken as not comparable.
+fn stored_password(
+    row: &Row,
+) -> Result<Option<password::StoredPassword>, crate::sqltext::ValueError> {
+    let (Some(plugin), Some(auth)) = (row.get(&["plugin"]), row.get(&["auth"])) else {
+        return Ok(None);
+    };
+    let hash = hex::decode(auth).map_err(|e| crate::sqltext::ValueError {
+        column: "auth".into(),
+        detail: format!("`{auth}` is not hex: {e}"),
+    })?;
+    Ok(password::StoredPassword::read(plugin, &hash))
 }
 
 fn variables_query(names: &[String]) -> String {
@@ -697,4 +712,38 @@ fn parse_variables(rows: &[Row]) -> BTreeMap<String, String> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn account(plugin: &str, auth: &str) -> Row {
+        let columns = Arc::new(vec![
+            "host".into(),
+            "tls".into(),
+            "plugin".into(),
+            "auth".into(),
+        ]);
+        let values = [Some("10.0.0.2"), Some(""), Some(plugin), Some(auth)];
+        Row::new(
+            columns,
+            values.iter().map(|v| v.map(str::to_string)).collect(),
+        )
+    }
+
+    /// A stored hash is read as hex; text that is not hex is an error, never an account left uncompared.
+    #[test]
+    fn an_accounts_hash_that_is_not_hex_is_an_error() {
+        let native = hex::encode("*B69027D44F6E5EDC07F1AEAD1477967B16F28227");
+        let read = parse_accounts(&[account("mysql_native_password", &native)]).expect("reads");
+        assert_eq!(read.hosts, ["10.0.0.2"]);
+        assert!(read.passwords.contains_key("10.0.0.2"));
+        let other = parse_accounts(&[account("ed25519", "414243")]).expect("reads");
+        assert!(other.passwords.is_empty(), "another plugin is not compared");
+        let unreadable = parse_accounts(&[account("mysql_native_password", "*B690")]);
+        assert!(unreadable.is_err_and(|e| e.column == "auth"));
+    }
 }
