@@ -272,7 +272,7 @@ impl Lab {
 
     /// One field of the host's replica status, named as MariaDB names it (`Master_User`, `Slave_SQL_Running`);
     /// MySQL's name (`Source_User`, `Replica_SQL_Running`) is read on MySQL. Empty when it replicates from
-    /// nothing.
+    /// nothing; a status without the field fails the test.
     pub fn replica_field(&self, name: &str, field: &str) -> String {
         let (statement, field) = if self.is_mysql() {
             let field = field
@@ -282,13 +282,19 @@ impl Lab {
         } else {
             ("SHOW SLAVE STATUS", field.to_string())
         };
-        self.ssh_ok(
+        let status = self.ssh_ok(
             name,
-            &format!(
-                "{} --vertical -e '{statement}' | sed -n 's/^ *{field}: //p'",
-                self.client()
-            ),
-        )
+            &format!("{} --vertical -e '{statement}'", self.client()),
+        );
+        if status.is_empty() {
+            return String::new();
+        }
+        // A replica that reports no such field is a misspelt field, never "empty".
+        status
+            .lines()
+            .find_map(|line| line.trim_start().strip_prefix(&format!("{field}:")))
+            .map(|value| value.trim().to_string())
+            .unwrap_or_else(|| panic!("{name}: its replica status has no field {field}:\n{status}"))
     }
 
     /// Stop the host's replica and point it at its source as another account, its position kept.
