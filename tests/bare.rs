@@ -1,9 +1,9 @@
-//! Bare hosts on the lab: hosts with no server package at all (`lab/lab.sh bare`), whose only package
-//! source is the lab's local one. One apply takes a pair of them from nothing to replicating: the server
-//! installed, its data directory initialized where the play says, configured, started, cleaned up as a
-//! fresh server is (no anonymous accounts, no test database), cross-replicated; a second apply changes
-//! nothing. A host installed from a named, signed repository; an install that stops on the wrong series is
-//! finished by the next apply; `install: never` touches nothing.
+//! Bare hosts on the lab, of the lab's server family: hosts with no server package at all (`lab/lab.sh
+//! bare`), whose only package source is the lab's local one. One apply takes a pair of them from nothing to
+//! replicating: the server installed, its data directory initialized where the play says, configured,
+//! started, cleaned up as a fresh server is (no anonymous accounts, no test database), cross-replicated; a
+//! second apply changes nothing. A host installed from a named, signed repository; an install that stops on
+//! the wrong series is finished by the next apply; `install: never` touches nothing.
 
 mod support;
 
@@ -60,17 +60,38 @@ fn playbook(dir: &Path, inventory: &Path, roles: &str, vars: &str) -> PathBuf {
     file
 }
 
+/// Whether the lab's server program is installed on `host`.
 fn installed(lab: &Lab, host: &str) -> bool {
+    let program = lab.server_program();
     match lab
         .ssh_ok(
             host,
-            "if command -v mariadbd >/dev/null; then echo yes; else echo no; fi",
+            &format!("if command -v {program} >/dev/null; then echo yes; else echo no; fi"),
         )
         .as_str()
     {
         "yes" => true,
         "no" => false,
-        other => panic!("{host}: asking for mariadbd answered {other:?}"),
+        other => panic!("{host}: asking for {program} answered {other:?}"),
+    }
+}
+
+/// The packages mmprov installs for the lab's server family from Debian's sources.
+fn server_packages(lab: &Lab) -> &'static str {
+    if lab.is_mysql() {
+        "mysql-server mysql-client"
+    } else {
+        "mariadb-server mariadb-client"
+    }
+}
+
+/// A series of the lab's family that its package source does not carry: `server_version` as the play
+/// writes it, and as mmprov names it.
+fn series_not_carried(lab: &Lab) -> (&'static str, &'static str) {
+    match lab.server().as_str() {
+        "mysql-9.7" => ("mysql-8.4.5", "MySQL 8.4"),
+        "mariadb-11.8" => ("mariadb-11.4.7", "MariaDB 11.4"),
+        _ => ("mariadb-10.6.19", "MariaDB 10.6"),
     }
 }
 
@@ -92,15 +113,25 @@ fn a_bare_pair_goes_from_nothing_to_replicating_in_one_apply() {
         dir.path(),
         &inventory,
         "server, replication",
-        "server_version: mariadb-10.11\ndatadir: /var/lib/mysql/data\n\
-         replication_password: { env: MMPROV_REPL_PASSWORD }",
+        &format!(
+            "server_version: {}\ndatadir: /var/lib/mysql/data\n\
+             replication_password: {{ env: MMPROV_REPL_PASSWORD }}",
+            lab.server()
+        ),
     );
+    let server = lab.server_title();
 
     let (code, out) = mmprov(&["plan", path(&book)], &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("b1 (MariaDB 10.11, to be installed)"), "{out}");
     assert!(
-        out.contains("+ install MariaDB 10.11: mariadb-server mariadb-client (apt, from the host's own package sources)"),
+        out.contains(&format!("b1 ({server}, to be installed)")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "+ install {server}: {} (apt, from the host's own package sources)",
+            server_packages(&lab)
+        )),
         "{out}"
     );
     assert!(
@@ -183,7 +214,7 @@ fn a_bare_host_is_installed_from_a_named_signed_repository_even_after_a_wrong_st
         dir.path(),
         &inventory,
         "server",
-        "server_version: mariadb-10.11\ninstall: never",
+        &format!("server_version: {}\ninstall: never", lab.server()),
     );
     let (code, out) = mmprov(&["apply", "-y", path(&never)], &env);
     assert_ne!(code, 0, "{out}");
@@ -193,19 +224,20 @@ fn a_bare_host_is_installed_from_a_named_signed_repository_even_after_a_wrong_st
     );
     assert!(!installed(&lab, "b3"), "refused: nothing installed");
 
-    // The repository carries 10.11, the play names 10.6: installed, never started, and owed.
+    // The repository carries the lab's series, the play names another: installed, never started, and owed.
+    let (version, named) = series_not_carried(&lab);
     let wrong = playbook(
         dir.path(),
         &inventory,
         "server",
-        &format!("server_version: mariadb-10.6.19\n{repository}"),
+        &format!("server_version: {version}\n{repository}"),
     );
     let (code, out) = mmprov(&["apply", "-y", path(&wrong)], &env);
     assert_ne!(code, 0, "{out}");
-    assert!(out.contains("the play names MariaDB 10.6"), "{out}");
+    assert!(out.contains(&format!("the play names {named}")), "{out}");
     assert!(lab.file_exists("b3", "/var/lib/mmprov/install-unfinished"));
     assert!(
-        !lab.file_exists("b3", "/etc/mysql/mariadb.conf.d/60-mmprov.cnf"),
+        !lab.file_exists("b3", lab.config_path()),
         "no config written"
     );
     assert!(
@@ -217,7 +249,7 @@ fn a_bare_host_is_installed_from_a_named_signed_repository_even_after_a_wrong_st
         dir.path(),
         &inventory,
         "server",
-        &format!("server_version: mariadb-10.11\n{repository}"),
+        &format!("server_version: {}\n{repository}", lab.server()),
     );
     let (code, out) = mmprov(&["plan", path(&right)], &env);
     assert_eq!(code, 0, "{out}");

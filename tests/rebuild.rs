@@ -141,27 +141,15 @@ fn a_replica_desynchronized_by_a_duplicate_key_is_rebuilt_from_a_copy_of_files()
         return;
     }
     rebuilt(&lab, &book, "a physical copy of the whole instance");
-    let aside = lab.ssh_ok(
-        "h2",
-        &format!("ls -d {}/.mmprov-old-datadir-* | wc -l", lab.datadir("h2")),
-    );
     assert_eq!(
-        aside, "2",
+        lab.set_aside("h2").len(),
+        2,
         "the first seed's and the rebuild's old files are kept aside"
     );
-    lab.ssh_ok(
-        "h2",
-        &format!("rm -rf {}/.mmprov-old-datadir-*", lab.datadir("h2")),
-    );
+    lab.remove_set_aside("h2");
 }
 
 /// No old files are kept aside on h2 (a copy by the clone plugin).
 fn out_of_clone_leaves_nothing_aside(lab: &Lab) -> bool {
-    lab.ssh_ok(
-        "h2",
-        &format!(
-            "ls -d {}/.mmprov-old-datadir-* 2>/dev/null | wc -l",
-            lab.datadir("h2")
-        ),
-    ) == "0"
+    lab.set_aside("h2").is_empty()
 }

@@ -124,11 +124,24 @@ fn mariadb_a_pair_seeded_physically_while_the_source_takes_writes_replicates_bot
     let checksum = |host: &str| lab.sql(host, "CHECKSUM TABLE shop.orders EXTENDED");
     assert_eq!(checksum("h1"), checksum("h2"), "the tables are equal");
 
-    let aside = lab.ssh_ok(
-        "h2",
-        &format!("ls -d {}/.mmprov-old-datadir-* | wc -l", lab.datadir("h2")),
+    let aside = lab.set_aside("h2");
+    assert_eq!(
+        aside.len(),
+        1,
+        "h2's old files are kept aside once: {aside:?}"
     );
-    assert_eq!(aside, "1", "h2's old files are kept aside once");
+    if !lab.datadir_is_mount("h2") {
+        let datadir = lab.datadir("h2");
+        assert!(
+            aside[0].starts_with(&format!("{datadir}.mmprov-old-")),
+            "beside the datadir, not in it: {aside:?}"
+        );
+        assert_eq!(
+            lab.sql("h2", "SHOW DATABASES LIKE '%mmprov-old%'"),
+            "",
+            "no database the server makes of them"
+        );
+    }
     assert!(
         !lab.file_exists("h2", &format!("{}/.mmprov-seed", lab.datadir("h2"))),
         "nothing left staged"
@@ -141,10 +154,7 @@ fn mariadb_a_pair_seeded_physically_while_the_source_takes_writes_replicates_bot
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes."), "{out}");
-    lab.ssh_ok(
-        "h2",
-        &format!("rm -rf {}/.mmprov-old-datadir-*", lab.datadir("h2")),
-    );
+    lab.remove_set_aside("h2");
 }
 
 /// Makes `mbstream` on one lab host read part of its stream and fail, as a link cut mid-copy does, until
@@ -201,17 +211,7 @@ fn mariadb_a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_an
         "nothing of h1's on h2"
     );
     assert!(lab.file_exists("h2", "/var/lib/mmprov/seed-incomplete"));
-    assert_eq!(
-        lab.ssh_ok(
-            "h2",
-            &format!(
-                "ls -d {}/.mmprov-old-datadir-* 2>/dev/null | wc -l",
-                lab.datadir("h2")
-            )
-        ),
-        "0",
-        "nothing was swapped"
-    );
+    assert!(lab.set_aside("h2").is_empty(), "nothing was swapped");
 
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
@@ -229,8 +229,5 @@ fn mariadb_a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_an
     let (code, out, err) = run(&["plan", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes."), "{out}");
-    lab.ssh_ok(
-        "h2",
-        &format!("rm -rf {}/.mmprov-old-datadir-*", lab.datadir("h2")),
-    );
+    lab.remove_set_aside("h2");
 }

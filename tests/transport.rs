@@ -27,6 +27,13 @@ fn exercise(t: &mut dyn Transport, scratch: &str) {
         (3, "out\n".into(), "err\n".into())
     );
 
+    // A command that closes its output and goes on working (as `mysqld --initialize` does, its output sent to
+    // its error log) is waited for: its status is its own, whatever the quiet between the two.
+    let out = t
+        .exec("echo before; exec >/dev/null 2>&1; sleep 3; exit 7")
+        .expect("waited for past the end of its output");
+    assert_eq!((out.status, out.stdout_text()), (7, "before\n".into()));
+
     // Large stdin while the command also fills stderr: must not deadlock, and nothing may be lost.
     let input = vec![b'x'; 8 * 1024 * 1024];
     let out = t

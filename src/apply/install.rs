@@ -7,7 +7,10 @@
 //!    package's defaults). Its last lines name a failure.
 //! 4. The installed server's version, from its binary: another family or series than the play names stops
 //!    here, before that server ever starts.
-//! 5. The data directory is initialized if it holds no system tables (Debian's packages initialize
+//! 5. The installed server must read mmprov's config after every other file that sets the same options:
+//!    the packages brought those files, so this is where the plan's check of the config's place is made
+//!    (a host without the server has only the common files, which the server's package replaces).
+//! 6. The data directory is initialized if it holds no system tables (Debian's packages initialize
 //!    `/var/lib/mysql` themselves; another datadir, or a dnf install, is mmprov's to initialize).
 //!
 //! The clean-up ([`harden`]), once the server serves: its anonymous accounts and the test database are
@@ -30,6 +33,8 @@ pub struct Install<'s> {
     pub server: &'s ServerVersion,
     pub datadir: &'s str,
     pub initialize: &'s str,
+    pub config_path: &'s str,
+    pub config_options: &'s [String],
 }
 
 impl Install<'_> {
@@ -55,6 +60,7 @@ impl Install<'_> {
             });
         }
         self.check_version(t)?;
+        self.check_config_order(t)?;
         let d = quote(self.datadir);
         say(format!(
             "initializing {} if it holds no system tables",
@@ -115,6 +121,26 @@ impl Install<'_> {
             });
         }
         Ok(())
+    }
+}
+
+impl Install<'_> {
+    /// The installed server reads mmprov's config last among the files that set its options.
+    fn check_config_order(&self, t: &mut HostLink) -> Result<(), ApplyError> {
+        let printed = t.check(crate::facts::OPTION_FILES, &[])?.stdout_text();
+        let files = crate::facts::option_files(&printed);
+        match crate::plan::config_order::check(&files, self.config_path, self.config_options) {
+            None => Ok(()),
+            Some(wrong) => {
+                let (message, help) = wrong.explain(self.config_path);
+                Err(ApplyError::Install {
+                    host: t.host().to_string(),
+                    detail: format!(
+                        "the packages installed, and {message}: it is installed and not started; {help}"
+                    ),
+                })
+            }
+        }
     }
 }
 

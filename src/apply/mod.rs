@@ -525,6 +525,8 @@ fn install_server(
         server,
         datadir,
         initialize,
+        config_path,
+        config_options,
         ..
     } = step
     else {
@@ -537,6 +539,8 @@ fn install_server(
         server,
         datadir,
         initialize,
+        config_path,
+        config_options,
     };
     install.run(link, say)
 }

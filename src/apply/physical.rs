@@ -7,8 +7,11 @@
 //!    datadir, so the swap is renames). Nothing is stored on this machine, nor on the source's disk.
 //! 3. The copy is prepared on the target (made consistent), and the source's binary log coordinates are read
 //!    from the file the backup wrote beside it.
-//! 4. Only then does the target's mysqld stop. Its files go aside into `<datadir>/.mmprov-old-datadir-<time>`,
-//!    the copy's take their place (owned as the datadir is), and mysqld starts.
+//! 4. Only then does the target's mysqld stop. Its files go aside into `<datadir>.mmprov-old-<time>`, beside
+//!    the datadir where no server takes the folder for a database (MariaDB would list it, and its upgrade
+//!    check would fail on it at every start); inside, as `<datadir>/.mmprov-old-datadir-<time>`, only when
+//!    the datadir is a mount of its own, which a rename cannot leave. The copy's files take their place
+//!    (owned as the datadir is), and mysqld starts.
 //!
 //! An interruption before step 4 leaves the target's server and data as they were; a partial copy in
 //! `.mmprov-seed` is cleared by the next seed. A failed start leaves the old files aside, named in the error.
@@ -215,9 +218,15 @@ fn failed(target: &HostLink, stage: &'static str, stderr: &str) -> ApplyError {
 fn swap_script(datadir: &str) -> String {
     format!(
         r#"set -eu
-d={d}; new="$d/{staging}"
+d={d}; d=${{d%/}}; new="$d/{staging}"
 [ -d "$new" ] || {{ echo "no copy in $new" >&2; exit 1; }}
-aside="$d/{aside}$(date -u +%Y%m%dT%H%M%SZ)"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# Beside the datadir when a rename can get there (a hard link is the probe: it fails across mounts, where
+# mv would copy instead), else inside it.
+probe="$d/.mmprov-probe-$$"; : >"$probe"
+if ln "$probe" "$d.mmprov-probe-$$" 2>/dev/null; then aside="$d.mmprov-old-$stamp"; rm -f "$d.mmprov-probe-$$"
+else aside="$d/{aside}$stamp"; fi
+rm -f "$probe"
 mkdir "$aside"; chmod 700 "$aside"
 for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do
   [ -e "$e" ] || [ -L "$e" ] || continue

@@ -22,7 +22,10 @@ mod probe;
 pub use health::{Direction, directions};
 pub use observe::{Observed, ThreadStop, observe};
 
-pub use probe::{BINARY_VERSION, MYSQL_CONFIG_FILE, SERVICE_CLIENT_CONFIG, binary_version};
+pub use probe::{
+    BINARY_VERSION, MYSQL_CONFIG_FILE, OPTION_FILES, SERVICE_CLIENT_CONFIG, binary_version,
+    option_files,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -89,7 +89,7 @@ pub const MYSQL_CONFIG_FILE: &str = crate::flavor::MYSQL_CONFIG_FILE;
 /// Prints the option files the server reads, in its order: `optfile=PATH` then one `optset=NAME` per option
 /// it sets in a server group, `optdir=PATH` where a folder is included (its `.cnf` files follow in byte
 /// order, as the server sorts them). Nesting is bounded, so a loop of includes ends.
-const OPTION_FILES: &str = r#"mmwalk() {
+pub const OPTION_FILES: &str = r#"mmwalk() {
   [ "$2" -lt 6 ] && [ -r "$1" ] && [ -f "$1" ] || return 0
   echo "optfile=$1"
   awk '/^[[:space:]]*\[/ { g = tolower($0); gsub(/[][[:space:]]/, "", g); next }
@@ -106,6 +106,34 @@ const OPTION_FILES: &str = r#"mmwalk() {
 }
 for top in /etc/my.cnf /etc/mysql/my.cnf; do mmwalk "$top" 0; done
 "#;
+
+/// The option files [`OPTION_FILES`] printed, in the server's order.
+pub fn option_files(printed: &str) -> super::OptionFiles {
+    let mut files = super::OptionFiles::default();
+    for (key, value) in printed.lines().filter_map(|l| l.split_once('=')) {
+        read_option_line(&mut files, key, value);
+    }
+    files
+}
+
+/// One line [`OPTION_FILES`] printed, added to what was read so far.
+fn read_option_line(files: &mut super::OptionFiles, key: &str, value: &str) {
+    match key {
+        "optfile" => files.read.push(OptionSource::File {
+            path: value.to_string(),
+            sets: Vec::new(),
+        }),
+        "optdir" => files.read.push(OptionSource::Folder {
+            path: value.to_string(),
+        }),
+        "optset" => {
+            if let Some(OptionSource::File { sets, .. }) = files.read.last_mut() {
+                sets.push(value.to_string());
+            }
+        }
+        _ => {}
+    }
+}
 
 /// Prints `binary=<the installed server binary's version line>`, or nothing when there is none.
 pub const BINARY_VERSION: &str = r#"for b in mariadbd mysqld /usr/sbin/mariadbd /usr/sbin/mysqld /usr/libexec/mariadbd /usr/libexec/mysqld; do
@@ -155,17 +183,8 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
             "physical" => probe.physical_tool = physical_tool(value),
             "missing" => probe.missing_files.push(value.to_string()),
             "config_path" => probe.config_path = value.to_string(),
-            "optfile" => probe.option_files.read.push(OptionSource::File {
-                path: value.to_string(),
-                sets: Vec::new(),
-            }),
-            "optdir" => probe.option_files.read.push(OptionSource::Folder {
-                path: value.to_string(),
-            }),
-            "optset" => {
-                if let Some(OptionSource::File { sets, .. }) = probe.option_files.read.last_mut() {
-                    sets.push(value.to_string());
-                }
+            "optfile" | "optdir" | "optset" => {
+                read_option_line(&mut probe.option_files, key, value)
             }
             "datadir" => {
                 saw_datadir = true;

@@ -7,7 +7,6 @@
 //!    it is included, after that folder's files whose names sort before its own.
 //! 2. Every file after it that sets one of the options mmprov's file sets is a conflict.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::facts::{OptionFiles, OptionSource};
@@ -21,13 +20,41 @@ pub enum NotDeciding {
     Overridden(Vec<(String, Vec<String>)>),
 }
 
-/// `None` when the server reads `config_path` after every other file that sets one of `options` (or when
-/// nothing is known of its option files: a server not installed yet).
-pub fn check(
-    files: &OptionFiles,
-    config_path: &str,
-    options: &BTreeMap<String, String>,
-) -> Option<NotDeciding> {
+impl NotDeciding {
+    /// What is wrong with `config_path` where the server's option files put it, and the way out.
+    pub fn explain(&self, config_path: &str) -> (String, String) {
+        match self {
+            NotDeciding::NotRead { folders } => (
+                format!(
+                    "the server reads no file at {config_path}: its option files include only {}",
+                    folders.join(", ")
+                ),
+                "set `config_path` to a file in one of those folders, named to sort after the files there"
+                    .into(),
+            ),
+            NotDeciding::Overridden(later) => {
+                let said: Vec<String> = later
+                    .iter()
+                    .map(|(file, options)| format!("{file} sets {}", options.join(", ")))
+                    .collect();
+                (
+                    format!(
+                        "the server reads {config_path} before other files that set the same options, whose \
+                         values would win: {}",
+                        said.join("; ")
+                    ),
+                    "set `config_path` to a file read after those (in their folder, a name that sorts after \
+                     theirs: zz-mmprov.cnf), or remove those options from them"
+                        .into(),
+                )
+            }
+        }
+    }
+}
+
+/// `None` when the server reads `config_path` after every other file that sets one of `options` (the
+/// names mmprov's file sets), or when nothing is known of its option files.
+pub fn check(files: &OptionFiles, config_path: &str, options: &[String]) -> Option<NotDeciding> {
     if files.read.is_empty() {
         return None;
     }
@@ -48,7 +75,7 @@ pub fn check(
             OptionSource::File { path, sets } if path != config_path => {
                 let clashing: Vec<String> = sets
                     .iter()
-                    .filter(|o| options.contains_key(o.as_str()))
+                    .filter(|o| options.contains(o))
                     .cloned()
                     .collect();
                 (!clashing.is_empty()).then(|| (path.clone(), clashing))
@@ -122,15 +149,11 @@ mod tests {
         }
     }
 
-    fn mmprov_options() -> BTreeMap<String, String> {
-        [
-            ("bind_address", "0.0.0.0"),
-            ("server_id", "1"),
-            ("log_error", "/var/log/mysql/error.log"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    fn mmprov_options() -> Vec<String> {
+        ["bind_address", "server_id", "log_error"]
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     #[test]

@@ -6,9 +6,14 @@
 //!    (after the config is written and the server started) [`Step::Harden`]. Refused, with the reason, when
 //!    the play says `install: never`, when the host has neither apt-get nor dnf, or when its data
 //!    directory already holds files (a server is never installed over data it did not make).
+//!    Where mmprov's config falls among the server's option files is checked once the packages (which
+//!    bring those files) are in, before the config is written: not here, from the files of a host without
+//!    them.
 //! 3. mmprov installed it and the clean-up is still owed (its marker is on the host): a server that is down
 //!    has its install finished (the same step, which does again only what is missing), and the clean-up
 //!    follows its start.
+
+use std::collections::BTreeMap;
 
 use super::{Desired, InstallReason, Refusal, Step};
 use crate::facts::{DatadirState, HostFacts};
@@ -26,10 +31,11 @@ pub struct InstallSteps {
     pub harden: Option<Step>,
 }
 
+/// `wanted`: the server options mmprov's config sets (its datadir among them, when it names one).
 pub fn plan_install(
     desired: &Desired,
     facts: &HostFacts,
-    datadir: Option<&str>,
+    wanted: &BTreeMap<String, String>,
 ) -> Result<InstallSteps, Refusal> {
     let unfinished = facts.os.install_unfinished;
     if facts.server_installed() && !unfinished {
@@ -48,7 +54,9 @@ pub fn plan_install(
         message,
         help: Some(help.to_string()),
     };
-    let datadir = datadir.unwrap_or(PACKAGE_DATADIR);
+    let datadir = wanted
+        .get("datadir")
+        .map_or(PACKAGE_DATADIR, String::as_str);
     let reason = if facts.server_installed() {
         InstallReason::Unfinished
     } else {
@@ -106,6 +114,8 @@ pub fn plan_install(
             server: version,
             datadir: datadir.to_string(),
             initialize: desired.flavor.initialize_datadir(datadir),
+            config_path: desired.config_path.clone(),
+            config_options: wanted.keys().cloned().collect(),
             reason,
         }),
         harden,

@@ -23,7 +23,7 @@
 //! Comparing with the live server, not only with the old file, is what makes a re-run after an interrupted
 //! apply converge: a config written but never loaded still shows as a pending restart.
 
-mod config_order;
+pub mod config_order;
 mod desired;
 mod entry;
 mod families;
@@ -240,36 +240,16 @@ fn check_config_order(
     facts: &HostFacts,
     wanted: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), Refusal> {
-    let path = &desired.config_path;
-    let refuse = |message: String, help: String| Refusal {
-        play: desired.play.clone(),
-        message: format!("{}: {message}", desired.host),
-        help: Some(help),
-    };
-    match config_order::check(&facts.option_files, path, wanted) {
+    let options: Vec<String> = wanted.keys().cloned().collect();
+    match config_order::check(&facts.option_files, &desired.config_path, &options) {
         None => Ok(()),
-        Some(config_order::NotDeciding::NotRead { folders }) => Err(refuse(
-            format!(
-                "the server reads no file at {path}: its option files include only {}",
-                folders.join(", ")
-            ),
-            "set `config_path` to a file in one of those folders, named to sort after the files there".into(),
-        )),
-        Some(config_order::NotDeciding::Overridden(later)) => {
-            let said: Vec<String> = later
-                .iter()
-                .map(|(file, options)| format!("{file} sets {}", options.join(", ")))
-                .collect();
-            Err(refuse(
-                format!(
-                    "the server reads {path} before other files that set the same options, whose values \
-                     would win: {}",
-                    said.join("; ")
-                ),
-                "set `config_path` to a file read after those (in their folder, a name that sorts after \
-                 theirs: zz-mmprov.cnf), or remove those options from them"
-                    .into(),
-            ))
+        Some(wrong) => {
+            let (message, help) = wrong.explain(&desired.config_path);
+            Err(Refusal {
+                play: desired.play.clone(),
+                message: format!("{}: {message}", desired.host),
+                help: Some(help),
+            })
         }
     }
 }
@@ -287,9 +267,11 @@ pub fn plan_host(
 ) -> Result<HostPlan, Refusal> {
     let mut steps = Vec::new();
     let wanted = server_options(&desired.config);
-    check_config_order(desired, facts, &wanted)?;
-    let install = install::plan_install(desired, facts, wanted.get("datadir").map(String::as_str))?;
+    let install = install::plan_install(desired, facts, &wanted)?;
     let installing = install.install.is_some();
+    if !installing {
+        check_config_order(desired, facts, &wanted)?;
+    }
     let layout = layout::plan_layout(desired, facts, &wanted, installing)?;
     steps.extend(install.install);
     steps.extend(layout.before_config);

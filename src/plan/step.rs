@@ -24,6 +24,12 @@ pub enum Step {
         datadir: String,
         /// The command that initializes an empty data directory (system tables, owned by the server's user).
         initialize: String,
+        /// mmprov's config file, and the options it sets: the installed server must read it after every
+        /// other file that sets them, checked once the packages (and their option files) are in.
+        #[serde(default)]
+        config_path: String,
+        #[serde(default)]
+        config_options: Vec<String>,
         reason: InstallReason,
     },
     /// The fresh server's first clean-up, as `mysql_secure_installation` does: the anonymous accounts and

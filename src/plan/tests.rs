@@ -406,6 +406,58 @@ fn a_bare_host_gets_its_server_installed_configured_started_and_cleaned_up() {
 }
 
 #[test]
+fn a_bare_hosts_option_files_before_the_install_do_not_decide_where_the_config_goes() {
+    // Debian's MySQL without its server: mysql-common's fallback my.cnf reads only conf.d; the server's
+    // package brings mysql.conf.d and the my.cnf that reads it.
+    let host = HostFacts {
+        option_files: crate::facts::OptionFiles {
+            read: vec![
+                crate::facts::OptionSource::File {
+                    path: "/etc/mysql/my.cnf".into(),
+                    sets: Vec::new(),
+                },
+                crate::facts::OptionSource::Folder {
+                    path: "/etc/mysql/conf.d".into(),
+                },
+            ],
+        },
+        ..bare()
+    };
+    let d = Desired {
+        config_path: "/etc/mysql/mysql.conf.d/zz-mmprov.cnf".into(),
+        ..desired()
+    };
+    let plan =
+        plan_host(&d, &host, d.flavor.as_ref()).expect("checked once installed, not refused now");
+    let Step::InstallServer {
+        config_path,
+        config_options,
+        ..
+    } = &plan.steps[0]
+    else {
+        panic!("an install first: {:?}", plan.steps);
+    };
+    assert_eq!(config_path, "/etc/mysql/mysql.conf.d/zz-mmprov.cnf");
+    assert!(
+        config_options.iter().any(|o| o == "server_id"),
+        "{config_options:?}"
+    );
+    // The same files on a host whose server is installed: refused before anything changes.
+    let installed = HostFacts {
+        option_files: host.option_files.clone(),
+        ..converged()
+    };
+    let refused = plan_host(&d, &installed, d.flavor.as_ref()).expect_err("refused");
+    assert!(
+        refused
+            .message
+            .contains("the server reads no file at /etc/mysql/mysql.conf.d/zz-mmprov.cnf"),
+        "{}",
+        refused.message
+    );
+}
+
+#[test]
 fn a_bare_host_is_installed_straight_into_the_configs_data_directory() {
     let d = classic(false);
     let plan = plan_host(&d, &bare(), d.flavor.as_ref()).expect("not refused");

@@ -192,8 +192,8 @@ fn install_lines(out: &mut String, step: &Step) {
     }
     put!(
         out,
-        "      the server is kept from starting until its config is written; {datadir} is initialized \
-             if it holds no system tables"
+        "      the server is kept from starting until its config is written (checked first to be read after \
+             the package's own option files); {datadir} is initialized if it holds no system tables"
     );
 }
 

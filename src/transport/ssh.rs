@@ -10,6 +10,8 @@
 //!    command that fills stderr while mmprov feeds its stdin cannot deadlock. stdin is read on a thread of its
 //!    own, so a source with nothing to give yet never stops the output from being drained. A command fails
 //!    with a timeout after `command_timeout` without any progress (long transfers that keep moving are fine).
+//!    Its end is waited for on the same non-blocking channel: a command may go on working after its output
+//!    has ended.
 
 use std::io::{ErrorKind, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,12 +144,13 @@ impl Transport for SshTransport {
             scope.spawn(move || read_chunks(stdin, &tx));
             self.pump(&mut channel, command, rx, stdout)
         });
+        let closed = pumped.and_then(|stderr| {
+            self.wait_closed(&mut channel, command)?;
+            Ok(stderr)
+        });
         self.session.set_blocking(true);
-        let stderr = pumped?;
+        let stderr = closed?;
         stdout.flush().map_err(|e| self.io_err(command, e))?;
-        channel
-            .wait_close()
-            .map_err(|e| self.ssh_err("channel close", e))?;
         let status = channel
             .exit_status()
             .map_err(|e| self.ssh_err("exit status", e))?;
@@ -169,6 +172,37 @@ impl Transport for SshTransport {
                     detail,
                 })
             }
+        }
+    }
+}
+
+impl SshTransport {
+    /// Wait, on the non-blocking channel, until the command has ended and the server closed the channel. Its
+    /// output may end long before it does (a daemon that sends its output to a log file); a blocking wait
+    /// would give up at the first keepalive interval without news, so this one checks again, less and less
+    /// often, until `command_timeout`.
+    fn wait_closed(
+        &self,
+        channel: &mut ssh2::Channel,
+        command: &str,
+    ) -> Result<(), TransportError> {
+        let started = Instant::now();
+        let mut idle_wait = IDLE_WAIT_MIN;
+        loop {
+            match channel.wait_close() {
+                Ok(()) => return Ok(()),
+                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => {}
+                Err(e) => return Err(self.ssh_err("channel close", e)),
+            }
+            if started.elapsed() > self.command_timeout {
+                return Err(TransportError::Timeout {
+                    host: self.host.clone(),
+                    command: command.to_string(),
+                    after: self.command_timeout,
+                });
+            }
+            std::thread::sleep(idle_wait);
+            idle_wait = (idle_wait * 2).min(IDLE_WAIT_MAX);
         }
     }
 }

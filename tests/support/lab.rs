@@ -82,8 +82,16 @@ impl Lab {
             .collect()
     }
 
-    /// The key that signs the lab's local package source (ASCII-armored).
+    /// The key that signs the lab's local package source (ASCII-armored): the machine's server packages for
+    /// the default lab, the family image's own for a lab of Debian's newest suite.
     pub fn package_key(&self) -> PathBuf {
+        if self.dir.join("server").is_file() {
+            return std::env::var_os("MMPROV_LAB_IMAGES")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/var/cache/mmlab-images"))
+                .join(self.server())
+                .join("debs/key.asc");
+        }
         std::env::var_os("MMPROV_LAB_DEBS")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/var/cache/mmlab-debs"))
@@ -198,6 +206,29 @@ impl Lab {
         self.server().starts_with("mysql")
     }
 
+    /// The lab's server as mmprov names it in a plan: `MySQL 9.7`, `MariaDB 11.8`.
+    pub fn server_title(&self) -> String {
+        let server = self.server();
+        let (family, series) = server
+            .split_once('-')
+            .expect("a server named family-series");
+        let family = if family == "mysql" {
+            "MySQL"
+        } else {
+            "MariaDB"
+        };
+        format!("{family} {series}")
+    }
+
+    /// The server's own program, as its packages install it.
+    pub fn server_program(&self) -> &'static str {
+        if self.is_mysql() {
+            "mysqld"
+        } else {
+            "mariadbd"
+        }
+    }
+
     /// The hosts' SQL client.
     pub fn client(&self) -> &'static str {
         if self.is_mysql() { "mysql" } else { "mariadb" }
@@ -243,6 +274,44 @@ impl Lab {
         self.sql(name, "SELECT @@datadir")
             .trim_end_matches('/')
             .to_string()
+    }
+
+    /// The folders a physical seed set the host's old files aside in: beside its datadir, or inside it where
+    /// the datadir is a mount of its own (the default lab's hosts bind-mount theirs), in name order.
+    pub fn set_aside(&self, name: &str) -> Vec<String> {
+        let d = self.datadir(name);
+        self.ssh_ok(
+            name,
+            &format!("ls -d {d}.mmprov-old-* {d}/.mmprov-old-datadir-* 2>/dev/null || true"),
+        )
+        .lines()
+        .map(str::to_string)
+        .collect()
+    }
+
+    /// Remove what [`Lab::set_aside`] lists.
+    pub fn remove_set_aside(&self, name: &str) {
+        let d = self.datadir(name);
+        self.ssh_ok(
+            name,
+            &format!("rm -rf {d}.mmprov-old-* {d}/.mmprov-old-datadir-*"),
+        );
+    }
+
+    /// Whether the host's datadir is a mount of its own.
+    pub fn datadir_is_mount(&self, name: &str) -> bool {
+        let d = self.datadir(name);
+        match self
+            .ssh_ok(
+                name,
+                &format!("if mountpoint -q {d}; then echo yes; else echo no; fi"),
+            )
+            .as_str()
+        {
+            "yes" => true,
+            "no" => false,
+            other => panic!("{name}: asking whether {d} is a mount answered {other:?}"),
+        }
     }
 
     /// Whether both replication threads of the host run, as its replica status says.
@@ -380,7 +449,7 @@ impl Lab {
     pub fn pair_with_shop(&self, rows: u32) {
         self.reset_server("h1");
         self.reset_server("h2");
-        self.ssh_ok("h2", "rm -rf /var/lib/mysql/.mmprov-old-datadir-*");
+        self.remove_set_aside("h2");
         // Rows from a cross join of digits: no sequence engine (MariaDB's) nor recursion limit (MySQL's).
         let digits = "(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
                       UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
