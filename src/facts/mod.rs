@@ -300,8 +300,9 @@ pub struct Wanted {
     pub socket: String,
     /// The playbook names the socket: no other is looked for when nothing answers on it.
     pub socket_named: bool,
-    /// The playbook's data directory, whose state on the host is read.
-    pub datadir: String,
+    /// The data directory whose state on the host is read: the playbook's; `None`: the one the config will
+    /// name when the playbook names none (mmprov's file's, else the package's: see `plan::paths`).
+    pub datadir: Option<String>,
 }
 
 /// For each host of any play within the run's limit, what its facts must include.
@@ -316,13 +317,13 @@ pub fn wanted(project: &Project) -> BTreeMap<String, Wanted> {
                 files: Vec::new(),
                 socket: play.vars.socket_or_default().to_string(),
                 socket_named: play.vars.socket.is_some(),
-                datadir: play.vars.datadir_or_default().to_string(),
+                datadir: play.vars.datadir.clone(),
             });
             if play.has_role(Role::Server) {
                 entry.config_path = play.vars.config_path.clone();
                 entry.socket = play.vars.socket_or_default().to_string();
                 entry.socket_named = play.vars.socket.is_some();
-                entry.datadir = play.vars.datadir_or_default().to_string();
+                entry.datadir = play.vars.datadir.clone();
                 let host_options = project
                     .hosts
                     .get(host)

@@ -50,6 +50,11 @@ if [ -z "$cfg" ]; then
 fi
 echo "config_path=$cfg"
 {walk}d={datadir}
+if [ -z "$d" ] && [ -n "$cfg" ] && [ -r "$cfg" ]; then
+  d=$(awk '/^[[:space:]]*\[/ {{ g = $0 }} g ~ /^[[:space:]]*\[mysqld\]/ && $1 ~ /^datadir/ {{ sub(/^[^=]*=[[:space:]]*/, ""); sub(/[[:space:]]+$/, ""); print; exit }}' "$cfg")
+  d=${{d%/}}
+fi
+[ -n "$d" ] || d={default_datadir}
 if [ ! -e "$d" ]; then echo datadir=missing
 elif [ -f "$d/{marker_file}" ]; then echo "datadir=moved $(head -n 1 "$d/{marker_file}")"
 elif [ -z "$(ls -A "$d" 2>/dev/null)" ]; then echo datadir=empty
@@ -70,7 +75,14 @@ elif command -v xtrabackup >/dev/null 2>&1 && command -v xbstream >/dev/null 2>&
         cfg = quote(wanted.config_path.as_deref().unwrap_or_default()),
         mysql_file = MYSQL_CONFIG_FILE,
         walk = OPTION_FILES,
-        datadir = quote(wanted.datadir.trim_end_matches('/')),
+        datadir = quote(
+            wanted
+                .datadir
+                .as_deref()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+        ),
+        default_datadir = quote(crate::model::DEFAULT_DATADIR),
         marker_file = DATADIR_MARKER,
         service_cnf = SERVICE_CLIENT_CONFIG,
         marker = SEED_MARKER,
@@ -290,5 +302,55 @@ mod tests {
             "/usr/sbin/mysqld  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)",
         );
         assert_eq!(v.map(|v| (v.family, v.major)), Some((Family::MySql, 8)));
+    }
+
+    /// The probe's datadir line, run by the local shell for `wanted`.
+    fn probed_datadir(wanted: &super::Wanted) -> String {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(super::script(wanted, false))
+            .output()
+            .expect("sh runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("datadir=").map(str::to_string))
+            .expect("the probe says what the datadir holds")
+    }
+
+    #[test]
+    fn a_datadir_the_playbook_does_not_name_is_read_where_mmprovs_config_puts_it() {
+        // A server that is down, whose config (mmprov's) puts its data elsewhere than the package default.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("mariadb");
+        std::fs::create_dir(&data).expect("datadir");
+        let config = dir.path().join("60-mmprov.cnf");
+        std::fs::write(
+            &config,
+            format!("[client]\ndatadir = /nowhere\n[mysqld]\nserver-id = 1\ndatadir                        = {}/\n", data.display()),
+        )
+        .expect("config");
+        let mut wanted = super::Wanted {
+            config_path: Some(config.display().to_string()),
+            variables: Vec::new(),
+            replication_user: None,
+            files: Vec::new(),
+            socket: "/run/mysqld/mysqld.sock".into(),
+            socket_named: false,
+            datadir: None,
+        };
+        assert_eq!(
+            probed_datadir(&wanted),
+            "empty",
+            "the config's datadir, not the package's"
+        );
+        std::fs::write(data.join("ibdata1"), b"x").expect("a data file");
+        assert_eq!(
+            probed_datadir(&wanted),
+            "foreign",
+            "it holds the server's files"
+        );
+        // The playbook's own datadir is read as named.
+        wanted.datadir = Some(dir.path().join("new").display().to_string());
+        assert_eq!(probed_datadir(&wanted), "missing");
     }
 }
