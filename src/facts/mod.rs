@@ -92,6 +92,10 @@ pub struct HostFacts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionFiles {
     pub read: Vec<OptionSource>,
+    /// The server's paths (`socket`, `datadir`) as the distribution's files set them, the last one read
+    /// winning: the package's layout, where no server answers and mmprov's file names none.
+    #[serde(default)]
+    pub paths: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

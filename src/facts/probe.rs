@@ -100,14 +100,21 @@ pub const MYSQL_CONFIG_FILE: &str = crate::flavor::MYSQL_CONFIG_FILE;
 
 /// Prints the option files the server reads, in its order: `optfile=PATH` then one `optset=NAME` per option
 /// it sets in a server group, `optdir=PATH` where a folder is included (its `.cnf` files follow in byte
-/// order, as the server sorts them). Nesting is bounded, so a loop of includes ends.
+/// order, as the server sorts them). Nesting is bounded, so a loop of includes ends. The server's paths the
+/// distribution's files set (socket, datadir; `[client-server]` counts, MariaDB's server reads it) follow as
+/// `optpath=NAME VALUE`, except those of mmprov's own file (`$cfg`, where the probe names it).
 pub const OPTION_FILES: &str = r#"mmwalk() {
   [ "$2" -lt 6 ] && [ -r "$1" ] && [ -f "$1" ] || return 0
   echo "optfile=$1"
-  awk '/^[[:space:]]*\[/ { g = tolower($0); gsub(/[][[:space:]]/, "", g); next }
-       g ~ /^(mysqld|server|mariadb|mariadbd)(-[0-9.]+)?$/ && /^[[:space:]]*[A-Za-z]/ {
+  awk -v own="$([ "$1" = "${cfg:-}" ] && echo 1)" '/^[[:space:]]*\[/ { g = tolower($0); gsub(/[][[:space:]]/, "", g); next }
+       /^[[:space:]]*[A-Za-z]/ {
          k = $0; sub(/^[[:space:]]*/, "", k); sub(/[[:space:]]*(=.*)?$/, "", k); k = tolower(k); gsub(/-/, "_", k)
-         print "optset=" k }' "$1"
+         server = g ~ /^(mysqld|server|mariadb|mariadbd)(-[0-9.]+)?$/
+         if (server) print "optset=" k
+         if ((server || g == "client-server") && own == "" && (k == "socket" || k == "datadir") && index($0, "=")) {
+           v = $0; sub(/^[^=]*=[[:space:]]*/, "", v); sub(/[[:space:]]+$/, "", v); gsub(/^"|"$/, "", v)
+           print "optpath=" k " " v
+         } }' "$1"
   grep -E '^[[:space:]]*!include(dir)?[[:space:]]' "$1" | while read -r kw arg; do
     case $kw in
       '!includedir') echo "optdir=${arg%/}"
@@ -141,6 +148,13 @@ fn read_option_line(files: &mut super::OptionFiles, key: &str, value: &str) {
         "optset" => {
             if let Some(OptionSource::File { sets, .. }) = files.read.last_mut() {
                 sets.push(value.to_string());
+            }
+        }
+        "optpath" => {
+            if let Some((name, path)) = value.split_once(' ') {
+                files
+                    .paths
+                    .insert(name.to_string(), path.trim_end_matches('/').to_string());
             }
         }
         _ => {}
@@ -195,7 +209,7 @@ pub fn run(t: &mut dyn Transport, wanted: &Wanted, binary: bool) -> Result<Probe
             "physical" => probe.physical_tool = physical_tool(value),
             "missing" => probe.missing_files.push(value.to_string()),
             "config_path" => probe.config_path = value.to_string(),
-            "optfile" | "optdir" | "optset" => {
+            "optfile" | "optdir" | "optset" | "optpath" => {
                 read_option_line(&mut probe.option_files, key, value)
             }
             "datadir" => {

@@ -146,6 +146,7 @@ mod tests {
                     &["user", "bind_address", "mysqlx_bind_address", "log_error"],
                 ),
             ],
+            ..OptionFiles::default()
         }
     }
 

@@ -4,7 +4,9 @@
 //! layout plan checks). A path it does not name stays where the installed server has it:
 //! 1. the running server's own variable (`@@datadir`, `@@socket`, `@@log_error`);
 //! 2. else the value mmprov's own config file already sets (a server that is down);
-//! 3. else the Debian package's layout (a server mmprov installs).
+//! 3. else the value the distribution's option files set (the package's layout: MariaDB 11.8's common files
+//!    name `/run/mariadbd/mysqld.sock` before its server is even installed);
+//! 4. else Debian's usual layout.
 //!
 //! So a server whose package puts its files elsewhere (MariaDB 11.8: `/var/lib/mariadb`, `/run/mariadbd`;
 //! MySQL: `/var/run/mysqld`) is never moved to a path that does not exist on its host. A server under systemd
@@ -45,7 +47,10 @@ pub fn server_paths(vars: &PlayVars, facts: &HostFacts) -> ServerPaths {
             .running
             .then(|| facts.variables.get(variable))
             .flatten();
-        running.or_else(|| configured.get(variable)).cloned()
+        running
+            .or_else(|| configured.get(variable))
+            .or_else(|| facts.option_files.paths.get(variable))
+            .cloned()
     };
     let datadir = vars
         .datadir
@@ -265,5 +270,31 @@ mod tests {
         let paths = server_paths(&PlayVars::default(), &down);
         assert_eq!(paths.datadir, DEFAULT_DATADIR);
         assert_eq!(paths.log_error.as_deref(), Some(DEFAULT_LOG_ERROR));
+    }
+
+    #[test]
+    fn a_server_not_installed_yet_gets_the_socket_its_distributions_files_name() {
+        // MariaDB 11.8's common files, there before its server is installed: `[client-server]` names the
+        // socket its unit's runtime folder holds.
+        let printed = "optfile=/etc/mysql/my.cnf\noptfile=/etc/mysql/mariadb.cnf\n\
+                       optpath=socket /run/mariadbd/mysqld.sock\noptdir=/etc/mysql/mariadb.conf.d\n";
+        let mut bare = running(&[]);
+        bare.running = false;
+        bare.config = None;
+        bare.option_files = crate::facts::option_files(printed);
+        let paths = server_paths(&PlayVars::default(), &bare);
+        assert_eq!(paths.socket, "/run/mariadbd/mysqld.sock");
+        assert_eq!(paths.datadir, DEFAULT_DATADIR, "no file names one");
+        // mmprov's own file, where it has one, comes first; the playbook before both.
+        bare.config = Some("[mysqld]\nsocket = /run/x.sock\n".into());
+        assert_eq!(
+            server_paths(&PlayVars::default(), &bare).socket,
+            "/run/x.sock"
+        );
+        let named = PlayVars {
+            socket: Some("/run/y.sock".into()),
+            ..PlayVars::default()
+        };
+        assert_eq!(server_paths(&named, &bare).socket, "/run/y.sock");
     }
 }

@@ -420,6 +420,7 @@ fn a_bare_hosts_option_files_before_the_install_do_not_decide_where_the_config_g
                     path: "/etc/mysql/conf.d".into(),
                 },
             ],
+            ..Default::default()
         },
         ..bare()
     };
