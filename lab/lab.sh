@@ -12,9 +12,10 @@
 #   lab.sh status         one line per host: process, ssh, mysqld
 #   lab.sh down           stop every lab process (by recorded PID and namespace), remove namespaces and state
 #   lab.sh ssh hN [CMD]   open a shell (or run CMD) on a lab host with the lab's key and known_hosts
-#   lab.sh behind N       raise hosts p1..pN on a second network (bridge mmlabbr1, 10.213.8.0/24) that this
-#                         machine has no address on, so cannot reach; h3 (up first) gets a leg on it and is
-#                         their bastion. Writes behind.ini. `lab.sh ssh pN` goes through h3.
+#   lab.sh behind N       raise hosts p1..pN on a second network (bridge mmlabbr1, 10.213.8.0/24; each family
+#                         has its own, see the table below) that this machine has no address on, so cannot
+#                         reach; h3 (up first) gets a leg on it (eth1 at .3) and is their bastion. Writes
+#                         behind.ini. `lab.sh ssh pN` goes through h3.
 #   lab.sh reboot hN      power-cycle a host: every process killed at once (no clean shutdown, as a power
 #                         loss), its network gone, then booted again from its folder (data, config and keys kept)
 #   lab.sh bare bN...     (re)boot bare hosts (b1..b9, 10.213.7.(200+N) on mmlabbr0) from nothing: a private root
@@ -54,12 +55,13 @@
 # ignores SIGTERM) and boots it again from its disk. Bare hosts are the image with the server purged, its
 # upper layer in memory, the image's own server packages as their only package source.
 #
-#   family         bridge    subnet            namespaces
-#   mariadb-10.11  mmlabbr0  10.213.7.0/24     mmlab-h1..   (+ mmlabbr1 10.213.8.0/24 for `behind`)
-#   mysql-9.7      mmlabbr2  10.213.9.0/24     mmlab-my-h1..
-#   mariadb-11.8   mmlabbr3  10.213.10.0/24    mmlab-mb-h1..
+#   family         bridge    subnet            namespaces      behind the bastion (`behind`)
+#   mariadb-10.11  mmlabbr0  10.213.7.0/24     mmlab-h1..      mmlabbr1  10.213.8.0/24   mmlab-p1..
+#   mysql-9.7      mmlabbr2  10.213.9.0/24     mmlab-my-h1..   mmlabbr4  10.213.11.0/24  mmlab-my-p1..
+#   mariadb-11.8   mmlabbr3  10.213.10.0/24    mmlab-mb-h1..   mmlabbr5  10.213.12.0/24  mmlab-mb-p1..
 #
-# One lab per family can be up at a time, all three side by side; `down` takes down only its own.
+# One lab per family can be up at a time, all three side by side; `down` takes down only its own (its bridges,
+# its unreachable route for the network behind its bastion, its namespaces).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -114,16 +116,22 @@ sid=
 ns_prefix=mmlab-
 bridge=mmlabbr0
 net_prefix=10.213.7
+# The network behind the bastion (`behind`): a bridge and subnet of the family's own, so each family's p hosts
+# and its bastion's leg come and go with its own lab only.
+back_bridge=mmlabbr1
+back_prefix=10.213.8
 admin=mariadb-admin
 case $server in
   mysql-9.7)
     sid=yes ns_prefix=mmlab-my- bridge=mmlabbr2 net_prefix=10.213.9 admin=mysqladmin unit=mysql datadir=/var/lib/mysql
+    back_bridge=mmlabbr4 back_prefix=10.213.11
     image_packages=(mysql-server mysql-client)
     # What a bare host of this family lacks.
     sid_server_packages=(mysql-server mysql-server-core mysql-client mysql-client-core)
     ;;
   mariadb-11.8)
     sid=yes ns_prefix=mmlab-mb- bridge=mmlabbr3 net_prefix=10.213.10 admin=mariadb-admin unit=mariadb
+    back_bridge=mmlabbr5 back_prefix=10.213.12
     datadir=/var/lib/mariadb
     image_packages=(mariadb-server mariadb-client mariadb-backup)
     sid_server_packages=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core mariadb-backup galera-4)
@@ -134,8 +142,6 @@ images=${MMPROV_LAB_IMAGES:-/var/cache/mmlab-images}
 image=$images/$server
 # Each host of a sid family runs in a cgroup of its own on this cgroup2 mount (its systemd's tree).
 cgroup_root=/run/mmlab-cgroup
-back_bridge=mmlabbr1
-back_prefix=10.213.8
 bastion=h3
 max_hosts=60
 # The server's .deb files for bare hosts, their index and the key that signs it: fetched once per machine.
@@ -156,9 +162,10 @@ host_addr() {
 }
 
 # Locally administered, from the host's address: 02:6d:6c:<subnet>:<host>:00.
-host_mac() {
+host_mac() { address_mac "$(host_addr "$1")"; }
+address_mac() {
   local a
-  IFS=. read -r _ _ a[0] a[1] <<<"$(host_addr "$1")"
+  IFS=. read -r _ _ a[0] a[1] <<<"$1"
   printf '02:6d:6c:%02x:%02x:00\n' "${a[0]}" "${a[1]}"
 }
 
@@ -463,7 +470,7 @@ write_etc_hosts() {
   {
     echo "127.0.0.1 localhost"
     echo "::1 localhost ip6-localhost ip6-loopback"
-    for dir in "$state"/hosts/h* "$state"/hosts/b*; do
+    for dir in "$state"/hosts/h* "$state"/hosts/p* "$state"/hosts/b*; do
       [ -d "$dir" ] || continue
       name=$(basename "$dir")
       echo "$(host_addr "$name") $name"
@@ -482,7 +489,7 @@ host_pid1() {
 # Hosts already running learn of peers raised after them.
 refresh_etc_hosts() {
   local name pid1
-  for name in $(running_hosts) $(bare_hosts); do
+  for name in $(running_hosts) $(behind_hosts) $(bare_hosts); do
     host_running "$name" || continue
     pid1=$(host_pid1 "$name") || continue
     nsenter -t "$pid1" -m -r -w -- /bin/sh -c 'cat >/etc/hosts' <"$state/etc-hosts" || true
@@ -700,6 +707,7 @@ start_host() {
   ip -n "$ns" addr add "$addr/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
+  [ "$name" != "$bastion" ] || attach_bastion_leg
   if [ -n "$sid" ]; then
     start_sid_host "$name"
     return 0
@@ -833,29 +841,45 @@ behind_hosts() {
 # The second network: a bridge with no address in this namespace, an unreachable route so nothing here
 # reaches it (nor leaves the machine for it through the default route), and the bastion's leg on it.
 ensure_back_network() {
-  local ns=$ns_prefix$bastion
   if ! ip link show "$back_bridge" >/dev/null 2>&1; then
     ip link add "$back_bridge" type bridge
   fi
   ip route replace unreachable "$back_prefix.0/24"
   ip link set "$back_bridge" up
-  if ! ip -n "$ns" link show eth1 >/dev/null 2>&1; then
+  attach_bastion_leg
+}
+
+# The bastion's leg on the network behind it (eth1, at .3), once that network exists: `behind` adds it to the
+# running bastion, and a rebooted bastion gets it back with its namespace.
+attach_bastion_leg() {
+  local ns=$ns_prefix$bastion
+  ip link show "$back_bridge" >/dev/null 2>&1 || return 0
+  ip -n "$ns" link show eth1 >/dev/null 2>&1 && return 0
+  if [ -n "$sid" ]; then
+    # A fixed MAC, as for the host's front link: the hosts behind keep no stale ARP entry across its reboots.
+    ip link add "$ns-p" type veth peer name eth1 netns "$ns" address "$(address_mac "$back_prefix.3")"
+  else
     ip link add "$ns-p" type veth peer name eth1 netns "$ns"
-    ip link set "$ns-p" master "$back_bridge" up
-    ip -n "$ns" addr add "$back_prefix.3/24" dev eth1
-    ip -n "$ns" link set eth1 up
   fi
+  ip link set "$ns-p" master "$back_bridge" up
+  ip -n "$ns" addr add "$back_prefix.3/24" dev eth1
+  ip -n "$ns" link set eth1 up
 }
 
 cmd_behind() {
   local n=${1:-2} i name
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 9 ] || die "behind takes a host count 1..9"
   need_root
-  [ -z "$sid" ] || die "behind is a mariadb-10.11 lab's: $server labs have no hosts behind a bastion"
   host_running "$bastion" || die "the bastion $bastion is not running: run '$0 up 3' first"
   ensure_back_network
   write_boot_script
+  if [ -n "$sid" ]; then
+    # As `up` does: every host boots knowing its peers (the bastion and the others behind it among them).
+    for i in $(seq 1 "$n"); do host_running "p$i" || prepare_sid_host_dir "p$i"; done
+    write_etc_hosts
+  fi
   for i in $(seq 1 "$n"); do start_host "p$i"; done
+  [ -z "$sid" ] || refresh_etc_hosts
   write_known_hosts
   for i in $(seq 1 "$n"); do wait_ready "p$i"; done
   {
@@ -972,8 +996,10 @@ cmd_down() {
   fi
   if [ -n "$sid" ]; then
     # Only this family's namespaces: the other families' labs stay up.
-    for ns in $(ip netns list | awk '{print $1}' | grep "^$ns_prefix[hb][0-9]*\$" || true); do stop_host "${ns#"$ns_prefix"}"; done
+    for ns in $(ip netns list | awk '{print $1}' | grep "^$ns_prefix[hpb][0-9]*\$" || true); do stop_host "${ns#"$ns_prefix"}"; done
     ip link del "$bridge" 2>/dev/null || true
+    ip link del "$back_bridge" 2>/dev/null || true
+    ip route del unreachable "$back_prefix.0/24" 2>/dev/null || true
     if [ -f "$state/.mmlab" ]; then rm -rf "$state"; fi
     log "down ($server)"
     return 0

@@ -3,7 +3,8 @@
 //! ProxyJump (inventory or playbook) and through a ProxyCommand, re-plans to `No changes.` and verifies;
 //! with the bastion's key missing from known_hosts nothing is contacted past it; an option written inside a
 //! ProxyCommand never relaxes the checking of the target's key. The SQL backend does not change the route:
-//! these run in one test round (`once_`).
+//! these run in one test round (`once_`). Every server family's lab has its own hosts behind its own bastion
+//! (`MMPROV_LAB_DIR=... lab/lab.sh behind 2`); addresses and paths come from the lab.
 
 mod support;
 
@@ -11,8 +12,6 @@ use std::path::{Path, PathBuf};
 
 use support::lab::Lab;
 use support::{path, serial};
-
-const CONFIG: &str = "/etc/mysql/mariadb.conf.d/60-mmprov.cnf";
 
 /// The behind pair's inventory with `ssh_args` as `ansible_ssh_common_args`.
 fn inventory(lab: &Lab, dir: &Path, ssh_args: &str) -> PathBuf {
@@ -47,7 +46,10 @@ fn converges(lab: &Lab, book: &Path) {
     let (code, out) = mmprov(&["apply", path(book), "--yes", "-v"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("connected to root@10.213.8.11:22 through"),
+        out.contains(&format!(
+            "connected to root@{}:22 through",
+            lab.address("p1")
+        )),
         "{out}"
     );
     assert_eq!(
@@ -135,7 +137,10 @@ fn once_an_unknown_bastion_key_stops_everything_and_an_option_inside_a_proxy_com
     let book = support::replicating_pair(dir.path(), &inventory(&lab, dir.path(), &args), "");
     let (code, out) = mmprov(&["apply", path(&book), "--yes"]);
     assert_ne!(code, 0, "{out}");
-    assert!(out.contains("(bastion 10.213.7.13): host key"), "{out}");
+    assert!(
+        out.contains(&format!("(bastion {}): host key", lab.address("h3"))),
+        "{out}"
+    );
     assert!(out.contains("is not in"), "{out}");
 
     // The target's key is not known; the proxy command's own ssh is told not to check: the target still is.
@@ -156,7 +161,7 @@ fn once_an_unknown_bastion_key_stops_everything_and_an_option_inside_a_proxy_com
     );
     for host in ["p1", "p2"] {
         assert!(
-            !lab.file_exists(host, CONFIG),
+            !lab.file_exists(host, lab.config_path()),
             "{host}: nothing was written"
         );
     }

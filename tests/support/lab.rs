@@ -42,7 +42,8 @@ impl Lab {
         let have = lab.behind().len();
         assert!(
             have >= hosts,
-            "the lab has {have} hosts behind its bastion, not {hosts}: run `lab/lab.sh behind {hosts}` as root"
+            "the lab has {have} hosts behind its bastion, not {hosts}: run `MMPROV_LAB_DIR={} lab/lab.sh behind {hosts}` as root",
+            lab.dir.display()
         );
         lab
     }
