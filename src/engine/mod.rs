@@ -165,7 +165,15 @@ impl<'p> Engine<'p> {
                     .as_ref()
                     .and_then(|r| r.replica.as_ref())
                     .is_some_and(|s| !s.io_running.is_running() || !s.sql_running.is_running());
-                let log = f.variables.get("log_error").cloned().unwrap_or_default();
+                let log = match f.variables.get("log_error") {
+                    Some(file) if !file.is_empty() => facts::ServerLog::File(file.clone()),
+                    _ if f.service == crate::model::ServiceKind::Systemd => {
+                        facts::ServerLog::Journal {
+                            unit: f.service_name.clone(),
+                        }
+                    }
+                    _ => facts::ServerLog::Unknown,
+                };
                 Some((host.clone(), t, server, log, stopped))
             })
             .collect();

@@ -20,7 +20,7 @@ mod observe;
 mod probe;
 
 pub use health::{Direction, directions};
-pub use observe::{Observed, ThreadStop, observe};
+pub use observe::{Observed, ServerLog, ThreadStop, observe};
 
 pub use probe::{
     BINARY_VERSION, MYSQL_CONFIG_FILE, OPTION_FILES, SERVICE_CLIENT_CONFIG, binary_version,

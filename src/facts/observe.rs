@@ -32,11 +32,20 @@ pub enum ThreadStop {
     SecondsAgo(u64),
 }
 
+/// Where a server's words go: its error log file, or the journal of its systemd unit (a server under systemd
+/// without a file of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerLog {
+    File(String),
+    Journal { unit: String },
+    Unknown,
+}
+
 /// Read a node's positions and uptime; with `stopped`, also when its replica threads last stopped.
 pub fn observe(
     t: &mut HostLink,
     server: ServerVersion,
-    log_error: &str,
+    log: &ServerLog,
     stopped: bool,
 ) -> Result<Observed, SqlError> {
     let host = t.host().to_string();
@@ -58,7 +67,7 @@ pub fn observe(
         .number(&["Value"])
         .map_err(|e| SqlError::unreadable(&host, what, e))?;
     let last_thread_stop = if stopped {
-        last_thread_stop(t, log_error)
+        last_thread_stop(t, log, uptime)
     } else {
         None
     };
@@ -70,20 +79,33 @@ pub fn observe(
     })
 }
 
-/// The last "replica thread exiting/killed" line of the error log, as seconds ago by the host's clock.
+/// The replica threads' words when they stop.
+const THREAD_STOPS: &str = "(Slave|Replica) (I/O|IO|SQL) thread (exiting|killed)";
+
+/// The last "replica thread exiting/killed" line of the server's log, as seconds ago by the host's clock:
+/// from its error log file, or from its unit's journal since the server started (`uptime` seconds ago).
 /// `None` when the log cannot be read or its answer is not understood: never "no stop".
-fn last_thread_stop(t: &mut HostLink, log_error: &str) -> Option<ThreadStop> {
-    if log_error.is_empty() {
-        return None;
-    }
-    let command = format!(
-        "[ -r {0} ] || exit 3; \
-         line=$(grep -aE '(Slave|Replica) (I/O|IO|SQL) thread (exiting|killed)' -- {0} | tail -n 1); \
-         if [ -z \"$line\" ]; then echo never; exit 0; fi; \
-         stamp=$(printf '%s' \"$line\" | cut -c1-19); \
-         echo $(( $(date +%s) - $(date -d \"$stamp\" +%s) ))",
-        quote(log_error)
-    );
+fn last_thread_stop(t: &mut HostLink, log: &ServerLog, uptime: u64) -> Option<ThreadStop> {
+    let command = match log {
+        ServerLog::File(file) => format!(
+            "[ -r {0} ] || exit 3; \
+             line=$(grep -aE '{THREAD_STOPS}' -- {0} | tail -n 1); \
+             if [ -z \"$line\" ]; then echo never; exit 0; fi; \
+             stamp=$(printf '%s' \"$line\" | cut -c1-19); \
+             echo $(( $(date +%s) - $(date -d \"$stamp\" +%s) ))",
+            quote(file)
+        ),
+        // The journal's own clock (`short-unix`: seconds since the epoch) dates each line.
+        ServerLog::Journal { unit } => format!(
+            "out=$(journalctl -q -u {0} --no-pager -o short-unix --since=-{1}s) || exit 3; \
+             line=$(printf '%s\\n' \"$out\" | grep -aE '{THREAD_STOPS}' | tail -n 1); \
+             if [ -z \"$line\" ]; then echo never; exit 0; fi; \
+             echo $(( $(date +%s) - ${{line%%.*}} ))",
+            quote(unit),
+            uptime + 1
+        ),
+        ServerLog::Unknown => return None,
+    };
     let out = t.exec(&command).ok().filter(|o| o.success())?;
     match out.stdout_text().trim() {
         "never" => Some(ThreadStop::Never),
