@@ -96,6 +96,14 @@ impl HostLink {
         HostSql { link: self }
     }
 
+    /// The socket the protocol sends SQL to; `None` when SQL goes through the host's client.
+    pub fn socket(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Undecided(protocol) | Backend::Protocol(protocol) => Some(protocol.socket()),
+            _ => None,
+        }
+    }
+
     /// Send SQL to the server on `socket` from now on (the protocol's; the host's client finds its server by
     /// its own config).
     pub fn use_socket(&mut self, socket: &str) {

@@ -23,6 +23,12 @@ pub(super) fn restart_or_roll_back(
     let host = host_plan.host.clone();
     let log = host_plan.log_error.clone().unwrap_or_default();
     let log_start = log_size(t, &log);
+    // A config that moves the socket (a server mmprov installed, on its package's): the restarted server
+    // answers there, and on the old one again if the old config is put back.
+    let socket_before = t.socket().map(str::to_string);
+    if let Some(socket) = written.and_then(|w| server_options(&w.after).remove("socket")) {
+        t.use_socket(&socket);
+    }
     let attempt = restart_and_wait(t, command, options.serve_timeout);
     let Err(failure) = attempt else {
         return verify_loaded(t, host_plan, written);
@@ -35,6 +41,14 @@ pub(super) fn restart_or_roll_back(
         "mysqld did not come back: restoring the previous {}",
         written.path
     ));
+    let old_socket = written
+        .before
+        .as_deref()
+        .and_then(|old| server_options(old).remove("socket"))
+        .or(socket_before);
+    if let Some(socket) = old_socket {
+        t.use_socket(&socket);
+    }
     let restore = match &written.before {
         Some(old) => {
             let attrs = FileAttrs {

@@ -54,6 +54,11 @@ impl ProtocolSql {
         }
     }
 
+    /// The socket the server is reached on.
+    pub fn socket(&self) -> &str {
+        &self.socket
+    }
+
     /// Reach the server on `socket` from now on (a connection to another is closed).
     pub fn use_socket(&mut self, socket: &str) {
         if self.socket != socket {
