@@ -158,33 +158,32 @@ fn mariadb_a_pair_seeded_physically_while_the_source_takes_writes_replicates_bot
 }
 
 /// Makes `mbstream` on one lab host read part of its stream and fail, as a link cut mid-copy does, until
-/// dropped. (Lab hosts share the machine's /usr/local/bin; the wrapper passes every other host through.)
-struct CutStream;
+/// dropped. Written on the host itself: hosts of Debian's newest suite have their own /usr/local/bin, while
+/// the default lab's share the machine's (the wrapper passes every other host through).
+struct CutStream<'l> {
+    lab: &'l Lab,
+    host: &'static str,
+}
 
 const CUT_STREAM: &str = "/usr/local/bin/mbstream";
 
-impl CutStream {
-    fn on(host: &str) -> Self {
-        std::fs::write(
-            CUT_STREAM,
-            format!(
-                "#!/bin/sh\nif [ \"$(hostname)\" = {host} ]; then head -c 65536 >/dev/null; \
-                 echo 'mbstream: the stream was cut' >&2; exit 1; fi\nexec /usr/bin/mbstream \"$@\"\n"
+impl<'l> CutStream<'l> {
+    fn on(lab: &'l Lab, host: &'static str) -> Self {
+        lab.ssh_ok(
+            host,
+            &format!(
+                "cat >{CUT_STREAM} <<'EOF'\n#!/bin/sh\nif [ \"$(hostname)\" = {host} ]; then head -c 65536 >/dev/null; \
+                 echo 'mbstream: the stream was cut' >&2; exit 1; fi\nexec /usr/bin/mbstream \"$@\"\nEOF\n\
+                 chmod 755 {CUT_STREAM}"
             ),
-        )
-        .expect("write the wrapper");
-        let status = std::process::Command::new("chmod")
-            .args(["755", CUT_STREAM])
-            .status()
-            .expect("chmod runs");
-        assert!(status.success());
-        CutStream
+        );
+        CutStream { lab, host }
     }
 }
 
-impl Drop for CutStream {
+impl Drop for CutStream<'_> {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(CUT_STREAM);
+        let _ = self.lab.ssh(self.host, &format!("rm -f {CUT_STREAM}"));
     }
 }
 
@@ -196,7 +195,7 @@ fn mariadb_a_physical_seed_cut_off_midway_leaves_the_targets_server_as_it_was_an
     let dir = tempfile::tempdir().expect("tempdir");
     let book = physical_pair(&lab, dir.path());
 
-    let cut = CutStream::on("h2");
+    let cut = CutStream::on(&lab, "h2");
     let (code, out, err) = run(&["apply", "--yes", path(&book)]);
     drop(cut);
     assert_ne!(code, 0, "{out}{err}");

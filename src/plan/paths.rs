@@ -79,7 +79,15 @@ pub fn server_paths(vars: &PlayVars, facts: &HostFacts) -> ServerPaths {
             // gives them the file it reads when a restart fails.
             _ => Some(kept()),
         },
-        None => Some(kept()),
+        // A server that is down keeps what mmprov's file says, a file or none (under systemd a server with no
+        // file of its own logged to its journal when that file was written); with no file of mmprov's, the
+        // service decides as above.
+        None => match (&facts.config, configured.get("log_error")) {
+            (_, Some(file)) => Some(file.clone()),
+            (Some(_), None) => None,
+            (None, None) if facts.service == ServiceKind::Systemd => None,
+            (None, None) => Some(DEFAULT_LOG_ERROR.to_string()),
+        },
     };
     ServerPaths {
         datadir,
@@ -270,6 +278,27 @@ mod tests {
         let paths = server_paths(&PlayVars::default(), &down);
         assert_eq!(paths.datadir, DEFAULT_DATADIR);
         assert_eq!(paths.log_error.as_deref(), Some(DEFAULT_LOG_ERROR));
+    }
+
+    #[test]
+    fn a_server_under_systemd_that_is_down_keeps_logging_to_its_journal() {
+        let mut facts = running(&[("log_error", "")]);
+        facts.service = ServiceKind::Systemd;
+        assert_eq!(server_paths(&PlayVars::default(), &facts).log_error, None);
+        // Down, with mmprov's file as written then (no log_error line): still none, so the config stays.
+        facts.running = false;
+        facts.config = Some("[mysqld]\nserver-id = 2\n".into());
+        assert_eq!(server_paths(&PlayVars::default(), &facts).log_error, None);
+        // Down before mmprov ever wrote its file: the service decides, as for a running server.
+        facts.config = None;
+        assert_eq!(server_paths(&PlayVars::default(), &facts).log_error, None);
+        facts.service = ServiceKind::Service;
+        assert_eq!(
+            server_paths(&PlayVars::default(), &facts)
+                .log_error
+                .as_deref(),
+            Some(DEFAULT_LOG_ERROR)
+        );
     }
 
     #[test]
