@@ -200,7 +200,7 @@ fn status_explains_a_duplicate_key_and_exits_non_zero() {
             "h2: replication from {} stopped with error 1062",
             lab.address("h1")
         )),
-        "{shown}"
+        "{shown}{stderr}"
     );
     assert!(stderr.contains("--yes"), "{stderr}");
     let (code, skipped, stderr) =

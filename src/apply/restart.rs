@@ -23,11 +23,12 @@ pub(super) fn restart_or_roll_back(
     let host = host_plan.host.clone();
     let log = host_plan.log_error.clone().unwrap_or_default();
     let log_start = log_size(t, &log);
-    // A config that moves the socket (a server mmprov installed, on its package's): the restarted server
-    // answers there, and on the old one again if the old config is put back.
+    // The restarted server answers on the socket its config names (a server mmprov installed, on its
+    // package's; one that was down when the plan was made), and on the old one again if the old config is
+    // put back.
     let socket_before = t.socket().map(str::to_string);
-    if let Some(socket) = written.and_then(|w| server_options(&w.after).remove("socket")) {
-        t.use_socket(&socket);
+    if let Some(socket) = &host_plan.socket {
+        t.use_socket(socket);
     }
     let attempt = restart_and_wait(t, command, options.serve_timeout);
     let Err(failure) = attempt else {

@@ -39,6 +39,7 @@ fn host_plan(host: &str, steps: Vec<Step>) -> HostPlan {
         steps,
         warnings: vec![],
         log_error: Some(LOG.into()),
+        socket: None,
         rolling: None,
     }
 }

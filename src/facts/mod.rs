@@ -402,13 +402,24 @@ fn sql_choice() -> Result<SqlChoice, FactsError> {
     })
 }
 
-/// Connect to one host of the project on its own (outside a gathering), SQL going to its play's socket.
+/// Connect to one host of the project on its own (outside a gathering), SQL going to its play's socket, or
+/// where its server listens when nothing answers there and the play names none.
 pub fn link_to(project: &Project, host: &crate::model::Host) -> Result<HostLink, FactsError> {
-    let socket = match wanted(project).remove(&host.name) {
-        Some(w) => w.socket,
-        None => crate::model::DEFAULT_SOCKET.to_string(),
+    let (socket, named) = match wanted(project).remove(&host.name) {
+        Some(w) => (w.socket, w.socket_named),
+        None => (crate::model::DEFAULT_SOCKET.to_string(), false),
     };
-    Ok(link(host, &socket, sql_choice()?)?)
+    let mut t = link(host, &socket, sql_choice()?)?;
+    // As a gathering does: a server that keeps its own socket (MariaDB 11.8's /run/mariadbd) is found there.
+    if !named
+        && t.sql()
+            .query("reaching the server", "SELECT 1 AS up")
+            .is_err()
+        && let Some(found) = probe::find_socket(&mut t)?.filter(|s| *s != socket)
+    {
+        t.use_socket(&found);
+    }
+    Ok(t)
 }
 
 /// Connect to one host of the project on its own and read its facts; SQL then goes wherever its server

@@ -78,6 +78,9 @@ pub struct HostPlan {
     pub warnings: Vec<String>,
     /// Where the server writes its error log, read when a restart fails.
     pub log_error: Option<String>,
+    /// The socket the config names: where the server answers after a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket: Option<String>,
     /// Its restart's place in its play's rolling order; `None`: it restarts beside the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolling: Option<Rolling>,
@@ -355,6 +358,7 @@ pub fn plan_host(
         steps,
         warnings: desired.warnings.clone(),
         log_error: wanted.get("log_error").cloned(),
+        socket: wanted.get("socket").cloned(),
         rolling: None,
     })
 }

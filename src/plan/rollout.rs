@@ -264,6 +264,7 @@ mod tests {
             }],
             warnings: vec![],
             log_error: None,
+            socket: None,
             rolling: None,
         }
     }

@@ -573,6 +573,7 @@ mod touched {
             steps,
             warnings: Vec::new(),
             log_error: None,
+            socket: None,
             rolling: None,
         }
     }

@@ -36,6 +36,7 @@ fn fresh_and_converged() -> Plan {
                     "slave_skip_errors = 1062: the replica will skip these errors".into(),
                 ],
                 log_error: None,
+                socket: None,
                 rolling: Some(crate::plan::Rolling {
                     play: "pair".into(),
                     batch: 0,
@@ -66,6 +67,7 @@ fn fresh_and_converged() -> Plan {
                 ],
                 warnings: vec![],
                 log_error: None,
+                socket: None,
                 rolling: None,
             },
             HostPlan {
@@ -75,6 +77,7 @@ fn fresh_and_converged() -> Plan {
                 steps: vec![],
                 warnings: vec![],
                 log_error: None,
+                socket: None,
                 rolling: None,
             },
         ],

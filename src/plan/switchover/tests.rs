@@ -296,6 +296,7 @@ fn the_host_steps_leave_the_moved_nodes_read_only_switches_to_the_switchover() {
         steps: vec![set("read_only", "OFF"), set("max_binlog_size", "1")],
         warnings: Vec::new(),
         log_error: None,
+        socket: None,
         rolling: None,
     }];
     leave_read_only_to(&s, &mut hosts);
