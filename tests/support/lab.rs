@@ -203,6 +203,15 @@ impl Lab {
         if self.is_mysql() { "mysql" } else { "mariadb" }
     }
 
+    /// The hosts' admin client (`shutdown`, `ping`).
+    pub fn admin(&self) -> &'static str {
+        if self.is_mysql() {
+            "mysqladmin"
+        } else {
+            "mariadb-admin"
+        }
+    }
+
     /// The shell command that restarts the host's server, through systemd where it runs.
     pub fn restart_command(&self) -> String {
         self.service_command("restart")
@@ -243,6 +252,13 @@ impl Lab {
         self.sql(name, "SELECT @@datadir")
             .trim_end_matches('/')
             .to_string()
+    }
+
+    /// The server's UUID where it keeps one in its data directory (MySQL's `auto.cnf`): a copied data
+    /// directory keeps it. `None` on MariaDB, which has none.
+    pub fn server_uuid(&self, name: &str) -> Option<String> {
+        self.is_mysql()
+            .then(|| self.sql(name, "SELECT @@server_uuid"))
     }
 
     /// Whether both replication threads of the host run, as its replica status says.
