@@ -4,6 +4,9 @@
 //! 1. A running server whose `datadir` differs from the config's is moved (a [`Step::MoveDatadir`] before
 //!    the config is written), unless that could lose data:
 //!    - the new directory holds files mmprov did not put there: refused;
+//!    - a file mysqld goes on writing (its binary log, relay log, error log) would stay in the old
+//!      directory, outside the new one: refused, since the old directory's files are set aside once
+//!      mysqld serves from the new one (MySQL writes its binary log in its data directory by default);
 //!    - the server holds application data (or its data was not read): refused unless the play says
 //!      `datadir_move: true`.
 //! 2. A server that is down is started from the config's directory only when that directory holds a data
@@ -17,6 +20,7 @@ use std::collections::BTreeMap;
 
 use super::{Desired, Refusal, Step};
 use crate::facts::{DatadirState, HostFacts, SERVICE_CLIENT_CONFIG, ServiceSocket};
+use crate::mycnf::written_value;
 
 /// The socket a Debian client uses when no config names one.
 pub const DEFAULT_SOCKET: &str = "/run/mysqld/mysqld.sock";
@@ -85,6 +89,19 @@ fn datadir_move(
             "empty that directory, or name another datadir",
         ));
     }
+    if let Some((option, path)) = left_behind(&desired.config, from, to) {
+        return Err(refuse(
+            format!(
+                "{host}: the data directory is to move from {from} to {to}, but mysqld would go on writing \
+                 {option} {path} in {from}, whose files are set aside once it serves from {to}"
+            ),
+            &format!(
+                "name `{option}` in the play at a path outside {from} (the classic recipe's log_bin is \
+                 /var/log/mysql/binlog.log): mysqld writes there from its next start, and the old files are \
+                 kept aside with the rest"
+            ),
+        ));
+    }
     let holds_data = facts.replication.as_ref().is_none_or(|r| r.holds_data());
     if holds_data && !desired.datadir_move {
         return Err(refuse(
@@ -101,6 +118,33 @@ fn datadir_move(
         holds_data,
         redo: matches!(target, DatadirState::Moved { .. }),
     }))
+}
+
+/// The options naming files mysqld keeps open and writes while it runs (its socket and pid file are left
+/// in place by the move, so they may stay).
+const FILES_WRITTEN: [&str; 7] = [
+    "log_bin",
+    "log_bin_index",
+    "relay_log",
+    "relay_log_index",
+    "log_error",
+    "slow_query_log_file",
+    "general_log_file",
+];
+
+/// The first file the config has mysqld write inside the old data directory `from` but not inside the new
+/// one `to`: the option and its path. A relative path follows the data directory, so it moves with it.
+fn left_behind(config: &str, from: &str, to: &str) -> Option<(&'static str, String)> {
+    FILES_WRITTEN.iter().find_map(|option| {
+        let path = written_value(config, option)?;
+        (inside(&path, from) && !inside(&path, to)).then_some((*option, path))
+    })
+}
+
+/// Whether `path` lies below the directory `dir`.
+fn inside(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir.trim_end_matches('/'))
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn service_socket(facts: &HostFacts, wanted: &BTreeMap<String, String>) -> Option<Step> {

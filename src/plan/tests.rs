@@ -144,6 +144,51 @@ fn a_data_directory_holding_data_moves_only_when_the_play_says_so() {
 }
 
 #[test]
+fn a_move_that_would_set_aside_the_binary_log_mysqld_writes_is_refused() {
+    // MySQL writes its binary log in its data directory: a config that keeps it there while the data moves
+    // into a folder below would have the live log set aside with the old files.
+    let with_log_bin = |log_bin: &str| Desired {
+        config: format!(
+            "{CONFIG}datadir = /var/lib/mysql/data\nsocket = /var/lib/mysql/mysql.sock\nlog-bin = {log_bin}\n"
+        ),
+        ..classic(true)
+    };
+    let facts = running_from_the_default(0);
+    let d = with_log_bin("/var/lib/mysql/binlog");
+    let refusal = plan_host(&d, &facts, d.flavor.as_ref()).expect_err("refused");
+    assert!(
+        refusal
+            .message
+            .contains("would go on writing log_bin /var/lib/mysql/binlog in /var/lib/mysql"),
+        "{}",
+        refusal.message
+    );
+    assert!(
+        refusal
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("`log_bin` in the play at a path outside /var/lib/mysql")),
+        "{:?}",
+        refusal.help
+    );
+    // Inside the new directory, a bare name (which follows it), or a folder that only shares the old
+    // one's prefix: nothing is left behind.
+    for log_bin in [
+        "/var/lib/mysql/data/binlog",
+        "binlog",
+        "/var/lib/mysql-logs/binlog",
+    ] {
+        let d = with_log_bin(log_bin);
+        let plan = plan_host(&d, &facts, d.flavor.as_ref()).expect("planned");
+        assert!(
+            matches!(plan.steps[0], Step::MoveDatadir { .. }),
+            "{log_bin}: {:#?}",
+            plan.steps
+        );
+    }
+}
+
+#[test]
 fn a_move_is_refused_into_foreign_files_and_a_stopped_server_is_not_started_on_nothing() {
     let mut facts = running_from_the_default(0);
     facts.layout.datadir_target = crate::facts::DatadirState::Foreign;

@@ -235,6 +235,15 @@ impl Lab {
         if self.is_mysql() { "mysql" } else { "mariadb" }
     }
 
+    /// The hosts' admin client (`shutdown`, `ping`).
+    pub fn admin(&self) -> &'static str {
+        if self.is_mysql() {
+            "mysqladmin"
+        } else {
+            "mariadb-admin"
+        }
+    }
+
     /// The shell command that restarts the host's server, through systemd where it runs.
     pub fn restart_command(&self) -> String {
         self.service_command("restart")
@@ -313,6 +322,13 @@ impl Lab {
             "no" => false,
             other => panic!("{name}: asking whether {d} is a mount answered {other:?}"),
         }
+    }
+
+    /// The server's UUID where it keeps one in its data directory (MySQL's `auto.cnf`): a copied data
+    /// directory keeps it. `None` on MariaDB, which has none.
+    pub fn server_uuid(&self, name: &str) -> Option<String> {
+        self.is_mysql()
+            .then(|| self.sql(name, "SELECT @@server_uuid"))
     }
 
     /// Whether both replication threads of the host run, as its replica status says.
