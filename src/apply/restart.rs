@@ -100,12 +100,14 @@ pub enum RestartFailure {
     Transport(crate::transport::TransportError),
 }
 
-/// Run the restart command, then wait (at most `serve_timeout`) until SQL works.
+/// Run the restart command, then wait (at most `serve_timeout`) until SQL works. Our SQL connection is closed
+/// first: the shutdown has no session of ours to wait for, and the first statement after it connects afresh.
 pub(super) fn restart_and_wait(
     t: &mut HostLink,
     command: &str,
     serve_timeout: std::time::Duration,
 ) -> Result<(), RestartFailure> {
+    t.close_sql();
     let out = t.exec(command).map_err(RestartFailure::Transport)?;
     let said = format!("{}{}", out.stdout_text(), out.stderr_text());
     if !out.success() {

@@ -67,6 +67,11 @@ impl ProtocolSql {
         }
     }
 
+    /// Close the connection, if open; the next call connects again.
+    pub fn close(&mut self) {
+        self.bridge = None;
+    }
+
     /// Connect now if not connected, so a caller choosing a backend learns whether this one works.
     pub fn open(&mut self, transport: &mut dyn Transport) -> Result<(), SqlError> {
         if self.bridge.is_none() {
