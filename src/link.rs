@@ -122,6 +122,17 @@ impl HostLink {
         }
     }
 
+    /// Whether SQL needs no other socket: the protocol answers on the one it has (an undecided backend is
+    /// settled by trying), or SQL goes through the host's client, which finds its server by its own config.
+    pub fn socket_answers(&mut self) -> bool {
+        self.decide();
+        match &mut self.backend {
+            Backend::Undecided(_) => false,
+            Backend::Protocol(protocol) => protocol.open(self.transport.as_mut()).is_ok(),
+            Backend::Client | Backend::Given(_) => true,
+        }
+    }
+
     /// Settle an undecided backend by what one attempt to connect says.
     fn decide(&mut self) {
         let Backend::Undecided(protocol) = &mut self.backend else {

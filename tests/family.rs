@@ -66,6 +66,20 @@ fn a_fresh_pair_converges_where_its_server_reads_the_config_and_a_second_plan_ch
         assert!(lab.file_exists("h1", "/etc/mysql/mysql.conf.d/zz-mmprov.cnf"));
     }
     no_changes(&book);
+    // Left to choose, SQL takes the server's protocol wherever the server listens (MariaDB 11.8 keeps its
+    // socket in /run/mariadbd), not the host's client, a process per statement.
+    let out = support::mmprov(
+        &["plan", "-v", path(&book)],
+        &[("MMPROV_SQL", "auto"), ("MMPROV_REPL_PASSWORD", PASSWORD)],
+    );
+    let said = support::text(&out.stderr);
+    for host in ["h1", "h2"] {
+        assert!(
+            said.contains(&format!("{host}: SQL through the server's protocol")),
+            "{said}"
+        );
+    }
+    assert!(!said.contains("through the host's client"), "{said}");
     // Replication TLS is as the server had it: a second apply does not turn it off.
     let (code, out, err) = run(&["apply", "--yes", path(&book)]);
     assert_eq!(code, 0, "{out}{err}");

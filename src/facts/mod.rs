@@ -412,9 +412,7 @@ pub fn link_to(project: &Project, host: &crate::model::Host) -> Result<HostLink,
     let mut t = link(host, &socket, sql_choice()?)?;
     // As a gathering does: a server that keeps its own socket (MariaDB 11.8's /run/mariadbd) is found there.
     if !named
-        && t.sql()
-            .query("reaching the server", "SELECT 1 AS up")
-            .is_err()
+        && !t.socket_answers()
         && let Some(found) = probe::find_socket(&mut t)?.filter(|s| *s != socket)
     {
         t.use_socket(&found);
@@ -458,21 +456,23 @@ fn link(
 /// Read one host's facts over its open link.
 pub fn read(t: &mut HostLink, wanted: &Wanted) -> Result<HostFacts, FactsError> {
     let host = t.host().to_string();
+    // Nothing on the package's usual socket, and the playbook names none: the server may keep its own
+    // (MariaDB 11.8's /run/mariadbd), which its option files or its usual places tell. Found before any
+    // statement, so the protocol carries them all (the host's client would answer too, at a process per
+    // statement).
+    if !wanted.socket_named
+        && !t.socket_answers()
+        && let Some(found) = probe::find_socket(t)?.filter(|s| *s != wanted.socket)
+    {
+        log::info!(
+            "{host}: no server on {}; SQL goes to {found}, where one listens",
+            wanted.socket
+        );
+        t.use_socket(&found);
+    }
     // The server first: when it answers, it names itself, and the probe need not start the server binary
     // just to ask its version (the slowest part of the probe).
-    let mut read = read_server(t, wanted)?;
-    if read.is_none() && !wanted.socket_named {
-        // Nothing on the package's usual socket, and the playbook names none: the server may keep its own
-        // (MariaDB 11.8's /run/mariadbd), which its option files or its usual places tell.
-        if let Some(found) = probe::find_socket(t)?.filter(|s| *s != wanted.socket) {
-            log::info!(
-                "{host}: no server on {}; SQL goes to {found}, where one listens",
-                wanted.socket
-            );
-            t.use_socket(&found);
-            read = read_server(t, wanted)?;
-        }
-    }
+    let read = read_server(t, wanted)?;
     let probe = probe::run(t, wanted, read.is_none())?;
     let config = match probe.config_base64 {
         None => None,
