@@ -80,12 +80,11 @@ pub fn server_paths(vars: &PlayVars, facts: &HostFacts) -> ServerPaths {
             _ => Some(kept()),
         },
         // A server that is down keeps what mmprov's file says, a file or none (under systemd a server with no
-        // file of its own logged to its journal when that file was written); with no file of mmprov's, the
-        // service decides as above.
+        // file of its own logged to its journal when that file was written); one mmprov has no file on yet (a
+        // server it installs) gets the usual place, where Debian's MySQL logs too.
         None => match (&facts.config, configured.get("log_error")) {
             (_, Some(file)) => Some(file.clone()),
             (Some(_), None) => None,
-            (None, None) if facts.service == ServiceKind::Systemd => None,
             (None, None) => Some(DEFAULT_LOG_ERROR.to_string()),
         },
     };
@@ -289,10 +288,9 @@ mod tests {
         facts.running = false;
         facts.config = Some("[mysqld]\nserver-id = 2\n".into());
         assert_eq!(server_paths(&PlayVars::default(), &facts).log_error, None);
-        // Down before mmprov ever wrote its file: the service decides, as for a running server.
+        // Down before mmprov ever wrote its file (a server it installs): the usual place, where Debian's
+        // MySQL logs too.
         facts.config = None;
-        assert_eq!(server_paths(&PlayVars::default(), &facts).log_error, None);
-        facts.service = ServiceKind::Service;
         assert_eq!(
             server_paths(&PlayVars::default(), &facts)
                 .log_error
