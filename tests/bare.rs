@@ -10,7 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use support::lab::{Lab, LabHost};
-use support::{path, text};
+use support::{path, serial, text};
 
 const REPLICATION_PASSWORD: &str = "bare-repl-pw";
 
@@ -97,6 +97,9 @@ fn series_not_carried(lab: &Lab) -> (&'static str, &'static str) {
 
 #[test]
 fn a_bare_pair_goes_from_nothing_to_replicating_in_one_apply() {
+    // One install at a time per suite: Debian's MySQL 9.7 postinst initializes its datadir with a SHUTDOWN in
+    // its init file, which a loaded machine can turn into "System views initialization failed".
+    let _serial = serial();
     let lab = Lab::require(1);
     let hosts = lab.fresh_bare(&["b1", "b2"]);
     for h in &hosts {
@@ -195,6 +198,7 @@ fn a_bare_pair_goes_from_nothing_to_replicating_in_one_apply() {
 
 #[test]
 fn a_bare_host_is_installed_from_a_named_signed_repository_even_after_a_wrong_start() {
+    let _serial = serial();
     let lab = Lab::require(1);
     let hosts = lab.fresh_bare(&["b3"]);
     // The host's own source goes: only the repository the play names can bring the server.
