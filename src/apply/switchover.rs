@@ -196,22 +196,10 @@ impl Switcher<'_> {
     /// What a server has written and applied, as its dialect's GTID query answers.
     fn positions(&mut self, host: &str) -> Result<(String, String), ApplyError> {
         let flavor = super::flavor_of(self.versions, host)?;
-        let what = "reading GTID positions";
-        let rows = self
-            .link(host)?
-            .sql()
-            .query(what, flavor.gtid_positions())?;
-        let row = rows.first().ok_or_else(|| SqlError::Unreadable {
-            host: host.to_string(),
-            what: what.into(),
-            detail: "no row".into(),
-        })?;
-        let read = |c: &str| {
-            row.nullable(&[c])
-                .map(|v| v.unwrap_or("").trim().to_string())
-                .map_err(|e| SqlError::unreadable(host, what, e))
-        };
-        Ok((read("written")?, read("applied")?))
+        Ok(crate::facts::gtid_positions(
+            self.link(host)?,
+            flavor.as_ref(),
+        )?)
     }
 
     /// The entries of `wanted` (one per MariaDB domain or MySQL server) that `host` does not hold yet.

@@ -21,7 +21,7 @@ use crate::flavor::ServerVersion;
 use crate::link::{HostLink, Links};
 use crate::replication::verdict::{Evidence, Held};
 use crate::replication::{ReplicaStatus, Verdict};
-use crate::sql::{SqlError, SqlExecutor, first_row};
+use crate::sql::{SqlError, SqlExecutor};
 
 /// How often each direction is looked at.
 const LOOK_EVERY: Duration = Duration::from_millis(200);
@@ -205,14 +205,8 @@ fn held(
     host: &str,
 ) -> Result<Held, ApplyError> {
     let flavor = flavor_of(versions, host)?;
-    let what = "reading GTID positions";
-    let rows = t.sql().query(what, flavor.gtid_positions())?;
-    let row = first_row(&rows, host, what)?;
-    let unreadable = |e| SqlError::unreadable(host, what, e);
-    Ok(Held {
-        applied: row.text(&["applied"]).map_err(unreadable)?.to_string(),
-        written: row.text(&["written"]).map_err(unreadable)?.to_string(),
-    })
+    let (written, applied) = crate::facts::gtid_positions(t, flavor.as_ref())?;
+    Ok(Held { applied, written })
 }
 
 #[cfg(test)]

@@ -183,15 +183,7 @@ fn drained(c: &mut Candidate<'_>, timeout: Duration) -> Result<String, FailoverE
         let status = ReplicaStatus::from_rows(&rows)
             .map_err(|e| SqlError::unreadable(&c.host, what, e))?
             .ok_or_else(|| refused(&c.host, "it stopped replicating".into(), None))?;
-        let what = "reading GTID positions";
-        let rows = c.link.sql().query(what, c.flavor.gtid_positions())?;
-        let row = crate::sql::first_row(&rows, &c.host, what)?;
-        let read = |col: &str| {
-            row.nullable(&[col])
-                .map(|v| v.unwrap_or("").trim().to_string())
-                .map_err(|e| SqlError::unreadable(&c.host, what, e))
-        };
-        let (written, applied) = (read("written")?, read("applied")?);
+        let (written, applied) = facts::gtid_positions(&mut c.link, c.flavor.as_ref())?;
         let received = status.gtid_received.trim().to_string();
         let done = if received.is_empty() {
             status.exec_log_file == status.source_log_file && status.exec_pos == status.read_pos

@@ -157,17 +157,20 @@ pub enum ServiceSocket {
     At(String),
 }
 
-/// What the server has written and applied, as its dialect's GTID query answers (NULL read as empty).
-fn gtid_positions(t: &mut HostLink, server: ServerVersion) -> Result<(String, String), SqlError> {
+/// What the server has written and applied, as its dialect's GTID query answers (both are variables that
+/// always hold a set, empty or not): no row, or a NULL, is an error, never an empty position.
+pub fn gtid_positions(
+    t: &mut HostLink,
+    flavor: &dyn crate::flavor::Flavor,
+) -> Result<(String, String), SqlError> {
+    let host = t.host().to_string();
     let what = "reading GTID positions";
-    let rows = t.sql().query(what, server.flavor().gtid_positions())?;
-    let Some(row) = rows.first() else {
-        return Ok(Default::default());
-    };
+    let rows = t.sql().query(what, flavor.gtid_positions())?;
+    let row = crate::sql::first_row(&rows, &host, what)?;
     let read = |c: &str| {
-        row.nullable(&[c])
-            .map(|v| v.unwrap_or("").trim().to_string())
-            .map_err(|e| SqlError::unreadable(t.host(), what, e))
+        row.text(&[c])
+            .map(|v| v.trim().to_string())
+            .map_err(|e| SqlError::unreadable(&host, what, e))
     };
     Ok((read("written")?, read("applied")?))
 }
@@ -578,7 +581,7 @@ fn read_server(t: &mut HostLink, wanted: &Wanted) -> Result<Option<ServerFacts>,
         } else {
             t.sql().query("reading the replica status", statement)?
         };
-        let (gtid_written, gtid_applied) = gtid_positions(t, server)?;
+        let (gtid_written, gtid_applied) = gtid_positions(t, server.flavor().as_ref())?;
         Some(ReplicationFacts {
             schemas,
             account_hosts: accounts.hosts,

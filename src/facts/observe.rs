@@ -49,16 +49,7 @@ pub fn observe(
     stopped: bool,
 ) -> Result<Observed, SqlError> {
     let host = t.host().to_string();
-    let what = "reading GTID positions";
-    let rows = t.sql().query(what, server.flavor().gtid_positions())?;
-    let row = rows.first().ok_or_else(|| SqlError::Unreadable {
-        host: host.clone(),
-        what: what.into(),
-        detail: "no row".into(),
-    })?;
-    let unreadable = |e| SqlError::unreadable(&host, what, e);
-    let written = row.text(&["written"]).map_err(unreadable)?.to_string();
-    let applied = row.text(&["applied"]).map_err(unreadable)?.to_string();
+    let (written, applied) = super::gtid_positions(t, server.flavor().as_ref())?;
     let what = "reading the server's uptime";
     let rows = t
         .sql()
